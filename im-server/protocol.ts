@@ -1,0 +1,196 @@
+// The reference server's wire protocol: JSON text frames over one WebSocket per session.
+// These schemas are the single source of truth for the server (validating what clients send)
+// and the client SDK (validating what servers send). docs/PROTOCOL.md describes them in prose.
+import { z } from 'zod';
+
+/** Largest WebSocket frame a node accepts; a bigger one closes the socket with 1009. */
+export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
+/** Largest message body (UTF-8 bytes); a bigger one is refused with `too_large`. */
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+
+/** WebSocket close codes the server uses besides the standard ones. */
+export const CloseCode = {
+  /** Token missing, malformed, badly signed or expired. */
+  unauthorized: 4401,
+  /** The node is shutting down or was fenced; reconnect elsewhere. */
+  goingAway: 1001,
+  /** Frame larger than the maximum. */
+  tooBig: 1009,
+} as const;
+
+const id = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9._:@-]+$/, 'letters, digits and . _ : @ - only');
+
+export const ConversationId = id;
+export const UserId = id;
+export const ClientMessageId = id;
+export const RegionName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and - only');
+
+export const AckLevel = z.enum(['stored', 'replicated']);
+export type AckLevel = z.infer<typeof AckLevel>;
+
+// ---- client → server ----
+
+export const SendFrame = z.object({
+  type: z.literal('send'),
+  conv: ConversationId,
+  cmid: ClientMessageId,
+  body: z.string(),
+});
+
+export const SyncFrame = z.object({
+  type: z.literal('sync'),
+  conv: ConversationId,
+  afterSeq: z.number().int().min(0),
+});
+
+export const ClientFrame = z.discriminatedUnion('type', [SendFrame, SyncFrame]);
+export type SendFrame = z.infer<typeof SendFrame>;
+export type SyncFrame = z.infer<typeof SyncFrame>;
+export type ClientFrame = z.infer<typeof ClientFrame>;
+export const CLIENT_FRAME_TYPES = ['send', 'sync'] as const;
+
+// ---- server → client ----
+
+export const WelcomeFrame = z.object({
+  type: z.literal('welcome'),
+  user: UserId,
+  region: z.string(),
+  node: z.string(),
+  serverTime: z.number(),
+});
+
+export const AckFrame = z.object({
+  type: z.literal('ack'),
+  conv: ConversationId,
+  cmid: ClientMessageId,
+  epoch: z.number().int().min(0),
+  seq: z.number().int().min(1),
+  level: AckLevel,
+  serverTime: z.number(),
+});
+
+export const MsgFrame = z.object({
+  type: z.literal('msg'),
+  conv: ConversationId,
+  epoch: z.number().int().min(0),
+  seq: z.number().int().min(1),
+  from: UserId,
+  cmid: ClientMessageId,
+  body: z.string(),
+  serverTime: z.number(),
+});
+
+export const SyncedFrame = z.object({
+  type: z.literal('synced'),
+  conv: ConversationId,
+  /** The highest seq this node holds for the conversation, after the frames just sent. */
+  seq: z.number().int().min(0),
+});
+
+export const BehindFrame = z.object({
+  type: z.literal('behind'),
+  conv: ConversationId,
+  /** What this node has applied; the client asked for more than it can vouch for. */
+  seq: z.number().int().min(0),
+  reason: z.string().optional(),
+});
+
+export const ResetFrame = z.object({
+  type: z.literal('reset'),
+  conv: ConversationId,
+  /** The seq the client should continue from (it must drop local state after it). */
+  seq: z.number().int().min(0),
+  reason: z.string(),
+});
+
+export const ErrorCode = z.enum([
+  'bad_frame',
+  'unknown_type',
+  'invalid_field',
+  'too_large',
+  'not_found',
+  'forbidden',
+  'unavailable',
+]);
+export type ErrorCode = z.infer<typeof ErrorCode>;
+
+export const ErrorFrame = z.object({
+  type: z.literal('error'),
+  code: ErrorCode,
+  message: z.string(),
+  cmid: z.string().optional(),
+  conv: z.string().optional(),
+});
+
+export const ServerFrame = z.discriminatedUnion('type', [
+  WelcomeFrame,
+  AckFrame,
+  MsgFrame,
+  SyncedFrame,
+  BehindFrame,
+  ResetFrame,
+  ErrorFrame,
+]);
+export type WelcomeFrame = z.infer<typeof WelcomeFrame>;
+export type AckFrame = z.infer<typeof AckFrame>;
+export type MsgFrame = z.infer<typeof MsgFrame>;
+export type SyncedFrame = z.infer<typeof SyncedFrame>;
+export type BehindFrame = z.infer<typeof BehindFrame>;
+export type ResetFrame = z.infer<typeof ResetFrame>;
+export type ErrorFrame = z.infer<typeof ErrorFrame>;
+export type ServerFrame = z.infer<typeof ServerFrame>;
+
+// ---- admin HTTP API (Authorization: Bearer ADMIN_TOKEN) ----
+
+export const CreateConversationBody = z.object({
+  id: ConversationId,
+  members: z.array(UserId).min(1).max(10_000),
+  residency: z.array(RegionName).min(1).optional(),
+});
+export type CreateConversationBody = z.infer<typeof CreateConversationBody>;
+
+export const ConversationDigest = z.object({
+  conv: ConversationId,
+  region: z.string(),
+  node: z.string(),
+  /** Messages held. */
+  count: z.number().int().min(0),
+  lastSeq: z.number().int().min(0),
+  epoch: z.number().int().min(0),
+  /** sha256 over the cmids in seq order, hex; equal hashes mean equal logs. */
+  hash: z.string(),
+});
+export type ConversationDigest = z.infer<typeof ConversationDigest>;
+
+export const ConversationLogEntry = z.object({
+  seq: z.number().int().min(1),
+  epoch: z.number().int().min(0),
+  from: UserId,
+  cmid: ClientMessageId,
+  serverTime: z.number(),
+});
+export type ConversationLogEntry = z.infer<typeof ConversationLogEntry>;
+
+export const ClockOffsetBody = z.object({
+  offsetMs: z.number().finite().min(-86_400_000).max(86_400_000),
+});
+export type ClockOffsetBody = z.infer<typeof ClockOffsetBody>;
+
+/** Bug knobs: each breaks one promise on purpose so the checkers can prove they catch it. */
+export const BugName = z.enum(['ack-early', 'no-dedup', 'reorder-apply', 'drop-sync', 'no-fencing']);
+export type BugName = z.infer<typeof BugName>;
+
+/** Renders a zod error as `field: problem; field: problem` so every message names the field. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,88 @@
+// The system under test, as the harness and the load generator see it. The reference server is
+// the first implementation (harness/targets/reference.ts); an XMPP target comes next. Nothing
+// here names a wire format: a target turns these calls into its own protocol.
+
+/** Everything a session reports, in the order it happened. Times are harness wall-clock ms. */
+export type SessionEvent =
+  | { type: 'connected'; t: number; region: string; node?: string }
+  | { type: 'disconnected'; t: number; region: string; reason: string }
+  | { type: 'failover'; t: number; from: string; to: string }
+  | { type: 'acked'; t: number; conv: string; cmid: string; seq: number; epoch?: number; level?: string }
+  | { type: 'send_failed'; t: number; conv: string; cmid: string; reason: string }
+  | { type: 'send_indeterminate'; t: number; conv: string; cmid: string; reason: string }
+  | {
+      type: 'delivered';
+      t: number;
+      conv: string;
+      cmid: string;
+      from: string;
+      seq: number;
+      via: 'push' | 'sync';
+    }
+  | { type: 'synced'; t: number; conv: string; afterSeq: number; seq: number }
+  | { type: 'reset'; t: number; conv: string; seq: number; reason: string };
+
+export interface ConversationSpec {
+  id: string;
+  members: string[];
+  /** Regions allowed to store the conversation; absent means anywhere. */
+  residency?: string[];
+}
+
+export interface ConnectOptions {
+  user: string;
+  /** The user's home region; the target orders its endpoints home first. */
+  region: string;
+  /** Conversations the user belongs to, so the session can catch up on them after reconnecting. */
+  conversations: string[];
+  onEvent: (event: SessionEvent) => void;
+}
+
+export interface TargetSession {
+  /** An id unique within the run, so a user's successive sessions are told apart. */
+  readonly id: string;
+  /**
+   * Sends with a client-chosen id. The outcome arrives as an acked, send_failed or
+   * send_indeterminate event; a target resends with the same cmid until one of those.
+   */
+  send(conv: string, cmid: string, body: string): void;
+  /** Gives up on unacked sends (reported as send_indeterminate) and closes. */
+  close(): Promise<void>;
+}
+
+export interface RegionDigest {
+  region: string;
+  conv: string;
+  count: number;
+  lastSeq: number;
+  hash: string;
+}
+
+export interface RegionLog {
+  region: string;
+  conv: string;
+  messages: { seq: number; cmid: string; from: string }[];
+}
+
+/** What load/ needs from a target: users, conversations and what each region holds. */
+export interface MessagingTarget {
+  readonly name: string;
+  regions(): string[];
+  createConversation(spec: ConversationSpec): Promise<void>;
+  connect(options: ConnectOptions): TargetSession;
+  /** One region's summary of a conversation, for awaiting convergence. */
+  digest(region: string, conv: string): Promise<RegionDigest>;
+  /** One region's full log of a conversation, for the final reads. */
+  readLog(region: string, conv: string): Promise<RegionLog>;
+}
+
+/** What the harness adds: the system's lifecycle and the region-level cuts faults need. */
+export interface SystemUnderTest extends MessagingTarget {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  stopRegion(region: string): Promise<void>;
+  startRegion(region: string): Promise<void>;
+  /** Cuts a region off from clients and peers while its processes keep running. */
+  cutRegion(region: string): Promise<void>;
+  healRegion(region: string): Promise<void>;
+}
