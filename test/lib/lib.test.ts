@@ -58,3 +58,18 @@ describe('histogram', () => {
     expect(Number.isNaN(percentile(createHistogram(), 99))).toBe(true);
   });
 });
+
+describe('parseDuration', () => {
+  it('reads k6-style durations', async () => {
+    const { parseDuration, formatDuration } = await import('../../lib/duration.ts');
+    expect(parseDuration('500ms')).toBe(500);
+    expect(parseDuration('30s')).toBe(30_000);
+    expect(parseDuration('1m30s')).toBe(90_000);
+    expect(parseDuration('1.5s')).toBe(1500);
+    expect(parseDuration(250)).toBe(250);
+    expect(parseDuration('250')).toBe(250);
+    expect(formatDuration(90_000)).toBe('1m30s');
+    expect(() => parseDuration('10 parsecs')).toThrow(/invalid duration "10 parsecs"/);
+    expect(() => parseDuration('')).toThrow(/invalid duration/);
+  });
+});
