@@ -1,5 +1,34 @@
-// Placeholder until the command lands; see the open issues.
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('chatquake: this command is not yet available in this build\n');
-  return 1;
+// `chatquake token --user U --secret S [--ttl SECONDS]`: prints one signed client token.
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { describeZodError, UserId } from './protocol.ts';
+import { DEFAULT_TOKEN_TTL_SECONDS, signToken } from './token.ts';
+
+const Flags = z.object({
+  user: UserId,
+  secret: z.string().min(1),
+  ttl: z.coerce.number().int().min(1).max(31_536_000).default(DEFAULT_TOKEN_TTL_SECONDS),
+});
+
+export async function main(argv: string[]): Promise<number> {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({
+      args: argv,
+      options: { user: { type: 'string' }, secret: { type: 'string' }, ttl: { type: 'string' } },
+      strict: true,
+    }).values;
+  } catch (error) {
+    process.stderr.write(`chatquake token: ${(error as Error).message}\n`);
+    return 2;
+  }
+  const flags = Flags.safeParse(values);
+  if (!flags.success) {
+    process.stderr.write(`chatquake token: --${describeZodError(flags.error)}\n`);
+    return 2;
+  }
+  process.stdout.write(
+    `${signToken({ user: flags.data.user, secret: flags.data.secret, ttlSeconds: flags.data.ttl })}\n`,
+  );
+  return 0;
 }
