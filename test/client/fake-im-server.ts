@@ -6,6 +6,7 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer, type Server, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { ClientFrame, ServerFrame } from '../../im-server/protocol.ts';
+import { verifyToken } from '../../im-server/token.ts';
 
 export interface StoredMessage {
   seq: number;
@@ -58,6 +59,8 @@ export interface FakeNodeOptions {
   region: string;
   node?: string;
   store: FakeStore;
+  /** Check real signed tokens with this secret; without it a token is just `token-USER`. */
+  secret?: string;
 }
 
 export interface FakeSession {
@@ -212,9 +215,17 @@ export async function startFakeNode(options: FakeNodeOptions): Promise<FakeNode>
         socket.end(`HTTP/1.1 ${fake.refuseWith} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
         return;
       }
+      let user = token.replace(/^token-/, '');
+      if (options.secret !== undefined) {
+        const verified = verifyToken(token, options.secret);
+        if (verified === null) {
+          socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+          return;
+        }
+        user = verified.user;
+      }
       wss.handleUpgrade(request, socket, head, (ws) => {
-        // The fake's tokens are just `token-USER`; the real signature check is the server's job.
-        const session: FakeSession = { user: token.replace(/^token-/, ''), socket: ws };
+        const session: FakeSession = { user, socket: ws };
         if (token === 'token-revoked') {
           ws.close(4401, 'unauthorized');
           return;

@@ -1,0 +1,280 @@
+// The reference IM server as a MessagingTarget: sessions are client SDK instances, conversations
+// and region reads go to the nodes' admin HTTP API. This is the only module that knows both
+// load/'s target interface and the reference server's wire and admin formats.
+//
+// `options.regions` is read on every call, not copied, so a topology that adds a node can append
+// its URLs to the region's arrays and later sessions and reads will use them.
+
+import { z } from 'zod';
+import { type ClientEvent, type ClientOptions, createClient } from '../../client/index.ts';
+import {
+  ConversationDigest,
+  ConversationLogEntry,
+  CreateConversationBody,
+  describeZodError,
+} from '../../im-server/protocol.ts';
+import { signToken } from '../../im-server/token.ts';
+import type {
+  ConnectOptions,
+  ConversationSpec,
+  MessagingTarget,
+  RegionDigest,
+  RegionLog,
+  SessionEvent,
+  TargetSession,
+} from '../../load/target.ts';
+
+export interface ReferenceRegion {
+  name: string;
+  /** ws:// URLs clients connect to (client→node edges, possibly through a fault proxy). */
+  endpoints: string[];
+  /** http:// base URLs of the region's nodes, for the admin API. */
+  adminUrls: string[];
+}
+
+export interface ReferenceTargetOptions {
+  regions: ReferenceRegion[];
+  /** The cluster's token secret; sessions sign their own tokens with it. */
+  secret: string;
+  adminToken: string;
+  /**
+   * Options every session's client starts from (user, token, endpoints and conversations are
+   * the adapter's). An `onEvent` here sees every client event, including `sent` and `error`,
+   * before the session's own listener sees the SessionEvent subset.
+   */
+  clientDefaults?: Partial<ClientOptions>;
+  /** Jitter source for clients that clientDefaults gives none; default Math.random. */
+  random?: () => number;
+  /** Per admin request; default 3000. */
+  requestTimeoutMs?: number;
+  /** Token lifetime for sessions; default 24 h, longer than any run. */
+  tokenTtlSeconds?: number;
+}
+
+/** What the client reports that the target interface has no place for. */
+type ClientOnlyEvent = Extract<ClientEvent, { type: 'sent' | 'error' }>;
+type SharedClientEvent = Exclude<ClientEvent, ClientOnlyEvent>;
+// client/ repeats load/'s SessionEvent shapes (it may not import load/); this fails to compile
+// the moment the two drift apart in either direction.
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const sessionEventsMatch: Exactly<SharedClientEvent, SessionEvent> = true;
+void sessionEventsMatch;
+
+/** The SessionEvent a client event stands for, or undefined for the client's own extras. */
+export function toSessionEvent(event: ClientEvent): SessionEvent | undefined {
+  if (event.type === 'sent' || event.type === 'error') return undefined;
+  return event;
+}
+
+const DigestBody = ConversationDigest;
+const LogBody = z.object({
+  conv: z.string(),
+  region: z.string(),
+  node: z.string(),
+  messages: z.array(ConversationLogEntry),
+});
+
+interface HttpAnswer {
+  status: number;
+  body: unknown;
+}
+
+/** Raised when no node of a region (or of the whole system) gave a usable answer. */
+export class TargetUnavailableError extends Error {
+  override name = 'TargetUnavailableError';
+}
+
+export function createReferenceTarget(options: ReferenceTargetOptions): MessagingTarget {
+  const requestTimeoutMs = options.requestTimeoutMs ?? 3000;
+  const tokenTtlSeconds = options.tokenTtlSeconds ?? 86_400;
+  if (options.regions.length === 0) throw new RangeError('regions: at least one region is required');
+  const sessionCounts = new Map<string, number>();
+
+  function region(name: string): ReferenceRegion {
+    const found = options.regions.find((r) => r.name === name);
+    if (found === undefined) {
+      throw new RangeError(`region "${name}" is not one of ${options.regions.map((r) => r.name).join(', ')}`);
+    }
+    return found;
+  }
+
+  async function request(baseUrl: string, method: string, path: string, body?: unknown): Promise<HttpAnswer> {
+    const response = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${options.adminToken}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      signal: AbortSignal.timeout(requestTimeoutMs),
+    });
+    const text = await response.text();
+    let parsed: unknown = text;
+    if (text.length > 0) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        // Not JSON; keep the text for the error message.
+      }
+    }
+    return { status: response.status, body: parsed };
+  }
+
+  function describeFailure(url: string, error: unknown): string {
+    if (error instanceof Error) {
+      if (error.name === 'TimeoutError') return `${url}: no answer within ${requestTimeoutMs} ms`;
+      const cause = (error as Error & { cause?: { code?: string } }).cause;
+      return `${url}: ${cause?.code ?? error.message}`;
+    }
+    return `${url}: ${String(error)}`;
+  }
+
+  function errorText(answer: HttpAnswer): string {
+    const body = answer.body;
+    if (typeof body === 'object' && body !== null && 'error' in body) return String(body.error);
+    return typeof body === 'string' ? body.slice(0, 200) : JSON.stringify(body).slice(0, 200);
+  }
+
+  /**
+   * Asks the region's nodes in order and returns the first answer that is not a server-side
+   * failure; connection errors, timeouts and 5xx move on to the next node.
+   */
+  async function firstAnswer(
+    urls: string[],
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<HttpAnswer> {
+    const failures: string[] = [];
+    for (const url of urls) {
+      try {
+        const answer = await request(url, method, path, body);
+        if (answer.status >= 500) {
+          failures.push(`${url}: HTTP ${answer.status} ${errorText(answer)}`);
+          continue;
+        }
+        return answer;
+      } catch (error) {
+        failures.push(describeFailure(url, error));
+      }
+    }
+    throw new TargetUnavailableError(`${method} ${path}: no node answered (${failures.join('; ')})`);
+  }
+
+  function sameSpec(a: CreateConversationBody, b: unknown): boolean {
+    const parsed = CreateConversationBody.safeParse(b);
+    if (!parsed.success) return false;
+    const sorted = (xs: string[] | undefined) => (xs === undefined ? undefined : [...xs].sort().join(','));
+    return (
+      parsed.data.id === a.id &&
+      sorted(parsed.data.members) === sorted(a.members) &&
+      sorted(parsed.data.residency) === sorted(a.residency)
+    );
+  }
+
+  function endpointsFor(home: string): { region: string; url: string }[] {
+    const homeRegion = region(home);
+    const ordered = [homeRegion, ...options.regions.filter((r) => r.name !== home)];
+    return ordered.flatMap((r) => r.endpoints.map((url) => ({ region: r.name, url })));
+  }
+
+  return {
+    name: 'reference',
+
+    regions() {
+      return options.regions.map((r) => r.name);
+    },
+
+    async createConversation(spec: ConversationSpec) {
+      const checked = CreateConversationBody.safeParse({
+        id: spec.id,
+        members: spec.members,
+        ...(spec.residency === undefined ? {} : { residency: spec.residency }),
+      });
+      if (!checked.success)
+        throw new RangeError(`conversation ${spec.id}: ${describeZodError(checked.error)}`);
+      const body = checked.data;
+      // A resident conversation is created where it may live; otherwise anywhere, in region order.
+      const allowed = body.residency;
+      const regions =
+        allowed === undefined
+          ? options.regions
+          : [
+              ...options.regions.filter((r) => allowed.includes(r.name)),
+              ...options.regions.filter((r) => !allowed.includes(r.name)),
+            ];
+      const answer = await firstAnswer(
+        regions.flatMap((r) => r.adminUrls),
+        'POST',
+        '/admin/conversations',
+        body,
+      );
+      if (answer.status === 200 || answer.status === 201) return;
+      if (answer.status === 409) {
+        // An earlier attempt that timed out may have created it; only an identical spec is ours.
+        const existing =
+          typeof answer.body === 'object' && answer.body !== null && 'conversation' in answer.body
+            ? answer.body.conversation
+            : answer.body;
+        if (sameSpec(body, existing)) return;
+        throw new Error(`conversation ${spec.id} already exists with another spec: ${errorText(answer)}`);
+      }
+      throw new Error(`conversation ${spec.id}: HTTP ${answer.status} ${errorText(answer)}`);
+    },
+
+    connect(connectOptions: ConnectOptions): TargetSession {
+      const { user, onEvent } = connectOptions;
+      const n = (sessionCounts.get(user) ?? 0) + 1;
+      sessionCounts.set(user, n);
+      const defaults = options.clientDefaults ?? {};
+      const tap = defaults.onEvent;
+      const client = createClient({
+        ...defaults,
+        ...(defaults.random === undefined && options.random !== undefined ? { random: options.random } : {}),
+        user,
+        // A function, so every reconnect signs a fresh token.
+        token: () => signToken({ user, secret: options.secret, ttlSeconds: tokenTtlSeconds }),
+        endpoints: endpointsFor(connectOptions.region),
+        conversations: connectOptions.conversations,
+        onEvent: (event) => {
+          tap?.(event);
+          const sessionEvent = toSessionEvent(event);
+          if (sessionEvent !== undefined) onEvent(sessionEvent);
+        },
+      });
+      client.start();
+      return {
+        id: `${user}#${n}`,
+        send: (conv, cmid, body) => client.send(conv, cmid, body),
+        close: () => client.close(),
+      };
+    },
+
+    async digest(regionName: string, conv: string): Promise<RegionDigest> {
+      const path = `/admin/conversations/${encodeURIComponent(conv)}/digest`;
+      const answer = await firstAnswer(region(regionName).adminUrls, 'GET', path);
+      if (answer.status === 404) return { region: regionName, conv, count: 0, lastSeq: 0, hash: '' };
+      if (answer.status !== 200)
+        throw new Error(`digest ${regionName}/${conv}: HTTP ${answer.status} ${errorText(answer)}`);
+      const parsed = DigestBody.safeParse(answer.body);
+      if (!parsed.success) throw new Error(`digest ${regionName}/${conv}: ${describeZodError(parsed.error)}`);
+      const d = parsed.data;
+      return { region: regionName, conv, count: d.count, lastSeq: d.lastSeq, hash: d.hash };
+    },
+
+    async readLog(regionName: string, conv: string): Promise<RegionLog> {
+      const path = `/admin/conversations/${encodeURIComponent(conv)}/log`;
+      const answer = await firstAnswer(region(regionName).adminUrls, 'GET', path);
+      if (answer.status === 404) return { region: regionName, conv, messages: [] };
+      if (answer.status !== 200)
+        throw new Error(`log ${regionName}/${conv}: HTTP ${answer.status} ${errorText(answer)}`);
+      const parsed = LogBody.safeParse(answer.body);
+      if (!parsed.success) throw new Error(`log ${regionName}/${conv}: ${describeZodError(parsed.error)}`);
+      return {
+        region: regionName,
+        conv,
+        messages: parsed.data.messages.map((m) => ({ seq: m.seq, cmid: m.cmid, from: m.from })),
+      };
+    },
+  };
+}
