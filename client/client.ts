@@ -531,7 +531,7 @@ export function createClient(options: ClientOptions): ImClient {
         const afterSeq = cs.sync?.afterSeq ?? cs.lastSeq;
         syncedTo(cs, frame.seq, t, deliver);
         emit({ type: 'synced', t, conv: frame.conv, afterSeq, seq: frame.seq });
-        if (cs.gapSince !== undefined) attention.add(cs);
+        if (cs.gapSince === undefined) attention.delete(cs);
         return;
       }
       case 'behind': {
