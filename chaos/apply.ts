@@ -62,6 +62,21 @@ export function createExecutor(backends: ChaosBackends): Executor {
     return true;
   };
 
+  /** A failed undo keeps its hold, so the final sweep tries again. */
+  const undoing = async (
+    map: Map<string, Set<string>>,
+    key: string,
+    owner: string,
+    work: Promise<void>,
+  ): Promise<void> => {
+    try {
+      await work;
+    } catch (error) {
+      hold(map, key, owner);
+      throw error;
+    }
+  };
+
   // State changes happen synchronously before the first await, so concurrent actions in one
   // batch see each other's holds.
   async function one(owner: string, action: FaultAction, added: string[]): Promise<void> {
@@ -70,7 +85,8 @@ export function createExecutor(backends: ChaosBackends): Executor {
         if (hold(disabledBy, action.proxy, owner)) await backends.proxy.setEnabled(action.proxy, false);
         return;
       case 'enable':
-        if (release(disabledBy, action.proxy, owner)) await backends.proxy.setEnabled(action.proxy, true);
+        if (release(disabledBy, action.proxy, owner))
+          await undoing(disabledBy, action.proxy, owner, backends.proxy.setEnabled(action.proxy, true));
         return;
       case 'toxic': {
         const key = `${action.proxy}\u0000${action.toxic.name}`;
@@ -89,7 +105,8 @@ export function createExecutor(backends: ChaosBackends): Executor {
         if (action.signal === 'SIGSTOP') {
           if (hold(pausedBy, action.node, owner)) await backends.process.signal(action.node, 'SIGSTOP');
         } else if (action.signal === 'SIGCONT') {
-          if (release(pausedBy, action.node, owner)) await backends.process.signal(action.node, 'SIGCONT');
+          if (release(pausedBy, action.node, owner))
+            await undoing(pausedBy, action.node, owner, backends.process.signal(action.node, 'SIGCONT'));
         } else {
           // A dead process is no longer paused; its restart comes from whoever killed it.
           pausedBy.delete(action.node);
@@ -97,7 +114,8 @@ export function createExecutor(backends: ChaosBackends): Executor {
         }
         return;
       case 'restart':
-        if (release(killedBy, action.node, owner)) await backends.process.restart(action.node);
+        if (release(killedBy, action.node, owner))
+          await undoing(killedBy, action.node, owner, backends.process.restart(action.node));
         return;
       case 'clock':
         if (action.offsetMs !== 0) {
@@ -105,7 +123,12 @@ export function createExecutor(backends: ChaosBackends): Executor {
           await backends.admin.setClockOffset(action.node, action.offsetMs);
         } else if (skewedBy.get(action.node) === owner) {
           skewedBy.delete(action.node);
-          await backends.admin.setClockOffset(action.node, 0);
+          try {
+            await backends.admin.setClockOffset(action.node, 0);
+          } catch (error) {
+            skewedBy.set(action.node, owner);
+            throw error;
+          }
         }
         return;
       case 'addNode':

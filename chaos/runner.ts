@@ -156,6 +156,8 @@ export function runTimeline(options: RunTimelineOptions): TimelineRun {
     }
   }
 
+  // An abort that came before the run must not let the first fault slip in.
+  if (options.signal?.aborted) stop.abort();
   let healing: Promise<void> | undefined;
   let healStarted: (heal: Promise<void>) => void = () => {};
   const healingStarted = new Promise<Promise<void>>((resolve) => {
