@@ -1,0 +1,372 @@
+// The workload model: who the users are and where they live, who talks to whom, and when each
+// message is meant to be sent. Arrivals follow an open model (like k6's arrival-rate
+// executors): the schedule is fixed by the rate alone, never by how fast the system answers,
+// so a stalled system shows up as latency instead of quietly slowing the load down.
+import { z } from 'zod';
+import { parseDuration } from '../lib/duration.ts';
+import { createRandom, type Random } from '../lib/random.ts';
+
+const weights = z
+  .record(z.string().min(1), z.number().finite().nonnegative())
+  .refine((w) => Object.values(w).some((v) => v > 0), { message: 'at least one weight must be above 0' });
+
+const duration = z.union([z.string(), z.number()]).refine(
+  (d) => {
+    try {
+      parseDuration(d);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'not a duration: use a number of ms or a string such as "500ms", "30s" or "1m30s"' },
+);
+
+const Stage = z.strictObject({
+  duration,
+  /** Total messages per second reached at the end of the stage. */
+  target: z.number().finite().nonnegative(),
+  /** Weights of the sender's home region during the stage (a surge in one region). */
+  regions: weights.optional(),
+});
+
+const GroupSize = z
+  .union([z.number().int().min(2), z.tuple([z.number().int().min(2), z.number().int().min(2)])])
+  .refine((g) => typeof g === 'number' || g[0] <= g[1], { message: 'the minimum is above the maximum' });
+
+export const WorkloadSpec = z.strictObject({
+  users: z.number().int().positive().default(100),
+  regions: weights.optional(),
+  conversations: z
+    .strictObject({
+      direct: z.number().int().nonnegative().optional(),
+      groups: z.number().int().nonnegative().optional(),
+      groupSize: GroupSize.default([3, 8]),
+      residency: z
+        .strictObject({
+          share: z.number().min(0).max(1),
+          regions: z.array(z.string().min(1)).min(1),
+        })
+        .optional(),
+    })
+    .prefault({}),
+  rate: z
+    .union([
+      z.number().finite().nonnegative(),
+      z.strictObject({
+        /** Rate at the start of the first stage, as k6's startRate. */
+        startRate: z.number().finite().nonnegative().default(0),
+        stages: z.array(Stage).min(1),
+      }),
+    ])
+    .default(10),
+  arrival: z.enum(['poisson', 'constant']).default('poisson'),
+  bodyBytes: z.number().int().nonnegative().max(1_000_000).default(64),
+  connectRampMs: z.number().finite().nonnegative().default(2000),
+});
+
+/** A workload spec after defaults are applied. */
+export type WorkloadSpec = z.infer<typeof WorkloadSpec>;
+/** A workload spec as written in a scenario file (every field optional). */
+export type WorkloadSpecInput = z.input<typeof WorkloadSpec>;
+
+export interface Workload {
+  users: { id: string; region: string }[];
+  conversations: { id: string; members: string[]; residency?: string[] }[];
+}
+
+export interface ScheduledSend {
+  /** Intended send time, ms from the start of the load. */
+  at: number;
+  user: string;
+  conv: string;
+}
+
+/** Parses a scenario's workload section; throws an Error naming each bad field. */
+export function parseWorkloadSpec(raw: unknown, prefix = 'workload'): WorkloadSpec {
+  const parsed = WorkloadSpec.safeParse(raw ?? {});
+  if (parsed.success) return parsed.data;
+  const text = parsed.error.issues
+    .map((issue) => `${[prefix, ...issue.path.map(String)].join('.')}: ${issue.message}`)
+    .join('; ');
+  throw new Error(text);
+}
+
+function normalize(spec: WorkloadSpec | WorkloadSpecInput): WorkloadSpec {
+  return parseWorkloadSpec(spec);
+}
+
+function checkRegions(field: string, names: Iterable<string>, regions: readonly string[]): void {
+  for (const name of names) {
+    if (!regions.includes(name)) {
+      throw new Error(`${field}: "${name}" is not one of the run's regions (${regions.join(', ')})`);
+    }
+  }
+}
+
+/** Checks a spec against the run's regions; throws an Error naming the field. */
+export function checkWorkloadRegions(
+  spec: WorkloadSpec | WorkloadSpecInput,
+  regions: readonly string[],
+): void {
+  const s = normalize(spec);
+  if (regions.length === 0) throw new Error('workload: the run has no regions');
+  if (s.regions) checkRegions('workload.regions', Object.keys(s.regions), regions);
+  if (s.conversations.residency)
+    checkRegions('workload.conversations.residency.regions', s.conversations.residency.regions, regions);
+  if (typeof s.rate === 'object') {
+    s.rate.stages.forEach((stage, i) => {
+      if (stage.regions)
+        checkRegions(`workload.rate.stages.${i}.regions`, Object.keys(stage.regions), regions);
+    });
+  }
+}
+
+/**
+ * Splits `total` into whole shares proportional to `w` (largest remainder), so 100 users with
+ * weights 0.7/0.3 are exactly 70 and 30 rather than whatever a coin lands on.
+ */
+function apportion(total: number, w: readonly number[]): number[] {
+  const sum = w.reduce((a, b) => a + b, 0);
+  const exact = w.map((x) => (x / sum) * total);
+  const counts = exact.map(Math.floor);
+  let left = total - counts.reduce((a, b) => a + b, 0);
+  const order = exact
+    .map((x, i) => ({ i, frac: x - Math.floor(x) }))
+    .sort((a, b) => b.frac - a.frac || a.i - b.i);
+  for (const { i } of order) {
+    if (left <= 0) break;
+    counts[i] = (counts[i] as number) + 1;
+    left--;
+  }
+  return counts;
+}
+
+function sample<T>(random: Random, items: readonly T[], k: number): T[] {
+  const copy = items.slice();
+  const n = Math.min(k, copy.length);
+  for (let i = 0; i < n; i++) {
+    const j = i + Math.floor(random.next() * (copy.length - i));
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy.slice(0, n);
+}
+
+/**
+ * Builds users and conversations, deterministically for a seed. Users' home regions follow
+ * `spec.regions` exactly (largest remainder); direct conversations pair users off a shuffled
+ * list so that, at the default count, every user has someone to talk to; group members are
+ * drawn from all users, so both kinds span regions in proportion to where users live.
+ */
+export function buildWorkload(
+  spec: WorkloadSpec | WorkloadSpecInput,
+  regions: string[],
+  seed: number,
+): Workload {
+  const s = normalize(spec);
+  checkWorkloadRegions(s, regions);
+  const random = createRandom(seed).fork('workload');
+
+  const regionWeights = regions.map((r) => (s.regions ? (s.regions[r] ?? 0) : 1));
+  const perRegion = apportion(s.users, regionWeights);
+  const homes = random.shuffle(regions.flatMap((r, i) => Array<string>(perRegion[i] as number).fill(r)));
+  const width = String(s.users - 1).length;
+  const users = homes.map((region, i) => ({ id: `u${String(i).padStart(width, '0')}`, region }));
+  const ids = users.map((u) => u.id);
+
+  const direct = s.conversations.direct ?? Math.floor(s.users / 2);
+  const groups = s.conversations.groups ?? Math.floor(s.users / 10);
+  if (direct > 0 && s.users < 2) throw new Error('workload.conversations.direct: needs at least 2 users');
+  const [minSize, maxSize] =
+    typeof s.conversations.groupSize === 'number'
+      ? [s.conversations.groupSize, s.conversations.groupSize]
+      : s.conversations.groupSize;
+  if (groups > 0 && s.users < 2) throw new Error('workload.conversations.groups: needs at least 2 users');
+
+  const conversations: Workload['conversations'] = [];
+  const directRandom = random.fork('direct');
+  let deck: string[] = [];
+  for (let i = 0; i < direct; i++) {
+    if (deck.length < 2) deck = directRandom.shuffle(ids);
+    const a = deck.pop() as string;
+    const b = deck.pop() as string;
+    conversations.push({ id: `dm${i}`, members: [a, b] });
+  }
+  const groupRandom = random.fork('groups');
+  for (let i = 0; i < groups; i++) {
+    const size = Math.min(groupRandom.int(minSize, maxSize), ids.length);
+    conversations.push({ id: `grp${i}`, members: sample(groupRandom, ids, size) });
+  }
+
+  const residency = s.conversations.residency;
+  if (residency && residency.share > 0 && conversations.length > 0) {
+    const bound = Math.round(residency.share * conversations.length);
+    const chosen = sample(random.fork('residency'), conversations, bound);
+    for (const c of chosen) c.residency = residency.regions.slice();
+  }
+  return { users, conversations };
+}
+
+interface Segment {
+  /** Start and end, ms from load start. */
+  t0: number;
+  t1: number;
+  /** Rates in messages per ms at t0 and t1. */
+  r0: number;
+  r1: number;
+  /** Expected arrivals before t0. */
+  before: number;
+  /** Expected arrivals within the segment. */
+  mass: number;
+  /** Sender region weights within the segment; absent means "follow where users live". */
+  regions?: Record<string, number>;
+}
+
+/** The sum of the stage durations, or undefined for a constant rate. */
+export function stagesDurationMs(spec: WorkloadSpec | WorkloadSpecInput): number | undefined {
+  const s = normalize(spec);
+  if (typeof s.rate === 'number') return undefined;
+  return s.rate.stages.reduce((sum, st) => sum + parseDuration(st.duration), 0);
+}
+
+/**
+ * The rate as piecewise-linear segments covering [0, durationMs]. Stages ramp linearly from
+ * the previous target (k6's ramping-arrival-rate); after the last stage the last target holds.
+ */
+function rateSegments(s: WorkloadSpec, durationMs: number): Segment[] {
+  const segments: Segment[] = [];
+  let before = 0;
+  const push = (t0: number, t1: number, r0s: number, r1s: number, regions?: Record<string, number>): void => {
+    const start = Math.min(t0, durationMs);
+    const end = Math.min(t1, durationMs);
+    if (end <= start) return;
+    const r0 = r0s / 1000;
+    // Cut ramps at the run's end at the rate reached there.
+    const r1 = (r0s + ((r1s - r0s) * (end - t0)) / (t1 - t0)) / 1000;
+    const mass = ((r0 + r1) / 2) * (end - start);
+    segments.push({ t0: start, t1: end, r0, r1, before, mass, ...(regions ? { regions } : {}) });
+    before += mass;
+  };
+  if (typeof s.rate === 'number') {
+    push(0, durationMs, s.rate, s.rate);
+    return segments;
+  }
+  let t = 0;
+  let rate = s.rate.startRate;
+  let regions: Record<string, number> | undefined;
+  for (const stage of s.rate.stages) {
+    const d = parseDuration(stage.duration);
+    regions = stage.regions;
+    if (d > 0) push(t, t + d, rate, stage.target, regions);
+    t += d;
+    rate = stage.target;
+  }
+  if (t < durationMs) push(t, durationMs, rate, rate, regions);
+  return segments;
+}
+
+/** Time within a segment at which `y` expected arrivals have accumulated since its start. */
+function invert(seg: Segment, y: number): number {
+  const slope = (seg.r1 - seg.r0) / (seg.t1 - seg.t0);
+  // Solves r0·x + slope·x²/2 = y in the form that stays exact when slope is 0 or tiny.
+  const disc = Math.max(0, seg.r0 * seg.r0 + 2 * slope * y);
+  const denom = seg.r0 + Math.sqrt(disc);
+  const x = denom > 0 ? (2 * y) / denom : 0;
+  return Math.min(seg.t1, seg.t0 + x);
+}
+
+interface SenderPool {
+  region: string;
+  users: string[];
+}
+
+/**
+ * The intended sends of the whole run, lazily and in time order, deterministic for a seed.
+ * Constant arrival puts the n-th send where the integral of the rate reaches n; Poisson
+ * arrival uses unit-mean exponential steps of that integral (time rescaling), which is exact
+ * for ramps too. A sender is drawn uniformly among users who have a conversation (or first by
+ * a stage's region weights), then one of their conversations uniformly.
+ */
+export function* schedule(
+  spec: WorkloadSpec | WorkloadSpecInput,
+  workload: Workload,
+  durationMs: number,
+  seed: number,
+): Generator<ScheduledSend, void, undefined> {
+  const s = normalize(spec);
+  const segments = rateSegments(s, durationMs);
+  if (segments.length === 0 || segments.every((g) => g.mass === 0)) return;
+
+  const convsOf = new Map<string, string[]>();
+  for (const c of workload.conversations) {
+    for (const m of c.members) {
+      const list = convsOf.get(m);
+      if (list) list.push(c.id);
+      else convsOf.set(m, [c.id]);
+    }
+  }
+  const senders = workload.users.filter((u) => convsOf.has(u.id));
+  if (senders.length === 0)
+    throw new Error('workload: no user belongs to a conversation, so nobody can send');
+  const pools = new Map<string, SenderPool>();
+  for (const u of senders) {
+    const pool = pools.get(u.region);
+    if (pool) pool.users.push(u.id);
+    else pools.set(u.region, { region: u.region, users: [u.id] });
+  }
+  const allSenders = senders.map((u) => u.id);
+
+  // Cumulative weights per segment's region mix, computed once per distinct mix.
+  const mixes = new Map<Record<string, number>, { pools: SenderPool[]; cumulative: number[] }>();
+  const mixOf = (regions: Record<string, number>, at: number) => {
+    let mix = mixes.get(regions);
+    if (!mix) {
+      const chosen: SenderPool[] = [];
+      const cumulative: number[] = [];
+      let sum = 0;
+      for (const [region, w] of Object.entries(regions)) {
+        const pool = pools.get(region);
+        if (!pool || w <= 0) continue;
+        sum += w;
+        chosen.push(pool);
+        cumulative.push(sum);
+      }
+      if (chosen.length === 0) {
+        throw new Error(
+          `workload.rate.stages: at ${Math.round(at)} ms the weighted regions (${Object.keys(regions).join(', ')}) have no users with conversations`,
+        );
+      }
+      mix = { pools: chosen, cumulative: cumulative.map((c) => c / sum) };
+      mixes.set(regions, mix);
+    }
+    return mix;
+  };
+
+  const arrivals = createRandom(seed).fork('schedule');
+  const picks = createRandom(seed).fork('senders');
+  const poisson = s.arrival === 'poisson';
+  const total = segments.reduce((sum, g) => sum + g.mass, 0);
+  let y = poisson ? arrivals.exponential(1) : 0;
+  let i = 0;
+  while (y < total) {
+    while (i < segments.length - 1 && (segments[i] as Segment).before + (segments[i] as Segment).mass <= y)
+      i++;
+    const seg = segments[i] as Segment;
+    const at = invert(seg, y - seg.before);
+    if (at >= durationMs) return;
+
+    let user: string;
+    if (seg.regions) {
+      const mix = mixOf(seg.regions, at);
+      const u = picks.next();
+      let k = 0;
+      while (k < mix.cumulative.length - 1 && u >= (mix.cumulative[k] as number)) k++;
+      user = picks.pick((mix.pools[k] as SenderPool).users);
+    } else {
+      user = picks.pick(allSenders);
+    }
+    const conv = picks.pick(convsOf.get(user) as string[]);
+    yield { at, user, conv };
+    y += poisson ? arrivals.exponential(1) : 1;
+  }
+}
