@@ -117,6 +117,10 @@ export function resolveTimeline(
     const durationMs =
       plan.durationMs ??
       ('duration' in spec && spec.duration !== undefined ? parseDuration(spec.duration) : undefined);
+    if (durationMs === 0) {
+      // Apply and revert at one instant cannot be ordered against other faults meaningfully.
+      fail(plan.durationMs === undefined ? 'duration' : 'restartAfter', 'must be more than 0');
+    }
     const until = plan.instant ? null : durationMs === undefined ? null : at + durationMs;
     const resolved: ResolvedFault = {
       id,

@@ -35,7 +35,11 @@ export interface TimelineEvent {
 }
 
 export interface TimelineRun {
-  /** Resolves once every applied fault is reverted and the backends are swept; never rejects. */
+  /**
+   * Resolves once every applied fault is reverted and the backends are swept; never rejects.
+   * That is after the last scheduled revert when no fault runs to the end of load, else after
+   * healAll() or the abort signal.
+   */
   done: Promise<AppliedFault[]>;
   /**
    * Stops the timeline (faults not yet started never start), reverts everything still applied

@@ -128,6 +128,8 @@ describe('resolveTimeline', () => {
         { fault: 'nodePause', at: '1s', duration: 'soon' } as FaultSpec,
         'chaos[1].duration: invalid duration "soon"',
       ],
+      [{ fault: 'nodePause', at: '1s', duration: '0s' }, 'chaos[1].duration: must be more than 0'],
+      [{ fault: 'nodeCrash', at: '1s', restartAfter: 0 }, 'chaos[1].restartAfter: must be more than 0'],
     ];
     for (const [fault, message] of cases) {
       expect(
