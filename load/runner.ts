@@ -447,7 +447,8 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       user: user.id,
       conv: item.conv,
       cmid,
-      ...(user.at !== undefined ? { region: user.at } : {}),
+      // Only while connected: a queued send has no region yet.
+      ...(user.connected && user.at !== undefined ? { region: user.at } : {}),
     });
     const body = `${cmid} ${padding}`.slice(0, Math.max(spec.bodyBytes, cmid.length));
     try {

@@ -271,7 +271,10 @@ describe('runLoad', () => {
     const after = failovers.reduce((max, f) => Math.max(max, f.t), 0);
     const euSendsAfter = r.of('send').filter((s) => euUsers.has(s.user) && s.t > after + 20);
     expect(euSendsAfter.length).toBeGreaterThan(0);
-    for (const s of euSendsAfter) expect(s.region).not.toBe('eu');
+    for (const s of euSendsAfter) {
+      expect(s.region).toBeDefined();
+      expect(s.region).not.toBe('eu');
+    }
     expect(r.ticks.some((t) => t.reconnects >= euUsers.size)).toBe(true);
     expect(r.result.acked + r.result.failed + r.result.indeterminate).toBe(r.result.sent);
     expect(r.result.valid).toBe(true);
