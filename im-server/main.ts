@@ -1,5 +1,174 @@
-// Placeholder until the command lands; see the open issues.
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('chatquake: this command is not yet available in this build\n');
-  return 1;
+// `chatquake server ...`: one node of the reference IM server. Prints one JSON `listening` line
+// on stdout when ready; logs go to stderr; SIGTERM closes gracefully and exits 0.
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { createClock } from './clock.ts';
+import type { PeerInfo } from './control-plane.ts';
+import { DEFAULT_LEASE_MS } from './directory.ts';
+import { NodeId } from './internal-protocol.ts';
+import { createLogger, errorMessage } from './log.ts';
+import { startNode } from './node.ts';
+import {
+  AckLevel,
+  BugName,
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_FRAME_BYTES,
+  describeZodError,
+  RegionName,
+} from './protocol.ts';
+
+const httpUrl = z
+  .string()
+  .url()
+  .refine((u) => u.startsWith('http://') || u.startsWith('https://'), 'expected an http:// URL');
+
+const PeerSpec = z.string().transform((spec, ctx): PeerInfo[] => {
+  const peers: PeerInfo[] = [];
+  for (const [i, raw] of spec.split(',').entries()) {
+    const entry = raw.trim();
+    if (entry.length === 0) continue;
+    const eq = entry.indexOf('=');
+    const id = NodeId.safeParse(eq < 0 ? '' : entry.slice(0, eq));
+    const url = httpUrl.safeParse(eq < 0 ? '' : entry.slice(eq + 1));
+    if (!id.success || !url.success) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `entry ${i + 1} "${entry}" must look like region/node=http://host:port`,
+      });
+      return z.NEVER;
+    }
+    peers.push({
+      id: id.data,
+      region: id.data.slice(0, id.data.indexOf('/')),
+      url: url.data.replace(/\/+$/, ''),
+    });
+  }
+  return peers;
+});
+
+export const ServerFlags = z.object({
+  region: RegionName,
+  node: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits and . _ - only'),
+  port: z.coerce.number().int().min(0).max(65_535),
+  host: z.string().min(1).default('127.0.0.1'),
+  data: z.string().min(1),
+  secret: z.string().min(1),
+  'admin-token': z.string().min(1),
+  directory: httpUrl.optional(),
+  peers: PeerSpec.default([]),
+  ack: AckLevel.default('replicated'),
+  replicas: z.coerce.number().int().min(0).max(16).default(1),
+  'lease-ms': z.coerce.number().int().min(200).max(600_000).default(DEFAULT_LEASE_MS),
+  bug: z.array(BugName).default([]),
+  'max-frame-bytes': z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(DEFAULT_MAX_FRAME_BYTES),
+  'max-body-bytes': z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(64 * 1024 * 1024)
+    .default(DEFAULT_MAX_BODY_BYTES),
+  fsync: z.boolean().default(false),
+});
+export type ServerFlags = z.infer<typeof ServerFlags>;
+
+const options = {
+  region: { type: 'string' },
+  node: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
+  data: { type: 'string' },
+  secret: { type: 'string' },
+  'admin-token': { type: 'string' },
+  directory: { type: 'string' },
+  peers: { type: 'string' },
+  ack: { type: 'string' },
+  replicas: { type: 'string' },
+  'lease-ms': { type: 'string' },
+  bug: { type: 'string', multiple: true },
+  'max-frame-bytes': { type: 'string' },
+  'max-body-bytes': { type: 'string' },
+  fsync: { type: 'boolean' },
+} as const;
+
+export function parseServerFlags(
+  argv: string[],
+): { ok: true; flags: ServerFlags } | { ok: false; message: string } {
+  let values: Record<string, unknown>;
+  try {
+    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    return { ok: false, message: errorMessage(error) };
+  }
+  const parsed = ServerFlags.safeParse(values);
+  if (!parsed.success) {
+    return { ok: false, message: describeZodError(parsed.error).replace(/(^|; )(\w[\w-]*)/g, '$1--$2') };
+  }
+  const nodeId = `${parsed.data.region}/${parsed.data.node}`;
+  if (parsed.data.peers.some((p) => p.id === nodeId)) {
+    return { ok: false, message: `--peers: lists this node (${nodeId}) itself` };
+  }
+  return { ok: true, flags: parsed.data };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseServerFlags(argv);
+  if (!parsed.ok) {
+    process.stderr.write(`chatquake server: ${parsed.message}\n`);
+    return 2;
+  }
+  const f = parsed.flags;
+  const logger = createLogger({ component: 'server', region: f.region, node: f.node });
+  process.on('uncaughtException', (error) =>
+    logger.error('uncaught exception', { error: errorMessage(error), stack: error.stack }),
+  );
+  process.on('unhandledRejection', (error) =>
+    logger.error('unhandled rejection', { error: errorMessage(error) }),
+  );
+  let node: Awaited<ReturnType<typeof startNode>>;
+  try {
+    node = await startNode({
+      region: f.region,
+      node: f.node,
+      host: f.host,
+      port: f.port,
+      dataDir: f.data,
+      secret: f.secret,
+      adminToken: f['admin-token'],
+      directoryUrl: f.directory?.replace(/\/+$/, '') ?? null,
+      peers: f.peers,
+      ack: f.ack,
+      replicas: f.replicas,
+      leaseMs: f['lease-ms'],
+      bugs: new Set(f.bug),
+      maxFrameBytes: f['max-frame-bytes'],
+      maxBodyBytes: f['max-body-bytes'],
+      fsync: f.fsync,
+      clock: createClock(),
+      logger,
+    });
+  } catch (error) {
+    process.stderr.write(`chatquake server: could not start: ${errorMessage(error)}\n`);
+    return 1;
+  }
+  process.stdout.write(
+    `${JSON.stringify({ event: 'listening', region: f.region, node: f.node, host: node.host, port: node.port })}\n`,
+  );
+  return new Promise<number>((resolve) => {
+    const shutdown = (): void => {
+      node.close().then(
+        () => resolve(0),
+        (error: unknown) => {
+          logger.error('shutdown failed', { error: errorMessage(error) });
+          resolve(1);
+        },
+      );
+    };
+    process.once('SIGTERM', shutdown);
+    process.once('SIGINT', shutdown);
+  });
 }

@@ -56,3 +56,13 @@ export function verifyToken(
   if (parsed.data.exp * 1000 <= now) return null;
   return { user: parsed.data.u };
 }
+
+/**
+ * The shared credential nodes present to each other and to the directory (header
+ * `x-chatquake-peer`): derived from the cluster secret so no extra flag is needed.
+ */
+export function peerKey(secret: string): string {
+  return createHmac('sha256', secret).update('chatquake-peer-v1').digest('base64url');
+}
+
+export const PEER_HEADER = 'x-chatquake-peer';
