@@ -549,11 +549,13 @@ export function createClient(options: ClientOptions): ImClient {
       }
       case 'reset': {
         const cs = conversation(frame.conv);
+        const answered = cs.sync;
+        cs.sync = undefined;
         resetTo(cs, frame.seq);
         emit({ type: 'reset', t, conv: frame.conv, seq: frame.seq, reason: frame.reason });
-        // A reset answering our sync is followed by the rest of that answer; an unsolicited one
-        // needs a sync from the new starting point.
-        if (cs.sync === undefined) requestSync(cs, t);
+        // A reset ends a sync answer; catch up from the new starting point, unless that is
+        // exactly where the sync it answered started (asking again would be reset again).
+        if (answered === undefined || answered.afterSeq !== frame.seq) requestSync(cs, t);
         return;
       }
       case 'error':

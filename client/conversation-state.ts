@@ -170,7 +170,7 @@ export function syncedTo(state: ConversationState, seq: number, now: number, del
 /**
  * The server reset the conversation to `seq`: whatever the client holds past it is dropped and
  * delivery continues from there, so seqs above `seq` may be delivered again (with what the
- * server now has at those seqs). A sync in flight stays in flight.
+ * server now has at those seqs). The caller decides about syncs.
  */
 export function resetTo(state: ConversationState, seq: number): void {
   state.lastSeq = seq;

@@ -5,6 +5,7 @@
 // `options.regions` is read on every call, not copied, so a topology that adds a node can append
 // its URLs to the region's arrays and later sessions and reads will use them.
 
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type ClientEvent, type ClientOptions, createClient } from '../../client/index.ts';
 import {
@@ -67,6 +68,8 @@ export function toSessionEvent(event: ClientEvent): SessionEvent | undefined {
 }
 
 const DigestBody = ConversationDigest;
+/** The reference server's digest hash is sha256 over `cmid\n` per message; this is it for none. */
+const EMPTY_LOG_HASH = createHash('sha256').digest('hex');
 const LogBody = z.object({
   conv: z.string(),
   region: z.string(),
@@ -253,7 +256,9 @@ export function createReferenceTarget(options: ReferenceTargetOptions): Messagin
     async digest(regionName: string, conv: string): Promise<RegionDigest> {
       const path = `/admin/conversations/${encodeURIComponent(conv)}/digest`;
       const answer = await firstAnswer(region(regionName).adminUrls, 'GET', path);
-      if (answer.status === 404) return { region: regionName, conv, count: 0, lastSeq: 0, hash: '' };
+      // No such conversation: the region holds nothing, digested as the server digests an empty log.
+      if (answer.status === 404)
+        return { region: regionName, conv, count: 0, lastSeq: 0, hash: EMPTY_LOG_HASH };
       if (answer.status !== 200)
         throw new Error(`digest ${regionName}/${conv}: HTTP ${answer.status} ${errorText(answer)}`);
       const parsed = DigestBody.safeParse(answer.body);

@@ -279,6 +279,38 @@ describe('client against fake nodes', () => {
     expect(c.lastSeq('room')).toBe(3);
   });
 
+  it('answers a reset to its sync by syncing again from the reset seq, once, and then takes new messages at those seqs', async () => {
+    const store = createFakeStore();
+    const home = await node('eu', store);
+    const { client: c, log } = client('bob', [home], { conversations: ['room'] });
+    c.start();
+    await log.waitFor('synced');
+    for (let i = 1; i <= 3; i++) home.push('room', store.append('room', 'alice', `a${i}`, 'x').message);
+    await log.waitForCount('delivered', 3);
+    // The node comes back without seq 3 (say it was never committed) and the client reconnects.
+    store.conversations.get('room')!.pop();
+    home.dropAll();
+    const reset = await log.waitFor('reset');
+    expect(reset).toMatchObject({ conv: 'room', seq: 2 });
+    const synced = await log.waitFor('synced', (s) => s.t >= reset.t);
+    expect(synced).toMatchObject({ afterSeq: 2, seq: 2 });
+    const syncs = home.received.filter((r) => r.frame.type === 'sync').map((r) => r.frame);
+    expect(syncs.slice(-2)).toEqual([
+      { type: 'sync', conv: 'room', afterSeq: 3 },
+      { type: 'sync', conv: 'room', afterSeq: 2 },
+    ]);
+    home.push('room', store.append('room', 'carol', 'c3', 'x').message);
+    await log.waitForCount('delivered', 4);
+    expect(log.of('delivered').map((d) => [d.seq, d.cmid])).toEqual([
+      [1, 'a1'],
+      [2, 'a2'],
+      [3, 'a3'],
+      [3, 'c3'],
+    ]);
+    await sleep(100);
+    expect(log.of('reset')).toHaveLength(1);
+  });
+
   it('reports definite refusals as send_failed and keeps unavailable sends until they succeed', async () => {
     const store = createFakeStore();
     const home = await node('eu', store);

@@ -200,6 +200,12 @@ export async function startFakeNode(options: FakeNodeOptions): Promise<FakeNode>
       socket.send(JSON.stringify({ type: 'behind', conv: frame.conv, seq: 0, reason: 'catching up' }));
       return;
     }
+    if (frame.afterSeq > store.lastSeq(frame.conv)) {
+      // As the reference node does: the client claims more than the log holds.
+      const seq = store.lastSeq(frame.conv);
+      socket.send(JSON.stringify({ type: 'reset', conv: frame.conv, seq, reason: `log ends at ${seq}` }));
+      return;
+    }
     for (const m of store.after(frame.conv, frame.afterSeq)) {
       socket.send(JSON.stringify({ type: 'msg', conv: frame.conv, ...pick(m) }));
     }

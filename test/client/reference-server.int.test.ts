@@ -8,7 +8,9 @@ import { createRandom } from '../../lib/random.ts';
 import { type Cluster, startCluster } from '../support/cluster.ts';
 import { type EventLog, eventLog, sleep } from './events.ts';
 
-const REGIONS = ['eu', 'us'];
+// Three regions: with the default replicated acks (one other region must hold a message), any
+// one region can be lost and the other two still ack.
+const REGIONS = ['eu', 'us', 'ap'];
 
 /** A conversation id the server's placement homes in `region` first, so a test knows what it kills. */
 function convHomedIn(region: string, prefix: string): string {
@@ -60,11 +62,11 @@ describe('client against the reference cluster', () => {
   it('gets the same seq for the same cmid, from a second session of the same user', async () => {
     const conv = convHomedIn('eu', 'same-cmid');
     await createConversation(conv, ['alice', 'bob']);
-    const first = client('alice', ['eu', 'us']);
+    const first = client('alice', ['eu', 'us', 'ap']);
     first.c.start();
     first.c.send(conv, 'only-once', 'hello');
     const ack = await first.log.waitFor('acked', undefined, 20_000);
-    const second = client('alice', ['us', 'eu']);
+    const second = client('alice', ['us', 'eu', 'ap']);
     second.c.start();
     second.c.send(conv, 'only-once', 'hello');
     const again = await second.log.waitFor('acked', undefined, 20_000);
@@ -78,7 +80,7 @@ describe('client against the reference cluster', () => {
   it('fills the gap by sync after reconnecting to a node that was down', async () => {
     const conv = convHomedIn('eu', 'sync-gap');
     await createConversation(conv, ['alice', 'bob']);
-    const alice = client('alice', ['eu']);
+    const alice = client('alice', ['eu', 'ap']);
     const bob = client('bob', ['us'], { conversations: [conv] });
     alice.c.start();
     bob.c.start();
@@ -86,11 +88,14 @@ describe('client against the reference cluster', () => {
     alice.c.send(conv, 'before', 'x');
     await bob.log.waitFor('delivered', (d) => d.cmid === 'before', 20_000);
     await cluster.kill('us/n1');
-    await bob.log.waitFor('disconnected');
     const missed = ['m1', 'm2', 'm3', 'm4', 'm5'];
-    for (const cmid of missed) alice.c.send(conv, cmid, 'x');
-    await alice.log.waitForCount('acked', 6, undefined, 20_000);
-    await cluster.restart('us/n1');
+    try {
+      await bob.log.waitFor('disconnected');
+      for (const cmid of missed) alice.c.send(conv, cmid, 'x');
+      await alice.log.waitForCount('acked', 6, undefined, 20_000);
+    } finally {
+      await cluster.restart('us/n1');
+    }
     const all = await bob.log.waitForCount('delivered', 6, undefined, 30_000);
     expect(all.map((d) => d.cmid)).toEqual(['before', ...missed]);
     expect(all.slice(1).every((d) => d.via === 'sync')).toBe(true);
@@ -103,8 +108,8 @@ describe('client against the reference cluster', () => {
   it('fails over when the home region is killed, and every message the client saw acked reaches the other member once', async () => {
     const conv = convHomedIn('eu', 'failover');
     await createConversation(conv, ['carol', 'dave']);
-    const carol = client('carol', ['eu', 'us']);
-    const dave = client('dave', ['eu', 'us'], { conversations: [conv] });
+    const carol = client('carol', ['eu', 'us', 'ap']);
+    const dave = client('dave', ['eu', 'ap', 'us'], { conversations: [conv] });
     carol.c.start();
     dave.c.start();
     await carol.log.waitFor('connected', undefined, 20_000);
@@ -117,7 +122,7 @@ describe('client against the reference cluster', () => {
     }
     const failover = await carol.log.waitFor('failover', undefined, 30_000);
     expect(failover).toMatchObject({ from: 'eu', to: 'us' });
-    await dave.log.waitFor('failover', undefined, 30_000);
+    expect(await dave.log.waitFor('failover', undefined, 30_000)).toMatchObject({ from: 'eu', to: 'ap' });
     // Every send ends with an outcome; none is refused.
     const outcome = (cmid: string) =>
       carol.log.events.some(

@@ -353,3 +353,83 @@ describe('reference target: sessions', () => {
     expect(aliceLog.of('disconnected').at(-1)).toMatchObject({ reason: 'client closed' });
   });
 });
+
+describe('reference target: against the reference cluster', () => {
+  it('creates conversations, runs sessions and reads converged digests and logs from every region', async () => {
+    const { startCluster } = await import('../support/cluster.ts');
+    const cluster = await startCluster({ regions: ['eu', 'us'], leaseMs: 1000 });
+    cleanups.push(() => cluster.stop());
+    const dead = await deadUrl();
+    const target = createReferenceTarget({
+      regions: ['eu', 'us'].map((name) => ({
+        name,
+        endpoints: [cluster.node(name).wsUrl],
+        // A stopped node first: reads must fall through to the live one.
+        adminUrls: [dead, cluster.node(name).url],
+      })),
+      secret: cluster.secret,
+      adminToken: cluster.adminToken,
+      random: createRandom(9).next,
+      clientDefaults: { backoff: { minMs: 20, maxMs: 200 } },
+    });
+    const spec = { id: 'adapter-room', members: ['alice', 'bob'] };
+    await target.createConversation(spec);
+    await target.createConversation({ id: 'adapter-room', members: ['bob', 'alice'] });
+    await expect(target.createConversation({ id: 'adapter-room', members: ['alice'] })).rejects.toThrow(
+      /already exists/,
+    );
+
+    const aliceLog = eventLog();
+    const bobLog = eventLog();
+    const alice = target.connect({
+      user: 'alice',
+      region: 'eu',
+      conversations: [spec.id],
+      onEvent: aliceLog.onEvent,
+    });
+    const bob = target.connect({
+      user: 'bob',
+      region: 'us',
+      conversations: [spec.id],
+      onEvent: bobLog.onEvent,
+    });
+    cleanups.push(() => alice.close());
+    cleanups.push(() => bob.close());
+    await aliceLog.waitFor('synced', undefined, 20_000);
+    await bobLog.waitFor('synced', undefined, 20_000);
+    for (let i = 0; i < 5; i++) alice.send(spec.id, `a${i}`, `hello ${i}`);
+    bob.send(spec.id, 'b0', 'hi');
+    const acks = [...(await aliceLog.waitForCount('acked', 5, undefined, 20_000))];
+    acks.push(await bobLog.waitFor('acked', undefined, 20_000));
+    await bobLog.waitForCount('delivered', 6, undefined, 20_000);
+
+    const deadline = Date.now() + 20_000;
+    let digests = await Promise.all(['eu', 'us'].map((r) => target.digest(r, spec.id)));
+    while (Date.now() < deadline && (digests[0]!.hash !== digests[1]!.hash || digests[0]!.count < 6)) {
+      await sleep(100);
+      digests = await Promise.all(['eu', 'us'].map((r) => target.digest(r, spec.id)));
+    }
+    expect(digests.map((d) => [d.region, d.conv, d.count, d.lastSeq])).toEqual([
+      ['eu', spec.id, 6, 6],
+      ['us', spec.id, 6, 6],
+    ]);
+    expect(digests[0]!.hash).toBe(digests[1]!.hash);
+    expect(digests[0]!.hash).toMatch(/^[0-9a-f]{64}$/);
+
+    const log = await target.readLog('us', spec.id);
+    expect(log.region).toBe('us');
+    expect(log.messages.map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    const bySeq = new Map(log.messages.map((m) => [m.seq, m]));
+    for (const ack of acks) expect(bySeq.get(ack.seq)?.cmid).toBe(ack.cmid);
+    expect(log.messages.find((m) => m.cmid === 'b0')?.from).toBe('bob');
+
+    // A conversation that does not exist reads as empty, hashed like an empty log.
+    const none = await target.digest('eu', 'no-such-room');
+    expect(none).toMatchObject({ count: 0, lastSeq: 0 });
+    expect(await target.readLog('eu', 'no-such-room')).toEqual({
+      region: 'eu',
+      conv: 'no-such-room',
+      messages: [],
+    });
+  });
+});
