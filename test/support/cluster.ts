@@ -29,8 +29,9 @@ export interface Cluster {
   /** The index-th node (default 0) of a region. */
   node(region: string, index?: number): ClusterNode;
   /**
-   * Sends a signal to a node (default SIGKILL). For signals that end the process it resolves
-   * once the process has exited; SIGSTOP and SIGCONT resolve at once.
+   * Sends a signal to a node (default SIGKILL); the id `directory` addresses the directory
+   * process. For signals that end the process it resolves once the process has exited; SIGSTOP
+   * and SIGCONT resolve at once.
    */
   kill(nodeId: string, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a stopped or killed node again with the same flags, port and data directory. */
@@ -41,6 +42,8 @@ export interface Cluster {
     path: string,
     body?: unknown,
   ): Promise<{ status: number; body: unknown }>;
+  /** How a node's last process ended (null while it runs or before it ever ran). */
+  lastExit(nodeId: string): { code: number | null; signal: string | null } | null;
   /** Kills every process and removes the temporary directories. */
   stop(): Promise<void>;
 }
@@ -61,6 +64,11 @@ export interface StartClusterOptions {
   nodeBugs?: Record<string, string[]>;
   /** Extra flags appended to every server's command line. */
   serverArgs?: string[];
+  /**
+   * Default true. False starts no directory: nodes run with fixed homes and no failover (one
+   * node in one region is the standalone server); `directoryUrl` is then the empty string.
+   */
+  directory?: boolean;
 }
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -170,6 +178,11 @@ interface NodeEntry {
   child: ChildProcess | null;
 }
 
+function exitOf(child: ChildProcess | null): { code: number | null; signal: string | null } | null {
+  if (child === null || (child.exitCode === null && child.signalCode === null)) return null;
+  return { code: child.exitCode, signal: child.signalCode };
+}
+
 export async function startCluster(opts: StartClusterOptions): Promise<Cluster> {
   const nodesPerRegion = opts.nodesPerRegion ?? 1;
   const ownsDataDir = opts.dataDir === undefined;
@@ -200,20 +213,23 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
   };
 
   try {
-    const directoryArgs = [
-      'directory',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--data',
-      join(dataDir, 'directory'),
-    ];
-    if (opts.leaseMs !== undefined) directoryArgs.push('--lease-ms', String(opts.leaseMs));
-    const started = await spawnListening(directoryArgs, 'directory');
-    directory = started.child;
-    children.push(directory);
-    const directoryUrl = `http://127.0.0.1:${started.listening.port}`;
+    let directoryUrl = '';
+    if (opts.directory !== false) {
+      const directoryArgs = [
+        'directory',
+        '--port',
+        '0',
+        '--host',
+        '127.0.0.1',
+        '--data',
+        join(dataDir, 'directory'),
+      ];
+      if (opts.leaseMs !== undefined) directoryArgs.push('--lease-ms', String(opts.leaseMs));
+      const started = await spawnListening(directoryArgs, 'directory');
+      directory = started.child;
+      children.push(directory);
+      directoryUrl = `http://127.0.0.1:${started.listening.port}`;
+    }
 
     const layout: { region: string; node: string }[] = [];
     for (const region of opts.regions) {
@@ -244,9 +260,8 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
         secret,
         '--admin-token',
         adminToken,
-        '--directory',
-        directoryUrl,
       ];
+      if (directoryUrl !== '') args.push('--directory', directoryUrl);
       if (peers.length > 0) args.push('--peers', peers);
       if (opts.ack !== undefined) args.push('--ack', opts.ack);
       if (opts.leaseMs !== undefined) args.push('--lease-ms', String(opts.leaseMs));
@@ -291,8 +306,8 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
       },
       kill: async (nodeId, signal = 'SIGKILL') => {
         const entry = entries.get(nodeId);
-        if (entry === undefined) throw new Error(`no node ${nodeId}`);
-        const child = entry.child;
+        if (entry === undefined && nodeId !== 'directory') throw new Error(`no node ${nodeId}`);
+        const child = entry === undefined ? directory : entry.child;
         if (child === null || child.exitCode !== null || child.signalCode !== null) return;
         child.kill(signal);
         if (signal === 'SIGSTOP' || signal === 'SIGCONT' || signal === 'SIGTSTP') return;
@@ -331,6 +346,7 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
         }
         return { status: response.status, body: parsed };
       },
+      lastExit: (nodeId) => exitOf(entries.get(nodeId)?.child ?? null),
       stop,
     };
     return cluster;
