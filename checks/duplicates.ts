@@ -1,0 +1,122 @@
+// Duplicates: a session receiving one message twice (a reset excuses redelivery of what it
+// dropped), and one region's final log holding one message at two seqs or two messages at
+// one seq. Disagreement *between* regions, acks and deliveries is divergence (order.ts).
+import { list, messageName, when } from './explain.ts';
+import type { HistoryEvent } from './history.ts';
+import { addCount, type MetricStore } from './metrics.ts';
+import { type RunModel, relSeconds, runChecker } from './model.ts';
+import { type Checker, type CheckOptions, createExampleList, type Example } from './result.ts';
+
+export interface DuplicatesResult {
+  /** sessionDuplicates + logDuplicates + logSeqCollisions. */
+  duplicates: number;
+  /** Deliveries of a message to a session that already had it (and no reset dropped it). */
+  sessionDuplicates: number;
+  /** A final log holding one message at two (or more) seqs: one per extra copy. */
+  logDuplicates: number;
+  /** A final log holding two messages at one seq: one per extra message. */
+  logSeqCollisions: number;
+  examples: Example[];
+}
+
+export function createDuplicatesChecker(options: CheckOptions): Checker<DuplicatesResult> {
+  const examples = createExampleList(options.maxExamples);
+  const byRegion = new Map<string, number>();
+  let sessionDuplicates = 0;
+
+  const bump = (region: string | undefined): void => {
+    const key = region ?? '';
+    byRegion.set(key, (byRegion.get(key) ?? 0) + 1);
+  };
+
+  return {
+    name: 'duplicates',
+    add(e: HistoryEvent, model: RunModel) {
+      if (e.type !== 'deliver' || Number.isNaN(model.currentRepeatOf)) return;
+      const m = model.current!;
+      sessionDuplicates++;
+      const region = e.region ?? model.sessions.get(e.session)?.region;
+      bump(region);
+      if (examples.wanted) {
+        examples.add({
+          check: 'duplicates',
+          message: `Session ${e.session} of ${e.user} received ${messageName(m)} twice: again at seq ${e.seq}${model.currentRepeatOf === e.seq ? '' : ` (first at seq ${model.currentRepeatOf})`} by ${e.via} ${when(model, e.t)}.`,
+          conv: e.conv,
+          cmid: e.cmid,
+          from: e.from,
+          user: e.user,
+          ...(region !== undefined ? { region } : {}),
+          t: relSeconds(model, e.t),
+        });
+      }
+    },
+    finish(model: RunModel, metrics: MetricStore): DuplicatesResult {
+      let logDuplicates = 0;
+      let logSeqCollisions = 0;
+      for (const [conv, reads] of model.finalReads) {
+        for (const read of reads.values()) {
+          if (!read.ok) continue;
+          const seqsOf = new Map<string, number[]>();
+          const atSeq = new Map<number, string[]>();
+          for (const entry of read.messages) {
+            const key = `${entry.from}\u0000${entry.cmid}`;
+            const seqs = seqsOf.get(key);
+            if (seqs === undefined) seqsOf.set(key, [entry.seq]);
+            else seqs.push(entry.seq);
+            const keys = atSeq.get(entry.seq);
+            if (keys === undefined) atSeq.set(entry.seq, [key]);
+            else keys.push(key);
+          }
+          for (const [key, seqs] of seqsOf) {
+            if (seqs.length < 2) continue;
+            logDuplicates += seqs.length - 1;
+            bump(read.region);
+            const [from, cmid] = key.split('\u0000') as [string, string];
+            examples.add({
+              check: 'duplicates',
+              message: `The final log of ${conv} in ${read.region} holds ${messageName({ conv, from, cmid })} ${seqs.length} times, at seqs ${list(seqs.map(String), 5)}.`,
+              conv,
+              cmid,
+              from,
+              region: read.region,
+              t: relSeconds(model, read.t),
+            });
+          }
+          for (const [seq, keys] of atSeq) {
+            const distinct = [...new Set(keys)];
+            if (distinct.length < 2) continue;
+            logSeqCollisions += distinct.length - 1;
+            bump(read.region);
+            const names = distinct.map((k) => {
+              const [from, cmid] = k.split('\u0000') as [string, string];
+              return `${cmid} from ${from}`;
+            });
+            examples.add({
+              check: 'duplicates',
+              message: `The final log of ${conv} in ${read.region} holds ${distinct.length} messages at seq ${seq}: ${list(names)}.`,
+              conv,
+              region: read.region,
+              t: relSeconds(model, read.t),
+            });
+          }
+        }
+      }
+      for (const [region, n] of byRegion) addCount(metrics, 'duplicates', n, region === '' ? {} : { region });
+      return {
+        duplicates: sessionDuplicates + logDuplicates + logSeqCollisions,
+        sessionDuplicates,
+        logDuplicates,
+        logSeqCollisions,
+        examples: examples.items,
+      };
+    },
+  };
+}
+
+/** Duplicate deliveries and duplicate log entries over a whole history. */
+export function checkDuplicates(
+  events: Iterable<HistoryEvent>,
+  options: Partial<CheckOptions> = {},
+): DuplicatesResult {
+  return runChecker(createDuplicatesChecker, events, options);
+}

@@ -1,0 +1,320 @@
+// Latency and throughput: what users feel when nothing is wrong, and how much of it there was.
+// - delivery latency: intended send time → first delivery of the message to each member
+//   (coordinated-omission safe), and actual send time → that delivery; region of the receiver;
+// - ack latency: intended (and actual) send time → ack; region of the sender when acked;
+// - phase of each sample: the phase at the message's intended send time (fault = any fault
+//   active then);
+// - per-second counts of sent, acked, delivered and errors (failed + indeterminate) per region.
+import { createHistogram, type Histogram, merge, percentile, record } from '../lib/histogram.ts';
+import type { HistoryEvent } from './history.ts';
+import {
+  addCount,
+  addRate,
+  addTrendHistogram,
+  type MetricName,
+  type MetricStore,
+  PHASES,
+  type Phase,
+} from './metrics.ts';
+import { endTime, type MessageRecord, type RunModel, runChecker } from './model.ts';
+import type { Checker, CheckOptions, Percentiles } from './result.ts';
+
+export interface LoadSummary {
+  sent: number;
+  acked: number;
+  failed: number;
+  indeterminate: number;
+  /** Sent but no outcome by the end of the history. */
+  pending: number;
+  /** First deliveries of a message to a user. */
+  delivered: number;
+  /** Seconds the load ran: load_start → load_stop, else first → last send. */
+  loadSeconds: number;
+  sendRatePerSecond: number;
+  deliverRatePerSecond: number;
+}
+
+export interface LatencySet {
+  ackMs: Percentiles;
+  ackActualMs: Percentiles;
+  deliveryMs: Percentiles;
+  deliveryActualMs: Percentiles;
+}
+
+export interface SeriesCounts {
+  sent: number[];
+  acked: number[];
+  delivered: number[];
+  errors: number[];
+}
+
+export interface PhaseCounts {
+  sent: number;
+  acked: number;
+  errors: number;
+  delivered: number;
+}
+
+export interface LatencyResult {
+  load: LoadSummary;
+  latency: LatencySet & { byRegion: Record<string, LatencySet>; byPhase: Record<Phase, LatencySet> };
+  /** Counts per second since the run start (index 0 = [0 s, 1 s)), per region and in total. */
+  series: { stepSeconds: 1; length: number; total: SeriesCounts; regions: Record<string, SeriesCounts> };
+  phaseCounts: Record<Phase, PhaseCounts>;
+}
+
+const UNKNOWN = 'unknown';
+
+/** One histogram per (region, phase), for one measure. */
+type Grid = Map<string, [Histogram, Histogram, Histogram]>;
+
+function gridRecord(grid: Grid, region: string, phase: Phase, value: number): void {
+  let row = grid.get(region);
+  if (row === undefined) {
+    row = [createHistogram(), createHistogram(), createHistogram()];
+    grid.set(region, row);
+  }
+  record(row[PHASES.indexOf(phase)]!, value);
+}
+
+function pct(h: Histogram): Percentiles {
+  if (h.count === 0) return { count: 0, p50: null, p90: null, p99: null, max: null };
+  return {
+    count: h.count,
+    p50: percentile(h, 50),
+    p90: percentile(h, 90),
+    p99: percentile(h, 99),
+    max: h.max,
+  };
+}
+
+function mergeAll(hists: Iterable<Histogram>): Histogram {
+  const out = createHistogram();
+  for (const h of hists) merge(out, h);
+  return out;
+}
+
+const COUNT_INDEX: Record<keyof SeriesCounts, number> = { sent: 0, acked: 1, errors: 2, delivered: 3 };
+
+function emptySeries(): SeriesCounts {
+  return { sent: [], acked: [], delivered: [], errors: [] };
+}
+
+export function createLatencyChecker(_options: CheckOptions): Checker<LatencyResult> {
+  const ack: Grid = new Map();
+  const ackActual: Grid = new Map();
+  const delivery: Grid = new Map();
+  const deliveryActual: Grid = new Map();
+  const series = new Map<string, SeriesCounts>();
+  /** Per region and phase: [sent, acked, errors, delivered]. */
+  const counts = new Map<string, [number[], number[], number[]]>();
+  /** Messages whose first outcome was counted (an outcome event may repeat). */
+  const outcomeSeen: boolean[] = [];
+  const load = { sent: 0, acked: 0, failed: 0, indeterminate: 0, delivered: 0 };
+  let firstSend = Number.NaN;
+  let lastSend = Number.NaN;
+
+  const bump = (
+    model: RunModel,
+    region: string,
+    which: keyof SeriesCounts,
+    t: number,
+    phase: Phase,
+  ): void => {
+    let s = series.get(region);
+    if (s === undefined) {
+      s = emptySeries();
+      series.set(region, s);
+    }
+    const idx = Math.max(0, Math.floor((t - model.t0) / 1000));
+    const arr = s[which];
+    while (arr.length <= idx) arr.push(0);
+    arr[idx] = (arr[idx] as number) + 1;
+    let c = counts.get(region);
+    if (c === undefined) {
+      c = [
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+        [0, 0, 0, 0],
+      ];
+      counts.set(region, c);
+    }
+    const row = c[PHASES.indexOf(phase)] as number[];
+    row[COUNT_INDEX[which]] = (row[COUNT_INDEX[which]] as number) + 1;
+  };
+
+  const outcome = (model: RunModel, m: MessageRecord, t: number, error: boolean): void => {
+    if (outcomeSeen[m.id]) return;
+    outcomeSeen[m.id] = true;
+    bump(
+      model,
+      (error ? m.sendRegion : m.ackRegion) ?? m.sendRegion ?? UNKNOWN,
+      error ? 'errors' : 'acked',
+      t,
+      m.phase,
+    );
+  };
+
+  return {
+    name: 'latency',
+    add(e: HistoryEvent, model: RunModel) {
+      switch (e.type) {
+        case 'send': {
+          const m = model.current!;
+          if (m.sendT !== e.t) break;
+          load.sent++;
+          if (Number.isNaN(firstSend)) firstSend = e.t;
+          lastSend = e.t;
+          bump(model, m.sendRegion ?? UNKNOWN, 'sent', e.t, m.phase);
+          break;
+        }
+        case 'ack': {
+          const m = model.current!;
+          if (m.ackT !== e.t || outcomeSeen[m.id]) break;
+          load.acked++;
+          outcome(model, m, e.t, false);
+          if (Number.isNaN(m.sendT)) break;
+          const region = m.ackRegion ?? UNKNOWN;
+          gridRecord(ack, region, m.phase, e.t - m.intendedAt);
+          gridRecord(ackActual, region, m.phase, e.t - m.sendT);
+          break;
+        }
+        case 'send_failed':
+        case 'send_indeterminate': {
+          const m = model.current!;
+          if (outcomeSeen[m.id]) break;
+          if (e.type === 'send_failed') load.failed++;
+          else load.indeterminate++;
+          outcome(model, m, e.t, true);
+          break;
+        }
+        case 'deliver': {
+          if (!model.currentFirstToUser) break;
+          const m = model.current!;
+          load.delivered++;
+          const region =
+            e.region ?? model.sessions.get(e.session)?.region ?? model.users.get(e.user)?.home ?? UNKNOWN;
+          bump(model, region, 'delivered', e.t, m.phase);
+          if (Number.isNaN(m.sendT)) break;
+          gridRecord(delivery, region, m.phase, e.t - m.intendedAt);
+          gridRecord(deliveryActual, region, m.phase, e.t - m.sendT);
+          break;
+        }
+        default:
+          break;
+      }
+    },
+    finish(model: RunModel, metrics: MetricStore): LatencyResult {
+      const grids: [Grid, MetricName][] = [
+        [ack, 'ack_latency_ms'],
+        [ackActual, 'ack_latency_actual_ms'],
+        [delivery, 'delivery_latency_ms'],
+        [deliveryActual, 'delivery_latency_actual_ms'],
+      ];
+      for (const [grid, name] of grids) {
+        for (const [region, row] of grid) {
+          PHASES.forEach((phase, i) => {
+            if (row[i]!.count > 0) addTrendHistogram(metrics, name, row[i]!, { phase, region });
+          });
+        }
+      }
+      for (const [region, byPhase] of counts) {
+        PHASES.forEach((phase, i) => {
+          const [sent, acked, errors, delivered] = byPhase[i] as [number, number, number, number];
+          const tags = { phase, region };
+          if (sent > 0) addCount(metrics, 'messages_sent', sent, tags);
+          if (acked > 0) addCount(metrics, 'messages_acked', acked, tags);
+          if (delivered > 0) addCount(metrics, 'messages_delivered', delivered, tags);
+          if (acked + errors > 0) addRate(metrics, 'send_error_rate', errors, acked + errors, tags);
+        });
+      }
+
+      const setOf = (pick: (row: [Histogram, Histogram, Histogram]) => Histogram[]): LatencySet => {
+        const of = (grid: Grid): Percentiles => pct(mergeAll([...grid.values()].flatMap(pick)));
+        return {
+          ackMs: of(ack),
+          ackActualMs: of(ackActual),
+          deliveryMs: of(delivery),
+          deliveryActualMs: of(deliveryActual),
+        };
+      };
+      const regions = new Set([...ack.keys(), ...delivery.keys()]);
+      const byRegion: Record<string, LatencySet> = {};
+      for (const region of [...regions].sort()) {
+        const only = (grid: Grid): Percentiles => pct(mergeAll(grid.get(region) ?? []));
+        byRegion[region] = {
+          ackMs: only(ack),
+          ackActualMs: only(ackActual),
+          deliveryMs: only(delivery),
+          deliveryActualMs: only(deliveryActual),
+        };
+      }
+      const byPhase = {} as Record<Phase, LatencySet>;
+      PHASES.forEach((phase, i) => {
+        byPhase[phase] = setOf((row) => [row[i]!]);
+      });
+
+      const length = Math.max(0, Math.ceil((endTime(model) - model.t0) / 1000)) || 0;
+      const total = emptySeries();
+      const regionSeries: Record<string, SeriesCounts> = {};
+      const keys: (keyof SeriesCounts)[] = ['sent', 'acked', 'delivered', 'errors'];
+      for (const [region, s] of [...series].sort((a, b) => a[0].localeCompare(b[0]))) {
+        const padded = emptySeries();
+        for (const k of keys) {
+          const arr = s[k];
+          const n = Math.max(length, arr.length);
+          padded[k] = Array.from({ length: n }, (_, i) => arr[i] ?? 0);
+        }
+        regionSeries[region] = padded;
+      }
+      const n = Math.max(length, ...Object.values(regionSeries).map((s) => s.sent.length));
+      for (const k of keys) {
+        total[k] = Array.from({ length: n }, (_, i) =>
+          Object.values(regionSeries).reduce((sum, s) => sum + (s[k][i] ?? 0), 0),
+        );
+      }
+      for (const s of Object.values(regionSeries)) for (const k of keys) while (s[k].length < n) s[k].push(0);
+
+      const phaseCounts = {} as Record<Phase, PhaseCounts>;
+      PHASES.forEach((phase, i) => {
+        const sum = [0, 0, 0, 0];
+        for (const byPhase of counts.values()) {
+          for (let j = 0; j < 4; j++) sum[j] = (sum[j] as number) + (byPhase[i]![j] as number);
+        }
+        phaseCounts[phase] = { sent: sum[0]!, acked: sum[1]!, errors: sum[2]!, delivered: sum[3]! };
+      });
+
+      const loadStart = model.phases.find((p) => p.name === 'load_start')?.t;
+      const loadStop = model.phases.find((p) => p.name === 'load_stop')?.t;
+      const loadMs =
+        loadStart !== undefined && loadStop !== undefined && loadStop > loadStart
+          ? loadStop - loadStart
+          : Number.isNaN(firstSend)
+            ? 0
+            : Math.max(lastSend - firstSend, 1000);
+      const loadSeconds = loadMs / 1000;
+      let pending = 0;
+      for (const m of model.messages) if (!Number.isNaN(m.sendT) && !outcomeSeen[m.id]) pending++;
+      return {
+        load: {
+          ...load,
+          pending,
+          loadSeconds,
+          sendRatePerSecond: loadSeconds > 0 ? load.sent / loadSeconds : 0,
+          deliverRatePerSecond: loadSeconds > 0 ? load.delivered / loadSeconds : 0,
+        },
+        latency: { ...setOf((row) => row), byRegion, byPhase },
+        series: { stepSeconds: 1, length: n, total, regions: regionSeries },
+        phaseCounts,
+      };
+    },
+  };
+}
+
+/** Latency and throughput over a whole history. */
+export function checkLatency(
+  events: Iterable<HistoryEvent>,
+  options: Partial<CheckOptions> = {},
+): LatencyResult {
+  return runChecker(createLatencyChecker, events, options);
+}

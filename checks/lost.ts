@@ -1,0 +1,337 @@
+// Acked-message loss, in the spirit of Jepsen's queue checker. A message is the triple
+// (conversation, sender, cmid).
+// - lost: acked, yet missing from the final log of a region allowed to hold its conversation,
+//   or never delivered to a member (other than the sender) who had a connection that stayed up,
+//   outside fault windows touching its region, for deliveryGraceMs after the ack.
+// - unexpected: appeared (delivered, or in a final log) but never sent.
+// - failed but appeared: the system said definitely no (send_failed), yet it appeared.
+// - recovered: the outcome was indeterminate and it appeared — allowed, only counted.
+// Final reads with ok:false are unknown, not empty: nothing is judged against them.
+import { at, capital, list, messageName, plural, when } from './explain.ts';
+import type { HistoryEvent } from './history.ts';
+import { addCount, type MetricStore, PHASES } from './metrics.ts';
+import {
+  allowedRegions,
+  findMessage,
+  hadQuietConnection,
+  type MessageRecord,
+  type RunModel,
+  relSeconds,
+  runChecker,
+} from './model.ts';
+import { type Checker, type CheckOptions, createExampleList, type Example } from './result.ts';
+
+export interface LostResult {
+  /** Distinct acked messages missing from an allowed region's final log or from an owed member. */
+  ackedLost: number;
+  /** Of those, acked at level "stored" (not yet replicated when acked). */
+  ackedLostStoredOnly: number;
+  /** (message, region) pairs: an acked message absent from an allowed region's final log. */
+  missingCopies: number;
+  /** (message, member) pairs: an acked message never delivered to a member owed it. */
+  undelivered: number;
+  unexpected: number;
+  failedButAppeared: number;
+  /** Indeterminate sends that appeared anyway (allowed). */
+  recovered: number;
+  /** Indeterminate sends that never appeared (allowed). */
+  indeterminateMissing: number;
+  /** What could not be judged, and why. */
+  unjudged: string[];
+  examples: Example[];
+}
+
+interface Stranger {
+  conv: string;
+  from: string;
+  cmid: string;
+  regions: string[];
+  deliveredTo: string | undefined;
+  deliveredAt: number;
+}
+
+export function createLostChecker(options: CheckOptions): Checker<LostResult> {
+  /** First receiver of messages delivered before any send/outcome was seen, by message id. */
+  const earlyReceivers = new Map<number, { user: string; t: number }>();
+  /** First receiver of every message, by message id (for failed-but-appeared explanations). */
+  const firstReceiver: string[] = [];
+
+  return {
+    name: 'acked-lost',
+    add(e: HistoryEvent, model: RunModel) {
+      if (e.type !== 'deliver') return;
+      const m = model.current!;
+      if (m.deliveries === 1) {
+        firstReceiver[m.id] = e.user;
+        if (Number.isNaN(m.sendT) && !m.acked) earlyReceivers.set(m.id, { user: e.user, t: e.t });
+      }
+    },
+    finish(model: RunModel, metrics: MetricStore): LostResult {
+      const lostEx = createExampleList(options.maxExamples);
+      const unexpectedEx = createExampleList(options.maxExamples);
+      const failedEx = createExampleList(options.maxExamples);
+      const unjudged: string[] = [];
+
+      // Which final logs hold which messages, one byte per message per region (a million
+      // messages cost a few MB, no objects); strangers are entries no event ever named.
+      const n = model.messages.length;
+      const inRegion = new Map<string, Uint8Array>();
+      const anyRegion = new Uint8Array(n);
+      const strangers = new Map<string, Stranger>();
+      const unknownReads: string[] = [];
+      for (const [conv, byRegion] of model.finalReads) {
+        for (const read of byRegion.values()) {
+          if (!read.ok) {
+            unknownReads.push(`${conv} in ${read.region}${read.error ? ` (${read.error})` : ''}`);
+            continue;
+          }
+          let ids = inRegion.get(read.region);
+          if (ids === undefined) {
+            ids = new Uint8Array(n);
+            inRegion.set(read.region, ids);
+          }
+          for (const entry of read.messages) {
+            const m = findMessage(model, conv, entry.from, entry.cmid);
+            if (m === undefined) {
+              const key = `${conv}\u0000${entry.from}\u0000${entry.cmid}`;
+              let s = strangers.get(key);
+              if (s === undefined) {
+                s = {
+                  conv,
+                  from: entry.from,
+                  cmid: entry.cmid,
+                  regions: [],
+                  deliveredTo: undefined,
+                  deliveredAt: Number.NaN,
+                };
+                strangers.set(key, s);
+              }
+              if (!s.regions.includes(read.region)) s.regions.push(read.region);
+              continue;
+            }
+            ids[m.id] = 1;
+            anyRegion[m.id] = 1;
+          }
+        }
+      }
+      if (unknownReads.length > 0) {
+        unjudged.push(
+          `${plural(unknownReads.length, 'final read')} failed, so acked messages were not judged there: ${list(unknownReads)}`,
+        );
+      }
+
+      let ackedLost = 0;
+      let storedOnly = 0;
+      let missingCopies = 0;
+      let undelivered = 0;
+      let unexpected = 0;
+      let failedButAppeared = 0;
+      let recovered = 0;
+      let indeterminateMissing = 0;
+      const lostByPhase = { before: 0, fault: 0, after: 0 };
+      const convsWithoutMembers = new Set<string>();
+      const missingReadPairs = new Set<string>();
+
+      for (const m of model.messages) {
+        const inLogs = anyRegion[m.id] === 1;
+        const appeared = m.deliveries > 0 || inLogs;
+        const neverSent =
+          Number.isNaN(m.sendT) && !m.acked && Number.isNaN(m.failedT) && Number.isNaN(m.indeterminateT);
+        if (neverSent) {
+          if (appeared) {
+            unexpected++;
+            if (unexpectedEx.wanted) {
+              const early = earlyReceivers.get(m.id);
+              unexpectedEx.add(
+                unexpectedExample(
+                  model,
+                  m.conv,
+                  m.from,
+                  m.cmid,
+                  inLogs ? [...logSeqs(model, m).keys()] : [],
+                  early,
+                ),
+              );
+            }
+          }
+          continue;
+        }
+        if (!Number.isNaN(m.failedT) && appeared) {
+          failedButAppeared++;
+          if (failedEx.wanted) {
+            failedEx.add(
+              failedExample(model, m, inLogs ? logSeqs(model, m) : undefined, firstReceiver[m.id]),
+            );
+          }
+        }
+        if (!m.acked) {
+          if (!Number.isNaN(m.indeterminateT) && Number.isNaN(m.failedT)) {
+            if (appeared) recovered++;
+            else indeterminateMissing++;
+          }
+          continue;
+        }
+
+        const missingIn: string[] = [];
+        for (const region of allowedRegions(model, m.conv)) {
+          const read = model.finalReads.get(m.conv)?.get(region);
+          if (read === undefined) {
+            if (model.finalReads.size > 0) missingReadPairs.add(`${m.conv} in ${region}`);
+            continue;
+          }
+          if (!read.ok) continue;
+          if (inRegion.get(region)?.[m.id] !== 1) missingIn.push(region);
+        }
+        const notDeliveredTo: string[] = [];
+        const info = model.conversations.get(m.conv);
+        if (info === undefined) convsWithoutMembers.add(m.conv);
+        else {
+          for (const member of info.members) {
+            if (member === m.from) continue;
+            if (model.users.get(member)?.delivered.has(m.id)) continue;
+            if (hadQuietConnection(model, member, m.ackT, options.deliveryGraceMs))
+              notDeliveredTo.push(member);
+          }
+        }
+        if (missingIn.length === 0 && notDeliveredTo.length === 0) continue;
+        ackedLost++;
+        lostByPhase[m.phase]++;
+        missingCopies += missingIn.length;
+        undelivered += notDeliveredTo.length;
+        const stored = m.level === 'stored';
+        if (stored) storedOnly++;
+        if (lostEx.wanted)
+          lostEx.add(lostExample(model, m, missingIn, notDeliveredTo, options.deliveryGraceMs));
+      }
+
+      if (model.finalReads.size === 0 && model.messages.some((m) => m.acked)) {
+        unjudged.push(
+          'no final reads: acked messages were judged only by delivery to members, not by region logs',
+        );
+      }
+      for (const s of strangers.values()) {
+        unexpected++;
+        if (unexpectedEx.wanted)
+          unexpectedEx.add(unexpectedExample(model, s.conv, s.from, s.cmid, s.regions, undefined));
+      }
+      if (missingReadPairs.size > 0) {
+        unjudged.push(
+          `no final read for ${plural(missingReadPairs.size, 'conversation×region pair')} (${list([...missingReadPairs])}): acked messages were not judged there`,
+        );
+      }
+      if (convsWithoutMembers.size > 0) {
+        unjudged.push(
+          `no conversation event for ${list([...convsWithoutMembers])}: delivery to members was not judged there`,
+        );
+      }
+
+      for (const phase of PHASES) addCount(metrics, 'acked_lost', lostByPhase[phase], { phase });
+      addCount(metrics, 'unexpected_messages', unexpected);
+      addCount(metrics, 'failed_but_appeared', failedButAppeared);
+
+      return {
+        ackedLost,
+        ackedLostStoredOnly: storedOnly,
+        missingCopies,
+        undelivered,
+        unexpected,
+        failedButAppeared,
+        recovered,
+        indeterminateMissing,
+        unjudged,
+        examples: [...lostEx.items, ...unexpectedEx.items, ...failedEx.items],
+      };
+    },
+  };
+}
+
+/** Region → seq, for each successful final read holding the message (for explanations). */
+function logSeqs(model: RunModel, m: MessageRecord): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const read of model.finalReads.get(m.conv)?.values() ?? []) {
+    if (!read.ok) continue;
+    const entry = read.messages.find((x) => x.cmid === m.cmid && x.from === m.from);
+    if (entry !== undefined) out.set(read.region, entry.seq);
+  }
+  return out;
+}
+
+function lostExample(
+  model: RunModel,
+  m: MessageRecord,
+  missingIn: string[],
+  notDeliveredTo: string[],
+  graceMs: number,
+): Example {
+  const parts: string[] = [];
+  if (missingIn.length > 0) parts.push(`is missing from the final log of ${list(missingIn)}`);
+  if (notDeliveredTo.length > 0) {
+    parts.push(
+      `was never delivered to ${list(notDeliveredTo)}, though ${notDeliveredTo.length === 1 ? 'it' : 'each'} stayed connected for ${graceMs / 1000}s or more after the ack`,
+    );
+  }
+  const stored =
+    m.level === 'stored'
+      ? '; it was acked at level "stored" (not yet replicated), which a region outage may lose'
+      : '';
+  return {
+    check: 'acked-lost',
+    message: `Acked ${messageName(m)} (seq ${m.seq}, acked ${when(model, m.ackT)}) ${parts.join(' and ')}${stored}.`,
+    conv: m.conv,
+    cmid: m.cmid,
+    from: m.from,
+    ...(missingIn[0] !== undefined ? { region: missingIn[0] } : {}),
+    ...(notDeliveredTo[0] !== undefined ? { user: notDeliveredTo[0] } : {}),
+    t: relSeconds(model, m.ackT),
+  };
+}
+
+function unexpectedExample(
+  model: RunModel,
+  conv: string,
+  from: string,
+  cmid: string,
+  regions: string[],
+  early: { user: string; t: number } | undefined,
+): Example {
+  const where: string[] = [];
+  if (early !== undefined) where.push(`delivered to ${early.user} ${when(model, early.t)}`);
+  if (regions.length > 0) where.push(`held in the final log of ${list(regions)}`);
+  return {
+    check: 'unexpected',
+    message: `${capital(messageName({ conv, from, cmid }))} appeared (${where.join('; ')}) but was never sent.`,
+    conv,
+    cmid,
+    from,
+    ...(regions[0] !== undefined ? { region: regions[0] } : {}),
+    ...(early !== undefined ? { user: early.user, t: relSeconds(model, early.t) } : {}),
+  };
+}
+
+function failedExample(
+  model: RunModel,
+  m: MessageRecord,
+  regions: Map<string, number> | undefined,
+  receiver: string | undefined,
+): Example {
+  const where: string[] = [];
+  if (regions !== undefined) {
+    where.push(`in the final log of ${list([...regions].map(([r, seq]) => `${r} (seq ${seq})`))}`);
+  }
+  if (receiver !== undefined && m.deliveries > 0)
+    where.push(`delivered to ${receiver} at ${at(model, m.firstDeliveryT)}`);
+  return {
+    check: 'failed-but-appeared',
+    message: `${capital(messageName(m))} was refused ${when(model, m.failedT)} (${m.failReason ?? 'no reason'}) yet appeared: ${where.join('; ')}.`,
+    conv: m.conv,
+    cmid: m.cmid,
+    from: m.from,
+    ...(regions !== undefined ? { region: [...regions.keys()][0] } : {}),
+    t: relSeconds(model, m.failedT),
+  };
+}
+
+/** Acked-message loss over a whole history. */
+export function checkLost(events: Iterable<HistoryEvent>, options: Partial<CheckOptions> = {}): LostResult {
+  return runChecker(createLostChecker, events, options);
+}

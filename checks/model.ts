@@ -1,0 +1,626 @@
+// The run model: what every checker needs to know about a run besides its own judgement — the
+// time base, regions, conversations, users and their sessions, faults, and one record per
+// message (conversation, sender, cmid) with its send, outcome and first delivery. It is built
+// in one pass, event by event, before the checkers see each event; it never judges anything.
+import { type HistoryEvent, HistoryEvent as HistoryEventSchema } from './history.ts';
+import { createMetricStore, type MetricStore, type Phase } from './metrics.ts';
+import { type Checker, type CheckOptions, resolveCheckOptions } from './result.ts';
+
+export interface ConversationInfo {
+  conv: string;
+  members: string[];
+  memberSet: Set<string>;
+  /** The only regions allowed to hold it; undefined means every region of the run. */
+  residency: string[] | undefined;
+}
+
+export interface SessionInfo {
+  id: string;
+  user: string;
+  /** Region of the current or last connection. */
+  region: string | undefined;
+  up: boolean;
+  /** Flat [up, down, up, down, …] times; a connection still open has down = NaN. */
+  intervals: number[];
+  /** The region of each connection in `intervals` (one per up/down pair). */
+  intervalRegions: string[];
+  /** Per conversation: message id → seq it was delivered at, pruned by resets. */
+  delivered: Map<string, Map<number, number>>;
+}
+
+export interface UserInfo {
+  user: string;
+  home: string | undefined;
+  /** Region of the user's latest connection, else undefined. */
+  region: string | undefined;
+  sessions: SessionInfo[];
+  /** Ids of the messages delivered to any of the user's sessions. */
+  delivered: Set<number>;
+  connUps: number;
+  lastConnUpT: number;
+  failovers: { t: number; from: string; to: string }[];
+  convs: string[];
+}
+
+export interface FaultInfo {
+  id: string;
+  kind: string;
+  target: string;
+  regions: string[];
+  start: number;
+  /** NaN until its fault_stop. */
+  end: number;
+  /** "regionOutage(eu-west)": how explanations name it. */
+  label: string;
+}
+
+export interface MessageRecord {
+  /** Dense index, so checkers can keep per-message state in arrays. */
+  id: number;
+  conv: string;
+  from: string;
+  cmid: string;
+  /** NaN when no send event was seen. */
+  sendT: number;
+  intendedAt: number;
+  sendRegion: string | undefined;
+  /** Phase at the intended send time (at first sight when the send was not seen). */
+  phase: Phase;
+  acked: boolean;
+  ackT: number;
+  /** Seq of the (first) ack; NaN when not acked. */
+  seq: number;
+  level: string | undefined;
+  ackRegion: string | undefined;
+  failedT: number;
+  failReason: string | undefined;
+  indeterminateT: number;
+  indeterminateReason: string | undefined;
+  firstDeliveryT: number;
+  deliveries: number;
+}
+
+export interface FinalRead {
+  region: string;
+  conv: string;
+  t: number;
+  ok: boolean;
+  error: string | undefined;
+  messages: { seq: number; cmid: string; from: string }[];
+}
+
+export interface RunModel {
+  hasRunStart: boolean;
+  runId: string | undefined;
+  scenario: string | undefined;
+  seed: number | undefined;
+  /** Time zero of every explanation: run_start's t, else the first event's. */
+  t0: number;
+  firstT: number;
+  lastT: number;
+  /** NaN when the history has no run_end (a killed run). */
+  runEndT: number;
+  regions: string[];
+  ackLevel: string | undefined;
+  events: number;
+  invalidEvents: number;
+  firstInvalid: string | undefined;
+  conversations: Map<string, ConversationInfo>;
+  users: Map<string, UserInfo>;
+  sessions: Map<string, SessionInfo>;
+  faults: FaultInfo[];
+  faultsById: Map<string, FaultInfo>;
+  phases: { name: string; t: number }[];
+  messages: MessageRecord[];
+  /** conversation → sender → cmid → message (nested, so no key string is built per event). */
+  index: Map<string, Map<string, Map<string, MessageRecord>>>;
+  /** Per conversation, per region: the read that stands (the last ok one, else the last one). */
+  finalReads: Map<string, Map<string, FinalRead>>;
+  health: { reports: number; invalid: boolean; reasons: string[] };
+  /** Some user received its own message: the target echoes senders' messages back. */
+  ownEcho: boolean;
+  /** Any conn_up at all: without them every user counts as connected throughout. */
+  sawConnections: boolean;
+  /** The message the current event is about (send, ack, outcome or delivery). */
+  current: MessageRecord | undefined;
+  /** The current delivery is the first of its message to that user. */
+  currentFirstToUser: boolean;
+  /**
+   * For the current delivery: the seq the same session already got this message at (since the
+   * last reset of that conversation dropped it), else NaN.
+   */
+  currentRepeatOf: number;
+}
+
+export function createRunModel(): RunModel {
+  return {
+    hasRunStart: false,
+    runId: undefined,
+    scenario: undefined,
+    seed: undefined,
+    t0: Number.NaN,
+    firstT: Number.NaN,
+    lastT: Number.NaN,
+    runEndT: Number.NaN,
+    regions: [],
+    ackLevel: undefined,
+    events: 0,
+    invalidEvents: 0,
+    firstInvalid: undefined,
+    conversations: new Map(),
+    users: new Map(),
+    sessions: new Map(),
+    faults: [],
+    faultsById: new Map(),
+    phases: [],
+    messages: [],
+    index: new Map(),
+    finalReads: new Map(),
+    health: { reports: 0, invalid: false, reasons: [] },
+    ownEcho: false,
+    sawConnections: false,
+    current: undefined,
+    currentFirstToUser: false,
+    currentRepeatOf: Number.NaN,
+  };
+}
+
+/** The message (conversation, sender, cmid) if any event named it. */
+export function findMessage(
+  model: RunModel,
+  conv: string,
+  from: string,
+  cmid: string,
+): MessageRecord | undefined {
+  return model.index.get(conv)?.get(from)?.get(cmid);
+}
+
+export function userOf(model: RunModel, user: string): UserInfo {
+  let info = model.users.get(user);
+  if (info === undefined) {
+    info = {
+      user,
+      home: undefined,
+      region: undefined,
+      sessions: [],
+      delivered: new Set(),
+      connUps: 0,
+      lastConnUpT: Number.NaN,
+      failovers: [],
+      convs: [],
+    };
+    model.users.set(user, info);
+  }
+  return info;
+}
+
+function sessionOf(model: RunModel, user: string, id: string): SessionInfo {
+  let s = model.sessions.get(id);
+  if (s === undefined) {
+    s = { id, user, region: undefined, up: false, intervals: [], intervalRegions: [], delivered: new Map() };
+    model.sessions.set(id, s);
+    userOf(model, user).sessions.push(s);
+  }
+  return s;
+}
+
+export function messageOf(
+  model: RunModel,
+  conv: string,
+  from: string,
+  cmid: string,
+  t: number,
+): MessageRecord {
+  let bySender = model.index.get(conv);
+  if (bySender === undefined) {
+    bySender = new Map();
+    model.index.set(conv, bySender);
+  }
+  let byCmid = bySender.get(from);
+  if (byCmid === undefined) {
+    byCmid = new Map();
+    bySender.set(from, byCmid);
+  }
+  let m = byCmid.get(cmid);
+  if (m === undefined) {
+    m = {
+      id: model.messages.length,
+      conv,
+      from,
+      cmid,
+      sendT: Number.NaN,
+      intendedAt: Number.NaN,
+      sendRegion: undefined,
+      phase: phaseAt(model, t),
+      acked: false,
+      ackT: Number.NaN,
+      seq: Number.NaN,
+      level: undefined,
+      ackRegion: undefined,
+      failedT: Number.NaN,
+      failReason: undefined,
+      indeterminateT: Number.NaN,
+      indeterminateReason: undefined,
+      firstDeliveryT: Number.NaN,
+      deliveries: 0,
+    };
+    byCmid.set(cmid, m);
+    model.messages.push(m);
+  }
+  return m;
+}
+
+/** "fault" while any fault is active at t, "before" until the first fault starts, else "after". */
+export function phaseAt(model: RunModel, t: number): Phase {
+  let started = false;
+  for (const f of model.faults) {
+    if (f.start <= t) {
+      if (Number.isNaN(f.end) || t < f.end) return 'fault';
+      started = true;
+    }
+  }
+  return started ? 'after' : 'before';
+}
+
+export function activeFaultsAt(model: RunModel, t: number): FaultInfo[] {
+  return model.faults.filter((f) => f.start <= t && (Number.isNaN(f.end) || t < f.end));
+}
+
+/** The end of observation: run_end, else the last event (a killed run). */
+export function endTime(model: RunModel): number {
+  return Number.isNaN(model.runEndT) ? model.lastT : model.runEndT;
+}
+
+/** Seconds since the run start. */
+export function relSeconds(model: RunModel, t: number): number {
+  return Math.round((t - model.t0) / 100) / 10;
+}
+
+/** Regions a conversation may live in: its residency, else every region of the run. */
+export function allowedRegions(model: RunModel, conv: string): string[] {
+  return model.conversations.get(conv)?.residency ?? model.regions;
+}
+
+/** The region a user is attached to now: its latest connection, else its home. */
+export function regionOfUser(model: RunModel, user: string): string | undefined {
+  const u = model.users.get(user);
+  return u?.region ?? u?.home;
+}
+
+export function faultLabel(kind: string, target: string): string {
+  return target === '' ? kind : `${kind}(${target})`;
+}
+
+function storeFinalRead(model: RunModel, e: Extract<HistoryEvent, { type: 'final_read' }>): void {
+  let byRegion = model.finalReads.get(e.conv);
+  if (byRegion === undefined) {
+    byRegion = new Map();
+    model.finalReads.set(e.conv, byRegion);
+  }
+  const prev = byRegion.get(e.region);
+  // A failed read ("unknown") never hides a successful one.
+  if (prev?.ok && !e.ok) return;
+  byRegion.set(e.region, {
+    region: e.region,
+    conv: e.conv,
+    t: e.t,
+    ok: e.ok,
+    error: e.error,
+    messages: e.messages,
+  });
+}
+
+function noteRegion(model: RunModel, region: string | undefined): void {
+  // Without run_start (a cut history) the regions are whatever the events name.
+  if (region !== undefined && !model.hasRunStart && !model.regions.includes(region))
+    model.regions.push(region);
+}
+
+export function observe(model: RunModel, e: HistoryEvent): void {
+  model.events++;
+  model.current = undefined;
+  model.currentFirstToUser = false;
+  model.currentRepeatOf = Number.NaN;
+  const t = e.t;
+  if (Number.isNaN(model.firstT)) model.firstT = t;
+  if (!(t <= model.lastT)) model.lastT = t;
+  if (Number.isNaN(model.t0)) model.t0 = t;
+  switch (e.type) {
+    case 'run_start':
+      model.hasRunStart = true;
+      model.runId = e.runId;
+      model.scenario = e.scenario;
+      model.seed = e.seed;
+      model.t0 = e.t;
+      model.regions = [...e.regions];
+      model.ackLevel = e.ackLevel;
+      break;
+    case 'conversation': {
+      model.conversations.set(e.conv, {
+        conv: e.conv,
+        members: e.members,
+        memberSet: new Set(e.members),
+        residency: e.residency,
+      });
+      for (const member of e.members) userOf(model, member).convs.push(e.conv);
+      break;
+    }
+    case 'user': {
+      const u = userOf(model, e.user);
+      u.home = e.region;
+      noteRegion(model, e.region);
+      break;
+    }
+    case 'send': {
+      const m = messageOf(model, e.conv, e.user, e.cmid, e.intendedAt);
+      if (Number.isNaN(m.sendT)) {
+        m.sendT = t;
+        m.intendedAt = e.intendedAt;
+        m.sendRegion = e.region ?? regionOfUser(model, e.user);
+        m.phase = phaseAt(model, e.intendedAt);
+      }
+      model.current = m;
+      break;
+    }
+    case 'ack': {
+      const m = messageOf(model, e.conv, e.user, e.cmid, t);
+      if (!m.acked) {
+        m.acked = true;
+        m.ackT = t;
+        m.seq = e.seq;
+        m.level = e.level ?? model.ackLevel;
+        m.ackRegion = e.region ?? regionOfUser(model, e.user);
+      }
+      model.current = m;
+      break;
+    }
+    case 'send_failed': {
+      const m = messageOf(model, e.conv, e.user, e.cmid, t);
+      if (Number.isNaN(m.failedT)) {
+        m.failedT = t;
+        m.failReason = e.reason;
+      }
+      model.current = m;
+      break;
+    }
+    case 'send_indeterminate': {
+      const m = messageOf(model, e.conv, e.user, e.cmid, t);
+      if (Number.isNaN(m.indeterminateT)) {
+        m.indeterminateT = t;
+        m.indeterminateReason = e.reason;
+      }
+      model.current = m;
+      break;
+    }
+    case 'deliver': {
+      const m = messageOf(model, e.conv, e.from, e.cmid, t);
+      const u = userOf(model, e.user);
+      if (!u.delivered.has(m.id)) {
+        u.delivered.add(m.id);
+        model.currentFirstToUser = true;
+      }
+      const session = sessionOf(model, e.user, e.session);
+      let got = session.delivered.get(e.conv);
+      if (got === undefined) {
+        got = new Map();
+        session.delivered.set(e.conv, got);
+      }
+      const prevSeq = got.get(m.id);
+      if (prevSeq === undefined) got.set(m.id, e.seq);
+      else model.currentRepeatOf = prevSeq;
+      if (m.deliveries === 0) m.firstDeliveryT = t;
+      m.deliveries++;
+      if (e.from === e.user) model.ownEcho = true;
+      if (e.region !== undefined) noteRegion(model, e.region);
+      model.current = m;
+      break;
+    }
+    case 'conn_up': {
+      const s = sessionOf(model, e.user, e.session);
+      if (s.up) s.intervals[s.intervals.length - 1] = t;
+      s.up = true;
+      s.region = e.region;
+      s.intervals.push(t, Number.NaN);
+      s.intervalRegions.push(e.region);
+      const u = userOf(model, e.user);
+      u.region = e.region;
+      u.connUps++;
+      u.lastConnUpT = t;
+      model.sawConnections = true;
+      noteRegion(model, e.region);
+      break;
+    }
+    case 'conn_down': {
+      const s = sessionOf(model, e.user, e.session);
+      if (s.up) s.intervals[s.intervals.length - 1] = t;
+      s.up = false;
+      break;
+    }
+    case 'failover':
+      userOf(model, e.user).failovers.push({ t, from: e.from, to: e.to });
+      sessionOf(model, e.user, e.session);
+      break;
+    case 'fault_start': {
+      const f: FaultInfo = {
+        id: e.faultId,
+        kind: e.kind,
+        target: e.target,
+        regions: e.regions ?? [],
+        start: t,
+        end: Number.NaN,
+        label: faultLabel(e.kind, e.target),
+      };
+      model.faults.push(f);
+      model.faultsById.set(f.id, f);
+      break;
+    }
+    case 'fault_stop': {
+      const f = model.faultsById.get(e.faultId);
+      if (f !== undefined && Number.isNaN(f.end)) f.end = t;
+      break;
+    }
+    case 'reset': {
+      // The client drops what it holds past the reset seq, so getting it again is expected.
+      const got = model.sessions.get(e.session)?.delivered.get(e.conv);
+      if (got !== undefined) for (const [id, seq] of got) if (seq > e.seq) got.delete(id);
+      break;
+    }
+    case 'phase':
+      model.phases.push({ name: e.name, t });
+      break;
+    case 'final_read':
+      storeFinalRead(model, e);
+      noteRegion(model, e.region);
+      break;
+    case 'health':
+      model.health.reports++;
+      if (!e.ok) {
+        model.health.invalid = true;
+        const reason = e.reason ?? `send lag p99 ${e.sendLagP99Ms} ms`;
+        if (model.health.reasons.length < 10 && !model.health.reasons.includes(reason))
+          model.health.reasons.push(reason);
+      }
+      break;
+    case 'run_end':
+      model.runEndT = t;
+      break;
+    default:
+      break;
+  }
+}
+
+/**
+ * Validates one raw event against the history schema (the file reader only frames lines).
+ * Returns the parsed event, or undefined after counting it as invalid.
+ */
+export function ingest(model: RunModel, raw: unknown): HistoryEvent | undefined {
+  if (isValidHotEvent(raw)) return raw;
+  const parsed = HistoryEventSchema.safeParse(raw);
+  if (parsed.success) return parsed.data;
+  model.invalidEvents++;
+  if (model.firstInvalid === undefined) {
+    const issue = parsed.error.issues[0];
+    const type = typeof raw === 'object' && raw !== null ? (raw as { type?: unknown }).type : undefined;
+    model.firstInvalid = `${typeof type === 'string' ? type : 'event'} #${model.events + model.invalidEvents}: ${
+      issue ? `${issue.path.join('.') || '(root)'}: ${issue.message}` : 'invalid'
+    }`;
+  }
+  return undefined;
+}
+
+/** Runs one checker over a whole history: the pure, single-check form of index.ts's pass. */
+export function runChecker<R>(
+  create: (options: CheckOptions) => Checker<R>,
+  events: Iterable<HistoryEvent>,
+  options: Partial<CheckOptions> = {},
+): R {
+  const model = createRunModel();
+  const checker = create(resolveCheckOptions(options));
+  for (const raw of events) {
+    const e = ingest(model, raw);
+    if (e === undefined) continue;
+    observe(model, e);
+    checker.add(e, model);
+  }
+  const metrics: MetricStore = createMetricStore();
+  metrics.durationMs = Math.max(0, endTime(model) - model.t0) || 0;
+  return checker.finish(model, metrics);
+}
+
+/**
+ * Whether `user` had a connection that stayed up for a continuous `graceMs` after `fromT`,
+ * outside every fault window touching that connection's region. Such a user had every chance
+ * to receive a message acked at `fromT`, by push or by the sync after reconnecting. Without any
+ * conn_up in the history, every user counts as connected from the run start to its end.
+ */
+export function hadQuietConnection(model: RunModel, user: string, fromT: number, graceMs: number): boolean {
+  const end = endTime(model);
+  if (!model.sawConnections) return end - Math.max(fromT, model.t0) >= graceMs;
+  const info = model.users.get(user);
+  if (info === undefined) return false;
+  for (const s of info.sessions) {
+    for (let i = 0; i < s.intervals.length; i += 2) {
+      const up = s.intervals[i] as number;
+      const rawDown = s.intervals[i + 1] as number;
+      const down = Number.isNaN(rawDown) ? end : rawDown;
+      if (down - Math.max(up, fromT) < graceMs) continue;
+      if (quietStretch(model, s.intervalRegions[i / 2], Math.max(up, fromT), down, graceMs, end)) return true;
+    }
+  }
+  return false;
+}
+
+function quietStretch(
+  model: RunModel,
+  region: string | undefined,
+  from: number,
+  to: number,
+  graceMs: number,
+  end: number,
+): boolean {
+  const windows: [number, number][] = [];
+  for (const f of model.faults) {
+    if (region === undefined || !f.regions.includes(region)) continue;
+    const fEnd = Number.isNaN(f.end) ? end : f.end;
+    if (fEnd > from && f.start < to) windows.push([f.start, fEnd]);
+  }
+  windows.sort((a, b) => a[0] - b[0]);
+  let cursor = from;
+  for (const [s, e] of windows) {
+    if (s - cursor >= graceMs) return true;
+    if (e > cursor) cursor = e;
+  }
+  return to - cursor >= graceMs;
+}
+
+const isStr = (v: unknown): boolean => typeof v === 'string' && v.length > 0;
+const isOptStr = (v: unknown): boolean => v === undefined || typeof v === 'string';
+const isNum = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+const isInt = (v: unknown): boolean => Number.isSafeInteger(v);
+
+/**
+ * The schema check for the three events that make up almost all of a history (send, ack,
+ * deliver), written out so a million events are not each copied by zod. It accepts exactly
+ * what checks/history.ts accepts (a test holds the two together); anything it does not
+ * accept goes to zod, which either accepts it or says what is wrong.
+ */
+export function isValidHotEvent(raw: unknown): raw is HistoryEvent {
+  if (typeof raw !== 'object' || raw === null) return false;
+  const e = raw as Record<string, unknown>;
+  switch (e.type) {
+    case 'deliver':
+      return (
+        isNum(e.t) &&
+        isStr(e.user) &&
+        isStr(e.session) &&
+        isStr(e.conv) &&
+        isStr(e.cmid) &&
+        isStr(e.from) &&
+        isInt(e.seq) &&
+        (e.via === 'push' || e.via === 'sync') &&
+        isOptStr(e.region)
+      );
+    case 'send':
+      return (
+        isNum(e.t) &&
+        isNum(e.intendedAt) &&
+        isStr(e.user) &&
+        isStr(e.conv) &&
+        isStr(e.cmid) &&
+        isOptStr(e.region)
+      );
+    case 'ack':
+      return (
+        isNum(e.t) &&
+        isStr(e.user) &&
+        isStr(e.conv) &&
+        isStr(e.cmid) &&
+        isInt(e.seq) &&
+        (e.epoch === undefined || isInt(e.epoch)) &&
+        isOptStr(e.level) &&
+        isOptStr(e.region)
+      );
+    default:
+      return false;
+  }
+}
