@@ -170,6 +170,23 @@ describe('three regions and a directory', () => {
     });
   });
 
+  it('withholds a replicated ack until another region has persisted the message', async () => {
+    const conv = await createConv(id('r1'), { id: 'withheld', members: ['wu'] });
+    const homeRegion = conv.home.split('/')[0]!;
+    const followers = REGIONS.filter((r) => r !== homeRegion).map(id);
+    const c = await client(homeRegion, 'wu');
+    await sendUntilAck(c, 'withheld', 'w1');
+    for (const f of followers) await cluster.kill(f, 'SIGSTOP');
+    try {
+      c.send({ type: 'send', conv: 'withheld', cmid: 'w2', body: 'x' });
+      await sleep(1200);
+      expect(c.frames.some(isAckOrError('w2'))).toBe(false);
+    } finally {
+      for (const f of followers) await cluster.kill(f, 'SIGCONT');
+    }
+    expect(await c.waitFor(isAckOrError('w2'))).toMatchObject({ type: 'ack', seq: 2, level: 'replicated' });
+  });
+
   it('fails over a SIGKILLed home under a new epoch without losing a replicated ack or reusing a seq', async () => {
     const conv = await createConv(id('r1'), { id: 'failover', members: ['fa', 'fb', 'fc'] });
     const home = conv.home;
