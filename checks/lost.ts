@@ -18,6 +18,7 @@ import {
   type RunModel,
   relSeconds,
   runChecker,
+  wasDelivered,
 } from './model.ts';
 import { type Checker, type CheckOptions, createExampleList, type Example } from './result.ts';
 
@@ -188,7 +189,7 @@ export function createLostChecker(options: CheckOptions): Checker<LostResult> {
         else {
           for (const member of info.members) {
             if (member === m.from) continue;
-            if (model.users.get(member)?.delivered.has(m.id)) continue;
+            if (wasDelivered(model, member, m)) continue;
             if (hadQuietConnection(model, member, m.ackT, options.deliveryGraceMs))
               notDeliveredTo.push(member);
           }

@@ -24,8 +24,11 @@ export interface SessionInfo {
   intervals: number[];
   /** The region of each connection in `intervals` (one per up/down pair). */
   intervalRegions: string[];
-  /** Per conversation: message id → seq it was delivered at, pruned by resets. */
-  delivered: Map<string, Map<number, number>>;
+  /**
+   * Message id → seq it was delivered at, or DROPPED once a reset made the client drop it (so
+   * a redelivery is not a duplicate, yet the user is known to have had it).
+   */
+  delivered: Map<number, number>;
 }
 
 export interface UserInfo {
@@ -34,8 +37,6 @@ export interface UserInfo {
   /** Region of the user's latest connection, else undefined. */
   region: string | undefined;
   sessions: SessionInfo[];
-  /** Ids of the messages delivered to any of the user's sessions. */
-  delivered: Set<number>;
   connUps: number;
   lastConnUpT: number;
   failovers: { t: number; from: string; to: string }[];
@@ -114,6 +115,8 @@ export interface RunModel {
   messages: MessageRecord[];
   /** conversation → sender → cmid → message (nested, so no key string is built per event). */
   index: Map<string, Map<string, Map<string, MessageRecord>>>;
+  /** cmid → the first message with that cmid: one lookup when cmids are unique, as they usually are. */
+  byCmid: Map<string, MessageRecord>;
   /** Per conversation, per region: the read that stands (the last ok one, else the last one). */
   finalReads: Map<string, Map<string, FinalRead>>;
   health: { reports: number; invalid: boolean; reasons: string[] };
@@ -155,6 +158,7 @@ export function createRunModel(): RunModel {
     phases: [],
     messages: [],
     index: new Map(),
+    byCmid: new Map(),
     finalReads: new Map(),
     health: { reports: 0, invalid: false, reasons: [] },
     ownEcho: false,
@@ -165,6 +169,25 @@ export function createRunModel(): RunModel {
   };
 }
 
+/** Marks a delivery a reset made the client drop. */
+const DROPPED = Number.NEGATIVE_INFINITY;
+
+/** Whether another session of the same user already got this message. */
+function deliveredElsewhere(model: RunModel, session: SessionInfo, id: number): boolean {
+  const sessions = model.users.get(session.user)?.sessions;
+  if (sessions === undefined || sessions.length < 2) return false;
+  for (const other of sessions) {
+    if (other !== session && other.delivered.has(id)) return true;
+  }
+  return false;
+}
+
+/** Whether any session of `user` ever received the message. */
+export function wasDelivered(model: RunModel, user: string, m: MessageRecord): boolean {
+  for (const s of model.users.get(user)?.sessions ?? []) if (s.delivered.has(m.id)) return true;
+  return false;
+}
+
 /** The message (conversation, sender, cmid) if any event named it. */
 export function findMessage(
   model: RunModel,
@@ -172,6 +195,8 @@ export function findMessage(
   from: string,
   cmid: string,
 ): MessageRecord | undefined {
+  const quick = model.byCmid.get(cmid);
+  if (quick !== undefined && quick.conv === conv && quick.from === from) return quick;
   return model.index.get(conv)?.get(from)?.get(cmid);
 }
 
@@ -183,7 +208,6 @@ export function userOf(model: RunModel, user: string): UserInfo {
       home: undefined,
       region: undefined,
       sessions: [],
-      delivered: new Set(),
       connUps: 0,
       lastConnUpT: Number.NaN,
       failovers: [],
@@ -211,6 +235,8 @@ export function messageOf(
   cmid: string,
   t: number,
 ): MessageRecord {
+  const quick = model.byCmid.get(cmid);
+  if (quick !== undefined && quick.conv === conv && quick.from === from) return quick;
   let bySender = model.index.get(conv);
   if (bySender === undefined) {
     bySender = new Map();
@@ -245,6 +271,7 @@ export function messageOf(
       deliveries: 0,
     };
     byCmid.set(cmid, m);
+    if (quick === undefined) model.byCmid.set(cmid, m);
     model.messages.push(m);
   }
   return m;
@@ -394,20 +421,15 @@ export function observe(model: RunModel, e: HistoryEvent): void {
     }
     case 'deliver': {
       const m = messageOf(model, e.conv, e.from, e.cmid, t);
-      const u = userOf(model, e.user);
-      if (!u.delivered.has(m.id)) {
-        u.delivered.add(m.id);
-        model.currentFirstToUser = true;
-      }
       const session = sessionOf(model, e.user, e.session);
-      let got = session.delivered.get(e.conv);
-      if (got === undefined) {
-        got = new Map();
-        session.delivered.set(e.conv, got);
-      }
+      const got = session.delivered;
       const prevSeq = got.get(m.id);
-      if (prevSeq === undefined) got.set(m.id, e.seq);
-      else model.currentRepeatOf = prevSeq;
+      if (prevSeq === undefined || prevSeq === DROPPED) {
+        got.set(m.id, e.seq);
+        model.currentFirstToUser = prevSeq === undefined && !deliveredElsewhere(model, session, m.id);
+      } else {
+        model.currentRepeatOf = prevSeq;
+      }
       if (m.deliveries === 0) m.firstDeliveryT = t;
       m.deliveries++;
       if (e.from === e.user) model.ownEcho = true;
@@ -461,8 +483,11 @@ export function observe(model: RunModel, e: HistoryEvent): void {
     }
     case 'reset': {
       // The client drops what it holds past the reset seq, so getting it again is expected.
-      const got = model.sessions.get(e.session)?.delivered.get(e.conv);
-      if (got !== undefined) for (const [id, seq] of got) if (seq > e.seq) got.delete(id);
+      const got = model.sessions.get(e.session)?.delivered;
+      if (got !== undefined) {
+        for (const [id, seq] of got)
+          if (seq > e.seq && model.messages[id]?.conv === e.conv) got.set(id, DROPPED);
+      }
       break;
     }
     case 'phase':

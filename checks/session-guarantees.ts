@@ -160,20 +160,21 @@ export function createSessionGuaranteesChecker(options: CheckOptions): Checker<S
             s.seenT = e.t;
             s.seenHow = `synced to seq ${e.seq}`;
           }
-          // Read-your-writes: the user's writes acked before this connection came up.
+          if (resetOnConn.has(`${e.session}\u0000${e.conv}`)) break;
+          const n = s.ackOrdinals.length;
+          if (n === 0) break;
+          // Read-your-writes: the user's writes acked before this connection came up must be
+          // within what the sync reports.
           const conn = connOrdinal.get(e.session);
-          if (conn === undefined || resetOnConn.has(`${e.session}\u0000${e.conv}`)) break;
-          const idx = lastAtOrBelow(s.ackOrdinals, conn.ordinal);
-          if (idx < 0) break;
-          const ownSeq = s.ackMaxSeq[idx] as number;
-          const ownCmid = s.ackMaxCmid[idx] as string;
-          const ownT = s.ackMaxT[idx] as number;
-          if (e.seq < ownSeq) {
+          const idx = conn === undefined ? -1 : lastAtOrBelow(s.ackOrdinals, conn.ordinal);
+          if (conn !== undefined && idx >= 0 && e.seq < (s.ackMaxSeq[idx] as number)) {
             rywCount++;
             if (ryw.wanted) {
+              const ownSeq = s.ackMaxSeq[idx] as number;
+              const ownCmid = s.ackMaxCmid[idx] as string;
               ryw.add({
                 check: 'read-your-writes',
-                message: `User ${e.user}'s sync of ${e.conv} on a connection to ${conn.region} (opened at ${at(model, conn.t)}) said the log ends at seq ${e.seq}, below its own message ${ownCmid} acked with seq ${ownSeq} at ${at(model, ownT)}; the sync finished ${when(model, e.t)}.`,
+                message: `User ${e.user}'s sync of ${e.conv} on a connection to ${conn.region} (opened at ${at(model, conn.t)}) said the log ends at seq ${e.seq}, below its own message ${ownCmid} acked with seq ${ownSeq} at ${at(model, s.ackMaxT[idx] as number)}; the sync finished ${when(model, e.t)}.`,
                 conv: e.conv,
                 cmid: ownCmid,
                 from: e.user,
@@ -182,17 +183,23 @@ export function createSessionGuaranteesChecker(options: CheckOptions): Checker<S
                 t: relSeconds(model, e.t),
               });
             }
-          } else if (ownSeq > e.afterSeq && getSlot(s.delivered, ownSeq) === undefined) {
+            break;
+          }
+          // With echo: a sync whose range covers the user's latest acked message must deliver it.
+          const ownSeq = s.ackMaxSeq[n - 1] as number;
+          if (ownSeq > e.afterSeq && ownSeq <= e.seq && getSlot(s.delivered, ownSeq) === undefined) {
             rywEchoCount++;
             if (rywEcho.wanted) {
+              const ownCmid = s.ackMaxCmid[n - 1] as string;
+              const region = regionOf(model, e.session);
               rywEcho.add({
                 check: 'read-your-writes',
-                message: `User ${e.user}'s sync of ${e.conv} after seq ${e.afterSeq} reported seq ${e.seq} but never delivered its own message ${ownCmid} (seq ${ownSeq}, acked at ${at(model, ownT)}), though the target echoes senders' messages; the sync finished ${when(model, e.t)}.`,
+                message: `User ${e.user}'s sync of ${e.conv} after seq ${e.afterSeq} reported seq ${e.seq} but never delivered its own message ${ownCmid} (seq ${ownSeq}, acked at ${at(model, s.ackMaxT[n - 1] as number)}), though the target echoes senders' messages; the sync finished ${when(model, e.t)}.`,
                 conv: e.conv,
                 cmid: ownCmid,
                 from: e.user,
                 user: e.user,
-                region: conn.region,
+                ...(region !== undefined ? { region } : {}),
                 t: relSeconds(model, e.t),
               });
             }
