@@ -376,6 +376,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   };
 
   const onRecord = (rec: ConvRecord): void => {
+    flushAppends();
     let c = convs.get(rec.id);
     if (c === undefined) {
       c = newConv(rec);
@@ -397,27 +398,79 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
     else if (c.rec.home !== myId && c.homeEpoch !== null) loseHome(c);
   };
 
-  const sequenceLocal = (c: Conv, item: ForwardItem): { seq: number; epoch: number; serverTime: number } => {
+  // Group commit: everything sequenced in one turn of the event loop is written in one
+  // transaction, then announced. Nothing is acked, pushed or shipped before its commit, and a
+  // crash before the commit loses only messages nobody was told about.
+  interface PendingAppend {
+    c: Conv;
+    entry: WireEntry;
+  }
+  let pendingAppends: PendingAppend[] = [];
+  const pendingKeys = new Map<string, WireEntry>();
+  const pendingLast = new Map<Conv, number>();
+  let appendsCommitted: Promise<void> | null = null;
+  let resolveAppends: (() => void) | null = null;
+  const cmidKey = (conv: string, from: string, cmid: string): string => `${conv}\u0000${from}\u0000${cmid}`;
+
+  const flushAppends = (): void => {
+    if (pendingAppends.length === 0) return;
+    const batch = pendingAppends;
+    const done = resolveAppends;
+    pendingAppends = [];
+    pendingKeys.clear();
+    pendingLast.clear();
+    appendsCommitted = null;
+    resolveAppends = null;
+    storage.appendMany(batch.map((p) => ({ conv: p.c.rec.id, entry: p.entry })));
+    const touched = new Set<Conv>();
+    for (const { c, entry } of batch) {
+      c.lastSeq = entry.seq;
+      c.homeLast = Math.max(c.homeLast, entry.seq);
+      noteAppend(c.epochStarts, entry.epoch, entry.seq);
+      c.undelivered.push(entry);
+      touched.add(c);
+    }
+    metrics.sequenced.inc(batch.length);
+    for (const c of touched) {
+      shipper.notify(c.rec.id);
+      advance(c);
+    }
+    done?.();
+  };
+
+  const sequenceLocal = async (
+    c: Conv,
+    item: ForwardItem,
+  ): Promise<{ seq: number; epoch: number; serverTime: number }> => {
+    const key = cmidKey(c.rec.id, item.from, item.cmid);
     if (!bugs.has('no-dedup')) {
+      const pending = pendingKeys.get(key);
+      if (pending !== undefined) {
+        await appendsCommitted;
+        return { seq: pending.seq, epoch: pending.epoch, serverTime: pending.serverTime };
+      }
       const found = storage.findByCmid(c.rec.id, item.from, item.cmid);
       if (found !== undefined) return found;
     }
+    const last = pendingLast.get(c) ?? c.lastSeq;
     const entry: WireEntry = {
-      seq: c.lastSeq + 1,
+      seq: last + 1,
       epoch: c.rec.epoch,
       from: item.from,
       cmid: item.cmid,
       body: item.body,
       serverTime: clock.wallNow(),
     };
-    storage.append(c.rec.id, entry);
-    c.lastSeq = entry.seq;
-    c.homeLast = entry.seq;
-    noteAppend(c.epochStarts, entry.epoch, entry.seq);
-    c.undelivered.push(entry);
-    metrics.sequenced.inc();
-    shipper.notify(c.rec.id);
-    advance(c);
+    pendingAppends.push({ c, entry });
+    pendingKeys.set(key, entry);
+    pendingLast.set(c, entry.seq);
+    if (appendsCommitted === null) {
+      appendsCommitted = new Promise<void>((resolve) => {
+        resolveAppends = resolve;
+      });
+      setImmediate(flushAppends);
+    }
+    await appendsCommitted;
     return { seq: entry.seq, epoch: entry.epoch, serverTime: entry.serverTime };
   };
 
@@ -486,7 +539,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
       if (mono() >= deadline) break;
       if (c.rec.home === myId) {
         if (sequencingNow(c)) {
-          const stored = sequenceLocal(c, item);
+          const stored = await sequenceLocal(c, item);
           const level = await awaitLevel(c, stored.seq, deadline);
           if (level === 'stored' || level === 'replicated') {
             return {
@@ -540,6 +593,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   // ---- follower side ----
 
   const applyItem = (from: string, item: ReplicateItem): ReplicateItemResult => {
+    flushAppends();
     let c = convs.get(item.conv);
     if (c === undefined) {
       if (item.meta === undefined) return { conv: item.conv, status: 'unknown', matched: 0 };
@@ -1224,6 +1278,12 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
       };
     },
     readEntries: (conv, afterSeq, upToSeq) => storage.range(conv, afterSeq, upToSeq),
+    commitMatters: (src, region) => {
+      const c = convs.get(src.id);
+      if (c === undefined || cfg.ack === 'stored') return false;
+      const w = effectiveReplicas(c, cfg.region);
+      return w >= 2 || (w === 1 && region === cfg.region);
+    },
     authorityMs: () => (cp.mode === 'static' ? cfg.leaseMs : cp.leaseRemainingMs()),
     onProgress: (conv) => {
       const c = convs.get(conv);
@@ -1277,6 +1337,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
     close: async () => {
       if (closing) return;
       closing = true;
+      flushAppends();
       clearInterval(sweep);
       cp.stop();
       shipper.stop();

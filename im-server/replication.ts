@@ -45,6 +45,11 @@ export interface ShipperOptions {
   /** The conversation as shipped, or undefined when this node no longer homes it. */
   source(conv: string): ShipSource | undefined;
   readEntries(conv: string, afterSeq: number, upToSeq: number): WireEntry[];
+  /**
+   * Whether a follower in `region` waits for our commit point before delivering. Others commit
+   * on their own when they persist, so commit-only updates to them can wait for the next batch.
+   */
+  commitMatters(src: ShipSource, region: string): boolean;
   authorityMs(): number;
   onProgress(conv: string): void;
   onFenced(conv: string, epoch: number): void;
@@ -129,8 +134,10 @@ export function createShipper(opts: ShipperOptions): Shipper {
     if (src === undefined) return false;
     const pc = link.convs.get(conv);
     if (pc === undefined || pc.matched === null || pc.needsMeta) return true;
-    const upTo = isTransient(src, link.peer.region) ? src.commit : src.lastSeq;
-    return pc.matched < upTo || pc.commitSent < src.commit;
+    const transient = isTransient(src, link.peer.region);
+    const upTo = transient ? src.commit : src.lastSeq;
+    if (pc.matched < upTo) return true;
+    return !transient && pc.commitSent < src.commit && opts.commitMatters(src, link.peer.region);
   };
 
   const flush = async (link: Link, keepalive: boolean): Promise<void> => {

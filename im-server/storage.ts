@@ -1,6 +1,8 @@
 // A node's durable state in one SQLite file (WAL). Messages are keyed by (conv, seq); the
 // (conv, sender, cmid) index makes resends idempotent. Every message is written in one
 // transaction before anyone is told about it, so a SIGKILLed node keeps whatever it acked.
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import type { ConvRecord, EpochStarts, WireEntry } from './internal-protocol.ts';
 
@@ -30,7 +32,8 @@ export interface Storage {
     from: string,
     cmid: string,
   ): { seq: number; epoch: number; serverTime: number } | undefined;
-  append(conv: string, entry: WireEntry): void;
+  /** Writes several conversations' new entries in one transaction. */
+  appendMany(rows: readonly { conv: string; entry: WireEntry }[]): void;
   /** Deletes entries above `truncateAbove` (when not null), then inserts `entries`, atomically. */
   applyBatch(
     conv: string,
@@ -46,6 +49,47 @@ export interface Storage {
 export interface StorageOptions {
   /** synchronous=FULL (fsync per commit) instead of NORMAL; NORMAL survives process kills. */
   fsync?: boolean;
+  /** How often the background thread checkpoints the WAL; default 500 ms. */
+  checkpointEveryMs?: number;
+}
+
+// WAL checkpoints copy the log into the database file and fsync it. Run on the event loop they
+// stall every client of the node for tens of milliseconds on a busy disk, so a worker thread with
+// its own connection does them; the main connection never checkpoints by itself.
+const CHECKPOINTER = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file);
+db.pragma('busy_timeout = 5000');
+const fs = require('node:fs');
+const timer = setInterval(() => {
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    // Under sustained writes a passive checkpoint never catches up and the WAL only grows; past
+    // the limit, briefly hold writers off so it can restart from the beginning.
+    if (fs.statSync(workerData.file + '-wal').size > workerData.maxWalBytes) db.pragma('wal_checkpoint(RESTART)');
+  } catch (error) { parentPort.postMessage(String(error)); }
+}, workerData.everyMs);
+parentPort.on('message', (m) => { if (m === 'stop') { clearInterval(timer); db.close(); process.exit(0); } });
+`;
+
+function startCheckpointer(file: string, everyMs: number, onFailure: () => void): Worker | null {
+  try {
+    const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+    const worker = new Worker(CHECKPOINTER, {
+      eval: true,
+      workerData: { file, everyMs, driver, maxWalBytes: 64 * 1024 * 1024 },
+    });
+    worker.unref();
+    worker.on('error', onFailure);
+    worker.on('exit', (code) => {
+      if (code !== 0) onFailure();
+    });
+    return worker;
+  } catch {
+    onFailure();
+    return null;
+  }
 }
 
 interface ConvRow {
@@ -118,6 +162,19 @@ export function openStorage(file: string, opts: StorageOptions = {}): Storage {
     'SELECT seq, epoch, sender, cmid, server_time FROM messages WHERE conv = ? ORDER BY seq',
   );
 
+  db.pragma('wal_autocheckpoint = 0');
+  // Should the checkpointer ever fail, fall back to SQLite's own checkpoints rather than grow the WAL.
+  const checkpointer =
+    file === ':memory:'
+      ? null
+      : startCheckpointer(file, opts.checkpointEveryMs ?? 500, () => {
+          if (db.open) db.pragma('wal_autocheckpoint = 1000');
+        });
+
+  const appendTxn = db.transaction((rows: readonly { conv: string; entry: WireEntry }[]) => {
+    for (const { conv, entry: e } of rows)
+      insert.run(conv, e.seq, e.epoch, e.from, e.cmid, e.body, e.serverTime);
+  });
   const applyTxn = db.transaction(
     (conv: string, truncateAbove: number | null, entries: readonly WireEntry[], logEpoch: number) => {
       if (truncateAbove !== null) truncate.run(conv, truncateAbove);
@@ -182,8 +239,8 @@ export function openStorage(file: string, opts: StorageOptions = {}): Storage {
       const row = findCmid.get(conv, from, cmid);
       return row === undefined ? undefined : { seq: row.seq, epoch: row.epoch, serverTime: row.server_time };
     },
-    append(conv, e) {
-      insert.run(conv, e.seq, e.epoch, e.from, e.cmid, e.body, e.serverTime);
+    appendMany(rows) {
+      appendTxn(rows);
     },
     applyBatch(conv, truncateAbove, entries, logEpoch) {
       applyTxn(conv, truncateAbove, entries, logEpoch);
@@ -208,6 +265,7 @@ export function openStorage(file: string, opts: StorageOptions = {}): Storage {
       }));
     },
     close() {
+      checkpointer?.postMessage('stop');
       db.close();
     },
   };
