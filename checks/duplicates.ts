@@ -20,14 +20,9 @@ export interface DuplicatesResult {
 }
 
 export function createDuplicatesChecker(options: CheckOptions): Checker<DuplicatesResult> {
-  const examples = createExampleList(options.maxExamples);
-  const byRegion = new Map<string, number>();
+  const sessionExamples = createExampleList(options.maxExamples);
+  const sessionByRegion = new Map<string, number>();
   let sessionDuplicates = 0;
-
-  const bump = (region: string | undefined): void => {
-    const key = region ?? '';
-    byRegion.set(key, (byRegion.get(key) ?? 0) + 1);
-  };
 
   return {
     name: 'duplicates',
@@ -36,9 +31,9 @@ export function createDuplicatesChecker(options: CheckOptions): Checker<Duplicat
       const m = model.current!;
       sessionDuplicates++;
       const region = e.region ?? model.sessions.get(e.session)?.region;
-      bump(region);
-      if (examples.wanted) {
-        examples.add({
+      sessionByRegion.set(region ?? '', (sessionByRegion.get(region ?? '') ?? 0) + 1);
+      if (sessionExamples.wanted) {
+        sessionExamples.add({
           check: 'duplicates',
           message: `Session ${e.session} of ${e.user} received ${messageName(m)} twice: again at seq ${e.seq}${model.currentRepeatOf === e.seq ? '' : ` (first at seq ${model.currentRepeatOf})`} by ${e.via} ${when(model, e.t)}.`,
           conv: e.conv,
@@ -51,6 +46,14 @@ export function createDuplicatesChecker(options: CheckOptions): Checker<Duplicat
       }
     },
     finish(model: RunModel, metrics: MetricStore): DuplicatesResult {
+      // Local copies: finish() leaves the checker's state alone, so a run can be judged again.
+      const examples = createExampleList(options.maxExamples);
+      for (const ex of sessionExamples.items) examples.add(ex);
+      const byRegion = new Map(sessionByRegion);
+      const bump = (region: string | undefined): void => {
+        const key = region ?? '';
+        byRegion.set(key, (byRegion.get(key) ?? 0) + 1);
+      };
       let logDuplicates = 0;
       let logSeqCollisions = 0;
       for (const [conv, reads] of model.finalReads) {

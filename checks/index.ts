@@ -84,6 +84,13 @@ export interface CheckReport {
 export interface CheckRun {
   /** Takes the next event in history order; events failing the schema are counted and skipped. */
   add(event: HistoryEvent): void;
+  /**
+   * The report on the events so far, leaving the run open: for live status and abortOnFail
+   * (evaluate with `final: false`). Costs time in the state kept (messages, users), not in the
+   * events seen, so calling it every few seconds of a long run is cheap next to re-checking.
+   */
+  snapshot(): CheckReport;
+  /** The final report; no events may follow. */
   finish(): CheckReport;
 }
 
@@ -118,25 +125,34 @@ export function createCheckRun(options: Partial<CheckOptions> = {}): CheckRun {
       observe(model, e);
       for (const c of checkers) c.add(e, model);
     },
+    snapshot() {
+      if (finished) throw new Error('checks: snapshot() after finish()');
+      return report();
+    },
     finish() {
       if (finished) throw new Error('checks: finish() called twice');
       finished = true;
-      const metrics = createMetricStore();
-      metrics.durationMs = runDurationMs(model);
-      const results = {
-        lost: lost.finish(model, metrics),
-        duplicates: duplicates.finish(model, metrics),
-        order: order.finish(model, metrics),
-        convergence: convergence.finish(model, metrics),
-        sessionGuarantees: session.finish(model, metrics),
-        residency: residency.finish(model, metrics),
-        failover: failover.finish(model, metrics),
-        latency: latency.finish(model, metrics),
-      };
-      addCount(metrics, 'run_invalid', model.health.invalid ? 1 : 0);
-      return buildReport(model, results, metrics);
+      return report();
     },
   };
+
+  // Every checker's finish() leaves its state alone, so the report can be taken any number of times.
+  function report(): CheckReport {
+    const metrics = createMetricStore();
+    metrics.durationMs = runDurationMs(model);
+    const results = {
+      lost: lost.finish(model, metrics),
+      duplicates: duplicates.finish(model, metrics),
+      order: order.finish(model, metrics),
+      convergence: convergence.finish(model, metrics),
+      sessionGuarantees: session.finish(model, metrics),
+      residency: residency.finish(model, metrics),
+      failover: failover.finish(model, metrics),
+      latency: latency.finish(model, metrics),
+    };
+    addCount(metrics, 'run_invalid', model.health.invalid ? 1 : 0);
+    return buildReport(model, results, metrics);
+  }
 }
 
 /** Checks a whole history (an array, or any iterable such as a generator over a file's lines). */

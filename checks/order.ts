@@ -211,6 +211,12 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
         }
         last.seq = e.seq;
         last.id = m.id;
+      } else if (e.type === 'final_read') {
+        if (!e.ok) return;
+        for (const entry of e.messages) {
+          const m = findMessage(model, e.conv, entry.from, entry.cmid);
+          if (m !== undefined) conflict(model, m, entry.seq, KIND_LOG, e.region, e.t);
+        }
       } else if (e.type === 'reset') {
         // Delivery restarts after the reset seq; nothing delivered precedes what comes next.
         let byConv = streams.get(e.session);
@@ -222,16 +228,10 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
       }
     },
     finish(model: RunModel, metrics: MetricStore): OrderResult {
-      for (const [conv, reads] of model.finalReads) {
-        for (const read of reads.values()) {
-          if (!read.ok) continue;
-          for (const entry of read.messages) {
-            const m = findMessage(model, conv, entry.from, entry.cmid);
-            if (m !== undefined) conflict(model, m, entry.seq, KIND_LOG, read.region, read.t);
-          }
-        }
-      }
-      const senderInversions = checkSenderOrder(model, examples);
+      // finish() leaves the checker's state alone, so a run can be judged again later.
+      const orderExamples = createExampleList(options.maxExamples);
+      for (const ex of examples.items) orderExamples.add(ex);
+      const senderInversions = checkSenderOrder(model, orderExamples);
 
       const divergentExamples: Example[] = [];
       for (const [conv, first] of divergent) {
@@ -252,7 +252,7 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
         senderInversions,
         divergentConversations: divergent.size,
         seqConflicts,
-        examples: [...divergentExamples, ...examples.items],
+        examples: [...divergentExamples, ...orderExamples.items],
       };
     },
   };

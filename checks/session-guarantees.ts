@@ -131,6 +131,9 @@ export function createSessionGuaranteesChecker(options: CheckOptions): Checker<S
           }
           break;
         }
+        case 'final_read':
+          if (e.ok) for (const entry of e.messages) noteSeq(e.conv, entry.seq, entry.from);
+          break;
         case 'reset': {
           const s = of(e.user, e.conv);
           s.seen = e.seq;
@@ -212,11 +215,6 @@ export function createSessionGuaranteesChecker(options: CheckOptions): Checker<S
     },
     finish(model: RunModel, metrics: MetricStore): SessionGuaranteesResult {
       const notes: string[] = [];
-      for (const [conv, reads] of model.finalReads) {
-        for (const read of reads.values()) {
-          if (read.ok) for (const entry of read.messages) noteSeq(conv, entry.seq, entry.from);
-        }
-      }
       const readYourWrites = rywCount + (model.ownEcho ? rywEchoCount : 0);
       if (!model.ownEcho && rywEchoCount > 0) {
         notes.push(

@@ -165,6 +165,28 @@ describe('createCheckRun', () => {
     expect(() => run.finish()).toThrow('finish() called twice');
   });
 
+  it('takes snapshots mid-run without changing the final report', () => {
+    const events = syntheticHistory({ seed: 12, outage: true, messages: 60 });
+    const run = createCheckRun();
+    const snapshots: string[] = [];
+    events.forEach((e, i) => {
+      run.add(e);
+      if (i % 97 === 0) {
+        const a = JSON.stringify(run.snapshot());
+        expect(JSON.stringify(run.snapshot())).toBe(a);
+        snapshots.push(a);
+      }
+    });
+    expect(JSON.stringify(run.finish())).toBe(JSON.stringify(checkHistory(events)));
+    const mid = JSON.parse(snapshots[Math.floor(snapshots.length / 2)]!) as {
+      run: { complete: boolean };
+      load: { sent: number };
+    };
+    expect(mid.run.complete).toBe(false);
+    expect(mid.load.sent).toBeGreaterThan(0);
+    expect(() => run.snapshot()).toThrow('snapshot() after finish()');
+  });
+
   it('rejects bad options, naming them', () => {
     expect(() => createCheckRun({ maxExamples: -1 })).toThrow('maxExamples');
     expect(() => createCheckRun({ deliveryGraceMs: Number.NaN })).toThrow('deliveryGraceMs');
