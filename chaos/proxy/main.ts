@@ -1,5 +1,113 @@
-// Placeholder until the command lands; see the open issues.
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('chatquake: this command is not yet available in this build\n');
-  return 1;
+// `chatquake proxy`: the fault proxy as a process. Prints one JSON "listening" line on stdout
+// when ready, logs API changes as JSON lines on stderr, closes everything on SIGTERM/SIGINT.
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { startFaultProxy } from './index.ts';
+import { describeIssues, type ProxyConfig, proxyConfigFileSchema } from './schemas.ts';
+
+const USAGE = 'chatquake proxy [--host 127.0.0.1] [--port 8474] [--config proxies.json] [--seed N]';
+
+const whole = (max: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, `must be a whole number from 0 to ${max}`)
+    .transform(Number)
+    .pipe(z.number().max(max, `must be a whole number from 0 to ${max}`));
+
+const flagsSchema = z.object({
+  host: z.string().min(1, 'must not be empty'),
+  port: whole(65535),
+  seed: whole(Number.MAX_SAFE_INTEGER),
+  config: z.string().min(1, 'must not be empty').optional(),
+});
+
+function usageError(message: string): number {
+  process.stderr.write(`chatquake proxy: ${message}\nUsage: ${USAGE}\n`);
+  return 2;
+}
+
+async function loadConfig(path: string): Promise<ProxyConfig[] | string> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    return `--config ${path}: ${(error as Error).message}`;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    return `--config ${path}: not JSON: ${(error as Error).message}`;
+  }
+  const parsed = proxyConfigFileSchema.safeParse(json);
+  if (!parsed.success) return `--config ${path}: ${describeIssues(parsed.error)}`;
+  return parsed.data;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        host: { type: 'string' },
+        port: { type: 'string' },
+        config: { type: 'string' },
+        seed: { type: 'string' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  const flags = flagsSchema.safeParse({
+    host: values.host ?? '127.0.0.1',
+    port: values.port ?? '8474',
+    seed: values.seed ?? '0',
+    config: values.config,
+  });
+  if (!flags.success) {
+    const issue = flags.error.issues[0];
+    const flag = String(issue?.path[0] ?? '');
+    return usageError(`--${flag} ${JSON.stringify(values[flag])}: ${issue?.message ?? 'invalid'}`);
+  }
+  const { host, port, seed } = flags.data;
+  let config: ProxyConfig[] | undefined;
+  if (flags.data.config !== undefined) {
+    const loaded = await loadConfig(flags.data.config);
+    if (typeof loaded === 'string') return usageError(loaded);
+    config = loaded;
+  }
+
+  let server: Awaited<ReturnType<typeof startFaultProxy>>;
+  try {
+    server = await startFaultProxy({
+      host,
+      port,
+      seed,
+      config,
+      log: (event) =>
+        process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`),
+    });
+  } catch (error) {
+    process.stderr.write(`chatquake proxy: ${(error as Error).message}\n`);
+    return 1;
+  }
+  process.stdout.write(
+    `${JSON.stringify({ event: 'listening', host: server.host, port: server.port, url: server.url })}\n`,
+  );
+
+  let onSignal: (signal: NodeJS.Signals) => void = () => {};
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    onSignal = resolve;
+    process.on('SIGTERM', onSignal);
+    process.on('SIGINT', onSignal);
+  });
+  process.off('SIGTERM', onSignal);
+  process.off('SIGINT', onSignal);
+  await server.close();
+  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'closed', signal })}\n`);
+  return 0;
 }

@@ -1,0 +1,50 @@
+// timeout: nothing gets through; the connection closes `timeout` ms after the toxic starts on
+// it, or never when the timeout is 0 (a blackhole). Removing the toxic closes what it held.
+import { z } from 'zod';
+import type { ToxicDefinition } from './types.ts';
+
+export const timeout: ToxicDefinition = {
+  type: 'timeout',
+  defaults: { timeout: 0 },
+  schema: z.object({ timeout: z.number().int().min(0) }).partial(),
+  closesOnRemove: true,
+  create(attributes, context, output) {
+    let timer: NodeJS.Timeout | undefined;
+    let ended = false;
+    const arm = (ms: number): void => {
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      if (ms > 0 && !ended) {
+        timer = setTimeout(() => {
+          timer = undefined;
+          ended = true;
+          output.end('close');
+        }, ms);
+      }
+    };
+    arm(attributes.timeout ?? 0);
+    return {
+      push(chunk) {
+        context.dropped(chunk.data.length);
+      },
+      end(kind) {
+        if (ended) return;
+        ended = true;
+        if (timer !== undefined) clearTimeout(timer);
+        output.end(kind);
+      },
+      // As in Toxiproxy, a changed toxic starts over: the clock restarts from the update.
+      update(next) {
+        arm(next.timeout ?? 0);
+      },
+      flush() {
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+      },
+      dispose() {
+        if (timer !== undefined) clearTimeout(timer);
+        timer = undefined;
+      },
+    };
+  },
+};
