@@ -16,7 +16,7 @@ import {
   PHASES,
   type Phase,
 } from './metrics.ts';
-import { endTime, type MessageRecord, type RunModel, runChecker } from './model.ts';
+import { endTime, type RunModel, runChecker } from './model.ts';
 import type { Checker, CheckOptions, Percentiles } from './result.ts';
 
 export interface LoadSummary {
@@ -65,17 +65,20 @@ export interface LatencyResult {
 
 const UNKNOWN = 'unknown';
 
-/** One histogram per (region, phase), for one measure. */
-type Grid = Map<string, [Histogram, Histogram, Histogram]>;
-
-function gridRecord(grid: Grid, region: string, phase: Phase, value: number): void {
-  let row = grid.get(region);
-  if (row === undefined) {
-    row = [createHistogram(), createHistogram(), createHistogram()];
-    grid.set(region, row);
-  }
-  record(row[PHASES.indexOf(phase)]!, value);
+/** Everything kept per region, so an event costs one region lookup. */
+interface RegionAcc {
+  series: SeriesCounts;
+  /** [phase][sent, acked, errors, delivered] */
+  counts: number[][];
+  /** Per measure, one histogram per phase. */
+  ack: Histogram[];
+  ackActual: Histogram[];
+  delivery: Histogram[];
+  deliveryActual: Histogram[];
 }
+
+const PHASE_INDEX: Record<Phase, number> = { before: 0, fault: 1, after: 2 };
+const perPhase = (): Histogram[] => [createHistogram(), createHistogram(), createHistogram()];
 
 function pct(h: Histogram): Percentiles {
   if (h.count === 0) return { count: 0, p50: null, p90: null, p99: null, max: null };
@@ -101,58 +104,46 @@ function emptySeries(): SeriesCounts {
 }
 
 export function createLatencyChecker(_options: CheckOptions): Checker<LatencyResult> {
-  const ack: Grid = new Map();
-  const ackActual: Grid = new Map();
-  const delivery: Grid = new Map();
-  const deliveryActual: Grid = new Map();
-  const series = new Map<string, SeriesCounts>();
-  /** Per region and phase: [sent, acked, errors, delivered]. */
-  const counts = new Map<string, [number[], number[], number[]]>();
+  const regions = new Map<string, RegionAcc>();
   /** Messages whose first outcome was counted (an outcome event may repeat). */
   const outcomeSeen: boolean[] = [];
   const load = { sent: 0, acked: 0, failed: 0, indeterminate: 0, delivered: 0 };
   let firstSend = Number.NaN;
   let lastSend = Number.NaN;
 
+  const accOf = (region: string): RegionAcc => {
+    let acc = regions.get(region);
+    if (acc === undefined) {
+      acc = {
+        series: emptySeries(),
+        counts: [
+          [0, 0, 0, 0],
+          [0, 0, 0, 0],
+          [0, 0, 0, 0],
+        ],
+        ack: perPhase(),
+        ackActual: perPhase(),
+        delivery: perPhase(),
+        deliveryActual: perPhase(),
+      };
+      regions.set(region, acc);
+    }
+    return acc;
+  };
+
   const bump = (
     model: RunModel,
-    region: string,
+    acc: RegionAcc,
     which: keyof SeriesCounts,
     t: number,
     phase: Phase,
   ): void => {
-    let s = series.get(region);
-    if (s === undefined) {
-      s = emptySeries();
-      series.set(region, s);
-    }
     const idx = Math.max(0, Math.floor((t - model.t0) / 1000));
-    const arr = s[which];
+    const arr = acc.series[which];
     while (arr.length <= idx) arr.push(0);
     arr[idx] = (arr[idx] as number) + 1;
-    let c = counts.get(region);
-    if (c === undefined) {
-      c = [
-        [0, 0, 0, 0],
-        [0, 0, 0, 0],
-        [0, 0, 0, 0],
-      ];
-      counts.set(region, c);
-    }
-    const row = c[PHASES.indexOf(phase)] as number[];
+    const row = acc.counts[PHASE_INDEX[phase]] as number[];
     row[COUNT_INDEX[which]] = (row[COUNT_INDEX[which]] as number) + 1;
-  };
-
-  const outcome = (model: RunModel, m: MessageRecord, t: number, error: boolean): void => {
-    if (outcomeSeen[m.id]) return;
-    outcomeSeen[m.id] = true;
-    bump(
-      model,
-      (error ? m.sendRegion : m.ackRegion) ?? m.sendRegion ?? UNKNOWN,
-      error ? 'errors' : 'acked',
-      t,
-      m.phase,
-    );
   };
 
   return {
@@ -165,27 +156,30 @@ export function createLatencyChecker(_options: CheckOptions): Checker<LatencyRes
           load.sent++;
           if (Number.isNaN(firstSend)) firstSend = e.t;
           lastSend = e.t;
-          bump(model, m.sendRegion ?? UNKNOWN, 'sent', e.t, m.phase);
+          bump(model, accOf(m.sendRegion ?? UNKNOWN), 'sent', e.t, m.phase);
           break;
         }
         case 'ack': {
           const m = model.current!;
           if (m.ackT !== e.t || outcomeSeen[m.id]) break;
+          outcomeSeen[m.id] = true;
           load.acked++;
-          outcome(model, m, e.t, false);
+          const acc = accOf(m.ackRegion ?? m.sendRegion ?? UNKNOWN);
+          bump(model, acc, 'acked', e.t, m.phase);
           if (Number.isNaN(m.sendT)) break;
-          const region = m.ackRegion ?? UNKNOWN;
-          gridRecord(ack, region, m.phase, e.t - m.intendedAt);
-          gridRecord(ackActual, region, m.phase, e.t - m.sendT);
+          const p = PHASE_INDEX[m.phase];
+          record(acc.ack[p] as Histogram, e.t - m.intendedAt);
+          record(acc.ackActual[p] as Histogram, e.t - m.sendT);
           break;
         }
         case 'send_failed':
         case 'send_indeterminate': {
           const m = model.current!;
           if (outcomeSeen[m.id]) break;
+          outcomeSeen[m.id] = true;
           if (e.type === 'send_failed') load.failed++;
           else load.indeterminate++;
-          outcome(model, m, e.t, true);
+          bump(model, accOf(m.sendRegion ?? UNKNOWN), 'errors', e.t, m.phase);
           break;
         }
         case 'deliver': {
@@ -194,10 +188,12 @@ export function createLatencyChecker(_options: CheckOptions): Checker<LatencyRes
           load.delivered++;
           const region =
             e.region ?? model.sessions.get(e.session)?.region ?? model.users.get(e.user)?.home ?? UNKNOWN;
-          bump(model, region, 'delivered', e.t, m.phase);
+          const acc = accOf(region);
+          bump(model, acc, 'delivered', e.t, m.phase);
           if (Number.isNaN(m.sendT)) break;
-          gridRecord(delivery, region, m.phase, e.t - m.intendedAt);
-          gridRecord(deliveryActual, region, m.phase, e.t - m.sendT);
+          const p = PHASE_INDEX[m.phase];
+          record(acc.delivery[p] as Histogram, e.t - m.intendedAt);
+          record(acc.deliveryActual[p] as Histogram, e.t - m.sendT);
           break;
         }
         default:
@@ -205,23 +201,24 @@ export function createLatencyChecker(_options: CheckOptions): Checker<LatencyRes
       }
     },
     finish(model: RunModel, metrics: MetricStore): LatencyResult {
-      const grids: [Grid, MetricName][] = [
-        [ack, 'ack_latency_ms'],
-        [ackActual, 'ack_latency_actual_ms'],
-        [delivery, 'delivery_latency_ms'],
-        [deliveryActual, 'delivery_latency_actual_ms'],
+      const measures: [
+        keyof Pick<RegionAcc, 'ack' | 'ackActual' | 'delivery' | 'deliveryActual'>,
+        MetricName,
+      ][] = [
+        ['ack', 'ack_latency_ms'],
+        ['ackActual', 'ack_latency_actual_ms'],
+        ['delivery', 'delivery_latency_ms'],
+        ['deliveryActual', 'delivery_latency_actual_ms'],
       ];
-      for (const [grid, name] of grids) {
-        for (const [region, row] of grid) {
-          PHASES.forEach((phase, i) => {
-            if (row[i]!.count > 0) addTrendHistogram(metrics, name, row[i]!, { phase, region });
-          });
-        }
-      }
-      for (const [region, byPhase] of counts) {
+      const sortedRegions = [...regions].sort((a, b) => a[0].localeCompare(b[0]));
+      for (const [region, acc] of sortedRegions) {
         PHASES.forEach((phase, i) => {
-          const [sent, acked, errors, delivered] = byPhase[i] as [number, number, number, number];
           const tags = { phase, region };
+          for (const [measure, name] of measures) {
+            const h = acc[measure][i] as Histogram;
+            if (h.count > 0) addTrendHistogram(metrics, name, h, tags);
+          }
+          const [sent, acked, errors, delivered] = acc.counts[i] as [number, number, number, number];
           if (sent > 0) addCount(metrics, 'messages_sent', sent, tags);
           if (acked > 0) addCount(metrics, 'messages_acked', acked, tags);
           if (delivered > 0) addCount(metrics, 'messages_delivered', delivered, tags);
@@ -229,39 +226,32 @@ export function createLatencyChecker(_options: CheckOptions): Checker<LatencyRes
         });
       }
 
-      const setOf = (pick: (row: [Histogram, Histogram, Histogram]) => Histogram[]): LatencySet => {
-        const of = (grid: Grid): Percentiles => pct(mergeAll([...grid.values()].flatMap(pick)));
+      const setOf = (accs: RegionAcc[], phases: number[]): LatencySet => {
+        const of = (measure: (typeof measures)[number][0]): Percentiles =>
+          pct(mergeAll(accs.flatMap((acc) => phases.map((i) => acc[measure][i] as Histogram))));
         return {
-          ackMs: of(ack),
-          ackActualMs: of(ackActual),
-          deliveryMs: of(delivery),
-          deliveryActualMs: of(deliveryActual),
+          ackMs: of('ack'),
+          ackActualMs: of('ackActual'),
+          deliveryMs: of('delivery'),
+          deliveryActualMs: of('deliveryActual'),
         };
       };
-      const regions = new Set([...ack.keys(), ...delivery.keys()]);
+      const all = sortedRegions.map(([, acc]) => acc);
       const byRegion: Record<string, LatencySet> = {};
-      for (const region of [...regions].sort()) {
-        const only = (grid: Grid): Percentiles => pct(mergeAll(grid.get(region) ?? []));
-        byRegion[region] = {
-          ackMs: only(ack),
-          ackActualMs: only(ackActual),
-          deliveryMs: only(delivery),
-          deliveryActualMs: only(deliveryActual),
-        };
-      }
+      for (const [region, acc] of sortedRegions) byRegion[region] = setOf([acc], [0, 1, 2]);
       const byPhase = {} as Record<Phase, LatencySet>;
       PHASES.forEach((phase, i) => {
-        byPhase[phase] = setOf((row) => [row[i]!]);
+        byPhase[phase] = setOf(all, [i]);
       });
 
       const length = Math.max(0, Math.ceil((endTime(model) - model.t0) / 1000)) || 0;
       const total = emptySeries();
       const regionSeries: Record<string, SeriesCounts> = {};
       const keys: (keyof SeriesCounts)[] = ['sent', 'acked', 'delivered', 'errors'];
-      for (const [region, s] of [...series].sort((a, b) => a[0].localeCompare(b[0]))) {
+      for (const [region, acc] of sortedRegions) {
         const padded = emptySeries();
         for (const k of keys) {
-          const arr = s[k];
+          const arr = acc.series[k];
           const n = Math.max(length, arr.length);
           padded[k] = Array.from({ length: n }, (_, i) => arr[i] ?? 0);
         }
@@ -278,8 +268,8 @@ export function createLatencyChecker(_options: CheckOptions): Checker<LatencyRes
       const phaseCounts = {} as Record<Phase, PhaseCounts>;
       PHASES.forEach((phase, i) => {
         const sum = [0, 0, 0, 0];
-        for (const byPhase of counts.values()) {
-          for (let j = 0; j < 4; j++) sum[j] = (sum[j] as number) + (byPhase[i]![j] as number);
+        for (const acc of all) {
+          for (let j = 0; j < 4; j++) sum[j] = (sum[j] as number) + (acc.counts[i]![j] as number);
         }
         phaseCounts[phase] = { sent: sum[0]!, acked: sum[1]!, errors: sum[2]!, delivered: sum[3]! };
       });
@@ -303,7 +293,7 @@ export function createLatencyChecker(_options: CheckOptions): Checker<LatencyRes
           sendRatePerSecond: loadSeconds > 0 ? load.sent / loadSeconds : 0,
           deliverRatePerSecond: loadSeconds > 0 ? load.delivered / loadSeconds : 0,
         },
-        latency: { ...setOf((row) => row), byRegion, byPhase },
+        latency: { ...setOf(all, [0, 1, 2]), byRegion, byPhase },
         series: { stepSeconds: 1, length: n, total, regions: regionSeries },
         phaseCounts,
       };
