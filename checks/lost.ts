@@ -47,8 +47,6 @@ interface Stranger {
   from: string;
   cmid: string;
   regions: string[];
-  deliveredTo: string | undefined;
-  deliveredAt: number;
 }
 
 export function createLostChecker(options: CheckOptions): Checker<LostResult> {
@@ -102,8 +100,6 @@ export function createLostChecker(options: CheckOptions): Checker<LostResult> {
                   from: entry.from,
                   cmid: entry.cmid,
                   regions: [],
-                  deliveredTo: undefined,
-                  deliveredAt: Number.NaN,
                 };
                 strangers.set(key, s);
               }
