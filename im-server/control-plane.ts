@@ -43,6 +43,8 @@ export interface ControlPlaneHooks {
   report(conv: string): { lastSeq: number; logEpoch: number };
   /** All records this node knows (static mode answers from here). */
   known(conv: string): ConvRecord | undefined;
+  /** Other regions this node currently reaches (see HeartbeatRequest.reachable). */
+  reachable(): string[];
 }
 
 export interface ControlPlaneOptions {
@@ -111,6 +113,7 @@ function createDirectoryClient(opts: ControlPlaneOptions, directoryUrl: string):
           incarnation,
           sinceVersion,
           reports,
+          reachable: opts.hooks.reachable(),
         },
         timeoutMs,
         headers,

@@ -59,12 +59,21 @@ interface NodeState {
   /** Monotonic ms after which the node's lease is over (grace included). */
   leaseUntil: number;
   live: boolean;
+  /** Other regions the node's replication reaches; null: unknown, taken as all. */
+  reachable: Set<string> | null;
+  /** The change version the node has applied, from its last heartbeat. */
+  sinceVersion: number;
 }
 
 interface Election {
   id: string;
   startedAt: number;
   reports: Map<string, { lastSeq: number; logEpoch: number }>;
+  /**
+   * A home moved away while its lease still runs: it is no candidate, and no successor is named
+   * until it has applied `fenceVersion` (so it has stopped sequencing) or its lease has lapsed.
+   */
+  excluded?: { node: string; fenceVersion: number };
 }
 
 function sameSet(a: readonly string[] | null, b: readonly string[] | null): boolean {
@@ -136,7 +145,14 @@ export async function startDirectory(opts: DirectoryOptions): Promise<DirectoryS
     .prepare<[], { id: string; region: string; url: string }>('SELECT * FROM nodes')
     .all()) {
     // After a restart, assume every known node may still hold a lease we granted before.
-    nodes.set(row.id, { ...row, incarnation: null, leaseUntil: now() + leaseMs + graceMs, live: true });
+    nodes.set(row.id, {
+      ...row,
+      incarnation: null,
+      leaseUntil: now() + leaseMs + graceMs,
+      live: true,
+      reachable: null,
+      sinceVersion: 0,
+    });
   }
 
   const persist = (rec: ConvRecord): void => {
@@ -162,22 +178,61 @@ export async function startDirectory(opts: DirectoryOptions): Promise<DirectoryS
     return [...nodes.values()].filter((n) => n.live && allowed.has(n.region));
   };
 
-  const startElection = (rec: ConvRecord, reason: string): void => {
+  const startElection = (rec: ConvRecord, reason: string, exclude?: string): void => {
     if (rec.home !== null) {
       log.info('home lost, electing', { conv: rec.id, oldHome: rec.home, epoch: rec.epoch, reason });
       rec.home = null;
       bump(rec);
     }
     electionCounter += 1;
-    elections.set(rec.id, { id: `${directoryId}-${electionCounter}`, startedAt: now(), reports: new Map() });
+    elections.set(rec.id, {
+      id: `${directoryId}-${electionCounter}`,
+      startedAt: now(),
+      reports: new Map(),
+      ...(exclude === undefined ? {} : { excluded: { node: exclude, fenceVersion: rec.version } }),
+    });
     tryDecide(rec.id);
+  };
+
+  /**
+   * True when `node` reaches none of the conversation's other regions that have a live node, so
+   * as home it could commit nothing (W >= 1) and as candidate it would be no better.
+   */
+  const cutOff = (node: NodeState, rec: ConvRecord): boolean => {
+    if (node.reachable === null) return false;
+    const others = new Set(
+      [...nodes.values()]
+        .filter((n) => n.live && n.id !== node.id && n.region !== node.region)
+        .map((n) => n.region)
+        .filter((r) => allowedRegions(rec).includes(r)),
+    );
+    if (others.size === 0) return false;
+    return [...others].every((r) => !node.reachable!.has(r));
+  };
+
+  /** Moves conversations away from live homes that cannot replicate, when someone else can. */
+  const moveFromCutOffHomes = (): void => {
+    const isolated = [...nodes.values()].filter((n) => n.live && n.reachable !== null);
+    if (isolated.length === 0) return;
+    for (const rec of convs.values()) {
+      if (rec.home === null || elections.has(rec.id)) continue;
+      const home = nodes.get(rec.home);
+      if (home === undefined || !home.live || !cutOff(home, rec)) continue;
+      const better = candidatesOf(rec).some((c) => c.id !== home.id && !cutOff(c, rec));
+      if (better) startElection(rec, 'home cannot reach any other region', home.id);
+    }
   };
 
   const tryDecide = (convId: string): void => {
     const election = elections.get(convId);
     const rec = convs.get(convId);
     if (election === undefined || rec === undefined) return;
-    const candidates = candidatesOf(rec);
+    const excluded = election.excluded;
+    if (excluded !== undefined) {
+      const old = nodes.get(excluded.node);
+      if (old?.live && old.sinceVersion < excluded.fenceVersion) return;
+    }
+    const candidates = candidatesOf(rec).filter((c) => c.id !== excluded?.node);
     if (candidates.length === 0) return;
     if (candidates.some((c) => !election.reports.has(c.id))) return;
     const order = preferenceOrder(convId, allowedRegions(rec), [...nodes.values()]);
@@ -231,6 +286,7 @@ export async function startDirectory(opts: DirectoryOptions): Promise<DirectoryS
     () => {
       const t = now();
       for (const node of nodes.values()) if (node.live && t > node.leaseUntil) lapse(node, 'lease expired');
+      moveFromCutOffHomes();
     },
     Math.max(20, Math.min(100, Math.floor(leaseMs / 20))),
   );
@@ -254,6 +310,8 @@ export async function startDirectory(opts: DirectoryOptions): Promise<DirectoryS
         incarnation: hb.incarnation,
         leaseUntil: 0,
         live: false,
+        reachable: null,
+        sinceVersion: 0,
       };
       nodes.set(node.id, node);
       saveNode.run(node.id, node.region, node.url);
@@ -266,6 +324,8 @@ export async function startDirectory(opts: DirectoryOptions): Promise<DirectoryS
     const restarted = node.incarnation !== null && node.incarnation !== hb.incarnation;
     node.incarnation = hb.incarnation;
     node.leaseUntil = t + leaseMs + graceMs;
+    node.sinceVersion = hb.sinceVersion;
+    node.reachable = hb.reachable === undefined ? null : new Set(hb.reachable);
     if (!node.live) {
       node.live = true;
       log.info('node live', { node: node.id });

@@ -41,6 +41,12 @@ export const HeartbeatRequest = z.object({
   incarnation: z.string().min(1),
   sinceVersion: z.number().int().min(0),
   reports: z.array(ElectionReport).default([]),
+  /**
+   * Other regions this node's replication has reached recently. A home that reaches none of a
+   * conversation's other regions cannot commit it, so the directory moves it elsewhere.
+   * Absent: unknown (treated as reaching everything).
+   */
+  reachable: z.array(RegionName).optional(),
 });
 export type HeartbeatRequest = z.infer<typeof HeartbeatRequest>;
 

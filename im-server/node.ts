@@ -1251,6 +1251,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
           : { lastSeq: c.lastSeq, logEpoch: c.logEpoch };
       },
       known: (conv) => convs.get(conv)?.rec,
+      reachable: () => shipper.reachableRegions(cfg.leaseMs).filter((r) => r !== cfg.region),
     },
   });
 

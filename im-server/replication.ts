@@ -64,6 +64,8 @@ export interface Shipper {
   /** How far a peer's log is known to match ours (undefined: not known yet). */
   matched(peerId: string, conv: string): number | undefined;
   lag(): Map<string, number>;
+  /** Regions with at least one peer that answered within `windowMs` (or was never tried yet). */
+  reachableRegions(windowMs: number): string[];
   stop(): void;
 }
 
@@ -83,6 +85,7 @@ interface Link {
   failures: number;
   retryTimer: NodeJS.Timeout | null;
   lastSentAt: number;
+  lastOkAt: number;
   peerIncarnation: string | null;
 }
 
@@ -107,6 +110,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
         failures: 0,
         retryTimer: null,
         lastSentAt: 0,
+        lastOkAt: performance.now(),
         peerIncarnation: null,
       };
       links.set(peer.id, link);
@@ -219,6 +223,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
       opts.metrics.replicationRequests.inc({ peer: link.peer.id, result: 'ok' });
       if (link.failures > 0) log.info('peer reachable again', { peer: link.peer.id, after: link.failures });
       link.failures = 0;
+      link.lastOkAt = performance.now();
     } catch (error) {
       link.failures += 1;
       opts.metrics.replicationRequests.inc({ peer: link.peer.id, result: 'failed' });
@@ -321,6 +326,14 @@ export function createShipper(opts: ShipperOptions): Shipper {
         out.set(link.peer.id, lag);
       }
       return out;
+    },
+    reachableRegions(windowMs) {
+      const now = performance.now();
+      const regions = new Set<string>();
+      for (const link of allLinks()) {
+        if (link.failures === 0 || now - link.lastOkAt < windowMs) regions.add(link.peer.region);
+      }
+      return [...regions].sort();
     },
     stop() {
       stopped = true;

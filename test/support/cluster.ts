@@ -65,6 +65,11 @@ export interface StartClusterOptions {
   /** Extra flags appended to every server's command line. */
   serverArgs?: string[];
   /**
+   * The URL node `from` uses to reach node `to` (default: `to`'s own URL), so a test can put a
+   * proxy on a link. Ids are `region/node`.
+   */
+  peerUrl?: (from: string, to: string, url: string) => string;
+  /**
    * Default true. False starts no directory: nodes run with fixed homes and no failover (one
    * node in one region is the standalone server); `directoryUrl` is then the empty string.
    */
@@ -242,7 +247,10 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
       const peers = layout
         .map((other, j) => ({ other, j }))
         .filter(({ j }) => j !== i)
-        .map(({ other, j }) => `${other.region}/${other.node}=${urlOf(j)}`)
+        .map(({ other, j }) => {
+          const to = `${other.region}/${other.node}`;
+          return `${to}=${opts.peerUrl?.(id, to, urlOf(j)) ?? urlOf(j)}`;
+        })
         .join(',');
       const args = [
         'server',
