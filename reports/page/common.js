@@ -103,21 +103,23 @@ const CQ = (() => {
     return String(Math.round(n * 100) / 100);
   }
 
-  /** Axis ticks: short, no trailing zeros. @param {number} ms */
+  /** Axis ticks: short, no trailing zeros. uPlot passes null for a tick it skips. @param {number | null} ms */
   function axisMs(ms) {
+    if (ms === null || !Number.isFinite(ms)) return '';
     if (ms >= 1000) return `${+(ms / 1000).toPrecision(3)} s`;
     return `${+ms.toPrecision(3)} ms`;
   }
 
-  /** @param {number} n */
+  /** @param {number | null} n */
   function axisNum(n) {
+    if (n === null || !Number.isFinite(n)) return '';
     if (Math.abs(n) >= 10_000) return `${+(n / 1000).toPrecision(3)}k`;
     return String(+n.toPrecision(4));
   }
 
-  /** @param {number} s */
+  /** @param {number | null} s */
   function axisSeconds(s) {
-    return axisMs(s * 1000);
+    return s === null ? '' : axisMs(s * 1000);
   }
 
   /**

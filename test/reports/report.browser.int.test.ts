@@ -135,6 +135,23 @@ describe('report.html of a generated three-fault history', () => {
   });
 });
 
+describe('report.html of a quiet run with no summary.json', () => {
+  it('draws every chart without errors and shades nothing', async () => {
+    const dir = join(root, 'quiet');
+    writeFixtureRun(dir, { seed: 3, durationSeconds: 30, faults: [], censoredUsers: 0 });
+    rmSync(join(dir, 'summary.json'));
+    await renderReport(dir);
+    const { page, requests, errors } = await browser.open(join(dir, 'report.html'));
+    expect(errors).toEqual([]);
+    expect(requests.filter((url) => !url.startsWith('file:') && !url.startsWith('data:'))).toEqual([]);
+    for (const canvas of await canvasInk(page)) expect(canvas.inked).toBeGreaterThan(0);
+    expect(await page.locator('#report').getAttribute('data-fault-windows')).toBe('0');
+    expect(await page.locator('#verdict-badge').getAttribute('data-status')).toBe('unknown');
+    expect(await page.locator('#warnings').textContent()).toContain('summary.json is missing');
+    await page.close();
+  });
+});
+
 describe('compare.html', () => {
   it('works offline and draws both runs', async () => {
     const base = join(root, 'cmp-base');
