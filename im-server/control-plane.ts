@@ -72,7 +72,9 @@ function createDirectoryClient(opts: ControlPlaneOptions, directoryUrl: string):
   const base = directoryUrl.replace(/\/+$/, '');
   const incarnation = randomBytes(8).toString('hex');
   const heartbeatEveryMs = Math.max(50, Math.floor(opts.leaseMs / 4));
-  const timeoutMs = Math.max(250, Math.floor(opts.leaseMs / 3));
+  // Renewals go out every L/4 measured from when the last one was sent, so a directory link
+  // with a round trip below L/2 keeps the lease alive however slow it is.
+  const timeoutMs = Math.max(250, Math.floor(opts.leaseMs / 2));
   const headers = { [PEER_HEADER]: opts.peerKey };
   const log = opts.logger;
   let leaseUntilMono = 0;
@@ -103,6 +105,7 @@ function createDirectoryClient(opts: ControlPlaneOptions, directoryUrl: string):
     const sentWall = opts.wallNow();
     const reports: ElectionReport[] = pendingReports.map((r) => ({ ...r, ...opts.hooks.report(r.conv) }));
     let next = heartbeatEveryMs;
+    const sinceSent = (): number => opts.monoNow() - sentMono;
     try {
       const res = await requestJson(`${base}/v1/heartbeat`, {
         body: {
@@ -143,6 +146,7 @@ function createDirectoryClient(opts: ControlPlaneOptions, directoryUrl: string):
       }
       if (failures > 0) log.info('directory reachable again', { after: failures });
       failures = 0;
+      next = Math.max(0, heartbeatEveryMs - sinceSent());
       if (hb.pollSoon || pendingReports.length > 0) next = 30;
     } catch (error) {
       failures += 1;

@@ -11,8 +11,11 @@ import { describeZodError } from './protocol.ts';
 import { PEER_HEADER } from './token.ts';
 
 export interface Forwarder {
-  /** Resolves with the home's answer; rejects when the home could not be reached. */
-  forward(target: PeerInfo, item: ForwardItem): Promise<ForwardResult>;
+  /**
+   * Resolves with the home's answer; rejects when the home could not be reached, or when the
+   * item was still queued at `deadline` (monotonic ms) and so was never sent.
+   */
+  forward(target: PeerInfo, item: ForwardItem, deadline: number): Promise<ForwardResult>;
   stop(): void;
 }
 
@@ -28,6 +31,7 @@ export interface ForwarderOptions {
 
 interface Pending {
   item: ForwardItem;
+  deadline: number;
   resolve: (result: ForwardResult) => void;
   reject: (error: Error) => void;
 }
@@ -45,6 +49,12 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
 
   const pump = (queue: Queue): void => {
     if (stopped || queue.inFlight || queue.items.length === 0) return;
+    // Items whose sender has given up are not sent: behind a slow home they would only pile up.
+    const now = performance.now();
+    const live = queue.items.filter((p) => p.deadline > now);
+    for (const p of queue.items) if (p.deadline <= now) p.reject(new Error('deadline passed while queued'));
+    queue.items = live;
+    if (queue.items.length === 0) return;
     const batch = queue.items.splice(0, maxBatch);
     queue.inFlight = true;
     requestJson(`${queue.target.url}/internal/send`, {
@@ -72,7 +82,7 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
   };
 
   return {
-    forward(target, item) {
+    forward(target, item, deadline) {
       return new Promise((resolve, reject) => {
         if (stopped) {
           reject(new Error('node is shutting down'));
@@ -84,7 +94,7 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
           queues.set(target.id, queue);
         }
         queue.target = target;
-        queue.items.push({ item, resolve, reject });
+        queue.items.push({ item, deadline, resolve, reject });
         const q = queue;
         // Let the rest of this tick's sends join the batch.
         setImmediate(() => pump(q));

@@ -135,7 +135,9 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   const peerTimeoutMs = Math.min(5000, Math.max(1000, cfg.leaseMs));
   const keepaliveMs = Math.max(50, Math.floor(cfg.leaseMs / 4));
   const sendTimeoutMs = Math.max(5000, 2 * cfg.leaseMs + 1000);
-  const forwardHoldMs = 500;
+  // How long a home holds a forwarded batch's answer waiting for replication; the forwarder
+  // resends what is still pending. Half the request timeout leaves room for a slow link.
+  const forwardHoldMs = Math.floor(peerTimeoutMs / 2);
   const syncWaitMs = Math.min(1000, Math.floor(cfg.leaseMs / 2));
 
   mkdirSync(cfg.dataDir, { recursive: true });
@@ -386,8 +388,9 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
       c.members = new Set(rec.members);
       c.rec.members = rec.members;
       c.rec.residency = rec.residency;
-      // An older epoch than we know (we may have heard of the new home from the home itself).
-      if (rec.epoch < c.rec.epoch) {
+      // An older epoch than we know (we may have heard of the new home from the home itself),
+      // or an older version of the record than we already applied.
+      if (rec.epoch < c.rec.epoch || rec.version < c.rec.version) {
         storage.upsertConversation(c.rec);
         return;
       }
@@ -565,7 +568,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
       }
       let result: ForwardResult;
       try {
-        result = await forwarder.forward(target, item);
+        result = await forwarder.forward(target, item, deadline);
       } catch {
         metrics.forwards.inc({ result: 'failed' });
         failures += 1;
