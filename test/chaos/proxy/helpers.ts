@@ -185,3 +185,10 @@ export async function roundTrip(client: Client, message = 'ping'): Promise<numbe
   await client.waitFor(before + Buffer.byteLength(message));
   return performance.now() - start;
 }
+
+/** Median of `count` round trips: one stall on a loaded box does not decide a check. */
+export async function typicalRoundTrip(client: Client, count = 3): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < count; i++) times.push(await roundTrip(client));
+  return median(times);
+}

@@ -15,6 +15,7 @@ import {
   sleep,
   type TcpServer,
   tryConnect,
+  typicalRoundTrip,
   within,
 } from './helpers.ts';
 
@@ -238,7 +239,7 @@ describe('limit_time', () => {
     const survivor = await open(proxy.port);
     await sleep(400);
     expect(survivor.socket.destroyed).toBe(false);
-    expect(await roundTrip(survivor)).toBeLessThan(200);
+    expect(await typicalRoundTrip(survivor)).toBeLessThan(200);
   });
 });
 
@@ -268,7 +269,7 @@ describe('drop and noop', () => {
     const proxy = await proxyTo(echo.address);
     await addToxic(proxy.name, { type: 'noop' });
     const client = await open(proxy.port);
-    expect(await roundTrip(client, 'kept')).toBeLessThan(200);
+    expect(await roundTrip(client, 'kept')).toBeLessThan(1000);
     await addToxic(proxy.name, { type: 'drop', attributes: { probability: 1 } });
     client.socket.write('gone');
     await sleep(200);
@@ -291,7 +292,7 @@ describe('enabled:false', () => {
     const enabled = await api(fp.url, 'PATCH', `/proxies/${proxy.name}`, { enabled: true });
     expect((enabled.json as { listen: string }).listen).toBe(`127.0.0.1:${proxy.port}`);
     const again = await open(proxy.port);
-    expect(await roundTrip(again)).toBeLessThan(200);
+    expect(await typicalRoundTrip(again)).toBeLessThan(200);
   });
 });
 
