@@ -12,7 +12,6 @@ import type { HistoryEvent } from './history.ts';
 import { addCount, type MetricStore, PHASES } from './metrics.ts';
 import {
   allowedRegions,
-  findMessage,
   hadQuietConnection,
   type MessageRecord,
   type RunModel,
@@ -89,8 +88,9 @@ export function createLostChecker(options: CheckOptions): Checker<LostResult> {
             ids = new Uint8Array(n);
             inRegion.set(read.region, ids);
           }
-          for (const entry of read.messages) {
-            const m = findMessage(model, conv, entry.from, entry.cmid);
+          for (let k = 0; k < read.messages.length; k++) {
+            const entry = read.messages[k]!;
+            const m = read.records[k];
             if (m === undefined) {
               const key = `${conv}\u0000${entry.from}\u0000${entry.cmid}`;
               let s = strangers.get(key);

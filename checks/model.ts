@@ -17,6 +17,8 @@ export interface ConversationInfo {
 export interface SessionInfo {
   id: string;
   user: string;
+  /** The user's record, so per-delivery work needs no user lookup. */
+  owner: UserInfo;
   /** Region of the current or last connection. */
   region: string | undefined;
   up: boolean;
@@ -79,6 +81,8 @@ export interface MessageRecord {
   indeterminateReason: string | undefined;
   firstDeliveryT: number;
   deliveries: number;
+  /** The first seq any ack, delivery or final log gave it; NaN until then. */
+  firstSeq: number;
 }
 
 export interface FinalRead {
@@ -88,6 +92,8 @@ export interface FinalRead {
   ok: boolean;
   error: string | undefined;
   messages: { seq: number; cmid: string; from: string }[];
+  /** The message record of each entry (parallel to `messages`); undefined for one no event named. */
+  records: (MessageRecord | undefined)[];
 }
 
 export interface RunModel {
@@ -126,6 +132,8 @@ export interface RunModel {
   sawConnections: boolean;
   /** The message the current event is about (send, ack, outcome or delivery). */
   current: MessageRecord | undefined;
+  /** For a final_read event: the record of each entry, as in FinalRead.records. */
+  currentRead: (MessageRecord | undefined)[] | undefined;
   /** The current delivery is the first of its message to that user. */
   currentFirstToUser: boolean;
   /**
@@ -165,6 +173,7 @@ export function createRunModel(): RunModel {
     sawConnections: false,
     current: undefined,
     currentFirstToUser: false,
+    currentRead: undefined,
     currentRepeatOf: Number.NaN,
   };
 }
@@ -173,9 +182,9 @@ export function createRunModel(): RunModel {
 const DROPPED = Number.NEGATIVE_INFINITY;
 
 /** Whether another session of the same user already got this message. */
-function deliveredElsewhere(model: RunModel, session: SessionInfo, id: number): boolean {
-  const sessions = model.users.get(session.user)?.sessions;
-  if (sessions === undefined || sessions.length < 2) return false;
+function deliveredElsewhere(session: SessionInfo, id: number): boolean {
+  const sessions = session.owner.sessions;
+  if (sessions.length < 2) return false;
   for (const other of sessions) {
     if (other !== session && other.delivered.has(id)) return true;
   }
@@ -221,9 +230,19 @@ export function userOf(model: RunModel, user: string): UserInfo {
 function sessionOf(model: RunModel, user: string, id: string): SessionInfo {
   let s = model.sessions.get(id);
   if (s === undefined) {
-    s = { id, user, region: undefined, up: false, intervals: [], intervalRegions: [], delivered: new Map() };
+    const owner = userOf(model, user);
+    s = {
+      id,
+      user,
+      owner,
+      region: undefined,
+      up: false,
+      intervals: [],
+      intervalRegions: [],
+      delivered: new Map(),
+    };
     model.sessions.set(id, s);
-    userOf(model, user).sessions.push(s);
+    owner.sessions.push(s);
   }
   return s;
 }
@@ -269,6 +288,7 @@ export function messageOf(
       indeterminateReason: undefined,
       firstDeliveryT: Number.NaN,
       deliveries: 0,
+      firstSeq: Number.NaN,
     };
     byCmid.set(cmid, m);
     if (quick === undefined) model.byCmid.set(cmid, m);
@@ -318,7 +338,11 @@ export function faultLabel(kind: string, target: string): string {
   return target === '' ? kind : `${kind}(${target})`;
 }
 
-function storeFinalRead(model: RunModel, e: Extract<HistoryEvent, { type: 'final_read' }>): void {
+function storeFinalRead(
+  model: RunModel,
+  e: Extract<HistoryEvent, { type: 'final_read' }>,
+  records: (MessageRecord | undefined)[],
+): void {
   let byRegion = model.finalReads.get(e.conv);
   if (byRegion === undefined) {
     byRegion = new Map();
@@ -334,6 +358,7 @@ function storeFinalRead(model: RunModel, e: Extract<HistoryEvent, { type: 'final
     ok: e.ok,
     error: e.error,
     messages: e.messages,
+    records,
   });
 }
 
@@ -348,6 +373,7 @@ export function observe(model: RunModel, e: HistoryEvent): void {
   model.current = undefined;
   model.currentFirstToUser = false;
   model.currentRepeatOf = Number.NaN;
+  model.currentRead = undefined;
   const t = e.t;
   if (Number.isNaN(model.firstT)) model.firstT = t;
   if (!(t <= model.lastT)) model.lastT = t;
@@ -391,6 +417,7 @@ export function observe(model: RunModel, e: HistoryEvent): void {
     }
     case 'ack': {
       const m = messageOf(model, e.conv, e.user, e.cmid, t);
+      if (Number.isNaN(m.firstSeq)) m.firstSeq = e.seq;
       if (!m.acked) {
         m.acked = true;
         m.ackT = t;
@@ -426,11 +453,12 @@ export function observe(model: RunModel, e: HistoryEvent): void {
       const prevSeq = got.get(m.id);
       if (prevSeq === undefined || prevSeq === DROPPED) {
         got.set(m.id, e.seq);
-        model.currentFirstToUser = prevSeq === undefined && !deliveredElsewhere(model, session, m.id);
+        model.currentFirstToUser = prevSeq === undefined && !deliveredElsewhere(session, m.id);
       } else {
         model.currentRepeatOf = prevSeq;
       }
       if (m.deliveries === 0) m.firstDeliveryT = t;
+      if (Number.isNaN(m.firstSeq)) m.firstSeq = e.seq;
       m.deliveries++;
       if (e.from === e.user) model.ownEcho = true;
       if (e.region !== undefined) noteRegion(model, e.region);
@@ -493,10 +521,17 @@ export function observe(model: RunModel, e: HistoryEvent): void {
     case 'phase':
       model.phases.push({ name: e.name, t });
       break;
-    case 'final_read':
-      storeFinalRead(model, e);
+    case 'final_read': {
+      const records = e.messages.map((entry) => findMessage(model, e.conv, entry.from, entry.cmid));
+      e.messages.forEach((entry, i) => {
+        const m = records[i];
+        if (e.ok && m !== undefined && Number.isNaN(m.firstSeq)) m.firstSeq = entry.seq;
+      });
+      storeFinalRead(model, e, records);
+      model.currentRead = records;
       noteRegion(model, e.region);
       break;
+    }
     case 'health':
       model.health.reports++;
       if (!e.ok) {

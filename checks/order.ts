@@ -213,10 +213,11 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
         last.id = m.id;
       } else if (e.type === 'final_read') {
         if (!e.ok) return;
-        for (const entry of e.messages) {
-          const m = findMessage(model, e.conv, entry.from, entry.cmid);
+        const records = model.currentRead!;
+        e.messages.forEach((entry, i) => {
+          const m = records[i];
           if (m !== undefined) conflict(model, m, entry.seq, KIND_LOG, e.region, e.t);
-        }
+        });
       } else if (e.type === 'reset') {
         // Delivery restarts after the reset seq; nothing delivered precedes what comes next.
         let byConv = streams.get(e.session);

@@ -99,7 +99,6 @@ export function createSessionGuaranteesChecker(options: CheckOptions): Checker<S
         case 'ack': {
           const ordinal = (userAcks.get(e.user) ?? 0) + 1;
           userAcks.set(e.user, ordinal);
-          noteSeq(e.conv, e.seq, e.user);
           const s = of(e.user, e.conv);
           const n = s.ackMaxSeq.length;
           const prevMax = n === 0 ? Number.NEGATIVE_INFINITY : (s.ackMaxSeq[n - 1] as number);
@@ -120,7 +119,6 @@ export function createSessionGuaranteesChecker(options: CheckOptions): Checker<S
           for (const key of resetOnConn) if (key.startsWith(`${e.session}\u0000`)) resetOnConn.delete(key);
           break;
         case 'deliver': {
-          noteSeq(e.conv, e.seq, e.from);
           const s = of(e.user, e.conv);
           if (getSlot(s.delivered, e.seq) === undefined) setSlot(s.delivered, e.seq, e.t);
           if (e.seq > s.maxDelivered) s.maxDelivered = e.seq;
@@ -131,9 +129,15 @@ export function createSessionGuaranteesChecker(options: CheckOptions): Checker<S
           }
           break;
         }
-        case 'final_read':
-          if (e.ok) for (const entry of e.messages) noteSeq(e.conv, entry.seq, entry.from);
+        case 'final_read': {
+          // Messages no other event named still hold seqs a user may have skipped.
+          if (!e.ok) break;
+          const records = model.currentRead!;
+          e.messages.forEach((entry, k) => {
+            if (records[k] === undefined) noteSeq(e.conv, entry.seq, entry.from);
+          });
           break;
+        }
         case 'reset': {
           const s = of(e.user, e.conv);
           s.seen = e.seq;
@@ -222,13 +226,29 @@ export function createSessionGuaranteesChecker(options: CheckOptions): Checker<S
         );
       }
 
+      // Which seqs hold a message, and whose: every message's first seq, plus strangers from final logs.
+      const seqSenders = new Map<string, SeqSlots<string>>();
+      for (const [conv, slots] of seqSender) {
+        const copy = createSeqSlots<string>();
+        for (const q of slotSeqs(slots)) setSlot(copy, q, getSlot(slots, q) as string);
+        seqSenders.set(conv, copy);
+      }
+      for (const m of model.messages) {
+        if (Number.isNaN(m.firstSeq)) continue;
+        let slots = seqSenders.get(m.conv);
+        if (slots === undefined) {
+          slots = createSeqSlots();
+          seqSenders.set(m.conv, slots);
+        }
+        if (getSlot(slots, m.firstSeq) === undefined) setSlot(slots, m.firstSeq, m.from);
+      }
       const gapEx = createExampleList(options.maxExamples);
       let gaps = 0;
       let gapMessages = 0;
       for (const [user, byConv] of state) {
         for (const [conv, s] of byConv) {
           if (s.maxDelivered === Number.NEGATIVE_INFINITY) continue;
-          const senders = seqSender.get(conv);
+          const senders = seqSenders.get(conv);
           if (senders === undefined) continue;
           const known = slotSeqs(senders).filter((q) => q < s.maxDelivered);
           let runStart = Number.NaN;
