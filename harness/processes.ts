@@ -51,7 +51,6 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   const stopGraceMs = options.stopGraceMs ?? 3_000;
   mkdirSync(dirname(options.logFile), { recursive: true });
   const log = createWriteStream(options.logFile, { flags: 'a' });
-  log.write(`# ${new Date().toISOString()} chatquake ${options.args.join(' ')}\n`);
 
   // Own process group: a Ctrl-C in the terminal reaches only the harness, which then tears
   // everything down in order (heal, stop, collect) instead of every child dying at once.
@@ -60,6 +59,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     detached: true,
     env: options.env ?? process.env,
   });
+  // The header names the pid, so a test (or a person) can tell which process wrote the log.
+  log.write(`# ${new Date().toISOString()} pid ${child.pid ?? '?'} chatquake ${options.args.join(' ')}\n`);
   const untrack = registry.trackChild(child);
   const exitedPromise = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();

@@ -1,5 +1,68 @@
-// Placeholder until the command lands; see the open issues.
-export async function main(_argv: string[]): Promise<number> {
-  process.stderr.write('chatquake validate: not yet available in this build\n');
-  return 1;
+// `chatquake validate <scenario> [flags]`: the resolved plan of a run — scenario, seed, workload,
+// topology, region aliases, fault timeline, thresholds — for the seed, starting nothing.
+import { formatTimeline } from '../../chaos/timeline.ts';
+import { formatDuration } from '../../lib/duration.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { parseRunFlags } from '../flags.ts';
+import { formatLayout } from '../layout.ts';
+import { type PreparedRun, prepareRun } from '../prepare.ts';
+import { ScenarioError } from '../scenario.ts';
+import { formatThresholds } from '../thresholds.ts';
+
+function describeRate(rate: PreparedRun['scenario']['workload']['rate']): string {
+  if (typeof rate === 'number') return `${rate} msgs/s`;
+  const stages = rate.stages.map((s) => {
+    const where = s.regions
+      ? ` (${Object.entries(s.regions)
+          .map(([r, w]) => `${r}:${w}`)
+          .join(' ')})`
+      : '';
+    return `${s.duration}→${s.target}/s${where}`;
+  });
+  return `from ${rate.startRate}/s: ${stages.join(', ')}`;
+}
+
+export function formatPlan(prepared: PreparedRun): string {
+  const { scenario, workload } = prepared;
+  const direct = workload.conversations.filter((c) => c.members.length === 2).length;
+  const resident = workload.conversations.filter((c) => c.residency !== undefined).length;
+  const t = scenario.topology;
+  const lines = [
+    `scenario  ${scenario.name}  (${prepared.path})`,
+    `          ${scenario.description.replace(/\s+/g, ' ').trim()}`,
+    `seed      ${prepared.seed}${prepared.seedDrawn ? '  (drawn at random; pass --seed to repeat it)' : ''}`,
+    `load      ${formatDuration(scenario.durationMs)}, ${describeRate(scenario.workload.rate)} ${scenario.workload.arrival}, ${workload.users.length} users, ${workload.conversations.length} conversations (${direct} direct, ${workload.conversations.length - direct} groups${resident > 0 ? `, ${resident} residency-bound` : ''})`,
+    `servers   ${t.regions.length} regions × ${t.nodesPerRegion} node${t.nodesPerRegion === 1 ? '' : 's'}, ack ${t.ack}, lease ${t.leaseMs} ms${t.bugs.length > 0 ? `, bugs: ${t.bugs.join(', ')}` : ''}`,
+    `converge  within ${formatDuration(scenario.convergenceDeadlineMs)} of the heal`,
+    '',
+    'topology',
+    ...formatLayout(prepared.layout)
+      .split('\n')
+      .map((l) => `  ${l}`),
+    '',
+    `aliases   ${Object.entries(prepared.aliases)
+      .map(([a, r]) => `${a}=${r}`)
+      .join('  ')}`,
+    '',
+    formatTimeline(prepared.faults).trimEnd(),
+    '',
+    'thresholds',
+    ...formatThresholds(prepared.thresholds).map((l) => `  ${l}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const flags = parseRunFlags(argv, 'validate');
+    const prepared = await prepareRun(flags);
+    process.stdout.write(formatPlan(prepared));
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof ScenarioError) {
+      process.stderr.write(`${error.message}\n`);
+      return ExitCode.usage;
+    }
+    throw error;
+  }
 }

@@ -1,0 +1,98 @@
+// Everything decided before a run starts anything: the scenario with flags applied, the seed,
+// the workload, the topology layout, the region aliases, the resolved fault timeline and the
+// thresholds. `validate` prints it; `run` executes it. A mistake anywhere here is a usage error
+// (exit 2) whose message names the field.
+import { randomInt } from 'node:crypto';
+import { FaultSpecError, type ResolvedFault, resolveTimeline } from '../chaos/timeline.ts';
+import type { ChaosTopology } from '../chaos/topology.ts';
+import { buildWorkload, checkWorkloadRegions, type Workload } from '../load/index.ts';
+import { regionAliases } from './aliases.ts';
+import { applyFlags, type RunFlags } from './flags.ts';
+import { planLayout, type TopologyLayout } from './layout.ts';
+import { loadScenario, type Scenario, ScenarioError } from './scenario.ts';
+import { chaosProxyRef, nodeId } from './system.ts';
+import { mergeThresholds, type ThresholdSet, validateThresholds } from './thresholds.ts';
+
+export interface PreparedRun {
+  scenario: Scenario;
+  /** The file the scenario came from. */
+  path: string;
+  seed: number;
+  /** True when no seed was given and one was drawn. */
+  seedDrawn: boolean;
+  workload: Workload;
+  layout: TopologyLayout;
+  aliases: Record<string, string>;
+  faults: ResolvedFault[];
+  thresholds: ThresholdSet;
+}
+
+export function chaosTopologyOfLayout(layout: TopologyLayout): ChaosTopology {
+  return {
+    regions: layout.regions.map((r) => r.name),
+    nodes: layout.regions.flatMap((r) =>
+      r.nodes.map((n) => ({ id: nodeId(n.region, n.node), region: n.region })),
+    ),
+    proxies: layout.proxies.map(chaosProxyRef),
+  };
+}
+
+/** Loads the scenario and applies flags; throws ScenarioError (exit 2) naming the field. */
+export async function prepareRun(flags: RunFlags, cwd = process.cwd()): Promise<PreparedRun> {
+  const loaded = await loadScenario(flags.scenario, cwd);
+  const scenario = applyFlags(loaded, flags);
+  return prepareScenario(scenario, loaded.path, flags.seed);
+}
+
+export function prepareScenario(scenario: Scenario, path: string, seedFlag?: number): PreparedRun {
+  const seedDrawn = seedFlag === undefined && scenario.seed === undefined;
+  const seed = seedFlag ?? scenario.seed ?? randomInt(1, 2 ** 31);
+  const regions = scenario.topology.regions;
+
+  let workload: Workload;
+  try {
+    checkWorkloadRegions(scenario.workload, regions);
+    workload = buildWorkload(scenario.workload, regions, seed);
+  } catch (error) {
+    throw new ScenarioError(prefixed((error as Error).message));
+  }
+
+  let layout: TopologyLayout;
+  try {
+    layout = planLayout(regions, scenario.topology.nodesPerRegion);
+  } catch (error) {
+    throw new ScenarioError(`scenario.topology: ${(error as Error).message}`);
+  }
+
+  const aliases = regionAliases(workload.conversations, regions);
+  let faults: ResolvedFault[];
+  try {
+    faults = resolveTimeline(scenario.chaos, chaosTopologyOfLayout(layout), {
+      seed,
+      loadDurationMs: scenario.durationMs,
+      aliases,
+    });
+  } catch (error) {
+    if (error instanceof FaultSpecError) throw new ScenarioError(`scenario.${error.message}`);
+    throw error;
+  }
+
+  const merged = mergeThresholds(scenario.thresholds);
+  let thresholds: ThresholdSet;
+  try {
+    thresholds = validateThresholds(merged);
+  } catch (error) {
+    throw new ScenarioError(prefixed((error as Error).message));
+  }
+  return { scenario, path, seed, seedDrawn, workload, layout, aliases, faults, thresholds };
+}
+
+/** Names fields from the scenario's root: `workload.users: …` → `scenario.workload.users: …`. */
+function prefixed(message: string): string {
+  return message
+    .split('\n')
+    .map((line) =>
+      /^(workload|thresholds|chaos|topology)\b/.test(line) ? `scenario.${line}` : `scenario: ${line}`,
+    )
+    .join('\n');
+}

@@ -1,0 +1,441 @@
+// The files a run leaves for people and CI: summary.json (the numbers and the verdict),
+// junit.xml (one testcase per threshold and per check), report.html (drawn by reports/), and
+// the end-of-run text on the console.
+import { execFileSync } from 'node:child_process';
+import { renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Example, Percentiles } from '../checks/index.ts';
+import type { Judgement } from './judge.ts';
+import { type JunitCase, renderJunit } from './junit.ts';
+import type { RunRecord } from './run-record.ts';
+
+export const SUMMARY_SCHEMA_VERSION = 1;
+
+type P4 = { p50: number | null; p90: number | null; p99: number | null; max: number | null };
+type P3 = { p50: number | null; p99: number | null; max: number | null };
+
+export interface Summary {
+  schemaVersion: number;
+  runId: string;
+  scenario: string;
+  description: string;
+  seed: number;
+  startedAt: string;
+  /** Seconds from run_start to run_end in the history (load, heal, convergence, final reads). */
+  durationSeconds: number;
+  /** Wall time of the whole command, start-up and teardown included. */
+  wallSeconds: number;
+  commit: string | null;
+  ok: boolean;
+  valid: boolean;
+  invalidReasons: string[];
+  exitCode: number;
+  verdict: string;
+  interrupted: RunRecord['interrupted'];
+  errors: string[];
+  warnings: string[];
+  topology: {
+    regions: { name: string; nodes: number; nodeNames: string[] }[];
+    ack: string;
+    leaseMs: number;
+    bugs: string[];
+  };
+  load: {
+    sent: number;
+    acked: number;
+    failed: number;
+    indeterminate: number;
+    pending: number;
+    delivered: number;
+    loadSeconds: number;
+    sendRatePerSecond: number;
+    deliverRatePerSecond: number;
+    lateSends: number | null;
+    sendLagP99Ms: number | null;
+  };
+  latency: { ackMs: P4; deliveryMs: P4; byPhase: Record<string, { ackMs: P4; deliveryMs: P4 }> };
+  failover: {
+    seconds: P3 & { count: number; censored: number };
+    faults: {
+      id: string;
+      kind: string;
+      target: string;
+      start: number;
+      end: number | null;
+      affectedClients: number;
+      recoveredClients: number;
+      censored: number;
+      seconds: P3;
+    }[];
+  };
+  consistency: {
+    ackedLost: number;
+    unexpected: number;
+    failedButAppeared: number;
+    duplicates: number;
+    orderViolations: number;
+    divergentConversations: number;
+    unconvergedConversations: number;
+    readYourWritesViolations: number;
+    monotonicReadViolations: number;
+    silentGaps: number;
+    residencyViolations: number;
+    convergenceSeconds: number | null;
+    examples: Example[];
+  };
+  /** Faults as applied, in seconds from the start of load. */
+  faults: {
+    id: string;
+    kind: string;
+    target: string;
+    regions: string[];
+    at: number | null;
+    until: number | null;
+    error?: string;
+  }[];
+  thresholds: { metric: string; expression: string; actual: number | string | null; ok: boolean }[];
+  checks: { name: string; ok: boolean; actual: number }[];
+  notes: string[];
+  files: Record<string, string>;
+}
+
+const r = (n: number | null): number | null => (n === null ? null : round(n));
+const p4 = (p: Percentiles): P4 => ({ p50: r(p.p50), p90: r(p.p90), p99: r(p.p99), max: r(p.max) });
+
+/** JSON has no Infinity: a censored percentile is written as the string "Infinity". */
+function jsonActual(value: number | null): number | string | null {
+  if (value === null) return null;
+  if (Number.isFinite(value)) return round(value);
+  return Number.isNaN(value) ? null : value > 0 ? 'Infinity' : '-Infinity';
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
+
+let commitCache: string | null | undefined;
+function gitCommit(): string | null {
+  if (commitCache !== undefined) return commitCache;
+  try {
+    commitCache = execFileSync('git', ['rev-parse', 'HEAD'], {
+      cwd: new URL('..', import.meta.url),
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+      timeout: 2000,
+    }).trim();
+  } catch {
+    commitCache = null;
+  }
+  return commitCache;
+}
+
+export function buildSummary(record: RunRecord, judgement: Judgement, warnings: string[] = []): Summary {
+  const { report } = judgement;
+  const c = report.consistency;
+  const byPhase: Summary['latency']['byPhase'] = {};
+  for (const [phase, set] of Object.entries(report.latency.byPhase)) {
+    byPhase[phase] = { ackMs: p4(set.ackMs), deliveryMs: p4(set.deliveryMs) };
+  }
+  const loadStart = report.phases.marks.find((m) => m.name === 'load_start')?.at ?? 0;
+  const nodesOf = (name: string) => record.topology.regions.find((r) => r.name === name)?.nodes ?? [];
+  return {
+    schemaVersion: SUMMARY_SCHEMA_VERSION,
+    runId: record.runId,
+    scenario: record.scenario.name,
+    description: record.scenario.description,
+    seed: record.seed,
+    startedAt: record.startedAt,
+    durationSeconds: round(report.run.durationSeconds),
+    wallSeconds: round(record.wallSeconds),
+    commit: gitCommit(),
+    ok: judgement.ok,
+    valid: judgement.valid,
+    invalidReasons: judgement.invalidReasons,
+    exitCode: judgement.exitCode,
+    verdict: judgement.reason,
+    interrupted: record.interrupted,
+    errors: record.errors,
+    warnings: [...(record.warnings ?? []), ...warnings],
+    topology: {
+      regions: record.scenario.topology.regions.map((name) => ({
+        name,
+        nodes: nodesOf(name).length,
+        nodeNames: nodesOf(name),
+      })),
+      ack: record.scenario.topology.ack,
+      leaseMs: record.scenario.topology.leaseMs,
+      bugs: record.scenario.topology.bugs,
+    },
+    load: {
+      sent: report.load.sent,
+      acked: report.load.acked,
+      failed: report.load.failed,
+      indeterminate: report.load.indeterminate,
+      pending: report.load.pending,
+      delivered: report.load.delivered,
+      loadSeconds: round(report.load.loadSeconds),
+      sendRatePerSecond: round(report.load.sendRatePerSecond),
+      deliverRatePerSecond: round(report.load.deliverRatePerSecond),
+      lateSends: record.load?.lateSends ?? null,
+      sendLagP99Ms: record.load?.sendLagP99Ms ?? null,
+    },
+    latency: { ackMs: p4(report.latency.ackMs), deliveryMs: p4(report.latency.deliveryMs), byPhase },
+    failover: {
+      seconds: {
+        count: report.failover.seconds.count,
+        censored: report.failover.seconds.censored,
+        p50: r(report.failover.seconds.p50),
+        p99: r(report.failover.seconds.p99),
+        max: r(report.failover.seconds.max),
+      },
+      faults: report.failover.faults.map((f) => ({
+        id: f.id,
+        kind: f.kind,
+        target: f.target,
+        start: round(f.start),
+        end: f.end === null ? null : round(f.end),
+        affectedClients: f.affectedClients,
+        recoveredClients: f.recoveredClients,
+        censored: f.censored,
+        seconds: { p50: r(f.seconds.p50), p99: r(f.seconds.p99), max: r(f.seconds.max) },
+      })),
+    },
+    consistency: {
+      ackedLost: c.ackedLost,
+      unexpected: c.unexpected,
+      failedButAppeared: c.failedButAppeared,
+      duplicates: c.duplicates,
+      orderViolations: c.orderViolations,
+      divergentConversations: c.divergentConversations,
+      unconvergedConversations: c.unconvergedConversations,
+      readYourWritesViolations: c.readYourWritesViolations,
+      monotonicReadViolations: c.monotonicReadViolations,
+      silentGaps: c.silentGaps,
+      residencyViolations: c.residencyViolations,
+      convergenceSeconds: c.convergenceSeconds === null ? null : round(c.convergenceSeconds),
+      examples: c.examples,
+    },
+    faults: record.faults.map((f) => ({
+      id: f.id,
+      kind: f.kind,
+      target: f.target,
+      regions: f.regions,
+      at: f.appliedAt === null ? null : round(f.appliedAt / 1000),
+      until: f.revertedAt === null ? null : round(f.revertedAt / 1000),
+      ...(f.error ? { error: f.error } : {}),
+    })),
+    thresholds: judgement.thresholds.map((t) => ({
+      metric: t.metric,
+      expression: t.expression,
+      actual: jsonActual(t.actual),
+      ok: t.ok,
+    })),
+    checks: judgement.checks.map((r) => ({ name: r.name, ok: r.ok, actual: r.actual })),
+    notes: [
+      ...(judgement.truncated ? ['the history ends mid-line (a killed run); the cut line was skipped'] : []),
+      ...report.notes,
+      ...(loadStart > 0
+        ? [`load started ${round(loadStart)} s after run_start (fault times count from load start)`]
+        : []),
+    ],
+    files: {
+      history: 'history.jsonl',
+      faults: 'faults.json',
+      run: 'run.json',
+      junit: 'junit.xml',
+      report: 'report.html',
+      logs: 'logs/',
+    },
+  };
+}
+
+function fmt(value: number | null, unit = ''): string {
+  if (value === null) return '-';
+  if (!Number.isFinite(value)) return value > 0 ? '∞' : '-∞';
+  const a = Math.abs(value);
+  const text =
+    a >= 100 ? String(Math.round(value)) : a >= 10 ? value.toFixed(1) : String(Number(value.toPrecision(3)));
+  return `${text}${unit}`;
+}
+
+export function buildJunit(summary: Summary, judgement: Judgement, runDir: string): string {
+  const cases: JunitCase[] = [];
+  for (const t of judgement.thresholds) {
+    cases.push({
+      classname: `chatquake.${summary.scenario}.thresholds`,
+      name: `${t.metric} - ${t.expression}`,
+      ok: t.ok,
+      skipped: t.skipped === true,
+      message: t.ok ? undefined : `${t.metric}: ${t.expression} failed, actual ${fmt(t.actual)}`,
+      details: t.ok ? undefined : thresholdDetails(t.metric, judgement),
+    });
+  }
+  for (const row of judgement.checks) {
+    cases.push({
+      classname: `chatquake.${summary.scenario}.checks`,
+      name: row.name,
+      ok: row.ok,
+      message: row.ok ? undefined : `${row.name}: ${row.actual} found`,
+      details: row.ok ? undefined : exampleText(row.examples),
+    });
+  }
+  cases.push({
+    classname: `chatquake.${summary.scenario}.checks`,
+    name: 'run-valid',
+    ok: judgement.valid,
+    message: judgement.valid ? undefined : `invalid run: ${judgement.invalidReasons.join('; ')}`,
+    details: judgement.valid ? undefined : judgement.invalidReasons.join('\n'),
+  });
+  if (summary.errors.length > 0 || summary.interrupted?.reason === 'signal') {
+    cases.push({
+      classname: `chatquake.${summary.scenario}.run`,
+      name: 'run-completed',
+      ok: false,
+      message: summary.errors[0] ?? `interrupted: ${summary.interrupted?.detail}`,
+      details: summary.errors.join('\n'),
+    });
+  }
+  return renderJunit({
+    name: `chatquake ${summary.scenario}`,
+    timestamp: summary.startedAt,
+    timeSeconds: summary.wallSeconds,
+    properties: {
+      runId: summary.runId,
+      scenario: summary.scenario,
+      seed: String(summary.seed),
+      exitCode: String(summary.exitCode),
+      ...(summary.commit ? { commit: summary.commit } : {}),
+      bugs: summary.topology.bugs.join(','),
+    },
+    cases,
+    systemOut: `${summary.verdict}\nrun folder: ${runDir}`,
+  });
+}
+
+function exampleText(examples: string[], max = 5): string {
+  if (examples.length === 0) return '';
+  const shown = examples.slice(0, max).map((e, i) => `${i + 1}. ${e}`);
+  if (examples.length > max) shown.push(`… and ${examples.length - max} more in summary.json`);
+  return shown.join('\n');
+}
+
+/** For a threshold on a consistency metric, the examples of the matching check. */
+function thresholdDetails(metric: string, judgement: Judgement): string {
+  const name = metric.replace(/\{.*$/, '');
+  const check: Record<string, string> = {
+    acked_lost: 'acked-lost',
+    unexpected_messages: 'unexpected',
+    failed_but_appeared: 'failed-but-appeared',
+    duplicates: 'duplicates',
+    order_violations: 'order',
+    divergent_conversations: 'divergence',
+    unconverged_conversations: 'convergence',
+    read_your_writes_violations: 'read-your-writes',
+    monotonic_read_violations: 'monotonic-reads',
+    silent_gaps: 'silent-gaps',
+    residency_violations: 'residency',
+  };
+  const row = judgement.checks.find((r) => r.name === check[name]);
+  if (row !== undefined) return exampleText(row.examples);
+  if (name === 'failover_seconds') {
+    return judgement.report.failoverExamples
+      .slice(0, 5)
+      .map((e, i) => `${i + 1}. ${e.message}`)
+      .join('\n');
+  }
+  return '';
+}
+
+function writeAtomically(path: string, text: string): void {
+  const partial = `${path}.partial`;
+  writeFileSync(partial, text);
+  renameSync(partial, path);
+}
+
+/** Writes summary.json and junit.xml; returns the summary. */
+export function writeResults(
+  runDir: string,
+  record: RunRecord,
+  judgement: Judgement,
+  warnings: string[] = [],
+): Summary {
+  const summary = buildSummary(record, judgement, warnings);
+  writeAtomically(join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+  writeAtomically(join(runDir, 'junit.xml'), buildJunit(summary, judgement, runDir));
+  return summary;
+}
+
+/** The end-of-run text: verdict, key figures, failed thresholds and checks with examples. */
+export function formatEndOfRun(summary: Summary, judgement: Judgement, runDirShown: string): string {
+  const l = summary.load;
+  const lines: string[] = [''];
+  const mark = (ok: boolean) => (ok ? '✓' : '✗');
+  lines.push(
+    `  load      sent ${l.sent}  acked ${l.acked}  failed ${l.failed}  indeterminate ${l.indeterminate}  delivered ${l.delivered}  (${fmt(l.sendRatePerSecond)}/s sent, ${fmt(l.deliverRatePerSecond)}/s delivered)`,
+  );
+  lines.push(
+    `  latency   ack p50 ${fmt(summary.latency.ackMs.p50, 'ms')} p99 ${fmt(summary.latency.ackMs.p99, 'ms')}   delivery p50 ${fmt(summary.latency.deliveryMs.p50, 'ms')} p99 ${fmt(summary.latency.deliveryMs.p99, 'ms')} max ${fmt(summary.latency.deliveryMs.max, 'ms')}`,
+  );
+  if (summary.failover.faults.length > 0) {
+    const f = summary.failover.seconds;
+    lines.push(
+      `  failover  p50 ${fmt(f.p50, 's')} p99 ${fmt(f.p99, 's')} max ${fmt(f.max, 's')} over ${f.count} clients (${f.censored} never recovered)`,
+    );
+  }
+  if (summary.faults.length > 0) {
+    lines.push('  faults');
+    for (const f of summary.faults) {
+      const window =
+        f.at === null
+          ? 'never applied'
+          : `${fmt(f.at, 's')} → ${f.until === null ? 'end' : fmt(f.until, 's')}`;
+      lines.push(`    ${f.id}  ${f.target}  ${window}${f.error ? `  (error: ${f.error})` : ''}`);
+    }
+  }
+  lines.push(
+    `  converged ${summary.consistency.convergenceSeconds === null ? '-' : `${fmt(summary.consistency.convergenceSeconds, 's')} after heal`}`,
+  );
+  lines.push('');
+  lines.push('  checks');
+  for (const row of judgement.checks) {
+    lines.push(`    ${mark(row.ok)} ${row.name}${row.ok ? '' : `: ${row.actual}`}`);
+    if (!row.ok) for (const e of row.examples.slice(0, 3)) lines.push(`        ${e}`);
+  }
+  lines.push('  thresholds');
+  for (const t of judgement.thresholds) {
+    lines.push(
+      `    ${mark(t.ok)} ${t.metric}: ${t.expression}  (actual ${fmt(t.actual)}${t.skipped ? ', no samples' : ''})`,
+    );
+  }
+  if (!summary.valid) lines.push('', `  INVALID RUN: ${summary.invalidReasons.join('; ')}`);
+  for (const note of summary.notes.slice(0, 5)) lines.push(`  note: ${note}`);
+  for (const warning of summary.warnings) lines.push(`  warning: ${warning}`);
+  lines.push('');
+  const verdict = summary.ok
+    ? 'PASSED'
+    : summary.exitCode === 97
+      ? 'INVALID'
+      : summary.exitCode === 99
+        ? 'FAILED'
+        : 'ERROR';
+  lines.push(`  ${verdict} (exit ${summary.exitCode}): ${summary.verdict}`);
+  lines.push(`  results in ${runDirShown}/ (summary.json, junit.xml, report.html, history.jsonl, logs/)`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** report.html is a view of the results: failing to draw it is a warning, never a failed run. */
+export async function writeReport(
+  runDir: string,
+  summary: Summary,
+  progress?: { log(message: string): void },
+): Promise<void> {
+  try {
+    const { renderReport } = await import('../reports/render.ts');
+    await renderReport(runDir);
+  } catch (error) {
+    const message = `report.html could not be written: ${error instanceof Error ? error.message : String(error)}`;
+    summary.warnings.push(message);
+    writeFileSync(join(runDir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    progress?.log(`  warning: ${message}`);
+  }
+}

@@ -1,0 +1,235 @@
+// Scenario files: `export default defineScenario({...})`. A scenario names the topology, the
+// workload, the faults and the thresholds of one run; command-line flags override its values.
+// Validation happens here, at the boundary, with errors that name the field the way a user
+// would write it: `scenario.chaos[2].duration: invalid duration "10 parsecs"`.
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve as resolvePath } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { z } from 'zod';
+import { type FaultSpec, FaultSpec as FaultSpecSchema } from '../chaos/faults/spec.ts';
+import { BugName, RegionName } from '../im-server/protocol.ts';
+import { parseDuration } from '../lib/duration.ts';
+import {
+  type WorkloadSpec,
+  type WorkloadSpecInput,
+  WorkloadSpec as WorkloadSpecSchema,
+} from '../load/index.ts';
+
+export const DEFAULT_REGIONS = ['eu-west', 'us-east', 'ap-south'] as const;
+
+/** A k6-style duration string ("30s", "1m30s") or milliseconds. */
+const Duration = z.union([z.string(), z.number()]).superRefine((value, ctx) => {
+  try {
+    parseDuration(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+  }
+});
+
+/** k6's threshold forms: "p(99)<500" or {threshold, abortOnFail?, delayAbortEval?}. */
+export const ThresholdEntry = z.union([
+  z.string().min(1),
+  z.strictObject({
+    threshold: z.string().min(1),
+    abortOnFail: z.boolean().optional(),
+    delayAbortEval: Duration.optional(),
+  }),
+]);
+export type ThresholdEntry = z.infer<typeof ThresholdEntry>;
+export const ThresholdsSpec = z.record(z.string().min(1), z.union([ThresholdEntry, z.array(ThresholdEntry)]));
+export type ThresholdsSpec = z.infer<typeof ThresholdsSpec>;
+
+export const TopologySpec = z.strictObject({
+  regions: z
+    .array(RegionName)
+    .min(1)
+    .max(16)
+    .default([...DEFAULT_REGIONS]),
+  nodesPerRegion: z.number().int().min(1).max(8).default(1),
+  ack: z.enum(['stored', 'replicated']).default('replicated'),
+  /** The directory's lease, ms: how long a dead home keeps its conversations. */
+  leaseMs: z.number().int().min(200).max(60_000).default(2000),
+  /** Server bug knobs, for showing that the checks catch them. Usually set with --bug. */
+  bugs: z.array(BugName).default([]),
+});
+export type TopologySpec = z.infer<typeof TopologySpec>;
+
+export const ScenarioSpec = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .max(64)
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits and . _ - only'),
+  description: z.string().min(1),
+  /** Default seed; --seed overrides. */
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 32 - 1)
+    .optional(),
+  /** How long load runs. Faults are timed from the start of load. */
+  duration: Duration,
+  topology: TopologySpec.prefault({}),
+  workload: z.custom<WorkloadSpecInput>().default({}),
+  chaos: z.array(z.unknown()).default([]),
+  /** Merged over the checks' defaults: a metric named here replaces the default for it. */
+  thresholds: ThresholdsSpec.default({}),
+  /** Server bug knobs this scenario is built to catch: with each, its thresholds must fail. */
+  catches: z.array(BugName).default([]),
+  convergence: z
+    .strictObject({
+      /** How long after heal all regions may take to agree. Default 20s. */
+      deadline: Duration.optional(),
+    })
+    .optional(),
+});
+
+/** What a scenario file exports: everything optional that has a default. */
+export type ScenarioInput = Omit<z.input<typeof ScenarioSpec>, 'workload' | 'chaos' | 'thresholds'> & {
+  workload?: WorkloadSpecInput;
+  chaos?: z.input<typeof FaultSpecSchema>[];
+  thresholds?: z.input<typeof ThresholdsSpec>;
+};
+
+/** A scenario as validated: defaults applied, workload and faults parsed. */
+export interface Scenario {
+  name: string;
+  description: string;
+  seed: number | undefined;
+  durationMs: number;
+  topology: TopologySpec;
+  workload: WorkloadSpec;
+  chaos: FaultSpec[];
+  thresholds: ThresholdsSpec;
+  catches: string[];
+  convergenceDeadlineMs: number;
+}
+
+export const DEFAULT_CONVERGENCE_DEADLINE_MS = 20_000;
+
+/** Marks a scenario file's default export; returns its argument, typed. */
+export function defineScenario(scenario: ScenarioInput): ScenarioInput {
+  return scenario;
+}
+
+/** A problem with a scenario or a flag: the CLI exits 2 and prints the message. */
+export class ScenarioError extends Error {
+  override name = 'ScenarioError';
+}
+
+/** `chaos[2].duration` from zod's path ['chaos', 2, 'duration']. */
+export function formatPath(root: string, path: readonly PropertyKey[]): string {
+  let out = root;
+  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `.${String(part)}`;
+  return out;
+}
+
+export function describeIssues(root: string, error: z.ZodError): string {
+  return error.issues
+    .map((issue) => {
+      const { path, message } = deepest(issue);
+      return `${formatPath(root, path)}: ${message}`;
+    })
+    .join('\n');
+}
+
+/** For a union, the branch that got furthest names the field better than "Invalid input". */
+function deepest(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
+  if (issue.code === 'invalid_union' && 'errors' in issue && Array.isArray(issue.errors)) {
+    const branches = issue.errors as z.core.$ZodIssue[][];
+    let best: z.core.$ZodIssue | undefined;
+    for (const branch of branches) {
+      for (const candidate of branch) {
+        if (best === undefined || candidate.path.length > best.path.length) best = candidate;
+      }
+    }
+    if (best !== undefined) {
+      const inner = deepest(best);
+      return { path: [...issue.path, ...inner.path], message: inner.message };
+    }
+  }
+  return { path: [...issue.path], message: issue.message };
+}
+
+/** Validates a scenario object (a file's default export). Throws ScenarioError naming each bad field. */
+export function parseScenario(raw: unknown, root = 'scenario'): Scenario {
+  const parsed = ScenarioSpec.safeParse(raw);
+  const problems: string[] = [];
+  if (!parsed.success) problems.push(describeIssues(root, parsed.error));
+  // Workload and faults are checked even when the rest is wrong, so one run shows every mistake.
+  const record = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
+  const workload = WorkloadSpecSchema.safeParse(record.workload ?? {});
+  if (!workload.success) problems.push(describeIssues(`${root}.workload`, workload.error));
+  const chaos: FaultSpec[] = [];
+  if (Array.isArray(record.chaos)) {
+    record.chaos.forEach((entry, index) => {
+      const fault = FaultSpecSchema.safeParse(entry);
+      if (fault.success) chaos.push(fault.data);
+      else problems.push(describeIssues(`${root}.chaos[${index}]`, fault.error));
+    });
+  }
+  if (problems.length > 0 || !parsed.success || !workload.success)
+    throw new ScenarioError(problems.join('\n'));
+  const spec = parsed.data;
+
+  return {
+    name: spec.name,
+    description: spec.description,
+    seed: spec.seed,
+    durationMs: parseDuration(spec.duration),
+    topology: spec.topology,
+    workload: workload.data as WorkloadSpec,
+    chaos,
+    thresholds: spec.thresholds,
+    catches: spec.catches,
+    convergenceDeadlineMs:
+      spec.convergence?.deadline !== undefined
+        ? parseDuration(spec.convergence.deadline)
+        : DEFAULT_CONVERGENCE_DEADLINE_MS,
+  };
+}
+
+const SCENARIOS_DIR = new URL('../scenarios/', import.meta.url);
+
+/** Where a scenario argument points: a built-in name, or a file path. */
+export function scenarioPath(ref: string, cwd = process.cwd()): string {
+  if (/^[a-z0-9][a-z0-9-]*$/.test(ref)) {
+    const builtin = new URL(`${ref}.ts`, SCENARIOS_DIR);
+    if (existsSync(builtin)) return builtin.pathname;
+  }
+  const path = isAbsolute(ref) ? ref : resolvePath(cwd, ref);
+  if (existsSync(path)) return path;
+  throw new ScenarioError(
+    `scenario "${ref}": no built-in scenario of that name and no such file (see \`chatquake list\`)`,
+  );
+}
+
+/** Loads and validates a scenario file (TypeScript or JavaScript) or a built-in by name. */
+export async function loadScenario(ref: string, cwd = process.cwd()): Promise<Scenario & { path: string }> {
+  const path = scenarioPath(ref, cwd);
+  let module: unknown;
+  try {
+    const { tsImport } = await import('tsx/esm/api');
+    module = await tsImport(pathToFileURL(path).href, import.meta.url);
+  } catch (error) {
+    throw new ScenarioError(`scenario ${path}: cannot load: ${(error as Error).message}`);
+  }
+  const exported = defaultExport(module);
+  if (exported === undefined) {
+    throw new ScenarioError(
+      `scenario ${path}: no default export (use \`export default defineScenario({...})\`)`,
+    );
+  }
+  return { ...parseScenario(exported), path };
+}
+
+function defaultExport(module: unknown): unknown {
+  if (typeof module !== 'object' || module === null) return undefined;
+  let value: unknown = (module as { default?: unknown }).default;
+  // tsImport of a CommonJS-looking module can nest the default one level deeper.
+  if (typeof value === 'object' && value !== null && 'default' in value && !('name' in value)) {
+    value = (value as { default?: unknown }).default;
+  }
+  return value;
+}

@@ -1,0 +1,22 @@
+import { defineScenario } from '../harness/scenario.ts';
+
+export default defineScenario({
+  name: 'region-outage',
+  description:
+    'The home region of most conversations goes dark for 10 seconds, then comes back. As real regions do, ' +
+    'it fails in steps: first its links to the other regions and the directory drop (clients still reach ' +
+    'it), two seconds later its nodes die. Clients must fail over, conversations must move to a new home ' +
+    'under a new epoch, and no message the system acknowledged may be lost or reordered.',
+  duration: '30s',
+  workload: { users: 150, rate: 150 },
+  chaos: [
+    { fault: 'regionIsolation', name: 'cut-off', region: '@busiest', at: '8s', duration: '2s' },
+    { fault: 'regionOutage', name: 'outage', region: '@busiest', at: '10s', duration: '10s' },
+  ],
+  thresholds: {
+    'failover_seconds{fault:regionOutage}': ['p(99)<10'],
+    'delivery_latency_ms{phase:before}': ['p(99)<1000'],
+    send_error_rate: ['rate<0.05'],
+  },
+  catches: ['ack-early', 'drop-sync'],
+});

@@ -1,0 +1,201 @@
+// Real runs, shortened with flags: the whole stack (topology, load, faults, checks, results)
+// judged by its exit code and the files it leaves.
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { listeningPorts, pidAlive } from '../harness/ports.ts';
+import { runCli, servicesOf } from './helpers.ts';
+
+const base = mkdtempSync(join(tmpdir(), 'chatquake-e2e-'));
+afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+interface SummaryShape {
+  schemaVersion: number;
+  runId: string;
+  scenario: string;
+  seed: number;
+  startedAt: string;
+  durationSeconds: number;
+  ok: boolean;
+  valid: boolean;
+  invalidReasons: string[];
+  exitCode: number;
+  topology: { regions: { name: string; nodes: number }[] };
+  load: Record<
+    | 'sent'
+    | 'acked'
+    | 'failed'
+    | 'indeterminate'
+    | 'delivered'
+    | 'sendRatePerSecond'
+    | 'deliverRatePerSecond',
+    number
+  >;
+  latency: { ackMs: Record<string, number | null>; deliveryMs: Record<string, number | null> };
+  failover: {
+    seconds: Record<string, number | null>;
+    faults: { kind: string; target: string; affectedClients: number }[];
+  };
+  consistency: Record<string, unknown> & {
+    ackedLost: number;
+    examples: { check: string; message: string }[];
+  };
+  faults: { kind: string; target: string; at: number | null; until: number | null }[];
+  thresholds: { metric: string; expression: string; actual: unknown; ok: boolean }[];
+}
+
+function summaryOf(dir: string): SummaryShape {
+  return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as SummaryShape;
+}
+
+function expectNothingLeft(dir: string): void {
+  const { pids, ports } = servicesOf(dir);
+  expect(pids.length).toBeGreaterThanOrEqual(5); // directory, proxy, three nodes
+  expect(pids.filter(pidAlive)).toEqual([]);
+  const listening = listeningPorts();
+  expect(ports.filter((p) => listening.has(p))).toEqual([]);
+}
+
+describe('chatquake run', () => {
+  const clean = join(base, 'steady');
+
+  it('passes a short steady-state run with exit 0 and writes every result file', async () => {
+    const result = await runCli([
+      'run',
+      'steady-state',
+      '--duration',
+      '6',
+      '--users',
+      '60',
+      '--rate',
+      '60',
+      '--seed',
+      '3',
+      '--out',
+      clean,
+    ]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stdout).toContain('PASSED (exit 0)');
+    const s = summaryOf(clean);
+    expect(s).toMatchObject({
+      schemaVersion: 1,
+      scenario: 'steady-state',
+      seed: 3,
+      ok: true,
+      valid: true,
+      exitCode: 0,
+    });
+    expect(s.invalidReasons).toEqual([]);
+    expect(s.runId).toMatch(/steady-state/);
+    expect(Number.isNaN(Date.parse(s.startedAt))).toBe(false);
+    expect(s.durationSeconds).toBeGreaterThan(6);
+    expect(s.topology.regions).toEqual([
+      expect.objectContaining({ name: 'eu-west', nodes: 1 }),
+      expect.objectContaining({ name: 'us-east', nodes: 1 }),
+      expect.objectContaining({ name: 'ap-south', nodes: 1 }),
+    ]);
+    // About 60 msgs/s for 6 s, all acked and delivered to someone.
+    expect(s.load.sent).toBeGreaterThan(200);
+    expect(s.load.acked).toBe(s.load.sent);
+    expect(s.load.failed + s.load.indeterminate).toBe(0);
+    expect(s.load.delivered).toBeGreaterThan(s.load.sent);
+    expect(s.load.sendRatePerSecond).toBeGreaterThan(30);
+    for (const key of ['p50', 'p90', 'p99', 'max']) {
+      expect(typeof s.latency.deliveryMs[key]).toBe('number');
+      expect(typeof s.latency.ackMs[key]).toBe('number');
+    }
+    for (const key of [
+      'ackedLost',
+      'unexpected',
+      'duplicates',
+      'orderViolations',
+      'divergentConversations',
+      'readYourWritesViolations',
+      'silentGaps',
+      'residencyViolations',
+    ]) {
+      expect(s.consistency[key], key).toBe(0);
+    }
+    expect(s.consistency).toHaveProperty('convergenceSeconds');
+    expect(s.faults).toEqual([]);
+    expect(s.thresholds.length).toBeGreaterThan(10);
+    expect(s.thresholds.every((t) => t.ok)).toBe(true);
+    expect(s.thresholds).toContainEqual(
+      expect.objectContaining({ metric: 'acked_lost', expression: 'count==0' }),
+    );
+
+    const junit = readFileSync(join(clean, 'junit.xml'), 'utf8');
+    const cases = junit.match(/<testcase /g)?.length ?? 0;
+    expect(cases).toBe(s.thresholds.length + 12); // + 11 checks + run-valid
+    expect(junit).toMatch(/<testsuite name="chatquake steady-state" tests="\d+" failures="0"/);
+    for (const file of ['history.jsonl', 'faults.json', 'run.json', 'report.html']) {
+      expect(existsSync(join(clean, file)), file).toBe(true);
+    }
+    for (const node of ['eu-west-n1', 'us-east-n1', 'ap-south-n1']) {
+      expect(readFileSync(join(clean, 'logs', `${node}.log`), 'utf8')).toContain('"event":"listening"');
+    }
+    expectNothingLeft(clean);
+  });
+
+  it('fails a shortened region outage with exit 99 when the server acks early, and counts the loss', async () => {
+    const dir = join(base, 'outage-ack-early');
+    const result = await runCli([
+      'run',
+      'region-outage',
+      '--duration',
+      '15',
+      '--seed',
+      '1',
+      '--bug',
+      'ack-early',
+      '--quiet',
+      '--out',
+      dir,
+    ]);
+    expect(result.code, result.stdout + result.stderr).toBe(99);
+    expect(result.stdout).toContain('FAILED (exit 99)');
+    const s = summaryOf(dir);
+    expect(s.ok).toBe(false);
+    expect(s.valid).toBe(true);
+    expect(s.consistency.ackedLost).toBeGreaterThan(0);
+    expect(s.consistency.examples.some((e) => e.check === 'acked-lost')).toBe(true);
+    expect(s.thresholds).toContainEqual(expect.objectContaining({ metric: 'acked_lost', ok: false }));
+    expect(s.faults.map((f) => f.kind)).toEqual(['regionIsolation', 'regionOutage']);
+    expect(s.faults.every((f) => f.at !== null && f.until !== null && f.until > f.at)).toBe(true);
+    expect(s.failover.faults.some((f) => f.kind === 'regionOutage' && f.affectedClients > 0)).toBe(true);
+    const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
+    expect(junit).toMatch(
+      /<testcase classname="chatquake\.region-outage\.checks" name="acked-lost"[^>]*>\s*<failure message="acked-lost: \d+ found"/,
+    );
+    expectNothingLeft(dir);
+
+    // `check` judges the saved history again and rewrites the results the same way.
+    const summaryPath = join(dir, 'summary.json');
+    const before = statSync(summaryPath).mtimeMs;
+    const again = await runCli(['check', dir, '--quiet']);
+    expect(again.code).toBe(99);
+    expect(statSync(summaryPath).mtimeMs).toBeGreaterThan(before);
+    expect(summaryOf(dir).consistency.ackedLost).toBe(s.consistency.ackedLost);
+
+    // A history cut mid-line (a killed harness) can still be checked.
+    const cut = join(base, 'cut');
+    mkdirSync(cut);
+    copyFileSync(join(dir, 'run.json'), join(cut, 'run.json'));
+    const history = readFileSync(join(dir, 'history.jsonl'), 'utf8');
+    writeFileSync(join(cut, 'history.jsonl'), history.slice(0, Math.floor(history.length * 0.6)));
+    const partial = await runCli(['check', cut, '--quiet']);
+    expect([0, 99]).toContain(partial.code);
+    expect(summaryOf(cut).load.sent).toBeGreaterThan(0);
+    expect(JSON.stringify(summaryOf(cut))).toContain('mid-line');
+  });
+});
