@@ -470,7 +470,7 @@ export function createEngine(deps: EngineDeps): Engine {
     }
     if (rec === null) {
       if (notFound.size > 10_000) notFound.clear();
-      notFound.set(id, mono() + 1000);
+      notFound.set(id, mono() + 250);
       return 'not_found';
     }
     onRecord(rec);
