@@ -13,7 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { HttpError, readJsonBody, sendError, sendJson } from './http.ts';
+import { decodePathSegment, HttpError, readJsonBody, sendError, sendJson } from './http.ts';
 import {
   type ConvRecord,
   type DirectoryNode,
@@ -451,7 +451,7 @@ export async function startDirectory(opts: DirectoryOptions): Promise<DirectoryS
     }
     const match = /^\/v1\/conversations\/([^/]+)$/.exec(path);
     if (req.method === 'GET' && match !== null) {
-      const id = ConversationId.safeParse(decodeURIComponent(match[1]!));
+      const id = ConversationId.safeParse(decodePathSegment(match[1]!));
       const rec = id.success ? convs.get(id.data) : undefined;
       if (rec === undefined) sendError(res, 404, 'conversation not found');
       else sendJson(res, 200, rec);

@@ -139,3 +139,12 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
 export function sendError(res: ServerResponse, status: number, message: string): void {
   sendJson(res, status, { error: message, status });
 }
+
+/** decodeURIComponent that answers 400 instead of throwing on a malformed escape. */
+export function decodePathSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, `path: malformed escape in "${segment.slice(0, 64)}"`);
+  }
+}

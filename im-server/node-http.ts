@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { Clock } from './clock.ts';
 import type { ControlPlane } from './control-plane.ts';
 import type { Engine } from './engine.ts';
-import { HttpError, readJsonBody, sendError, sendJson } from './http.ts';
+import { decodePathSegment, HttpError, readJsonBody, sendError, sendJson } from './http.ts';
 import { ConvRecord, ForwardRequest, InternalSyncRequest, ReplicateRequest } from './internal-protocol.ts';
 import { errorMessage, type Logger } from './log.ts';
 import type { NodeMetrics } from './metrics.ts';
@@ -78,7 +78,7 @@ export function createNodeHttpHandler(
     }
     const match = /^\/admin\/conversations\/([^/]+)(\/digest|\/log)?$/.exec(path);
     if (match !== null && req.method === 'GET') {
-      const id = ConversationId.safeParse(decodeURIComponent(match[1]!));
+      const id = ConversationId.safeParse(decodePathSegment(match[1]!));
       if (!id.success) {
         sendError(res, 400, `id: ${describeZodError(id.error)}`);
         return;

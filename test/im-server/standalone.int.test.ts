@@ -224,6 +224,8 @@ describe('standalone node', () => {
     expect(((await notJson.json()) as { error: string }).error).toMatch(/JSON/);
 
     expect((await cluster.admin(NODE, 'GET', '/admin/conversations/unknown/digest')).status).toBe(404);
+    expect((await cluster.admin(NODE, 'GET', '/admin/conversations/%ZZ/digest')).status).toBe(400);
+    expect((await cluster.admin(NODE, 'GET', '/admin/conversations/a%20b')).status).toBe(400);
     const digest = await cluster.admin(NODE, 'GET', '/admin/conversations/room/digest');
     expect(digest.status).toBe(200);
     const d = digest.body as { count: number; lastSeq: number; hash: string; epoch: number };
