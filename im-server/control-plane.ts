@@ -34,6 +34,8 @@ export interface ControlPlane {
   regions(): string[];
   /** The directory has sent every record (false until the first complete heartbeat). */
   caughtUp(): boolean;
+  /** Regions other than ours where the directory last reported a live node (empty without one). */
+  liveRegions(): string[];
 }
 
 export interface ControlPlaneHooks {
@@ -82,7 +84,7 @@ function createDirectoryClient(opts: ControlPlaneOptions, directoryUrl: string):
   let sinceVersion = 0;
   let caughtUp = false;
   let directoryId: string | null = null;
-  let directoryNodes: PeerInfo[] = [];
+  let directoryNodes: (PeerInfo & { live: boolean })[] = [];
   let pendingReports: { conv: string; election: string }[] = [];
   let timer: NodeJS.Timeout | null = null;
   let stopped = false;
@@ -206,6 +208,9 @@ function createDirectoryClient(opts: ControlPlaneOptions, directoryUrl: string):
       ].sort();
     },
     caughtUp: () => caughtUp,
+    liveRegions: () => [
+      ...new Set(directoryNodes.filter((n) => n.live && n.region !== opts.region).map((n) => n.region)),
+    ],
   };
 }
 
@@ -281,5 +286,6 @@ function createStatic(opts: ControlPlaneOptions): ControlPlane {
     peers: () => opts.peers,
     regions: () => regions,
     caughtUp: () => true,
+    liveRegions: () => [],
   };
 }

@@ -204,6 +204,21 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   engine.load(controlPlane.mode === 'static');
   const upkeep = setInterval(() => engine.tick(), 50);
 
+  // A node that reaches none of the other live regions can commit nothing that needs them and
+  // forward nothing: better its clients reconnect to a region that can (see docs/PROTOCOL.md).
+  let isolated = false;
+  const isolation = setInterval(
+    () => {
+      const others = controlPlane.liveRegions();
+      const reached = new Set(shipper.reachableRegions(cfg.leaseMs));
+      isolated = others.length > 0 && others.every((r) => !reached.has(r));
+      sessions.setUnavailable(
+        isolated ? 'this node is cut off from every other region; reconnect elsewhere' : null,
+      );
+    },
+    Math.max(50, Math.floor(cfg.leaseMs / 4)),
+  );
+
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(cfg.port, cfg.host, () => resolve());
@@ -228,6 +243,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
     close() {
       closing ??= (async () => {
         clearInterval(upkeep);
+        clearInterval(isolation);
         engine.close();
         controlPlane.stop();
         shipper.stop();

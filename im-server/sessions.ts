@@ -36,6 +36,11 @@ export interface Sessions {
   /** Sends a text frame to every session of these users; returns how many got it. */
   pushToMembers(members: ReadonlySet<string>, text: string): number;
   count(): number;
+  /**
+   * While set, the node cannot serve (it is cut off from every other region): open sessions are
+   * closed with 1001 and upgrades refused with 503, so clients reconnect elsewhere.
+   */
+  setUnavailable(reason: string | null): void;
   /** Refuses new sessions and closes the open ones with 1001. */
   close(): Promise<void>;
 }
@@ -51,6 +56,7 @@ export function createSessions(opts: SessionsOptions): Sessions {
   const byUser = new Map<string, Set<Session>>();
   let count = 0;
   let closing = false;
+  let unavailable: string | null = null;
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: opts.maxFrameBytes,
@@ -221,8 +227,8 @@ export function createSessions(opts: SessionsOptions): Sessions {
         refuse(socket, 404, 'WebSocket endpoint is /ws');
         return;
       }
-      if (closing) {
-        refuse(socket, 503, 'shutting down');
+      if (closing || unavailable !== null) {
+        refuse(socket, 503, closing ? 'shutting down' : unavailable!);
         return;
       }
       const header = req.headers.authorization;
@@ -256,6 +262,17 @@ export function createSessions(opts: SessionsOptions): Sessions {
       return sent;
     },
     count: () => count,
+    setUnavailable(reason) {
+      if (reason === unavailable) return;
+      unavailable = reason;
+      if (reason === null) {
+        log.info('accepting clients again');
+        return;
+      }
+      log.warn('sending clients elsewhere', { reason, sessions: count });
+      for (const sessions of byUser.values())
+        for (const s of sessions) s.ws.close(1001, reason.slice(0, 120));
+    },
     async close() {
       closing = true;
       for (const sessions of byUser.values())

@@ -75,8 +75,13 @@ describe('a home cut off from its followers', () => {
     for (let i = 0; i < 5; i++) acked.push(await sendUntilAck(c, conv, `before-${i}`));
     expect(acked.every((a) => a.epoch === 1)).toBe(true);
 
+    const stranded = await connect(cluster.node('r1').wsUrl, cluster.token('u'));
+    clients.push(stranded);
     for (const p of proxies.values()) p.cut();
     const cutAt = Date.now();
+    // The cut-off node sends its clients elsewhere and refuses new ones until it can serve again.
+    expect((await stranded.closed).code).toBe(1001);
+    await expect(connect(cluster.node('r1').wsUrl, cluster.token('u'))).rejects.toThrow(/503/);
     const moved = await sendUntilAck(c, conv, 'during-cut');
     const tookMs = Date.now() - cutAt;
     expect(moved.epoch).toBeGreaterThan(1);
@@ -105,6 +110,15 @@ describe('a home cut off from its followers', () => {
       await sleep(100);
     }
     expect(digests.map((d) => d.hash)).toEqual([digests[0]!.hash, digests[0]!.hash, digests[0]!.hash]);
+    // Within about a lease of the heal the node sees its links answer again and takes clients.
+    let back: TestClient | null = null;
+    for (let i = 0; i < 100 && back === null; i++) {
+      back = await connect(cluster.node('r1').wsUrl, cluster.token('u')).catch(() => null);
+      if (back === null) await sleep(100);
+    }
+    if (back === null) throw new Error('the healed node never accepted a client');
+    clients.push(back);
+    expect(await back.waitFor((f) => f.type === 'welcome')).toMatchObject({ region: 'r1' });
     const log = (
       (await cluster.admin(CUT, 'GET', `/admin/conversations/${conv}/log`)).body as {
         messages: { seq: number; cmid: string }[];
