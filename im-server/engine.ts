@@ -479,6 +479,34 @@ export function createEngine(deps: EngineDeps): Engine {
 
   const peerById = (id: string): PeerInfo | undefined => cp.peers().find((p) => p.id === id);
 
+  /**
+   * A forward's answer, or 'moved' as soon as the conversation gets another home or epoch while
+   * waiting. A home that froze answers only after the request timeout; by then the directory has
+   * often named a successor, which deduplicates the send if the frozen one had replicated it.
+   */
+  const unlessMoved = (c: Conv, work: Promise<ForwardResult>): Promise<ForwardResult | 'moved'> => {
+    const home = c.rec.home;
+    const epoch = c.rec.epoch;
+    return new Promise((resolve, reject) => {
+      const watch = setInterval(() => {
+        if (c.rec.home !== home || c.rec.epoch !== epoch) {
+          clearInterval(watch);
+          resolve('moved');
+        }
+      }, 50);
+      work.then(
+        (r) => {
+          clearInterval(watch);
+          resolve(r);
+        },
+        (error: unknown) => {
+          clearInterval(watch);
+          reject(error);
+        },
+      );
+    });
+  };
+
   /** Takes one send to an ack or a definite answer, wherever the home is. */
   const submitSend = async (
     item: ForwardItem,
@@ -524,14 +552,18 @@ export function createEngine(deps: EngineDeps): Engine {
         await sleep(50);
         continue;
       }
-      let result: ForwardResult;
+      let result: ForwardResult | 'moved';
       try {
-        result = await forwarder.forward(target, item, deadline);
+        result = await unlessMoved(c, forwarder.forward(target, item, deadline));
       } catch {
         metrics.forwards.inc({ result: 'failed' });
         failures += 1;
         await refresh(c, true);
         await sleep(Math.min(1000, 50 * 2 ** Math.min(failures, 5)));
+        continue;
+      }
+      if (result === 'moved') {
+        metrics.forwards.inc({ result: 'moved' });
         continue;
       }
       metrics.forwards.inc({ result: result.status });
