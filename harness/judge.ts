@@ -74,6 +74,10 @@ export function judgeRun(options: JudgeOptions): Judgement {
   } else if (!valid) {
     exitCode = ExitCode.invalid;
     reason = `invalid run: ${invalidReasons.join('; ') || 'the load generator reported itself unhealthy'}`;
+  } else if (record.interrupted?.reason === 'threshold') {
+    // k6: a threshold with abortOnFail that failed mid-run fails the run, whatever the end says.
+    exitCode = ExitCode.thresholdsFailed;
+    reason = `stopped early: ${record.interrupted.detail} failed with abortOnFail`;
   } else if (failedThresholds.length > 0 || failedChecks.length > 0) {
     exitCode = ExitCode.thresholdsFailed;
     const names = [

@@ -34,5 +34,5 @@ export default defineScenario({
     'delivery_latency_ms{phase:before}': ['p(99)<1000'],
     send_error_rate: ['rate<0.05'],
   },
-  catches: ['ack-early', 'no-fencing'],
+  catches: ['ack-early', 'drop-sync'],
 });

@@ -4,8 +4,9 @@ export default defineScenario({
   name: 'surge',
   description:
     'Traffic in one region jumps fivefold (60 to 300 messages per second, nearly all of it from eu-west) ' +
-    'while a second node is added to that region. Latency may rise but must recover, and the new node ' +
-    'must join without losing or reordering anything.',
+    'and the region scales out: a second node joins, and four seconds later the old node is taken out ' +
+    '(crashed, restarted six seconds later), so its clients move over mid-surge. Latency may rise but ' +
+    'must recover, and nothing may be lost, duplicated or reordered on the way.',
   duration: '25s',
   workload: {
     users: 150,
@@ -20,11 +21,14 @@ export default defineScenario({
       ],
     },
   },
-  chaos: [{ fault: 'scaleOut', name: 'add-node', region: 'eu-west', at: '9s' }],
+  chaos: [
+    { fault: 'scaleOut', name: 'add-node', region: 'eu-west', at: '9s' },
+    { fault: 'nodeCrash', name: 'retire-old', node: 'eu-west/n1', at: '13s', duration: '6s' },
+  ],
   thresholds: {
     'delivery_latency_ms{phase:before}': ['p(99)<1000'],
     delivery_latency_ms: ['p(99)<3000'],
     send_error_rate: ['rate<0.01'],
   },
-  catches: ['reorder-apply'],
+  catches: ['drop-sync'],
 });

@@ -1,0 +1,16 @@
+// chatquake's public entry for users' own scenario files and scripts:
+//   import { defineScenario } from 'chatquake';
+// Everything here is stable API; the rest of harness/ is internal.
+export type { FaultSpec } from '../chaos/faults/spec.ts';
+export type { WorkloadSpecInput } from '../load/index.ts';
+export { ExitCode } from './exit-codes.ts';
+export type { Summary } from './results.ts';
+export {
+  defineScenario,
+  loadScenario,
+  parseScenario,
+  type Scenario,
+  ScenarioError,
+  type ScenarioInput,
+  type ThresholdsSpec,
+} from './scenario.ts';
