@@ -1,9 +1,25 @@
 // The IM client: one session of one user, kept alive across node and region failures.
 //
-// Connection: endpoints are tried in order (home region first); `failoverAfter` consecutive
-// failed attempts on one endpoint move to the next, wrapping around; every attempt waits a
-// full-jitter backoff. While on a region other than home, a probe connection to home is opened
-// every `returnHomeAfterMs`; when it is welcomed the client switches over without a gap.
+// Connection: endpoints are tried in order (home region first), wrapping around; every attempt
+// waits a full-jitter backoff. How a failure counts depends on what it says about the endpoint:
+// - refused (connection refused or reset, HTTP 503, closed before `welcome`): a soft failure.
+//   `failoverAfter` consecutive soft failures on one endpoint move to the next, so a node that is
+//   restarting gets a second chance. A welcomed connection that is closed counts as none: the
+//   client reconnects to the same endpoint first.
+// - silent (no `welcome` within `connectTimeoutMs`, or no answer to a heartbeat ping within
+//   `heartbeatTimeoutMs`): a hard failure; the client moves to the next endpoint at once. A frozen
+//   or blackholed node still has its TCP connections accepted by the kernel, so retrying it only
+//   spends another full timeout.
+// While on a region other than home, a probe connection to home is opened every
+// `returnHomeAfterMs`; when it is welcomed the client switches over without a gap. A probe that
+// is not welcomed in time changes nothing. If home is lost again within `returnHomeAfterMs` of
+// returning, the next probe interval doubles (up to 8×), so a home that welcomes and then fails
+// cannot make the client flap between regions; a stay that long resets it.
+//
+// Heartbeat: a connection on which nothing has been received for `heartbeatMs` is sent a
+// WebSocket ping (servers answer them without application code). A ping unanswered, and nothing
+// else heard, for `heartbeatTimeoutMs` means the path is dead even if TCP has not noticed: an
+// idle or receive-only client would otherwise never learn that its node froze.
 //
 // Sends: every send sits in the outbox until acked, refused definitely, or `sendTimeoutMs` old.
 // It is (re)sent with the same cmid after each (re)connect and after `ackTimeoutMs` without an
@@ -14,7 +30,9 @@
 // pushed message leaves a gap that does not fill within `gapWaitMs`.
 //
 // Timers: one per client, armed only while something is pending (a reconnect, an unacked send,
-// an open gap, a sync in flight, a probe home); an idle connected client holds none.
+// an open gap, a sync in flight, a probe home, the heartbeat). A verdict of silence (connect or
+// heartbeat timeout) is confirmed one event-loop turn later, so that a welcome or pong that
+// arrived while this process was stalled (GC, thousands of clients on two cores) is read first.
 import {
   ClientMessageId,
   ConversationId,
@@ -63,8 +81,24 @@ export interface ClientOptions {
   ackTimeoutMs?: number;
   /** A gap in pushed seqs that has not filled after this long triggers a sync; default 250. */
   gapWaitMs?: number;
-  /** A connection attempt not welcomed within this long counts as failed; default 5000. */
+  /**
+   * A connection attempt not welcomed within this long is a hard failure: the next attempt goes
+   * to the next endpoint. Also bounds each probe home. Default 3000.
+   */
   connectTimeoutMs?: number;
+  /**
+   * Nothing received on the connection for this long → send a ping; 0 turns the idle heartbeat
+   * off (silence is then noticed only through unanswered sends and syncs). Default 2000: with the
+   * default timeout a dead node is noticed within 4 s, inside the 5–10 s faults scenarios inject,
+   * for one 6-byte ping and a 2-byte pong per idle client every 2 s.
+   */
+  heartbeatMs?: number;
+  /**
+   * A ping with no pong (nor any other frame) within this long → the connection is dead:
+   * `disconnected` with reason `heartbeat timeout`, then the next endpoint. Default 2000, far
+   * above a loopback or cross-cloud round trip, so a busy node is not mistaken for a dead one.
+   */
+  heartbeatTimeoutMs?: number;
   /** Jitter source in [0, 1), for seeded runs; default Math.random. */
   random?: () => number;
   /** Wall clock in ms, used for event times and deadlines; default Date.now. */
@@ -92,6 +126,9 @@ const DEFINITE_FAILURES: ReadonlySet<string> = new Set([
   'invalid_field',
   'too_large',
 ]);
+
+/** A home that keeps failing right after the client returns is probed at most this much less often. */
+const MAX_PROBE_BACKOFF = 8;
 
 type State = 'idle' | 'waiting' | 'connecting' | 'connected' | 'failed' | 'closed';
 
@@ -121,7 +158,10 @@ export function createClient(options: ClientOptions): ImClient {
     ackTimeoutMs: positive('ackTimeoutMs', options.ackTimeoutMs, 5_000),
   };
   const gapWaitMs = positive('gapWaitMs', options.gapWaitMs, 250, true);
-  const connectTimeoutMs = positive('connectTimeoutMs', options.connectTimeoutMs, 5_000);
+  const connectTimeoutMs = positive('connectTimeoutMs', options.connectTimeoutMs, 3_000);
+  const heartbeatMs = positive('heartbeatMs', options.heartbeatMs, 2_000, true);
+  const heartbeatTimeoutMs = positive('heartbeatTimeoutMs', options.heartbeatTimeoutMs, 2_000);
+  const maxProbeIntervalMs = returnHomeAfterMs * MAX_PROBE_BACKOFF;
   const homeRegion = endpoints[0]!.region;
   const homeEndpoints = endpoints.flatMap((e, i) => (e.region === homeRegion ? [i] : []));
 
@@ -146,6 +186,14 @@ export function createClient(options: ClientOptions): ImClient {
   let probeRound = 0;
   let probeDeadline: number | undefined;
   let nextProbeAt: number | undefined;
+  /** Current wait between probes home; grows while returns home do not last. */
+  let probeIntervalMs = returnHomeAfterMs;
+  /** When the open connection to home was welcomed; undefined while not connected home. */
+  let homeSince: number | undefined;
+  /** The open connection to home came from a probe: the client returned there. */
+  let returnedHome = false;
+  /** A silence verdict is due; it is given on the next timer, after one pass over pending I/O. */
+  let confirmSilence = false;
   let closing: Promise<void> | undefined;
 
   const outbox = createOutbox();
@@ -185,12 +233,14 @@ export function createClient(options: ClientOptions): ImClient {
   // ---- timer ----
 
   function nextDeadline(): number {
+    if (confirmSilence) return 0;
     let due = Number.POSITIVE_INFINITY;
     if (state === 'waiting' && reconnectAt !== undefined) due = reconnectAt;
     if (state === 'connecting' && connectDeadline !== undefined) due = Math.min(due, connectDeadline);
     for (const entry of outbox.entries()) due = Math.min(due, entryDeadline(entry, live, timeouts));
     if (live !== 0) {
-      if (pingSentAt !== undefined) due = Math.min(due, pingSentAt + timeouts.ackTimeoutMs);
+      if (pingSentAt !== undefined) due = Math.min(due, pingSentAt + heartbeatTimeoutMs);
+      else if (heartbeatMs > 0) due = Math.min(due, lastHeardAt + heartbeatMs);
       for (const cs of attention)
         due = Math.min(due, conversationDeadline(cs, gapWaitMs, timeouts.ackTimeoutMs));
       if (probeDeadline !== undefined) due = Math.min(due, probeDeadline);
@@ -225,26 +275,40 @@ export function createClient(options: ClientOptions): ImClient {
   function onTimer(): void {
     timer = undefined;
     timerDue = Number.POSITIVE_INFINITY;
-    tick();
+    const confirmed = confirmSilence;
+    confirmSilence = false;
+    tick(confirmed);
     schedule();
   }
 
-  function tick(): void {
+  /**
+   * Whether a silence that is due may be acted on now. The first time it is only noted: the timer
+   * fires again after the event loop has polled for I/O, and only then is the verdict given.
+   */
+  function silenceConfirmed(confirmed: boolean): boolean {
+    if (!confirmed) confirmSilence = true;
+    return confirmed;
+  }
+
+  function tick(confirmed: boolean): void {
     const t = now();
     if (state === 'waiting' && reconnectAt !== undefined && t >= reconnectAt) attemptConnect();
-    if (state === 'connecting' && connectDeadline !== undefined && t >= connectDeadline) {
-      dropConnection(
-        connection === undefined ? 'token not available before connect timeout' : 'connect timeout',
-      );
-    }
     if (
-      live !== 0 &&
-      pingSentAt !== undefined &&
-      lastHeardAt < pingSentAt &&
-      t >= pingSentAt + timeouts.ackTimeoutMs
+      state === 'connecting' &&
+      connectDeadline !== undefined &&
+      t >= connectDeadline &&
+      silenceConfirmed(confirmed)
     ) {
-      // Neither acks nor pongs for a whole ack timeout: the path is dead even if TCP has not noticed.
-      dropConnection('unresponsive: no answer to resend or ping');
+      if (connection === undefined) dropConnection('token not available before connect timeout', false);
+      else dropConnection('connect timeout', true);
+    }
+    if (live !== 0) {
+      if (pingSentAt !== undefined) {
+        if (t >= pingSentAt + heartbeatTimeoutMs && silenceConfirmed(confirmed))
+          dropConnection('heartbeat timeout', true);
+      } else if (heartbeatMs > 0 && t >= lastHeardAt + heartbeatMs) {
+        ping(t);
+      }
     }
     for (const entry of outbox.entries()) {
       const action = entryAction(entry, live, t, timeouts);
@@ -277,17 +341,27 @@ export function createClient(options: ClientOptions): ImClient {
         if (cs.sync === undefined && cs.syncRetryAt === undefined && cs.gapSince === undefined)
           attention.delete(cs);
       }
-      if (probeDeadline !== undefined && t >= probeDeadline) probeFailed(t, 'connect timeout');
-      else if (probeGeneration === 0 && nextProbeAt !== undefined && t >= nextProbeAt) startProbe(t);
+      if (probeDeadline !== undefined && t >= probeDeadline) {
+        if (silenceConfirmed(confirmed)) probeFailed(t, 'connect timeout');
+      } else if (probeGeneration === 0 && nextProbeAt !== undefined && t >= nextProbeAt) startProbe(t);
     }
   }
 
   /** Something went unanswered since `since`; if nothing at all was heard since, ask for a pong. */
   function suspectSilence(since: number, t: number): void {
-    if (lastHeardAt < since && pingSentAt === undefined && connection !== undefined) {
-      pingSentAt = t;
-      connection.ping();
-    }
+    if (lastHeardAt < since && pingSentAt === undefined) ping(t);
+  }
+
+  function ping(t: number): void {
+    if (connection === undefined) return;
+    pingSentAt = t;
+    connection.ping();
+  }
+
+  /** Anything from the node on the main connection: the path is alive. */
+  function heard(t: number): void {
+    lastHeardAt = t;
+    pingSentAt = undefined;
   }
 
   // ---- connecting ----
@@ -325,15 +399,18 @@ export function createClient(options: ClientOptions): ImClient {
       );
   }
 
-  /** Gives up on the current connection (or attempt) now; its late close event is ignored. */
-  function dropConnection(reason: string): void {
+  /**
+   * Gives up on the current connection (or attempt) now; its late close event is ignored. `hard`:
+   * the endpoint went silent, so the next attempt goes to the next endpoint.
+   */
+  function dropConnection(reason: string, hard: boolean): void {
     const dropped = connection;
-    attemptFailed(reason, false);
+    attemptFailed(reason, false, hard);
     dropped?.abort(reason);
   }
 
   /** The connection (or attempt) is gone; decide where and when to try next. */
-  function attemptFailed(reason: string, unauthorized: boolean): void {
+  function attemptFailed(reason: string, unauthorized: boolean, hard = false): void {
     const t = now();
     const wasConnected = live !== 0;
     const lostRegion = currentRegion;
@@ -342,9 +419,17 @@ export function createClient(options: ClientOptions): ImClient {
     currentRegion = undefined;
     connectDeadline = undefined;
     pingSentAt = undefined;
+    confirmSilence = false;
     nextProbeAt = undefined;
     if (probeGeneration !== 0) probeFailed(t, 'main connection lost');
     nextProbeAt = undefined;
+    if (homeSince !== undefined) {
+      // A return home that did not last: wait longer before the next one. One that did: reset.
+      if (t - homeSince >= returnHomeAfterMs) probeIntervalMs = returnHomeAfterMs;
+      else if (returnedHome) probeIntervalMs = Math.min(probeIntervalMs * 2, maxProbeIntervalMs);
+      homeSince = undefined;
+      returnedHome = false;
+    }
     for (const cs of conversations.values()) {
       cs.sync = undefined;
       cs.syncRetryAt = undefined;
@@ -359,9 +444,9 @@ export function createClient(options: ClientOptions): ImClient {
       disarm();
       return;
     }
-    if (!wasConnected) {
+    if (hard || !wasConnected) {
       failuresOnEndpoint++;
-      if (failuresOnEndpoint >= failoverAfter) {
+      if (hard || failuresOnEndpoint >= failoverAfter) {
         endpointIndex = (endpointIndex + 1) % endpoints.length;
         failuresOnEndpoint = 0;
       }
@@ -378,9 +463,9 @@ export function createClient(options: ClientOptions): ImClient {
     failuresOnEndpoint = 0;
     backoffAttempt = 0;
     currentRegion = region;
-    lastHeardAt = t;
-    pingSentAt = undefined;
-    nextProbeAt = region === homeRegion ? undefined : t + returnHomeAfterMs;
+    heard(t);
+    homeSince = region === homeRegion ? t : undefined;
+    nextProbeAt = region === homeRegion ? undefined : t + probeIntervalMs;
     emit({ type: 'connected', t, region, node });
     if (previousRegion !== undefined && previousRegion !== region) {
       emit({ type: 'failover', t, from: previousRegion, to: region });
@@ -428,7 +513,7 @@ export function createClient(options: ClientOptions): ImClient {
     probeGeneration = 0;
     probeDeadline = undefined;
     failed?.abort(reason);
-    if (state === 'connected' && currentRegion !== homeRegion) nextProbeAt = t + returnHomeAfterMs;
+    if (state === 'connected' && currentRegion !== homeRegion) nextProbeAt = t + probeIntervalMs;
   }
 
   /** Home answered: move over to the probe and let go of the connection elsewhere. */
@@ -446,6 +531,7 @@ export function createClient(options: ClientOptions): ImClient {
       emit({ type: 'disconnected', t, region: oldRegion, reason: 'returning home' });
     for (const cs of conversations.values()) cs.sync = undefined;
     welcomed(node, t);
+    returnedHome = true;
   }
 
   // ---- frames ----
@@ -461,20 +547,18 @@ export function createClient(options: ClientOptions): ImClient {
       }
       if (from !== connection) return;
       const t = now();
-      lastHeardAt = t;
-      pingSentAt = undefined;
+      heard(t);
       handleFrame(frame, t);
       schedule();
     },
     onInvalidFrame(from, problem) {
       if (from !== connection) return;
-      lastHeardAt = now();
+      heard(now());
       emit({ type: 'error', t: now(), code: 'bad_frame', message: problem });
     },
-    onPong(from) {
+    onHeartbeat(from) {
       if (from !== connection) return;
-      lastHeardAt = now();
-      pingSentAt = undefined;
+      heard(now());
       schedule();
     },
     onClose(from, info: CloseInfo) {

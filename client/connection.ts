@@ -21,8 +21,8 @@ export interface ConnectionHandlers {
   onFrame(connection: Connection, frame: ServerFrame): void;
   /** A frame that is not valid JSON or does not match the protocol; the socket stays open. */
   onInvalidFrame(connection: Connection, problem: string): void;
-  /** A pong (answer to `ping()`), proof the path to the node is alive. */
-  onPong(connection: Connection): void;
+  /** A pong (answer to `ping()`) or a ping from the node: proof the path to it is alive. */
+  onHeartbeat(connection: Connection): void;
   onClose(connection: Connection, info: CloseInfo): void;
 }
 
@@ -107,7 +107,10 @@ export function openConnection(
   socket.on('error', (error: NodeJS.ErrnoException) => {
     failure ??= error.code ?? error.message;
   });
-  socket.on('pong', () => handlers.onPong(connection));
+  const onHeartbeat = (): void => handlers.onHeartbeat(connection);
+  socket.on('pong', onHeartbeat);
+  // ws answers the node's pings itself; they still prove the path is alive.
+  socket.on('ping', onHeartbeat);
   socket.on('message', (data, isBinary) => {
     if (isBinary) {
       handlers.onInvalidFrame(connection, 'binary frame; the protocol uses text frames only');

@@ -11,6 +11,7 @@ import {
   type FakeStore,
   startBlackholeProxy,
   startFakeNode,
+  startSilentServer,
 } from './fake-im-server.ts';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -440,7 +441,7 @@ describe('client against fake nodes', () => {
     expect(log.of('disconnected')).toHaveLength(0);
   });
 
-  it('times out an attempt that is never welcomed and moves on', async () => {
+  it('times out an attempt that is never welcomed and moves on after that one timeout', async () => {
     const store = createFakeStore();
     const home = await node('eu', store);
     const other = await node('us', store);
@@ -449,7 +450,8 @@ describe('client against fake nodes', () => {
     c.start();
     const connected = await log.waitFor('connected', undefined, 3000);
     expect(connected.region).toBe('us');
-    expect(home.upgrades).toBe(2);
+    // A silent endpoint is a hard failure: no second attempt before moving on.
+    expect(home.upgrades).toBe(1);
     // The first connection of this client is not a failover: there was no previous region.
     expect(log.of('failover')).toHaveLength(0);
   });
@@ -463,13 +465,20 @@ describe('client against fake nodes', () => {
     const { client: c, log } = client('alice', [{ region: 'eu', url: proxy.url }, other], {
       ackTimeoutMs: 200,
       connectTimeoutMs: 200,
+      // Longer than the test: the unanswered resend, not the idle heartbeat, asks for the pong.
+      heartbeatMs: 10_000,
+      heartbeatTimeoutMs: 200,
     });
     c.start();
     await log.waitFor('connected');
     proxy.blackhole = true;
+    const blackholedAt = Date.now();
     c.send('room', 'm', 'x');
     const down = await log.waitFor('disconnected', undefined, 3000);
-    expect(down.reason).toMatch(/unresponsive/);
+    expect(down.reason).toBe('heartbeat timeout');
+    // The resend after ackTimeoutMs pings; heartbeatTimeoutMs later the connection is given up.
+    expect(down.t - blackholedAt).toBeGreaterThanOrEqual(400 - 5);
+    expect(down.t - blackholedAt).toBeLessThan(400 + 500);
     const ack = await log.waitFor('acked', undefined, 5000);
     expect(ack.cmid).toBe('m');
     expect(c.region).toBe('us');
@@ -510,18 +519,212 @@ describe('client against fake nodes', () => {
     ).toEqual(['eu']);
   });
 
-  it('is idle when idle: a connected client with nothing pending keeps no timer', async () => {
+  it('keeps one timer per connected idle client (the heartbeat), and none with the heartbeat off', async () => {
     const store = createFakeStore();
     const home = await node('eu', store);
-    const { client: c, log } = client('alice', [home]);
-    const before = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    // The test runner keeps timers of its own now and then; the fewest seen over a while is the floor.
+    const timers = async (): Promise<number> => {
+      let fewest = Number.POSITIVE_INFINITY;
+      for (let i = 0; i < 10; i++) {
+        await sleep(10);
+        fewest = Math.min(fewest, process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length);
+      }
+      return fewest;
+    };
+    const before = await timers();
+    const users = ['alice', 'bob', 'carol'];
+    const beating = users.map((user) => client(user, [home], { heartbeatMs: 30, heartbeatTimeoutMs: 200 }));
+    const quiet = users.map((user) => client(`${user}-quiet`, [home], { heartbeatMs: 0 }));
+    for (const { client: c } of [...beating, ...quiet]) c.start();
+    // Each in a conversation of its own, so that nobody sees a gap (and a gap-wait timer).
+    for (const [i, { client: c, log }] of [...beating, ...quiet].entries()) {
+      await log.waitFor('connected');
+      c.send(`room-${i}`, 'm', 'x');
+      await log.waitFor('acked');
+      await log.waitFor('delivered');
+    }
+    // Sampled over several heartbeats (ping, pong, next ping).
+    expect((await timers()) - before).toBe(beating.length);
+    expect(home.pings).toBeGreaterThanOrEqual(beating.length * 2);
+    for (const { log } of [...beating, ...quiet]) expect(log.of('disconnected')).toEqual([]);
+  });
+
+  it('pings an idle connection every heartbeatMs and none that is receiving', async () => {
+    const store = createFakeStore();
+    const home = await node('eu', store);
+    const { client: c, log } = client('bob', [home], { heartbeatMs: 100, heartbeatTimeoutMs: 300 });
     c.start();
     await log.waitFor('connected');
-    c.send('room', 'm', 'x');
-    await log.waitFor('acked');
-    await log.waitFor('delivered');
-    await sleep(20);
-    const after = process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
-    expect(after).toBe(before);
+    await sleep(550);
+    // One ping per ~100 ms of silence (each pong restarts the wait).
+    expect(home.pings).toBeGreaterThanOrEqual(3);
+    expect(home.pings).toBeLessThanOrEqual(6);
+    const idlePings = home.pings;
+    for (let i = 1; i <= 12; i++) {
+      home.push('room', store.append('room', 'alice', `a${i}`, 'x').message);
+      await sleep(40);
+    }
+    await log.waitForCount('delivered', 12);
+    // Every frame is proof of life: nothing was quiet long enough to need a ping.
+    expect(home.pings - idlePings).toBeLessThanOrEqual(1);
+    expect(log.of('disconnected')).toEqual([]);
+  });
+
+  it('a receive-only client behind a silenced link notices within heartbeatMs + heartbeatTimeoutMs and fails over', async () => {
+    const store = createFakeStore();
+    const home = await node('eu', store);
+    const other = await node('us', store);
+    const proxy = await startBlackholeProxy(home.port);
+    cleanups.push(() => proxy.close());
+    const heartbeatMs = 150;
+    const heartbeatTimeoutMs = 150;
+    const { client: c, log } = client('bob', [{ region: 'eu', url: proxy.url }, other], {
+      conversations: ['room'],
+      heartbeatMs,
+      heartbeatTimeoutMs,
+      connectTimeoutMs: 300,
+    });
+    c.start();
+    await log.waitFor('synced');
+    // A healthy idle link is kept: pings are answered.
+    await sleep(2 * (heartbeatMs + heartbeatTimeoutMs));
+    expect(home.pings).toBeGreaterThanOrEqual(2);
+    expect(log.of('disconnected')).toEqual([]);
+    proxy.blackhole = true;
+    const silencedAt = Date.now();
+    const down = await log.waitFor('disconnected', undefined, 3000);
+    expect(down).toMatchObject({ region: 'eu', reason: 'heartbeat timeout' });
+    const detectMs = down.t - silencedAt;
+    // No sooner than a whole ping timeout, no later than one idle wait plus one ping timeout.
+    expect(detectMs).toBeGreaterThanOrEqual(heartbeatTimeoutMs - 5);
+    expect(detectMs).toBeLessThan(heartbeatMs + heartbeatTimeoutMs + 250);
+    const failover = await log.waitFor('failover', undefined, 3000);
+    expect(failover).toMatchObject({ from: 'eu', to: 'us' });
+    // Backoff (at most 50 ms here) and one connect, no retry of the silent endpoint.
+    expect(failover.t - down.t).toBeLessThan(250);
+    expect(proxy.connections).toBe(1);
+    // What is written in the conversation now reaches bob by push from the other region.
+    await log.waitFor('synced', (s) => s.t >= failover.t);
+    other.push('room', store.append('room', 'alice', 'after', 'x').message);
+    const delivered = await log.waitFor('delivered');
+    expect(delivered).toMatchObject({ cmid: 'after', via: 'push' });
+  });
+
+  it('spends one connect timeout on an endpoint that accepts TCP but never answers the upgrade', async () => {
+    const store = createFakeStore();
+    const frozen = await startSilentServer();
+    cleanups.push(() => frozen.close());
+    const other = await node('us', store);
+    const connectTimeoutMs = 300;
+    const { client: c, log } = client('alice', [{ region: 'eu', url: frozen.url }, other], {
+      connectTimeoutMs,
+    });
+    const startedAt = Date.now();
+    c.start();
+    const connected = await log.waitFor('connected', undefined, 3000);
+    expect(connected.region).toBe('us');
+    expect(connected.t - startedAt).toBeGreaterThanOrEqual(connectTimeoutMs - 5);
+    expect(connected.t - startedAt).toBeLessThan(connectTimeoutMs + 250);
+    expect(frozen.connections).toBe(1);
+  });
+
+  it('refused attempts still get failoverAfter tries each before the next endpoint', async () => {
+    const store = createFakeStore();
+    const home = await node('eu', store);
+    const other = await node('us', store);
+    home.refuseWith = 503;
+    const { client: c, log } = client('alice', [home, other], { failoverAfter: 3 });
+    c.start();
+    const connected = await log.waitFor('connected');
+    expect(connected.region).toBe('us');
+    expect(home.upgrades).toBe(3);
+  });
+
+  it('does not mistake a stall of its own process for a dead node', async () => {
+    const store = createFakeStore();
+    const home = await node('eu', store);
+    const heartbeatTimeoutMs = 100;
+    const { client: c, log } = client('bob', [home], { heartbeatMs: 50, heartbeatTimeoutMs });
+    c.start();
+    await log.waitFor('connected');
+    let stalled = false;
+    home.onPing = () => {
+      if (stalled) return;
+      stalled = true;
+      // The pong is already on its way; the client's ping deadline passes before it can read it.
+      const until = Date.now() + 3 * heartbeatTimeoutMs;
+      while (Date.now() < until) {
+        // Busy wait: the whole process (client included) is stalled, as under GC or load.
+      }
+    };
+    const deadline = Date.now() + 3000;
+    while (!stalled && Date.now() < deadline) await sleep(10);
+    expect(stalled).toBe(true);
+    const pingsAfterStall = home.pings;
+    await sleep(300);
+    expect(log.of('disconnected')).toEqual([]);
+    expect(c.connected).toBe(true);
+    expect(home.pings).toBeGreaterThan(pingsAfterStall);
+  });
+
+  it('after a heartbeat failover, probes the silent home without leaving the working region, then returns once', async () => {
+    const store = createFakeStore();
+    const home = await node('eu', store);
+    const other = await node('us', store);
+    const proxy = await startBlackholeProxy(home.port);
+    cleanups.push(() => proxy.close());
+    const { client: c, log } = client('bob', [{ region: 'eu', url: proxy.url }, other], {
+      heartbeatMs: 100,
+      heartbeatTimeoutMs: 100,
+      connectTimeoutMs: 150,
+      returnHomeAfterMs: 200,
+    });
+    c.start();
+    await log.waitFor('connected');
+    proxy.blackhole = true;
+    await log.waitFor('failover', (f) => f.to === 'us', 3000);
+    // Several probes go to the silent home; each times out and changes nothing.
+    await sleep(1000);
+    expect(proxy.connections).toBeGreaterThanOrEqual(3);
+    expect(c.region).toBe('us');
+    expect(log.of('failover')).toHaveLength(1);
+    expect(log.of('disconnected')).toHaveLength(1);
+    proxy.blackhole = false;
+    const back = await log.waitFor('failover', (f) => f.to === 'eu', 3000);
+    expect(back.from).toBe('us');
+    await sleep(600);
+    expect(c.region).toBe('eu');
+    expect(log.of('failover').map((f) => f.to)).toEqual(['us', 'eu']);
+  });
+
+  it('waits longer before returning to a home that failed right after the last return', async () => {
+    const store = createFakeStore();
+    const home = await node('eu', store);
+    const other = await node('us', store);
+    const returnHomeAfterMs = 300;
+    const { client: c, log } = client('bob', [home, other], { returnHomeAfterMs });
+    c.start();
+    await log.waitFor('connected');
+    await home.stop();
+    const away1 = await log.waitFor('failover', (f) => f.to === 'us');
+    await home.restart();
+    const back1 = await log.waitFor('failover', (f) => f.to === 'eu', 3000);
+    expect(back1.t - away1.t).toBeLessThan(returnHomeAfterMs + 200);
+    // Home fails again at once: the next return waits twice as long.
+    await home.stop();
+    const away2 = await log.waitForCount('failover', 3, (f) => f.to === 'us' || f.to === 'eu', 3000);
+    expect(away2[2]).toMatchObject({ to: 'us' });
+    await home.restart();
+    const [, back2] = await log.waitForCount('failover', 2, (f) => f.to === 'eu', 3000);
+    expect(back2!.t - away2[2]!.t).toBeGreaterThanOrEqual(2 * returnHomeAfterMs - 20);
+    // A stay of returnHomeAfterMs puts the interval back.
+    await sleep(returnHomeAfterMs + 50);
+    await home.stop();
+    const away3 = (await log.waitForCount('failover', 5, undefined, 3000))[4]!;
+    expect(away3.to).toBe('us');
+    await home.restart();
+    const [, , back3] = await log.waitForCount('failover', 3, (f) => f.to === 'eu', 3000);
+    expect(back3!.t - away3.t).toBeLessThan(returnHomeAfterMs + 200);
+    expect(c.region).toBe('eu');
   });
 });

@@ -1,7 +1,8 @@
 // A small in-process stand-in for a reference node, for the client's integration tests. Several
 // fake nodes can share one store (standing in for replication), and each node can be told to
 // misbehave: refuse the upgrade, ignore sends, answer `unavailable`, claim to be `behind`, stop
-// listening, or go silent behind a blackholing TCP proxy.
+// listening, or go silent behind a blackholing TCP proxy. A silent TCP server stands in for a
+// frozen node: the kernel accepts the connection, nothing ever answers.
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
@@ -88,6 +89,10 @@ export interface FakeNode {
   pushToSender: boolean;
   /** Skip the welcome frame (the client must time the attempt out). */
   silentWelcome: boolean;
+  /** WebSocket pings received (ws has already answered each with a pong). */
+  pings: number;
+  /** Called on each ping, after the pong went out; a test can stall the process here. */
+  onPing: (() => void) | undefined;
   /** Stops listening and drops every session (a crash, as clients see it). */
   stop(): Promise<void>;
   /** Listens again on the same port. */
@@ -132,6 +137,8 @@ export async function startFakeNode(options: FakeNodeOptions): Promise<FakeNode>
     refuseWith: undefined,
     pushToSender: true,
     silentWelcome: false,
+    pings: 0,
+    onPing: undefined,
     async stop() {
       fake.dropAll();
       await new Promise<void>((resolve) => http.close(() => resolve()));
@@ -238,6 +245,10 @@ export async function startFakeNode(options: FakeNodeOptions): Promise<FakeNode>
         }
         fake.sessions.add(session);
         ws.on('close', () => fake.sessions.delete(session));
+        ws.on('ping', () => {
+          fake.pings++;
+          fake.onPing?.();
+        });
         ws.on('message', (data) => {
           const frame = JSON.parse(String(data)) as ClientFrame;
           onFrame(session, frame);
@@ -267,6 +278,8 @@ export interface BlackholeProxy {
   url: string;
   /** While true, bytes in both directions are swallowed and connections stay open. */
   blackhole: boolean;
+  /** TCP connections accepted so far. */
+  connections: number;
   close(): Promise<void>;
 }
 
@@ -276,12 +289,14 @@ export async function startBlackholeProxy(targetPort: number): Promise<Blackhole
   const proxy: BlackholeProxy = {
     url: '',
     blackhole: false,
+    connections: 0,
     async close() {
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
   const server = createServer((client) => {
+    proxy.connections++;
     const upstream = new Socket();
     sockets.add(client);
     sockets.add(upstream);
@@ -306,4 +321,37 @@ export async function startBlackholeProxy(targetPort: number): Promise<Blackhole
   const port = await listen(server, 0);
   proxy.url = `ws://127.0.0.1:${port}/ws`;
   return proxy;
+}
+
+export interface SilentServer {
+  /** ws://127.0.0.1:PORT/ws */
+  url: string;
+  /** TCP connections accepted so far. */
+  connections: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Accepts TCP connections and never answers the upgrade, as the kernel does for a node frozen
+ * with SIGSTOP or one whose edge blackholes traffic.
+ */
+export async function startSilentServer(): Promise<SilentServer> {
+  const sockets = new Set<Socket>();
+  const silent: SilentServer = {
+    url: '',
+    connections: 0,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+  const server = createServer((socket) => {
+    silent.connections++;
+    sockets.add(socket);
+    socket.on('error', () => socket.destroy());
+    socket.on('close', () => sockets.delete(socket));
+  });
+  const port = await listen(server, 0);
+  silent.url = `ws://127.0.0.1:${port}/ws`;
+  return silent;
 }
