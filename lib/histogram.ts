@@ -43,7 +43,7 @@ function bucketOf(value: number): number {
 }
 
 /** The upper edge of a bucket: reporting the edge never under-states a latency. */
-function valueOf(bucket: number): number {
+function bucketUpperEdge(bucket: number): number {
   return bucket === 0 ? FLOOR : FLOOR * GROWTH ** bucket;
 }
 
@@ -77,7 +77,7 @@ export function percentile(h: Histogram, p: number): number {
   let seen = 0;
   for (const k of keys) {
     seen += h.buckets.get(k) ?? 0;
-    if (seen >= rank) return Math.min(h.max, Math.max(h.min, valueOf(k)));
+    if (seen >= rank) return Math.min(h.max, Math.max(h.min, bucketUpperEdge(k)));
   }
   return h.max;
 }
