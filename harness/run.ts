@@ -395,6 +395,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
       };
     }
     phase = 'stop';
+    // Nodes added mid-run (scaleOut) belong in the record too.
+    if (topology !== undefined) record.topology = { regions: topology.describe().regions };
     if (timeline !== undefined) {
       await timeline.healAll().catch(() => {});
       if (applied.length === 0) applied = await timeline.done;

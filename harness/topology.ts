@@ -241,6 +241,9 @@ export async function startLocalTopology(options: LocalTopologyOptions): Promise
       return `${target.info.host}:${target.info.port}`;
     };
     const createProxy = async (proxy: ProxyLayout): Promise<ProxyInfo> => {
+      // A run killed before its teardown leaves its proxies in an external Toxiproxy; the names
+      // are this topology's, so a leftover is replaced rather than refused with a 409.
+      if (external !== undefined) await external.deleteProxy(proxy.name).catch(() => {});
       const created = await toxiproxy.createProxy({
         name: proxy.name,
         listen: `${proxy.listenHost}:0`,

@@ -3,8 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCleanupRegistry } from '../../harness/cleanup.ts';
+import { readyPort, startService } from '../../harness/processes.ts';
 import { createProcessControl } from '../../harness/system.ts';
 import { type LocalTopology, startLocalTopology } from '../../harness/topology.ts';
+import { createToxiproxyApi } from '../../harness/toxiproxy-api.ts';
 import { listeningPorts, pidAlive, pidsMentioning } from './ports.ts';
 
 async function health(url: string): Promise<{ region: string; node: string }> {
@@ -103,5 +105,49 @@ describe('local topology', () => {
     expect(ports.filter((p) => listening.has(p))).toEqual([]);
     expect(pidsMentioning(runDir)).toEqual([]);
     expect(registry.size()).toBe(0);
+  });
+});
+
+describe('local topology with an external Toxiproxy (TOXIPROXY_URL)', () => {
+  it('creates its proxies there, replaces leftovers of a killed run, and removes them at the end', async () => {
+    const registry = createCleanupRegistry();
+    const runDir = mkdtempSync(join(tmpdir(), 'chatquake-external-'));
+    try {
+      const proxyService = await startService({
+        name: 'external-proxy',
+        args: ['proxy', '--host', '127.0.0.1', '--port', '0'],
+        logFile: join(runDir, 'external-proxy.log'),
+        registry,
+      });
+      const url = `http://127.0.0.1:${readyPort(proxyService)}`;
+      const api = createToxiproxyApi(url);
+      // A leftover from an earlier run that died before its teardown.
+      await api.createProxy({
+        name: 'edge:clients->eu-west/n1',
+        listen: '127.0.0.1:0',
+        upstream: '127.0.0.1:9',
+      });
+      const topology = await startLocalTopology({
+        runDir,
+        regions: ['eu-west'],
+        seed: 1,
+        secret: 'external-secret',
+        adminToken: 'external-admin',
+        toxiproxyUrl: url,
+        registry,
+      });
+      expect(topology.proxyApiUrl).toBe(url);
+      const listed = await api.listProxies();
+      expect(Object.keys(listed).sort()).toEqual(['dir:eu-west/n1', 'edge:clients->eu-west/n1']);
+      expect(listed['edge:clients->eu-west/n1']?.upstream).toBe(
+        `127.0.1.11:${topology.node('eu-west', 'n1').port}`,
+      );
+      await topology.close();
+      expect(await api.listProxies()).toEqual({});
+      expect(proxyService.isRunning()).toBe(true);
+    } finally {
+      await registry.run();
+      rmSync(runDir, { recursive: true, force: true });
+    }
   });
 });
