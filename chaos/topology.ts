@@ -2,9 +2,9 @@
 // same fault catalogue resolves against the local topology, a real Toxiproxy or a dry run.
 //
 // Proxy naming used by the harness (chaos never parses names; it selects by kind/from/to/node):
-//   edge       `edge:clients->${region}/${node}`   clients → a node of `region`
-//   link       `link:${fromRegion}->${toRegion}/${node}`   a node of fromRegion → `node` in toRegion
-//   directory  `dir:${region}/${node}`             `node` of `region` → the directory service
+//   edge       `edge:clients->${region}.${node}`   clients → a node of `region`
+//   link       `link:${fromRegion}->${toRegion}.${node}`   a node of fromRegion → `node` in toRegion
+//   directory  `dir:${region}.${node}`             `node` of `region` → the directory service
 
 export interface ChaosNode {
   /** "region/node" */

@@ -53,16 +53,18 @@ export function nodeHost(regionIndex: number, ordinal: number): string {
   return `${regionBlock(regionIndex)}.${10 + ordinal}`;
 }
 
+// Proxy names never contain '/': real Toxiproxy routes /proxies/{name} with gorilla/mux, which
+// matches on the decoded path, so a name with a slash (even sent as %2F) is never found there.
 export function edgeProxyName(region: string, node: string): string {
-  return `edge:clients->${region}/${node}`;
+  return `edge:clients->${region}.${node}`;
 }
 
 export function linkProxyName(from: string, to: string, node: string): string {
-  return `link:${from}->${to}/${node}`;
+  return `link:${from}->${to}.${node}`;
 }
 
 export function dirProxyName(region: string, node: string): string {
-  return `dir:${region}/${node}`;
+  return `dir:${region}.${node}`;
 }
 
 /** The proxies a node needs: its edge, the links into it from every other region, its dir link. */

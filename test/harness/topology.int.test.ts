@@ -44,28 +44,28 @@ describe('local topology', () => {
       .map((p) => p.name)
       .sort();
     expect(names).toEqual([
-      'dir:eu-west/n1',
-      'dir:us-east/n1',
-      'edge:clients->eu-west/n1',
-      'edge:clients->us-east/n1',
-      'link:eu-west->us-east/n1',
-      'link:us-east->eu-west/n1',
+      'dir:eu-west.n1',
+      'dir:us-east.n1',
+      'edge:clients->eu-west.n1',
+      'edge:clients->us-east.n1',
+      'link:eu-west->us-east.n1',
+      'link:us-east->eu-west.n1',
     ]);
-    expect(topology.proxy('edge:clients->us-east/n1').listen).toMatch(/^127\.0\.2\.1:\d+$/);
+    expect(topology.proxy('edge:clients->us-east.n1').listen).toMatch(/^127\.0\.2\.1:\d+$/);
     // Through the edge proxy, the client path reaches the region's node.
-    const edge = topology.proxy('edge:clients->eu-west/n1').listen;
+    const edge = topology.proxy('edge:clients->eu-west.n1').listen;
     expect(await health(`http://${edge}`)).toMatchObject({ region: 'eu-west', node: 'n1' });
     // Each node's peers for the other region go through the link proxy.
     const log = readFileSync(eu.logFile, 'utf8');
     expect(log).toContain('chatquake server --region eu-west');
-    expect(log).toContain(`us-east/n1=http://${topology.proxy('link:eu-west->us-east/n1').listen}`);
+    expect(log).toContain(`us-east/n1=http://${topology.proxy('link:eu-west->us-east.n1').listen}`);
   });
 
   it('cuts and restores a path by disabling its proxy', async () => {
-    const edge = topology.proxy('edge:clients->us-east/n1').listen;
-    await topology.setProxyEnabled('edge:clients->us-east/n1', false);
+    const edge = topology.proxy('edge:clients->us-east.n1').listen;
+    await topology.setProxyEnabled('edge:clients->us-east.n1', false);
     await expect(fetch(`http://${edge}/healthz`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
-    await topology.setProxyEnabled('edge:clients->us-east/n1', true);
+    await topology.setProxyEnabled('edge:clients->us-east.n1', true);
     expect(await health(`http://${edge}`)).toMatchObject({ region: 'us-east' });
   });
 
@@ -84,9 +84,9 @@ describe('local topology', () => {
     expect(added).toBe('us-east/n2');
     expect(topology.node('us-east', 'n2').host).toBe('127.0.2.12');
     expect(topology.proxies().map((p) => p.name)).toEqual(
-      expect.arrayContaining(['edge:clients->us-east/n2', 'link:eu-west->us-east/n2', 'dir:us-east/n2']),
+      expect.arrayContaining(['edge:clients->us-east.n2', 'link:eu-west->us-east.n2', 'dir:us-east.n2']),
     );
-    const edge = topology.proxy('edge:clients->us-east/n2').listen;
+    const edge = topology.proxy('edge:clients->us-east.n2').listen;
     expect(await health(`http://${edge}`)).toMatchObject({ region: 'us-east', node: 'n2' });
   });
 
@@ -123,7 +123,7 @@ describe('local topology with an external Toxiproxy (TOXIPROXY_URL)', () => {
       const api = createToxiproxyApi(url);
       // A leftover from an earlier run that died before its teardown.
       await api.createProxy({
-        name: 'edge:clients->eu-west/n1',
+        name: 'edge:clients->eu-west.n1',
         listen: '127.0.0.1:0',
         upstream: '127.0.0.1:9',
       });
@@ -138,8 +138,8 @@ describe('local topology with an external Toxiproxy (TOXIPROXY_URL)', () => {
       });
       expect(topology.proxyApiUrl).toBe(url);
       const listed = await api.listProxies();
-      expect(Object.keys(listed).sort()).toEqual(['dir:eu-west/n1', 'edge:clients->eu-west/n1']);
-      expect(listed['edge:clients->eu-west/n1']?.upstream).toBe(
+      expect(Object.keys(listed).sort()).toEqual(['dir:eu-west.n1', 'edge:clients->eu-west.n1']);
+      expect(listed['edge:clients->eu-west.n1']?.upstream).toBe(
         `127.0.1.11:${topology.node('eu-west', 'n1').port}`,
       );
       await topology.close();
