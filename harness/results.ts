@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Example, Percentiles } from '../checks/index.ts';
+import type { Example, LoadSummary, Percentiles } from '../checks/index.ts';
 import type { Judgement } from './judge.ts';
 import { type JunitCase, renderJunit } from './junit.ts';
 import type { RunRecord } from './run-record.ts';
@@ -40,19 +40,7 @@ export interface Summary {
     leaseMs: number;
     bugs: string[];
   };
-  load: {
-    sent: number;
-    acked: number;
-    failed: number;
-    indeterminate: number;
-    pending: number;
-    delivered: number;
-    loadSeconds: number;
-    sendRatePerSecond: number;
-    deliverRatePerSecond: number;
-    lateSends: number | null;
-    sendLagP99Ms: number | null;
-  };
+  load: LoadSummary & { lateSends: number | null; sendLagP99Ms: number | null };
   latency: { ackMs: P4; deliveryMs: P4; byPhase: Record<string, { ackMs: P4; deliveryMs: P4 }> };
   failover: {
     seconds: P3 & { count: number; censored: number };

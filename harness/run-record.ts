@@ -1,6 +1,7 @@
 // run.json: what a run did, written at its start and rewritten at its end, so that
 // `chatquake check <run dir>` can judge the saved history again with the same thresholds and
 // the same topology facts, and a crashed run still leaves its plan behind.
+import type { LoadResult } from '../load/index.ts';
 import type { ThresholdsSpec } from './scenario.ts';
 
 export interface RunRecord {
@@ -40,21 +41,8 @@ export interface RunRecord {
     revertedAt: number | null;
     error?: string;
   }[];
-  load: {
-    sent: number;
-    acked: number;
-    delivered: number;
-    failed: number;
-    indeterminate: number;
-    valid: boolean;
-    invalidReasons: string[];
-    aborted: boolean;
-    lateSends: number;
-    unsent: number;
-    sendLagP99Ms: number;
-    sendLagMaxMs: number;
-    eventLoopDelayP99Ms: number;
-  } | null;
+  /** The load generator's own figures, as runLoad returned them; null when load never started. */
+  load: LoadResult | null;
   convergence: { converged: number; notConverged: number; seconds: number } | null;
   /** Why the run stopped early: a signal, or a threshold with abortOnFail. */
   interrupted: { reason: 'signal' | 'threshold'; detail: string } | null;
