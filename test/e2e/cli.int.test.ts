@@ -35,7 +35,7 @@ describe('chatquake list, validate and bad input (nothing is started)', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain('seed      11');
     expect(first.stdout).toContain('node eu-west/n1  127.0.1.11');
-    expect(first.stdout).toContain('proxy edge:clients->us-east/n1');
+    expect(first.stdout).toContain('proxy edge:clients->us-east.n1');
     // The busiest region is resolved to a real name, and the outage kills its node.
     const busiest = /@busiest=([a-z-]+)/.exec(first.stdout)?.[1];
     expect(busiest).toBeDefined();
