@@ -147,6 +147,17 @@ export const SyncedEvent = z.object({
   seq: z.number().int(),
 });
 
+/** The system pushed `seq` to a session after it had pushed the higher `afterSeq` on the same connection. */
+export const OutOfOrderEvent = z.object({
+  type: z.literal('out_of_order'),
+  t: ms,
+  user: str,
+  session: str,
+  conv: str,
+  seq: z.number().int(),
+  afterSeq: z.number().int(),
+});
+
 export const FaultStartEvent = z.object({
   type: z.literal('fault_start'),
   t: ms,
@@ -223,6 +234,7 @@ export const HistoryEvent = z.discriminatedUnion('type', [
   FailoverEvent,
   ResetEvent,
   SyncedEvent,
+  OutOfOrderEvent,
   FaultStartEvent,
   FaultStopEvent,
   PhaseEvent,

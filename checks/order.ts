@@ -218,6 +218,17 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
           const m = records[i];
           if (m !== undefined) conflict(model, m, entry.seq, KIND_LOG, e.region, e.t);
         });
+      } else if (e.type === 'out_of_order') {
+        receiverInversions++;
+        if (examples.wanted) {
+          examples.add({
+            check: 'order',
+            message: `The system pushed seq ${e.seq} of ${e.conv} to user ${e.user} (session ${e.session}) after it had already pushed seq ${e.afterSeq} on the same connection, ${when(model, e.t)}; the client reordered them, but the server applied or sent them out of order.`,
+            conv: e.conv,
+            user: e.user,
+            t: relSeconds(model, e.t),
+          });
+        }
       } else if (e.type === 'reset') {
         // Delivery restarts after the reset seq; nothing delivered precedes what comes next.
         let byConv = streams.get(e.session);

@@ -48,6 +48,7 @@ import {
   gapExpired,
   type HeldMessage,
   noteOwnAck,
+  notePush,
   receive,
   resetTo,
   syncedTo,
@@ -596,6 +597,12 @@ export function createClient(options: ClientOptions): ImClient {
       }
       case 'msg': {
         const cs = conversation(frame.conv);
+        if (cs.sync === undefined && connection !== undefined) {
+          const afterSeq = cs.pushedMax;
+          if (notePush(cs, connection.generation, frame.seq)) {
+            emit({ type: 'out_of_order', t, conv: frame.conv, seq: frame.seq, afterSeq });
+          }
+        }
         const outcome = receive(
           cs,
           {

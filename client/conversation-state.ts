@@ -34,6 +34,10 @@ export interface ConversationState {
   syncRefusals: number;
   /** A `not_found`/`forbidden` answer to a sync: do not ask again until a message shows up. */
   syncDisabled: boolean;
+  /** The connection (by generation) whose pushes `pushedMax` describes. */
+  pushedOn: number;
+  /** Highest seq pushed on that connection outside a sync; a server pushes in seq order. */
+  pushedMax: number;
 }
 
 export function createConversationState(conv: string): ConversationState {
@@ -47,10 +51,28 @@ export function createConversationState(conv: string): ConversationState {
     syncRetryAt: undefined,
     syncRefusals: 0,
     syncDisabled: false,
+    pushedOn: 0,
+    pushedMax: 0,
   };
 }
 
 export type ReceiveOutcome = 'delivered' | 'duplicate' | 'held';
+
+/**
+ * Notes a push (a `msg` outside any sync) on connection `generation` and tells whether it came out
+ * of order: a new message below a seq already pushed there. A correct server pushes committed
+ * messages in seq order per connection, so this is the server's fault, which the client's
+ * in-order delivery would otherwise hide from the harness.
+ */
+export function notePush(state: ConversationState, generation: number, seq: number): boolean {
+  if (state.pushedOn !== generation) {
+    state.pushedOn = generation;
+    state.pushedMax = 0;
+  }
+  const outOfOrder = seq < state.pushedMax && seq > state.lastSeq && state.held?.has(seq) !== true;
+  if (seq > state.pushedMax) state.pushedMax = seq;
+  return outOfOrder;
+}
 
 /** A message arrived (pushed, or as part of a sync answer). */
 export function receive(

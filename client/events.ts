@@ -20,6 +20,7 @@ export type ClientEvent =
     }
   | { type: 'synced'; t: number; conv: string; afterSeq: number; seq: number }
   | { type: 'reset'; t: number; conv: string; seq: number; reason: string }
+  | { type: 'out_of_order'; t: number; conv: string; seq: number; afterSeq: number }
   /** A send frame went out; `attempt` counts from 1 and grows with every resend of the cmid. */
   | { type: 'sent'; t: number; conv: string; cmid: string; attempt: number; region: string }
   /**

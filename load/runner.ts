@@ -309,6 +309,17 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           seq: event.seq,
         });
         return;
+      case 'out_of_order':
+        append({
+          type: 'out_of_order',
+          t: event.t,
+          user: user.id,
+          session,
+          conv: event.conv,
+          seq: event.seq,
+          afterSeq: event.afterSeq,
+        });
+        return;
       case 'reset':
         append({
           type: 'reset',

@@ -20,7 +20,13 @@ export type SessionEvent =
       via: 'push' | 'sync';
     }
   | { type: 'synced'; t: number; conv: string; afterSeq: number; seq: number }
-  | { type: 'reset'; t: number; conv: string; seq: number; reason: string };
+  | { type: 'reset'; t: number; conv: string; seq: number; reason: string }
+  /**
+   * The system pushed `seq` on one connection after it had already pushed the higher `afterSeq`
+   * there. A client may reorder before delivering, so this is the only trace of a system that
+   * applies or pushes out of order.
+   */
+  | { type: 'out_of_order'; t: number; conv: string; seq: number; afterSeq: number };
 
 export interface ConversationSpec {
   id: string;

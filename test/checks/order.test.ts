@@ -45,6 +45,27 @@ describe('order', () => {
     );
   });
 
+  it('reports a push the system sent below a seq it had already pushed on the connection', () => {
+    const h = stage().message('c1', 'u1', 'm1', 1, 1, ['u2']).message('c1', 'u1', 'm2', 2, 2, ['u2']).end(30);
+    // The client reordered the pushes before delivering, so the deliveries above are in order.
+    h.events.splice(h.events.length - 1, 0, {
+      type: 'out_of_order',
+      t: h.events[h.events.length - 1]!.t - 27_000,
+      user: 'u2',
+      session: 's-u2',
+      conv: 'c1',
+      seq: 1,
+      afterSeq: 2,
+    });
+    const r = checkOrder(sorted(h.events));
+    expect(r.orderViolations).toBe(1);
+    expect(r.receiverInversions).toBe(1);
+    expect(r.examples[0]).toMatchObject({ check: 'order', user: 'u2', conv: 'c1' });
+    expect(r.examples[0]!.message).toBe(
+      'The system pushed seq 1 of c1 to user u2 (session s-u2) after it had already pushed seq 2 on the same connection, at +3.0s; the client reordered them, but the server applied or sent them out of order.',
+    );
+  });
+
   it('lets a reset restart a stream', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, ['u2'])

@@ -7,6 +7,7 @@ import {
   gapExpired,
   type HeldMessage,
   noteOwnAck,
+  notePush,
   receive,
   resetTo,
   syncedTo,
@@ -175,5 +176,26 @@ describe('conversation state', () => {
       ),
       { seed: 42, numRuns: 200 },
     );
+  });
+});
+
+describe('notePush', () => {
+  it('flags a new message pushed below a seq already pushed on the same connection', () => {
+    const state = createConversationState('c');
+    expect(notePush(state, 1, 1)).toBe(false);
+    state.lastSeq = 1;
+    expect(notePush(state, 1, 3)).toBe(false);
+    expect(notePush(state, 1, 2)).toBe(true);
+  });
+
+  it('does not flag re-pushes of delivered seqs, or pushes on a new connection', () => {
+    const state = createConversationState('c');
+    state.lastSeq = 5;
+    expect(notePush(state, 1, 6)).toBe(false);
+    // A seq at or below the watermark is a duplicate, which the duplicate check owns.
+    expect(notePush(state, 1, 4)).toBe(false);
+    // A new connection starts its own push order.
+    expect(notePush(state, 2, 6)).toBe(false);
+    expect(state.pushedMax).toBe(6);
   });
 });

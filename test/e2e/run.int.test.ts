@@ -198,4 +198,35 @@ describe('chatquake run', () => {
     expect(summaryOf(cut).load.sent).toBeGreaterThan(0);
     expect(JSON.stringify(summaryOf(cut))).toContain('mid-line');
   });
+  it('fails a steady run with exit 99 when followers apply replication out of order (reorder-apply)', async () => {
+    // The SDK delivers in seq order, so users never see the reordering; the history's
+    // out_of_order events (pushes below a seq already pushed on the connection) carry it.
+    const dir = join(base, 'steady-reorder');
+    const result = await runCli([
+      'run',
+      'steady-state',
+      '--duration',
+      '10',
+      // Replication batches of more than one entry are what the bug reverses; a higher rate
+      // makes them common (about 10-20 reversed pushes in 10 s instead of 2).
+      '--rate',
+      '300',
+      '--seed',
+      '1',
+      '--bug',
+      'reorder-apply',
+      '--quiet',
+      '--out',
+      dir,
+    ]);
+    expect(result.code, result.stdout + result.stderr).toBe(99);
+    const s = summaryOf(dir);
+    expect(s.consistency.orderViolations).toBeGreaterThan(0);
+    expect(s.consistency.ackedLost).toBe(0);
+    expect(
+      s.consistency.examples.some((e) => e.check === 'order' && e.message.includes('out of order')),
+    ).toBe(true);
+    expect(s.thresholds).toContainEqual(expect.objectContaining({ metric: 'order_violations', ok: false }));
+    expectNothingLeft(dir);
+  });
 });
