@@ -11,7 +11,7 @@ export const commands: Record<string, Command> = {
   run: {
     summary: 'run a scenario: bring up the topology, drive load, inject faults, check, write results',
     usage:
-      'chatquake run <scenario|file.ts> [--out DIR] [--seed N] [--duration S] [--rate N] [--users N] [--regions a,b] [--bug NAME]... [--quiet]',
+      'chatquake run <scenario|file.ts> [--out DIR] [--seed N] [--duration S] [--rate N] [--users N] [--regions a,b] [--nodes N] [--bug NAME]... [--quiet]',
     load: () => import('./commands/run.ts'),
   },
   list: {
@@ -21,33 +21,36 @@ export const commands: Record<string, Command> = {
   },
   validate: {
     summary: 'print the resolved topology and fault timeline of a scenario; starts nothing',
-    usage: 'chatquake validate <scenario|file.ts> [--seed N] [flags as for run]',
+    usage:
+      'chatquake validate <scenario|file.ts> [--seed N] [--duration S] [--rate N] [--users N] [--regions a,b] [--nodes N] [--bug NAME]...',
     load: () => import('./commands/validate.ts'),
   },
   check: {
     summary: 're-run the checkers and thresholds on a saved run',
-    usage: 'chatquake check <run dir>',
+    usage: 'chatquake check <run dir> [--thresholds FILE] [--quiet]',
     load: () => import('./commands/check.ts'),
   },
   report: {
     summary: 're-render report.html from a saved run',
-    usage: 'chatquake report <run dir>',
+    usage: 'chatquake report <run dir> [--out FILE]',
     load: () => import('./commands/report.ts'),
   },
   compare: {
     summary: 'compare a candidate run against a baseline; exit 99 on regression',
-    usage: 'chatquake compare <baseline dir> <candidate dir> [--max-regression 10%]',
+    usage:
+      'chatquake compare <baseline dir> <candidate dir> [--max-regression 10%] [--out FILE] [--iterations 2000] [--confidence 0.95] [--seed 1] [--json]',
     load: () => import('./commands/compare.ts'),
   },
   server: {
     summary: 'run one reference IM server node',
     usage:
-      'chatquake server --region R --node N --port P --data DIR --secret S --admin-token A [--directory URL] [--peers region=url,...] [--ack stored|replicated] [--bug NAME]...',
+      'chatquake server --region R --node N --port P [--host 127.0.0.1] --data DIR --secret S --admin-token A [--directory URL] [--peers region/node=url,...] [--ack stored|replicated] [--replicas W] [--lease-ms N] [--max-frame-bytes N] [--max-body-bytes N] [--fsync] [--bug NAME]...',
     load: () => import('../im-server/main.ts'),
   },
   directory: {
     summary: 'run the directory (lease) service that fences conversation homes',
-    usage: 'chatquake directory --port P [--host 127.0.0.1] [--lease-ms N] --admin-token A',
+    usage:
+      'chatquake directory --port P [--host 127.0.0.1] [--lease-ms 3000] [--data DIR] [--secret S] [--admin-token A]',
     load: () => import('../im-server/directory-main.ts'),
   },
   token: {
