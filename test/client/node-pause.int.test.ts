@@ -4,9 +4,8 @@
 // timeouts are used, since they are what scenarios run with.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, type ImClient } from '../../client/index.ts';
-import { rendezvousOrder } from '../../im-server/placement.ts';
 import { createRandom } from '../../lib/random.ts';
-import { type Cluster, startCluster } from '../support/cluster.ts';
+import { type Cluster, convHomedIn, startCluster } from '../support/cluster.ts';
 import { type EventLog, eventLog, sleep } from './events.ts';
 
 const REGIONS = ['eu', 'us', 'ap'];
@@ -14,13 +13,6 @@ const FROZEN = 'eu/n1';
 const CLIENTS = 12;
 /** Defaults: heartbeat 2000 + timeout 2000, then backoff and one connect elsewhere. */
 const RECOVERY_BOUND_MS = 10_000;
-
-function convHomedIn(region: string, prefix: string): string {
-  for (let i = 0; ; i++) {
-    const id = `${prefix}-${i}`;
-    if (rendezvousOrder(id, REGIONS)[0] === region) return id;
-  }
-}
 
 let cluster: Cluster;
 const clients: ImClient[] = [];
@@ -53,7 +45,7 @@ function client(user: string, regions: string[], conversations: string[]): { c: 
 describe('client against a frozen (SIGSTOPped) node', () => {
   it('every receive-only client homed on it reconnects elsewhere within the bound and gets new messages', async () => {
     // Homed away from the frozen region, so sends are acked throughout and only the clients move.
-    const conv = convHomedIn('us', 'pause');
+    const conv = convHomedIn(REGIONS, 'us', 'pause');
     const users = Array.from({ length: CLIENTS }, (_, i) => `reader${i}`);
     const created = await cluster.admin('us/n1', 'POST', '/admin/conversations', {
       id: conv,

@@ -3,22 +3,13 @@
 // nothing the client saw acked.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ClientOptions, createClient, type ImClient } from '../../client/index.ts';
-import { rendezvousOrder } from '../../im-server/placement.ts';
 import { createRandom } from '../../lib/random.ts';
-import { type Cluster, startCluster } from '../support/cluster.ts';
+import { type Cluster, convHomedIn, startCluster } from '../support/cluster.ts';
 import { type EventLog, eventLog, sleep } from './events.ts';
 
 // Three regions: with the default replicated acks (one other region must hold a message), any
 // one region can be lost and the other two still ack.
 const REGIONS = ['eu', 'us', 'ap'];
-
-/** A conversation id the server's placement homes in `region` first, so a test knows what it kills. */
-function convHomedIn(region: string, prefix: string): string {
-  for (let i = 0; ; i++) {
-    const id = `${prefix}-${i}`;
-    if (rendezvousOrder(id, REGIONS)[0] === region) return id;
-  }
-}
 
 let cluster: Cluster;
 const clients: ImClient[] = [];
@@ -60,7 +51,7 @@ function client(
 
 describe('client against the reference cluster', () => {
   it('gets the same seq for the same cmid, from a second session of the same user', async () => {
-    const conv = convHomedIn('eu', 'same-cmid');
+    const conv = convHomedIn(REGIONS, 'eu', 'same-cmid');
     await createConversation(conv, ['alice', 'bob']);
     const first = client('alice', ['eu', 'us', 'ap']);
     first.c.start();
@@ -78,7 +69,7 @@ describe('client against the reference cluster', () => {
   });
 
   it('fills the gap by sync after reconnecting to a node that was down', async () => {
-    const conv = convHomedIn('eu', 'sync-gap');
+    const conv = convHomedIn(REGIONS, 'eu', 'sync-gap');
     await createConversation(conv, ['alice', 'bob']);
     const alice = client('alice', ['eu', 'ap']);
     const bob = client('bob', ['us'], { conversations: [conv] });
@@ -106,7 +97,7 @@ describe('client against the reference cluster', () => {
   });
 
   it('fails over when the home region is killed, and every message the client saw acked reaches the other member once', async () => {
-    const conv = convHomedIn('eu', 'failover');
+    const conv = convHomedIn(REGIONS, 'eu', 'failover');
     await createConversation(conv, ['carol', 'dave']);
     const carol = client('carol', ['eu', 'us', 'ap']);
     const dave = client('dave', ['eu', 'ap', 'us'], { conversations: [conv] });

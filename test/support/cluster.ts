@@ -8,6 +8,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { rendezvousOrder } from '../../im-server/placement.ts';
 import { signToken } from '../../im-server/token.ts';
 
 export interface ClusterNode {
@@ -361,5 +362,13 @@ export async function startCluster(opts: StartClusterOptions): Promise<Cluster> 
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/** A conversation id the server's placement homes in `region` first, so a test knows what it kills. */
+export function convHomedIn(regions: string[], region: string, prefix: string): string {
+  for (let i = 0; ; i++) {
+    const id = `${prefix}-${i}`;
+    if (rendezvousOrder(id, regions)[0] === region) return id;
   }
 }
