@@ -1,40 +1,55 @@
-// Failover latency: what a fault costs the users it hits.
-// Affected clients of a fault: users with a connection to one of its regions when it started,
-// and users who lost a connection (to one of its regions; to any region if it names none)
-// while it was active. For each, from the fault start:
-// - ack recovery: its first ack of a send intended after the fault start;
-// - delivery recovery: its first delivery of a message intended after the fault start.
-// A measure applies only when there was something to measure (the client sent; someone else
-// sent in one of its conversations) during the fault. A client recovered when every measure
-// that applies happened before the fault ended; its failover time is the later of them.
-// Clients that never recovered before the fault ended are censored — counted, ranked above
-// every finite time, never dropped — so p99 is +Infinity (null in JSON) if more than 1% were.
-import { createHistogram, type Histogram, merge, record } from '../lib/histogram.ts';
-import { at, when } from './explain.ts';
+// Failover and recovery: what faults cost the clients they hit, judged per incident
+// (incidents.ts: from the moment a fault first touches a client until it is served again;
+// overlapping faults, and faults that follow within the client's recovery, are one incident).
+//
+// Each incident ends one of four ways:
+// - failed over: served again while one of its faults was still active (the client found service
+//   elsewhere, or the fault did not stop it); its time is a `failover_seconds` sample;
+// - rode out: served again only after its faults ended; not a failover, not a failure either;
+// - never recovered: never served again before the end of the run; censored in both figures
+//   (ranked above every finite time, so a p99 among them is +Infinity, null in JSON);
+// - unobserved: the client sent nothing after the impact and nobody wrote to it.
+// `recovery_seconds` is impact → served again, whichever way: how long users were without service.
+import { createHistogram, record } from '../lib/histogram.ts';
+import { at, list } from './explain.ts';
 import type { HistoryEvent } from './history.ts';
+import { createIncidentTracker, type Incident, observed } from './incidents.ts';
 import {
   addCensored,
+  addRate,
   addTrendHistogram,
   aggregate,
   jsonNumber,
   type MetricStore,
+  type Tags,
   type TrendSink,
 } from './metrics.ts';
 import { endTime, type FaultInfo, type RunModel, relSeconds, runChecker } from './model.ts';
 import { type Checker, type CheckOptions, createExampleList, type Example } from './result.ts';
 
 export interface FailoverPercentiles {
-  /** Affected clients measured: recovered + censored. */
+  /** Samples: the finite ones plus the censored. */
   count: number;
   censored: number;
-  /** null: no samples, or the percentile falls among censored clients. */
+  /** null: no samples, or the percentile falls among censored incidents. */
   p50: number | null;
   p90: number | null;
   p99: number | null;
   max: number | null;
 }
 
-export interface FaultFailover {
+export interface IncidentCounts {
+  /** Every incident, unobserved ones included. */
+  incidents: number;
+  /** Distinct clients with an incident. */
+  clients: number;
+  failedOver: number;
+  rodeOut: number;
+  neverRecovered: number;
+  unobserved: number;
+}
+
+export interface FaultFailover extends IncidentCounts {
   id: string;
   kind: string;
   target: string;
@@ -42,47 +57,81 @@ export interface FaultFailover {
   start: number;
   /** Seconds since run start; null when the fault never stopped in the history. */
   end: number | null;
-  affectedClients: number;
-  recoveredClients: number;
-  censored: number;
-  /** Affected clients with nothing to measure (sent nothing, nobody sent to them). */
-  unobserved: number;
+  /** Failed over, with never-recovered incidents censored. */
   seconds: FailoverPercentiles;
+  /** Impact → served again, failed over or rode out, with never-recovered incidents censored. */
+  recoverySeconds: FailoverPercentiles;
+  /** Impact → first ack of a send made after it, where the client sent. */
   ackSeconds: FailoverPercentiles;
+  /** Impact → first message from someone else sent after it, where someone wrote. */
   deliverySeconds: FailoverPercentiles;
 }
 
-export interface FailoverResult {
-  /** Over every fault's affected clients. */
+export interface FailoverResult extends IncidentCounts {
+  /** Over every incident once, however many faults it spans. */
   seconds: FailoverPercentiles;
+  recoverySeconds: FailoverPercentiles;
+  /** Per fault, over the incidents attributed to it (an incident spanning two faults is in both). */
   faults: FaultFailover[];
+  /** One per never-recovered incident, up to maxExamples. */
   examples: Example[];
 }
 
-interface Client {
-  user: string;
-  region: string | undefined;
-  /** When it became affected: the fault start, or the connection loss during it. */
-  since: number;
-  ackAt: number;
-  deliverAt: number;
-  sent: boolean;
+type Outcome = 'failedOver' | 'rodeOut' | 'neverRecovered' | 'unobserved';
+
+/** Histograms of one set of incidents: the overall figures, one fault's, or one tag set's. */
+interface Tally {
+  counts: Record<Outcome, number>;
+  users: Set<string>;
+  failover: TrendSink;
+  recovery: TrendSink;
+  ack: TrendSink;
+  delivery: TrendSink;
 }
 
-interface FaultState {
-  fault: FaultInfo;
-  clients: Map<string, Client>;
-  /** Per conversation: its first sender during the fault, or true once two users sent. */
-  senders: Map<string, string | true>;
+const trend = (): TrendSink => ({ type: 'trend', hist: createHistogram(), censored: 0 });
+
+function createTally(): Tally {
+  return {
+    counts: { failedOver: 0, rodeOut: 0, neverRecovered: 0, unobserved: 0 },
+    users: new Set(),
+    failover: trend(),
+    recovery: trend(),
+    ack: trend(),
+    delivery: trend(),
+  };
 }
 
-function percentiles(hist: Histogram, censored: number): FailoverPercentiles {
-  const sink: TrendSink = { type: 'trend', hist, censored };
-  const total = hist.count + censored;
+export function outcomeOf(incident: Incident): Outcome {
+  if (!Number.isNaN(incident.servedAt)) return incident.duringFault ? 'failedOver' : 'rodeOut';
+  return observed(incident) ? 'neverRecovered' : 'unobserved';
+}
+
+const sinceImpact = (incident: Incident, t: number): number => (t - incident.start) / 1000;
+
+/** A time, or one more censored sample when the thing never happened. */
+function sample(sink: TrendSink, seconds: number): void {
+  if (Number.isNaN(seconds)) sink.censored++;
+  else record(sink.hist, seconds);
+}
+
+function tallyIncident(tally: Tally, incident: Incident, outcome: Outcome): void {
+  tally.counts[outcome]++;
+  tally.users.add(incident.user);
+  if (outcome === 'unobserved') return;
+  const served = sinceImpact(incident, incident.servedAt);
+  if (outcome !== 'rodeOut') sample(tally.failover, served);
+  sample(tally.recovery, served);
+  if (incident.ownSent) sample(tally.ack, sinceImpact(incident, incident.ackAt));
+  if (incident.othersSent) sample(tally.delivery, sinceImpact(incident, incident.deliverAt));
+}
+
+function percentiles(sink: TrendSink): FailoverPercentiles {
+  const total = sink.hist.count + sink.censored;
   const p = (q: number): number | null => (total === 0 ? null : jsonNumber(aggregate(sink, { p: q }, 0)));
   return {
     count: total,
-    censored,
+    censored: sink.censored,
     p50: p(50),
     p90: p(90),
     p99: p(99),
@@ -90,188 +139,113 @@ function percentiles(hist: Histogram, censored: number): FailoverPercentiles {
   };
 }
 
-export function createFailoverChecker(options: CheckOptions): Checker<FailoverResult> {
-  const states: FaultState[] = [];
-  const active: FaultState[] = [];
-
-  const affect = (state: FaultState, user: string, region: string | undefined, t: number): void => {
-    if (state.clients.has(user)) return;
-    state.clients.set(user, {
-      user,
-      region,
-      since: t,
-      ackAt: Number.NaN,
-      deliverAt: Number.NaN,
-      sent: false,
-    });
+function countsOf(tally: Tally): IncidentCounts {
+  const c = tally.counts;
+  return {
+    incidents: c.failedOver + c.rodeOut + c.neverRecovered + c.unobserved,
+    clients: tally.users.size,
+    failedOver: c.failedOver,
+    rodeOut: c.rodeOut,
+    neverRecovered: c.neverRecovered,
+    unobserved: c.unobserved,
   };
+}
 
+/** The `fault` tag of an incident: its fault kinds, joined with "+" (a threshold matches any one). */
+export function faultTag(incident: Incident): string {
+  return [...new Set(incident.faults.map((f) => f.kind))].join('+');
+}
+
+function recordMetrics(metrics: MetricStore, byTags: Map<string, { tags: Tags; tally: Tally }>): void {
+  for (const { tags, tally } of byTags.values()) {
+    addTrendHistogram(metrics, 'failover_seconds', tally.failover.hist, tags);
+    addCensored(metrics, 'failover_seconds', tally.failover.censored, tags);
+    addTrendHistogram(metrics, 'recovery_seconds', tally.recovery.hist, tags);
+    addCensored(metrics, 'recovery_seconds', tally.recovery.censored, tags);
+    const c = tally.counts;
+    addRate(metrics, 'failover_rate', c.failedOver, c.failedOver + c.rodeOut + c.neverRecovered, tags);
+  }
+}
+
+function explain(model: RunModel, incident: Incident): Example {
+  const first = incident.faults[0]!;
+  const where = incident.region ?? 'an unknown region';
+  const how =
+    incident.impact === 'connected'
+      ? `connected to ${where} when ${first.label} began at ${at(model, incident.start)}`
+      : `lost its connection to ${where} at ${at(model, incident.start)}, during ${first.label}`;
+  const others = incident.faults.slice(1).map((f) => f.label);
+  const spans = others.length > 0 ? `; the incident went on through ${list(others)}` : '';
+  const missing: string[] = [];
+  if (incident.ownSent && Number.isNaN(incident.ackAt)) missing.push('had no send acked');
+  if (incident.othersSent && Number.isNaN(incident.deliverAt)) missing.push('received no new message');
+  const end = Number.isNaN(model.runEndT)
+    ? `the end of the history at ${at(model, endTime(model))}`
+    : `the end of the run at ${at(model, model.runEndT)}`;
+  return {
+    check: 'failover',
+    message: `User ${incident.user} (${how}${spans}) ${list(missing)} from then until ${end}: it never recovered.`,
+    user: incident.user,
+    ...(incident.region !== undefined ? { region: incident.region } : {}),
+    t: relSeconds(model, incident.start),
+  };
+}
+
+function faultResult(model: RunModel, fault: FaultInfo, tally: Tally): FaultFailover {
+  return {
+    id: fault.id,
+    kind: fault.kind,
+    target: fault.target,
+    start: relSeconds(model, fault.start),
+    end: Number.isNaN(fault.end) ? null : relSeconds(model, fault.end),
+    ...countsOf(tally),
+    seconds: percentiles(tally.failover),
+    recoverySeconds: percentiles(tally.recovery),
+    ackSeconds: percentiles(tally.ack),
+    deliverySeconds: percentiles(tally.delivery),
+  };
+}
+
+export function createFailoverChecker(options: CheckOptions): Checker<FailoverResult> {
+  const tracker = createIncidentTracker();
   return {
     name: 'failover',
-    add(e: HistoryEvent, model: RunModel) {
-      switch (e.type) {
-        case 'fault_start': {
-          const fault = model.faultsById.get(e.faultId)!;
-          const state: FaultState = { fault, clients: new Map(), senders: new Map() };
-          for (const s of model.sessions.values()) {
-            if (s.up && s.region !== undefined && fault.regions.includes(s.region))
-              affect(state, s.user, s.region, e.t);
-          }
-          states.push(state);
-          active.push(state);
-          break;
-        }
-        case 'fault_stop': {
-          const i = active.findIndex((s) => s.fault.id === e.faultId);
-          if (i >= 0) active.splice(i, 1);
-          break;
-        }
-        case 'conn_down':
-          for (const state of active) {
-            const regions = state.fault.regions;
-            if (regions.length === 0 || regions.includes(e.region)) affect(state, e.user, e.region, e.t);
-          }
-          break;
-        case 'send': {
-          if (active.length === 0) break;
-          for (const state of active) {
-            if (e.intendedAt < state.fault.start) continue;
-            const prev = state.senders.get(e.conv);
-            if (prev === undefined) state.senders.set(e.conv, e.user);
-            else if (prev !== true && prev !== e.user) state.senders.set(e.conv, true);
-            const c = state.clients.get(e.user);
-            if (c !== undefined) c.sent = true;
-          }
-          break;
-        }
-        case 'ack': {
-          if (active.length === 0) break;
-          const m = model.current!;
-          for (const state of active) {
-            const c = state.clients.get(e.user);
-            if (c !== undefined && Number.isNaN(c.ackAt) && m.intendedAt >= state.fault.start) c.ackAt = e.t;
-          }
-          break;
-        }
-        case 'deliver': {
-          if (active.length === 0) break;
-          const m = model.current!;
-          for (const state of active) {
-            const c = state.clients.get(e.user);
-            if (c !== undefined && Number.isNaN(c.deliverAt) && m.intendedAt >= state.fault.start)
-              c.deliverAt = e.t;
-          }
-          break;
-        }
-        default:
-          break;
-      }
+    add(e, model) {
+      tracker.add(e, model);
     },
-    finish(model: RunModel, metrics: MetricStore): FailoverResult {
+    finish(model, metrics) {
       const examples = createExampleList(options.maxExamples);
-      const overall = createHistogram();
-      let overallCensored = 0;
-      const faults: FaultFailover[] = [];
-      const runEnd = endTime(model);
-
-      for (const state of states) {
-        const f = state.fault;
-        const end = Number.isNaN(f.end) ? runEnd : f.end;
-        const hist = createHistogram();
-        const ackHist = createHistogram();
-        const deliverHist = createHistogram();
-        let censored = 0;
-        let ackCensored = 0;
-        let deliverCensored = 0;
-        let unobserved = 0;
-        const byTag = new Map<string, { hist: Histogram; censored: number; region: string | undefined }>();
-
-        for (const c of state.clients.values()) {
-          const convs = model.users.get(c.user)?.convs ?? [];
-          const othersSent = convs.some((conv) => {
-            const s = state.senders.get(conv);
-            return s === true || (s !== undefined && s !== c.user);
-          });
-          const measures: number[] = [];
-          let missing = '';
-          if (c.sent) {
-            if (Number.isNaN(c.ackAt)) {
-              ackCensored++;
-              missing = 'had no send acked';
-            } else record(ackHist, (c.ackAt - f.start) / 1000);
-            measures.push(c.ackAt);
-          }
-          if (othersSent) {
-            if (Number.isNaN(c.deliverAt)) {
-              deliverCensored++;
-              missing = missing === '' ? 'received no new message' : `${missing} and received no new message`;
-            } else record(deliverHist, (c.deliverAt - f.start) / 1000);
-            measures.push(c.deliverAt);
-          }
-          if (measures.length === 0) {
-            unobserved++;
-            continue;
-          }
-          const key = c.region ?? '';
-          let tagged = byTag.get(key);
-          if (tagged === undefined) {
-            tagged = { hist: createHistogram(), censored: 0, region: c.region };
-            byTag.set(key, tagged);
-          }
-          if (measures.some(Number.isNaN)) {
-            censored++;
-            tagged.censored++;
-            if (examples.wanted) {
-              const how =
-                c.since === f.start
-                  ? `connected to ${c.region ?? 'an unknown region'} when ${f.label} began at ${at(model, f.start)}`
-                  : `lost its connection to ${c.region ?? 'an unknown region'} ${when(model, c.since)}`;
-              examples.add({
-                check: 'failover',
-                message: `User ${c.user} (${how}) ${missing} before the fault ${Number.isNaN(f.end) ? 'was still active at the end of the history' : `ended at ${at(model, end)}`}.`,
-                user: c.user,
-                ...(c.region !== undefined ? { region: c.region } : {}),
-                t: relSeconds(model, f.start),
-              });
-            }
-            continue;
-          }
-          const seconds = (Math.max(...measures) - f.start) / 1000;
-          record(hist, seconds);
-          record(tagged.hist, seconds);
+      const overall = createTally();
+      const perFault = new Map<FaultInfo, Tally>(model.faults.map((f) => [f, createTally()]));
+      const byTags = new Map<string, { tags: Tags; tally: Tally }>();
+      for (const incident of tracker.incidents) {
+        const outcome = outcomeOf(incident);
+        tallyIncident(overall, incident, outcome);
+        for (const f of incident.faults) tallyIncident(perFault.get(f)!, incident, outcome);
+        const tags: Tags = { phase: 'fault', fault: faultTag(incident) };
+        if (incident.region !== undefined) tags.region = incident.region;
+        const key = `${tags.fault}\u0001${tags.region ?? ''}`;
+        let tagged = byTags.get(key);
+        if (tagged === undefined) {
+          tagged = { tags, tally: createTally() };
+          byTags.set(key, tagged);
         }
-        for (const tagged of byTag.values()) {
-          const tags = {
-            phase: 'fault',
-            fault: f.kind,
-            ...(tagged.region !== undefined ? { region: tagged.region } : {}),
-          };
-          addTrendHistogram(metrics, 'failover_seconds', tagged.hist, tags);
-          addCensored(metrics, 'failover_seconds', tagged.censored, tags);
-        }
-        merge(overall, hist);
-        overallCensored += censored;
-        faults.push({
-          id: f.id,
-          kind: f.kind,
-          target: f.target,
-          start: relSeconds(model, f.start),
-          end: Number.isNaN(f.end) ? null : relSeconds(model, f.end),
-          affectedClients: state.clients.size,
-          recoveredClients: hist.count,
-          censored,
-          unobserved,
-          seconds: percentiles(hist, censored),
-          ackSeconds: percentiles(ackHist, ackCensored),
-          deliverySeconds: percentiles(deliverHist, deliverCensored),
-        });
+        tallyIncident(tagged.tally, incident, outcome);
+        if (outcome === 'neverRecovered' && examples.wanted) examples.add(explain(model, incident));
       }
-      return { seconds: percentiles(overall, overallCensored), faults, examples: examples.items };
+      recordMetrics(metrics, byTags);
+      return {
+        ...countsOf(overall),
+        seconds: percentiles(overall.failover),
+        recoverySeconds: percentiles(overall.recovery),
+        faults: model.faults.map((f) => faultResult(model, f, perFault.get(f)!)),
+        examples: examples.items,
+      };
     },
   };
 }
 
-/** Failover latency per fault over a whole history. */
+/** Failover and recovery over a whole history. */
 export function checkFailover(
   events: Iterable<HistoryEvent>,
   options: Partial<CheckOptions> = {},

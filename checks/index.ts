@@ -15,7 +15,7 @@ import { createResidencyChecker, type ResidencyResult } from './residency.ts';
 import { type Checker, type CheckOptions, type Example, resolveCheckOptions } from './result.ts';
 import { createSessionGuaranteesChecker, type SessionGuaranteesResult } from './session-guarantees.ts';
 
-export type { FaultFailover } from './failover.ts';
+export type { FailoverPercentiles, FaultFailover, IncidentCounts } from './failover.ts';
 export type { LoadSummary } from './latency.ts';
 export type { CheckOptions, Example, Percentiles } from './result.ts';
 

@@ -53,7 +53,19 @@ export const METRIC_CATALOGUE = {
   failover_seconds: {
     type: 'trend',
     description:
-      'fault start → an affected client both had a send acked and received a message sent after the fault start; censored when not before the fault ended',
+      'per incident, impact → the client served again (a send acked and a new message received) while its faults were still active; incidents served only after the heal (rode out) are not samples; censored when never served again',
+    tags: ['phase', 'region', 'fault'],
+  },
+  recovery_seconds: {
+    type: 'trend',
+    description:
+      'per incident, impact → the client served again, during the faults or after them: how long users were without service; censored when never served again',
+    tags: ['phase', 'region', 'fault'],
+  },
+  failover_rate: {
+    type: 'rate',
+    description:
+      'incidents in which the client was served again while its faults were still active, of incidents that had something to measure',
     tags: ['phase', 'region', 'fault'],
   },
   convergence_seconds: {
@@ -254,12 +266,21 @@ export function addRate(
   sink.total += total;
 }
 
-/** The merged sink of every tag set that matches `filter` (all of its tags equal). */
+/**
+ * Whether a sample's tag matches a filter's value. The `fault` tag of a sample spanning several
+ * faults lists their kinds joined with "+"; a filter naming any one of them matches it.
+ */
+export function tagMatches(tag: TagName, actual: string | undefined, wanted: string): boolean {
+  if (actual === wanted) return true;
+  return tag === 'fault' && actual !== undefined && actual.split('+').includes(wanted);
+}
+
+/** The merged sink of every tag set that matches `filter` (each of its tags, as tagMatches says). */
 export function selectSink(store: MetricStore, name: MetricName, filter: Tags = {}): Sink {
   const merged = emptySink(METRIC_CATALOGUE[name].type);
   const wanted = Object.entries(filter) as [TagName, string][];
   for (const { tags, sink } of store.metrics.get(name)?.values() ?? []) {
-    if (!wanted.every(([k, v]) => tags[k] === v)) continue;
+    if (!wanted.every(([k, v]) => tagMatches(k, tags[k], v))) continue;
     if (merged.type === 'trend' && sink.type === 'trend') {
       merge(merged.hist, sink.hist);
       merged.censored += sink.censored;

@@ -4,12 +4,19 @@
 import { execFileSync } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Example, LoadSummary, Percentiles } from '../checks/index.ts';
+import type {
+  Example,
+  FailoverPercentiles,
+  IncidentCounts,
+  LoadSummary,
+  Percentiles,
+} from '../checks/index.ts';
 import type { Judgement } from './judge.ts';
 import { type JunitCase, renderJunit } from './junit.ts';
 import type { RunRecord } from './run-record.ts';
 
-export const SUMMARY_SCHEMA_VERSION = 1;
+/** 2: failover is judged per incident (failedOver, rodeOut, neverRecovered, recoverySeconds). */
+export const SUMMARY_SCHEMA_VERSION = 2;
 
 type P4 = { p50: number | null; p90: number | null; p99: number | null; max: number | null };
 type P3 = { p50: number | null; p99: number | null; max: number | null };
@@ -42,20 +49,7 @@ export interface Summary {
   };
   load: LoadSummary & { lateSends: number | null; sendLagP99Ms: number | null };
   latency: { ackMs: P4; deliveryMs: P4; byPhase: Record<string, { ackMs: P4; deliveryMs: P4 }> };
-  failover: {
-    seconds: P3 & { count: number; censored: number };
-    faults: {
-      id: string;
-      kind: string;
-      target: string;
-      start: number;
-      end: number | null;
-      affectedClients: number;
-      recoveredClients: number;
-      censored: number;
-      seconds: P3;
-    }[];
-  };
+  failover: FailoverSummary;
   consistency: {
     ackedLost: number;
     unexpected: number;
@@ -87,7 +81,41 @@ export interface Summary {
   files: Record<string, string>;
 }
 
+type Counted = P3 & { count: number; censored: number };
+
+/** Failover and recovery per incident (checks/failover.ts), over the run and per fault. */
+export interface FailoverSummary extends IncidentCounts {
+  /** Incidents served again while their faults were active; never-recovered ones censored. */
+  seconds: Counted;
+  /** Impact → served again, whichever way; never-recovered ones censored. */
+  recoverySeconds: Counted;
+  faults: (IncidentCounts & {
+    id: string;
+    kind: string;
+    target: string;
+    start: number;
+    end: number | null;
+    seconds: Counted;
+    recoverySeconds: Counted;
+  })[];
+}
+
 const r = (n: number | null): number | null => (n === null ? null : round(n));
+const counted = (p: FailoverPercentiles): Counted => ({
+  count: p.count,
+  censored: p.censored,
+  p50: r(p.p50),
+  p99: r(p.p99),
+  max: r(p.max),
+});
+const incidentFigures = (c: IncidentCounts): IncidentCounts => ({
+  incidents: c.incidents,
+  clients: c.clients,
+  failedOver: c.failedOver,
+  rodeOut: c.rodeOut,
+  neverRecovered: c.neverRecovered,
+  unobserved: c.unobserved,
+});
 const p4 = (p: Percentiles): P4 => ({ p50: r(p.p50), p90: r(p.p90), p99: r(p.p99), max: r(p.max) });
 
 /** JSON has no Infinity: a censored percentile is written as the string "Infinity". */
@@ -169,23 +197,18 @@ export function buildSummary(record: RunRecord, judgement: Judgement, warnings: 
     },
     latency: { ackMs: p4(report.latency.ackMs), deliveryMs: p4(report.latency.deliveryMs), byPhase },
     failover: {
-      seconds: {
-        count: report.failover.seconds.count,
-        censored: report.failover.seconds.censored,
-        p50: r(report.failover.seconds.p50),
-        p99: r(report.failover.seconds.p99),
-        max: r(report.failover.seconds.max),
-      },
+      ...incidentFigures(report.failover),
+      seconds: counted(report.failover.seconds),
+      recoverySeconds: counted(report.failover.recoverySeconds),
       faults: report.failover.faults.map((f) => ({
         id: f.id,
         kind: f.kind,
         target: f.target,
         start: round(f.start),
         end: f.end === null ? null : round(f.end),
-        affectedClients: f.affectedClients,
-        recoveredClients: f.recoveredClients,
-        censored: f.censored,
-        seconds: { p50: r(f.seconds.p50), p99: r(f.seconds.p99), max: r(f.seconds.max) },
+        ...incidentFigures(f),
+        seconds: counted(f.seconds),
+        recoverySeconds: counted(f.recoverySeconds),
       })),
     },
     consistency: {
@@ -353,6 +376,18 @@ export function writeResults(
   return summary;
 }
 
+/** Two lines: how long users were without service, and how many failed over, rode out, never recovered. */
+function formatFailover(f: FailoverSummary): string[] {
+  // A null percentile with censored samples lies among incidents that never recovered.
+  const at = (v: number | null, p: Counted) => (v === null && p.censored > 0 ? 'never' : fmt(v, 's'));
+  const figure = (p: Counted) => `p50 ${at(p.p50, p)} p99 ${at(p.p99, p)} max ${at(p.max, p)}`;
+  const unobserved = f.unobserved > 0 ? `, ${f.unobserved} with nothing to measure` : '';
+  return [
+    `  recovery  ${figure(f.recoverySeconds)} over ${f.incidents - f.unobserved} incidents of ${f.clients} clients: ${f.failedOver} failed over, ${f.rodeOut} rode out, ${f.neverRecovered} never recovered${unobserved}`,
+    `  failover  ${f.failedOver + f.neverRecovered === 0 ? 'none (no client was served again while a fault was on)' : figure(f.seconds)}`,
+  ];
+}
+
 /** The end-of-run text: verdict, key figures, failed thresholds and checks with examples. */
 export function formatEndOfRun(summary: Summary, judgement: Judgement, runDirShown: string): string {
   const l = summary.load;
@@ -364,12 +399,7 @@ export function formatEndOfRun(summary: Summary, judgement: Judgement, runDirSho
   lines.push(
     `  latency   ack p50 ${fmt(summary.latency.ackMs.p50, 'ms')} p99 ${fmt(summary.latency.ackMs.p99, 'ms')}   delivery p50 ${fmt(summary.latency.deliveryMs.p50, 'ms')} p99 ${fmt(summary.latency.deliveryMs.p99, 'ms')} max ${fmt(summary.latency.deliveryMs.max, 'ms')}`,
   );
-  if (summary.failover.faults.length > 0) {
-    const f = summary.failover.seconds;
-    lines.push(
-      `  failover  p50 ${fmt(f.p50, 's')} p99 ${fmt(f.p99, 's')} max ${fmt(f.max, 's')} over ${f.count} clients (${f.censored} never recovered)`,
-    );
-  }
+  if (summary.failover.faults.length > 0) lines.push(...formatFailover(summary.failover));
   if (summary.faults.length > 0) {
     lines.push('  faults');
     for (const f of summary.faults) {

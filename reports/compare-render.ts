@@ -89,7 +89,7 @@ export function formatComparison(result: CompareResult, htmlPath?: string): stri
   for (const c of result.caveats) lines.push(`caveat: ${c}`);
   lines.push(
     `change: positive means the candidate is worse; tolerance ${Math.round(result.options.maxRegression * 100)}%, ` +
-      `${conf}% bootstrap interval over ${result.options.iterations} resamples of seconds (clients for failover), seed ${result.options.seed}`,
+      `${conf}% bootstrap interval over ${result.options.iterations} resamples of seconds (incidents for recovery), seed ${result.options.seed}`,
   );
   if (result.regressed) {
     lines.push(`REGRESSED:`);

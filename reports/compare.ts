@@ -1,13 +1,17 @@
 // `chatquake compare`: is the candidate run worse than the baseline beyond a tolerance, and is
-// the difference more than noise? Three gated measures (delivery p99, failover p99, throughput)
+// the difference more than noise? Three gated measures (delivery p99, recovery p99, throughput)
 // are compared as a relative change with a seeded bootstrap interval; any consistency violation
 // the candidate has and the baseline had none of is a regression outright.
 //
 // The bootstrap resamples the unit that varies independently enough: whole seconds of load for
 // delivery latency and throughput (a second's messages share the system's state, so resampling
-// single messages would understate the noise), affected clients for failover. Baseline and
+// single messages would understate the noise), incidents for recovery. Baseline and
 // candidate are resampled independently and paired draw by draw into a distribution of the
 // relative change; its central `confidence` interval is reported.
+//
+// Recovery (impact → served again, checks/failover.ts) is gated rather than failover: a candidate
+// whose clients stop failing over and wait for the heal instead has fewer failover samples and
+// could look better on failover alone; on recovery it looks as bad as it is.
 //
 // A measure regresses when the point change is worse than the tolerance AND the whole interval
 // is on the worse side of zero: practically large and not noise. Worse than the tolerance with
@@ -44,15 +48,15 @@ export interface CompareInput {
   deliveryBySecond: (Histogram | undefined)[];
   /** Acked sends in each second of load. */
   ackedBySecond: number[];
-  /** Per affected client failover seconds, censored clients counted apart. */
-  failover: TrendSink;
+  /** Per incident recovery seconds, never-recovered incidents censored. */
+  recovery: TrendSink;
   /** Violation counts by consistency key. */
   violations: Record<string, number>;
   /** For the charts, from load start: delivery p99 per `step` seconds, acked per second. */
   chart: { step: number; deliveryP99: (number | null)[]; acked: number[] };
 }
 
-export type MeasureKey = 'deliveryP99' | 'failoverP99' | 'throughput';
+export type MeasureKey = 'deliveryP99' | 'recoveryP99' | 'throughput';
 
 export type MeasureVerdict = 'regressed' | 'inconclusive' | 'ok' | 'improved' | 'not comparable';
 
@@ -62,7 +66,7 @@ export interface MeasureComparison {
   unit: 'ms' | 's' | '/s';
   /** True when a bigger number is worse (latencies); false for throughput. */
   higherIsWorse: boolean;
-  /** Infinity: a failover percentile among clients that never recovered. Null: no samples. */
+  /** Infinity: a recovery percentile among incidents that never recovered. Null: no samples. */
   baseline: number | null;
   candidate: number | null;
   /** How much worse the candidate is, relative: +0.25 = 25% worse, -0.1 = 10% better. */
@@ -83,8 +87,8 @@ export interface ConsistencyComparison {
 }
 
 export interface CompareResult {
-  baseline: Omit<CompareInput, 'deliveryBySecond' | 'ackedBySecond' | 'failover' | 'violations' | 'chart'>;
-  candidate: Omit<CompareInput, 'deliveryBySecond' | 'ackedBySecond' | 'failover' | 'violations' | 'chart'>;
+  baseline: Omit<CompareInput, 'deliveryBySecond' | 'ackedBySecond' | 'recovery' | 'violations' | 'chart'>;
+  candidate: Omit<CompareInput, 'deliveryBySecond' | 'ackedBySecond' | 'recovery' | 'violations' | 'chart'>;
   options: Required<CompareOptions>;
   measures: MeasureComparison[];
   consistency: ConsistencyComparison[];
@@ -119,8 +123,8 @@ export function compareInput(
   const violations = Object.fromEntries(consistencyRows(section).checks.map((r) => [r.key, r.count]));
   const acked = check.series.total.acked;
   const ackedBySecond = Array.from({ length: Math.max(0, to - from) }, (_, i) => acked[from + i] ?? 0);
-  const failover = selectSink(check.metrics, 'failover_seconds');
-  if (failover.type !== 'trend') throw new Error('failover_seconds is not a trend');
+  const recovery = selectSink(check.metrics, 'recovery_seconds');
+  if (recovery.type !== 'trend') throw new Error('recovery_seconds is not a trend');
   const p99s = analysis.latency.delivery.all.p99;
   const step = analysis.step;
   return {
@@ -133,7 +137,7 @@ export function compareInput(
     durationSeconds: analysis.durationSeconds,
     deliveryBySecond: analysis.deliveryBySecond.slice(from, to),
     ackedBySecond,
-    failover,
+    recovery,
     violations,
     chart: {
       step,
@@ -184,8 +188,8 @@ function* resample(random: Random, n: number): Generator<number> {
 
 const all = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-/** Failover p99 of a resample of the affected clients (censored ones rank above all times). */
-function failoverP99(sink: TrendSink, random: Random | undefined): number | null {
+/** Recovery p99 of a resample of the incidents (censored ones rank above all times). */
+function recoveryP99(sink: TrendSink, random: Random | undefined): number | null {
   const total = sink.hist.count + sink.censored;
   if (total === 0) return null;
   if (random === undefined) return trendPercentile(sink, 99);
@@ -225,9 +229,9 @@ const ESTIMATORS: Record<MeasureKey, Estimator> = {
     point: (x) => p99OfSeconds(x.deliveryBySecond, all(x.deliveryBySecond.length)),
     draw: (x, r) => p99OfSeconds(x.deliveryBySecond, resample(r, x.deliveryBySecond.length)),
   },
-  failoverP99: {
-    point: (x) => failoverP99(x.failover, undefined),
-    draw: (x, r) => failoverP99(x.failover, r),
+  recoveryP99: {
+    point: (x) => recoveryP99(x.recovery, undefined),
+    draw: (x, r) => recoveryP99(x.recovery, r),
   },
   throughput: {
     point: (x) => mean(x.ackedBySecond, all(x.ackedBySecond.length)),
@@ -242,7 +246,7 @@ const MEASURES: {
   higherIsWorse: boolean;
 }[] = [
   { key: 'deliveryP99', label: 'delivery p99', unit: 'ms', higherIsWorse: true },
-  { key: 'failoverP99', label: 'failover p99', unit: 's', higherIsWorse: true },
+  { key: 'recoveryP99', label: 'recovery p99', unit: 's', higherIsWorse: true },
   { key: 'throughput', label: 'throughput (acked/s)', unit: '/s', higherIsWorse: false },
 ];
 
@@ -315,7 +319,7 @@ function compareMeasure(
 }
 
 function describe(x: CompareInput): CompareResult['baseline'] {
-  const { deliveryBySecond: _d, ackedBySecond: _a, failover: _f, violations: _v, chart: _c, ...rest } = x;
+  const { deliveryBySecond: _d, ackedBySecond: _a, recovery: _f, violations: _v, chart: _c, ...rest } = x;
   return rest;
 }
 

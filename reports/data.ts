@@ -214,25 +214,8 @@ function throughputOf(check: CheckReport, analysis: RunAnalysis): ReportData['th
   };
 }
 
-type FailoverSource = {
-  kind: string;
-  target: string;
-  start?: number | null;
-  end?: number | null;
-  affectedClients: number;
-  recoveredClients: number;
-  censored: number;
-  unobserved?: number;
-  seconds?: { p50?: number | null; p90?: number | null; p99?: number | null; max?: number | null };
-};
-
-function failoverRows(
-  analysis: RunAnalysis,
-  check: CheckReport,
-  summary: SummaryFile | undefined,
-): FailoverFaultRow[] {
-  const fromSummary = summary?.failover?.faults ?? [];
-  const source: FailoverSource[] = fromSummary.length > 0 ? fromSummary : check.failover.faults;
+function failoverRows(analysis: RunAnalysis, check: CheckReport): FailoverFaultRow[] {
+  const source = check.failover.faults;
   const lostExamples = check.checks.lost.examples.filter((e) => e.check === 'acked-lost');
   const lostAtLeast = lostExamples.length < check.consistency.ackedLost;
   const windows = analysis.faults;
@@ -254,14 +237,13 @@ function failoverRows(
       target: row.target,
       start,
       end,
-      affected: row.affectedClients,
-      recovered: row.recoveredClients,
-      censored: row.censored,
-      unobserved: row.unobserved ?? 0,
-      p50: nullable(row.seconds?.p50),
-      p90: nullable(row.seconds?.p90),
-      p99: nullable(row.seconds?.p99),
-      max: nullable(row.seconds?.max),
+      clients: row.clients,
+      failedOver: row.failedOver,
+      rodeOut: row.rodeOut,
+      neverRecovered: row.neverRecovered,
+      unobserved: row.unobserved,
+      failover: percentilesOf(row.seconds),
+      recovery: percentilesOf(row.recoverySeconds),
       lost:
         start === null
           ? 0
@@ -341,7 +323,7 @@ export function buildReportData(
   const sent = load?.sent ?? check.load.sent;
   const failed = load?.failed ?? check.load.failed;
   const indeterminate = load?.indeterminate ?? check.load.indeterminate;
-  const failoverFaults = failoverRows(analysis, check, summary);
+  const failoverFaults = failoverRows(analysis, check);
   const consistency = consistencyOf(analysis, check, summary);
   const topologyRegions = summary?.topology?.regions ?? [];
   const regionNames = [...analysis.regions];
@@ -358,7 +340,7 @@ export function buildReportData(
       'summary.json is missing: no thresholds; the checks were run on the history for this report.',
     );
   }
-  const overallFailover = summary?.failover?.seconds ?? check.failover.seconds;
+  const fo = check.failover;
 
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -400,7 +382,9 @@ export function buildReportData(
     headline: {
       ackP99: nullable(summary?.latency?.ackMs?.p99) ?? check.latency.ackMs.p99,
       deliveryP99: nullable(summary?.latency?.deliveryMs?.p99) ?? check.latency.deliveryMs.p99,
-      failoverP99Seconds: nullable(overallFailover.p99),
+      failoverP99Seconds: fo.seconds.p99,
+      recoveryP99Seconds: fo.recoverySeconds.p99,
+      neverRecovered: fo.neverRecovered,
       violations: consistency.checks.reduce((n, c) => n + c.count, 0),
       errorRate: sent > 0 ? (failed + indeterminate) / sent : null,
     },
@@ -412,12 +396,15 @@ export function buildReportData(
     connections: analysis.connections,
     samples: analysis.samples,
     failover: {
-      overall: {
-        ...percentilesOf(overallFailover),
-        // summary.json leaves p90 out; the checkers computed it from the same history.
-        p90: nullable(overallFailover.p90) ?? check.failover.seconds.p90,
-        count: check.failover.seconds.count,
-        censored: check.failover.seconds.censored,
+      overall: { ...percentilesOf(fo.seconds), censored: fo.seconds.censored },
+      recovery: { ...percentilesOf(fo.recoverySeconds), censored: fo.recoverySeconds.censored },
+      counts: {
+        incidents: fo.incidents,
+        clients: fo.clients,
+        failedOver: fo.failedOver,
+        rodeOut: fo.rodeOut,
+        neverRecovered: fo.neverRecovered,
+        unobserved: fo.unobserved,
       },
       faults: failoverFaults,
     },

@@ -62,9 +62,19 @@ export const SummaryFile = z.looseObject({
     })
     .optional(),
   latency: z.looseObject({ ackMs: percentiles.optional(), deliveryMs: percentiles.optional() }).optional(),
+  // Schema 2 judges failover per incident; schema 1's per-fault fields (affectedClients,
+  // recoveredClients, censored) are kept as unknown fields. The report reads failover from the
+  // checkers, so this only checks the types of what is there.
   failover: z
     .looseObject({
       seconds: percentiles.optional(),
+      recoverySeconds: percentiles.optional(),
+      incidents: count.optional(),
+      clients: count.optional(),
+      failedOver: count.optional(),
+      rodeOut: count.optional(),
+      neverRecovered: count.optional(),
+      unobserved: count.optional(),
       faults: z
         .array(
           z.looseObject({
@@ -72,10 +82,8 @@ export const SummaryFile = z.looseObject({
             target: z.string().default(''),
             start: maybeNumber,
             end: maybeNumber,
-            affectedClients: count.default(0),
-            recoveredClients: count.default(0),
-            censored: count.default(0),
             seconds: percentiles.optional(),
+            recoverySeconds: percentiles.optional(),
           }),
         )
         .default([]),

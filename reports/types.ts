@@ -67,16 +67,17 @@ export interface FailoverFaultRow {
   target: string;
   start: number | null;
   end: number | null;
-  /** The checkers' failover figures (summary.json's when it has them). */
-  affected: number;
-  recovered: number;
-  censored: number;
-  /** Affected clients with nothing to measure (sent nothing, nobody sent to them). */
+  /** The checkers' incident figures (checks/failover.ts): distinct clients, then incidents by outcome. */
+  clients: number;
+  failedOver: number;
+  rodeOut: number;
+  neverRecovered: number;
+  /** Incidents with nothing to measure (the client sent nothing, nobody wrote to it). */
   unobserved: number;
-  p50: number | null;
-  p90: number | null;
-  p99: number | null;
-  max: number | null;
+  /** Failed-over incidents' times, never-recovered ones censored (a null percentile among them reads "never"). */
+  failover: Percentiles;
+  /** Impact → served again, failed over or rode out, never-recovered ones censored. */
+  recovery: Percentiles;
   /** Acked-lost messages acked inside the window, per the lost checker. */
   lost: number;
   /** True when the checker's example list was full, so `lost` is a lower bound. */
@@ -185,6 +186,10 @@ export interface ReportData {
     ackP99: number | null;
     deliveryP99: number | null;
     failoverP99Seconds: number | null;
+    /** How long users were without service: impact → served again, p99 over incidents. */
+    recoveryP99Seconds: number | null;
+    /** Incidents whose client was never served again before the run ended. */
+    neverRecovered: number;
     violations: number;
     errorRate: number | null;
   };
@@ -215,7 +220,19 @@ export interface ReportData {
     outcome: number[];
     total: number;
   };
-  failover: { overall: Percentiles & { censored: number }; faults: FailoverFaultRow[] };
+  failover: {
+    overall: Percentiles & { censored: number };
+    recovery: Percentiles & { censored: number };
+    counts: {
+      incidents: number;
+      clients: number;
+      failedOver: number;
+      rodeOut: number;
+      neverRecovered: number;
+      unobserved: number;
+    };
+    faults: FailoverFaultRow[];
+  };
   matrix: { regions: string[]; cells: MatrixCell[] };
   phases: { rows: PhaseRow[]; perFault: FaultPhaseRow[] };
   consistency: {

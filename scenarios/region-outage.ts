@@ -15,6 +15,9 @@ export default defineScenario({
   ],
   thresholds: {
     'failover_seconds{fault:regionOutage}': ['p(99)<10'],
+    // Every client must be served again within 10 s of the first fault touching it, however it
+    // got there (failed over, or waited for the region).
+    recovery_seconds: ['p(99)<10'],
     'delivery_latency_ms{phase:before}': ['p(99)<1000'],
     send_error_rate: ['rate<0.05'],
   },

@@ -1,6 +1,6 @@
 // `chatquake compare <baseline dir> <candidate dir> [--max-regression 10%]`: a regression gate
 // between two runs. Prints a side-by-side table, writes compare.html, and exits 99 when the
-// candidate is worse beyond the tolerance (and beyond the noise) on delivery p99, failover p99
+// candidate is worse beyond the tolerance (and beyond the noise) on delivery p99, recovery p99
 // or throughput, or has a consistency violation the baseline had none of; 97 when either run
 // is invalid (a comparison with a run that proves nothing proves nothing).
 import { existsSync, statSync } from 'node:fs';

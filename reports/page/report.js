@@ -214,12 +214,10 @@
       stat('Ack p99', fmtMs(hl.ackP99), 'from intended send time'),
       stat('Delivery p99', fmtMs(hl.deliveryP99), 'send to recipient'),
       stat(
-        'Failover p99',
-        hl.failoverP99Seconds === null && data.failover.overall.censored > 0
-          ? 'never'
-          : fmtSeconds(hl.failoverP99Seconds),
-        `${data.faults.length} faults · ${fmtInt(data.failover.overall.censored)} censored`,
-        data.failover.overall.censored > 0 ? 'bad' : undefined,
+        'Without service p99',
+        hl.recoveryP99Seconds === null && hl.neverRecovered > 0 ? 'never' : fmtSeconds(hl.recoveryP99Seconds),
+        `${fmtInt(data.failover.counts.clients)} clients hit · ${fmtInt(data.failover.counts.failedOver)} failed over · ${fmtInt(data.failover.counts.rodeOut)} rode out · ${fmtInt(hl.neverRecovered)} never recovered`,
+        hl.neverRecovered > 0 ? 'bad' : undefined,
       ),
       stat(
         'Consistency violations',
@@ -547,28 +545,32 @@
   const fo = data.failover;
   const faultName = (/** @type {{ kind: string, target: string }} */ r) =>
     r.target ? `${r.kind} ${r.target}` : r.kind;
-  /** A failover percentile: null with censored clients means it lies among clients that never recovered. */
-  const fmtFailover = (/** @type {number | null} */ v, /** @type {number} */ censored) =>
-    v === null && censored > 0 ? 'never' : fmtSeconds(v);
+  /** A percentile: null with never-recovered incidents means it lies among them. */
+  const fmtFailover = (/** @type {number | null} */ v, /** @type {number} */ never) =>
+    v === null && never > 0 ? 'never' : fmtSeconds(v);
   const withReconnects = fo.faults.filter((r) => r.reconnect.disconnected > 0);
-  const censoredTotal = fo.faults.reduce((n, r) => n + r.censored, 0);
+  const counts = fo.counts;
   main.append(
     section(
       'failover',
       'Failover',
-      'What a fault costs the clients it hits: from the fault start (or the client losing its connection, if later) until it both had a send acknowledged and received a new message. Censored clients had not recovered when the fault ended; they rank above every time, so a p99 among them reads "never".',
+      'Per incident: from the moment a fault first touches a client (its region is hit, or it loses a connection during the fault) until it is served again, with a send acknowledged and a new message received. Faults that overlap or follow within a client\'s recovery are one incident. It failed over if it was served again while a fault was still on, rode the fault out if only after the heal, and never recovered if not before the run ended; those rank above every time, so a percentile among them reads "never".',
       [
         h('div', { class: 'cards' }, [
-          stat('Failover p50', fmtFailover(fo.overall.p50, fo.overall.censored)),
-          stat('Failover p90', fmtFailover(fo.overall.p90, fo.overall.censored)),
-          stat('Failover p99', fmtFailover(fo.overall.p99, fo.overall.censored)),
-          stat('Failover max', fmtFailover(fo.overall.max, fo.overall.censored)),
-          stat('Clients affected', fmtInt(fo.faults.reduce((n, r) => n + r.affected, 0))),
+          stat('Recovery p50', fmtFailover(fo.recovery.p50, counts.neverRecovered), 'impact → served again'),
+          stat('Recovery p99', fmtFailover(fo.recovery.p99, counts.neverRecovered), 'impact → served again'),
           stat(
-            'Censored',
-            fmtInt(censoredTotal),
-            'not recovered in time',
-            censoredTotal > 0 ? 'bad' : undefined,
+            'Failover p99',
+            fmtFailover(fo.overall.p99, counts.neverRecovered),
+            'served while the fault was on',
+          ),
+          stat('Failed over', fmtInt(counts.failedOver), `of ${fmtInt(counts.incidents)} incidents`),
+          stat('Rode out', fmtInt(counts.rodeOut), 'served only after the heal'),
+          stat(
+            'Never recovered',
+            fmtInt(counts.neverRecovered),
+            'not served again before the end',
+            counts.neverRecovered > 0 ? 'bad' : undefined,
           ),
         ]),
         fo.faults.length === 0
@@ -578,30 +580,32 @@
                 '#',
                 'Fault',
                 ['Window', 'num'],
-                ['Affected', 'num'],
-                ['Recovered', 'num'],
-                ['Censored', 'num'],
+                ['Clients', 'num'],
+                ['Failed over', 'num'],
+                ['Rode out', 'num'],
+                ['Never recovered', 'num'],
                 ['Unobserved', 'num'],
-                ['p50', 'num'],
-                ['p99', 'num'],
-                ['max', 'num'],
+                ['Failover p99', 'num'],
+                ['Recovery p50', 'num'],
+                ['Recovery p99', 'num'],
                 ['Lost', 'num'],
                 '',
               ],
               fo.faults.map((r, i) => ({
-                class: r.censored > 0 || r.lost > 0 ? 'bad' : '',
+                class: r.neverRecovered > 0 || r.lost > 0 ? 'bad' : '',
                 data: { failoverRow: i },
                 cells: [
                   r.fault === null ? '–' : String(r.fault + 1),
                   h('span', {}, [CQ.swatch(CQ.faultColor(r.kind)), faultName(r)]),
                   [`${fmtClock(r.start)}–${r.end === null ? 'end' : fmtClock(r.end)}`, 'num'],
-                  [fmtInt(r.affected), 'num'],
-                  [fmtInt(r.recovered), 'num'],
-                  [fmtInt(r.censored), r.censored > 0 ? 'num bad' : 'num'],
+                  [fmtInt(r.clients), 'num'],
+                  [fmtInt(r.failedOver), 'num'],
+                  [fmtInt(r.rodeOut), 'num'],
+                  [fmtInt(r.neverRecovered), r.neverRecovered > 0 ? 'num bad' : 'num'],
                   [fmtInt(r.unobserved), 'num'],
-                  [fmtFailover(r.p50, r.censored), 'num'],
-                  [fmtFailover(r.p99, r.censored), 'num'],
-                  [fmtFailover(r.max, r.censored), 'num'],
+                  [fmtFailover(r.failover.p99, r.neverRecovered), 'num'],
+                  [fmtFailover(r.recovery.p50, r.neverRecovered), 'num'],
+                  [fmtFailover(r.recovery.p99, r.neverRecovered), 'num'],
                   [
                     `${r.lostAtLeast && r.lost > 0 ? '≥' : ''}${fmtInt(r.lost)}`,
                     r.lost > 0 ? 'num bad' : 'num',
@@ -614,7 +618,7 @@
           ? null
           : h('p', {
               class: 'lede',
-              text: 'Unobserved: affected clients with nothing to measure (they sent nothing and nobody wrote to them). Lost: messages acknowledged during the window that the lost-message check later found missing.',
+              text: 'Counts are incidents; an incident spanning two faults is counted in each of their rows. Unobserved: the client sent nothing and nobody wrote to it after the impact, so there was nothing to measure. Lost: messages acknowledged during the window that the lost-message check later found missing.',
             }),
         withReconnects.length === 0
           ? null

@@ -30,7 +30,7 @@ describe('checkHistory', () => {
     expect(r.faults).toHaveLength(1);
     expect(r.faults[0]!.kind).toBe('regionOutage');
     expect(r.faults[0]!.until! - r.faults[0]!.at).toBeGreaterThan(3.9);
-    expect(r.failover.faults[0]!.affectedClients).toBeGreaterThan(0);
+    expect(r.failover.faults[0]!.clients).toBeGreaterThan(0);
     expect(r.phases.marks.map((m) => m.name)).toEqual([
       'load_start',
       'load_stop',

@@ -85,7 +85,8 @@ describe('valid histories', () => {
         expect(report.valid.ok).toBe(true);
         expect(report.run.complete).toBe(true);
         for (const f of report.failover.faults) {
-          expect(f.recoveredClients + f.censored + f.unobserved).toBe(f.affectedClients);
+          expect(f.failedOver + f.rodeOut + f.neverRecovered + f.unobserved).toBe(f.incidents);
+          expect(f.clients).toBeLessThanOrEqual(f.incidents);
         }
       }),
       { numRuns: 40, seed: 4242 },

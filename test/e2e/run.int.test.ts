@@ -44,7 +44,7 @@ interface SummaryShape {
   latency: { ackMs: Record<string, number | null>; deliveryMs: Record<string, number | null> };
   failover: {
     seconds: Record<string, number | null>;
-    faults: { kind: string; target: string; affectedClients: number }[];
+    faults: { kind: string; target: string; clients: number }[];
   };
   consistency: Record<string, unknown> & {
     ackedLost: number;
@@ -172,7 +172,7 @@ describe('chatquake run', () => {
     expect(s.thresholds).toContainEqual(expect.objectContaining({ metric: 'acked_lost', ok: false }));
     expect(s.faults.map((f) => f.kind)).toEqual(['regionIsolation', 'regionOutage']);
     expect(s.faults.every((f) => f.at !== null && f.until !== null && f.until > f.at)).toBe(true);
-    expect(s.failover.faults.some((f) => f.kind === 'regionOutage' && f.affectedClients > 0)).toBe(true);
+    expect(s.failover.faults.some((f) => f.kind === 'regionOutage' && f.clients > 0)).toBe(true);
     const junit = readFileSync(join(dir, 'junit.xml'), 'utf8');
     expect(junit).toMatch(
       /<testcase classname="chatquake\.region-outage\.checks" name="acked-lost"[^>]*>\s*<failure message="acked-lost: \d+ found"/,

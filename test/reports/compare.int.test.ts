@@ -55,7 +55,7 @@ describe('chatquake compare on real runs', () => {
     expect(result.code).toBe(99);
     const parsed = JSON.parse(result.stdout) as { regressed: boolean; rows: { label: string }[] };
     expect(parsed.regressed).toBe(true);
-    expect(parsed.rows.map((r) => r.label)).toEqual(['delivery p99', 'failover p99', 'throughput (acked/s)']);
+    expect(parsed.rows.map((r) => r.label)).toEqual(['delivery p99', 'recovery p99', 'throughput (acked/s)']);
   });
 
   it('exits 2 on bad usage, naming the flag', async () => {

@@ -44,8 +44,10 @@ describe('buildReportData with summary.json', () => {
   it('matches each failover row to its fault window and counts the losses acked inside it', () => {
     expect(data.failover.faults.map((r) => r.fault)).toEqual([0, 1, 2]);
     const outage = data.failover.faults[0];
-    expect(outage?.affected).toBeGreaterThanOrEqual(buggy.truth.faults[0]?.affected ?? 0);
-    expect(outage?.censored).toBeGreaterThanOrEqual(1);
+    expect(outage?.clients).toBeGreaterThanOrEqual(buggy.truth.faults[0]?.affected ?? 0);
+    // The users that never reconnect were never served again, to the end of the run.
+    expect(outage?.neverRecovered).toBeGreaterThanOrEqual(buggy.truth.faults[0]?.censored ?? 1);
+    expect(outage?.failover.p99).toBeNull();
     expect(outage?.reconnect.disconnected).toBe(buggy.truth.faults[0]?.affected);
     const lostInWindows = data.failover.faults.reduce((n, r) => n + r.lost, 0);
     expect(lostInWindows).toBeGreaterThan(0);

@@ -327,7 +327,7 @@ function summarize(
   });
   const loadStart = report.phases.marks.find((m) => m.name === 'load_start')?.at ?? 0;
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     runId: `fixture-${o.seed}`,
     scenario: 'fixture',
     description: 'generated history: an outage, a latency fault and a partition',
@@ -350,17 +350,32 @@ function summarize(
     load: report.load,
     latency: { ackMs: p4(report.latency.ackMs), deliveryMs: p4(report.latency.deliveryMs) },
     failover: {
+      incidents: report.failover.incidents,
+      clients: report.failover.clients,
+      failedOver: report.failover.failedOver,
+      rodeOut: report.failover.rodeOut,
+      neverRecovered: report.failover.neverRecovered,
+      unobserved: report.failover.unobserved,
       seconds: report.failover.seconds,
+      recoverySeconds: report.failover.recoverySeconds,
       faults: report.failover.faults.map((f) => ({
         id: f.id,
         kind: f.kind,
         target: f.target,
         start: f.start,
         end: f.end,
-        affectedClients: f.affectedClients,
-        recoveredClients: f.recoveredClients,
-        censored: f.censored,
+        incidents: f.incidents,
+        clients: f.clients,
+        failedOver: f.failedOver,
+        rodeOut: f.rodeOut,
+        neverRecovered: f.neverRecovered,
+        unobserved: f.unobserved,
         seconds: { p50: f.seconds.p50, p99: f.seconds.p99, max: f.seconds.max },
+        recoverySeconds: {
+          p50: f.recoverySeconds.p50,
+          p99: f.recoverySeconds.p99,
+          max: f.recoverySeconds.max,
+        },
       })),
     },
     consistency: {
