@@ -3,15 +3,32 @@ import { defineScenario } from '../harness/scenario.ts';
 export default defineScenario({
   name: 'zombie-leader',
   description:
-    'The node that is home to most conversations freezes (SIGSTOP) for 3 seconds: past its 2-second ' +
-    'lease, so another region takes over under a new epoch, but not long enough for its clients to give ' +
-    'up on it. It wakes (SIGCONT) with their queued sends, believing it is still in charge. Acks are at ' +
-    'level "stored" here, so the home alone vouches for a message: the woken node must be fenced by its ' +
-    'expired lease and the new epoch, never forking the log.',
+    'The node that is home to most conversations freezes (SIGSTOP) for 3 seconds, past its 2-second lease, so ' +
+    'other regions take its conversations over under a new epoch. It wakes (SIGCONT) into a network blip: for ' +
+    'six seconds from the second of the freeze its path to the directory and the links from the other regions ' +
+    'into it drop, so nothing can tell it that it was replaced, while its clients and its own links out still ' +
+    'work. With their queued sends it believes it is still in charge. Only its expired lease may stop it: a ' +
+    'zombie that goes on sequencing forks the log and loses acknowledged messages.',
   duration: '25s',
-  topology: { ack: 'stored' },
   workload: { users: 150, rate: 150 },
-  chaos: [{ fault: 'nodePause', name: 'freeze', region: '@busiest', at: '6s', duration: '3s' }],
+  chaos: [
+    { fault: 'nodePause', name: 'freeze', region: '@busiest', at: '6s', duration: '3s' },
+    { fault: 'blackhole', name: 'no-directory', directory: '@busiest', at: '7s', duration: '6s' },
+    {
+      fault: 'blackhole',
+      name: 'deaf-a',
+      link: { from: '@home2', to: '@busiest' },
+      at: '7s',
+      duration: '6s',
+    },
+    {
+      fault: 'blackhole',
+      name: 'deaf-b',
+      link: { from: '@home3', to: '@busiest' },
+      at: '7s',
+      duration: '6s',
+    },
+  ],
   thresholds: {
     'delivery_latency_ms{phase:after}': ['p(99)<1000'],
     send_error_rate: ['rate<0.1'],

@@ -1,9 +1,11 @@
 // The target of latency, bandwidth, blackhole and resetPeer: a region (everything in and out of
-// it), a directed link, a region's client edges, or, when none is given, every inter-region link.
+// it), a directed link, a region's client edges, a region's paths to the directory, or, when
+// none is given, every inter-region link.
 import type { ChaosProxyRef } from '../topology.ts';
 import {
   allLinks,
   describePick,
+  directoryOf,
   edgesOf,
   type FaultContext,
   linksFrom,
@@ -16,6 +18,7 @@ export interface NetworkTargetSpec {
   region?: string | undefined;
   link?: LinkRef | undefined;
   edges?: string | undefined;
+  directory?: string | undefined;
   pick?: Pick | undefined;
 }
 
@@ -51,6 +54,12 @@ export function selectNetworkTarget(spec: NetworkTargetSpec, ctx: FaultContext):
     target = `client edges of ${region}`;
     regions = [region];
     field = 'edges';
+  } else if (spec.directory !== undefined) {
+    const region = ctx.region('directory', spec.directory);
+    candidates = directoryOf(topology, region);
+    target = `directory paths of ${region}`;
+    regions = [region];
+    field = 'directory';
   } else {
     candidates = allLinks(topology);
     target = 'every inter-region link';

@@ -59,6 +59,8 @@ const networkTarget = {
   link: LinkRef.optional(),
   /** The client edges of a region. */
   edges: RegionRef.optional(),
+  /** A region's nodes' paths to the directory (the lease service): a control-plane fault. */
+  directory: RegionRef.optional(),
   /** Which of the selected proxies are affected (default 'all'). */
   pick: Pick.optional(),
   /** Toxiproxy's toxicity: the share of connections affected (default 1). */
@@ -101,7 +103,7 @@ function exactlyOne(fields: readonly string[]) {
   };
 }
 
-const NETWORK = ['region', 'link', 'edges'] as const;
+const NETWORK = ['region', 'link', 'edges', 'directory'] as const;
 const NODE = ['region', 'node'] as const;
 
 export const RegionOutage = z.strictObject({

@@ -34,7 +34,7 @@ describe('FaultSpec schema', () => {
     ]);
     expect(result.success).toBe(false);
     const text = result.success ? '' : describeZodError(result.error);
-    expect(text).toContain('0.edges: give only one of region, link, edges');
+    expect(text).toContain('0.edges: give only one of region, link, edges, directory');
     expect(text).toContain('1.at: invalid duration "1x"');
     expect(text).toContain('Unrecognized key: "regoin"');
     expect(text).toContain('3.share');
@@ -240,6 +240,27 @@ describe('resolveTimeline', () => {
     expect(all?.target).toBe('every inter-region link, +10ms');
     expect(all?.actions).toHaveLength(24);
     expect(all?.regions).toEqual(['eu-west', 'us-east', 'ap-south']);
+  });
+
+  it("a directory target blackholes only the region's paths to the lease service", () => {
+    const [bh] = resolveTimeline(
+      [{ fault: 'blackhole', at: 0, directory: 'us-east', duration: '5s' }],
+      topology,
+      opts,
+    );
+    const proxies = [...new Set(bh?.actions.map((a) => (a.op === 'toxic' ? a.proxy : a.op)))];
+    expect(proxies.length).toBeGreaterThan(0);
+    expect(proxies.every((p) => p.startsWith('dir:us-east'))).toBe(true);
+    expect(proxies).toHaveLength(4);
+    expect(bh?.regions).toEqual(['us-east']);
+    expect(bh?.target).toMatch(/^directory paths of us-east/);
+    expect(() =>
+      resolveTimeline(
+        [{ fault: 'blackhole', at: 0, directory: 'us-east', edges: 'us-east' }],
+        topology,
+        opts,
+      ),
+    ).toThrow(/give only one of region, link, edges, directory/);
   });
 
   it('brownout puts toxicity=share latency and resetShare resets on the region edges', () => {

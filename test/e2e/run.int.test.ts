@@ -43,8 +43,13 @@ interface SummaryShape {
   >;
   latency: { ackMs: Record<string, number | null>; deliveryMs: Record<string, number | null> };
   failover: {
-    seconds: Record<string, number | null>;
-    faults: { kind: string; target: string; clients: number }[];
+    clients: number;
+    failedOver: number;
+    rodeOut: number;
+    neverRecovered: number;
+    seconds: { p99: number | null; censored: number };
+    recoverySeconds: { p99: number | null; count: number };
+    faults: { kind: string; target: string; clients: number; neverRecovered: number }[];
   };
   consistency: Record<string, unknown> & {
     ackedLost: number;
@@ -227,6 +232,39 @@ describe('chatquake run', () => {
       s.consistency.examples.some((e) => e.check === 'order' && e.message.includes('out of order')),
     ).toBe(true);
     expect(s.thresholds).toContainEqual(expect.objectContaining({ metric: 'order_violations', ok: false }));
+    expectNothingLeft(dir);
+  });
+  it('reports every client of a clean region outage recovered, so an untagged failover gate passes', async () => {
+    // The run from the failover issue: the region's links are cut 2 s before its nodes die,
+    // shorter than clients need to move. Judged per fault, half the clients were "never
+    // recovered" and `failover_seconds: ['p(99)<10']` failed a clean run.
+    const dir = join(base, 'outage-4242');
+    const file = join(base, 'outage-untagged.ts');
+    const builtin = new URL('../../scenarios/region-outage.ts', import.meta.url).pathname;
+    writeFileSync(
+      file,
+      [
+        `import outage from ${JSON.stringify(builtin)};`,
+        "export default { ...outage, name: 'outage-untagged', thresholds: { failover_seconds: ['p(99)<10'] } };",
+      ].join('\n'),
+    );
+    const result = await runCli(['run', file, '--seed', '4242', '--quiet', '--out', dir]);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    const s = summaryOf(dir);
+    const f = s.failover;
+    expect(f.clients).toBeGreaterThan(20);
+    expect(f.neverRecovered).toBe(0);
+    expect(f.failedOver + f.rodeOut).toBeGreaterThanOrEqual(f.clients);
+    expect(f.seconds.censored).toBe(0);
+    expect(f.seconds.p99).not.toBeNull();
+    expect(f.recoverySeconds.p99).toBeLessThan(10);
+    // The cut-off and the outage are one incident for their clients, counted under both faults.
+    expect(f.faults.map((x) => x.kind)).toEqual(['regionIsolation', 'regionOutage']);
+    expect(f.faults.every((x) => x.clients > 0 && x.neverRecovered === 0)).toBe(true);
+    expect(s.thresholds).toContainEqual(
+      expect.objectContaining({ metric: 'failover_seconds', expression: 'p(99)<10', ok: true }),
+    );
+    expect(result.stdout).toMatch(/recovery +p50 [\d.]+s p99 [\d.]+s .* 0 never recovered/);
     expectNothingLeft(dir);
   });
 });
