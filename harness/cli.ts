@@ -61,7 +61,7 @@ export const commands: Record<string, Command> = {
   proxy: {
     summary: 'run the fault proxy (speaks the Toxiproxy HTTP API)',
     usage: 'chatquake proxy [--host 127.0.0.1] [--port 8474] [--config proxies.json] [--seed N]',
-    load: () => import('../chaos/proxy/main.ts'),
+    load: () => import('../proxy/main.ts'),
   },
 };
 

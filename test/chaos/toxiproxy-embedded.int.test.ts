@@ -1,7 +1,7 @@
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createToxiproxyBackend } from '../../chaos/backends/toxiproxy.ts';
-import { startFaultProxy } from '../../chaos/proxy/index.ts';
+import { startFaultProxy } from '../../proxy/index.ts';
 import { type ApiProxy, api, EDGE, toxiproxyApiSuite } from './fixtures/toxiproxy-api-suite.ts';
 
 toxiproxyApiSuite('the embedded fault proxy', () => startFaultProxy({ port: 0, seed: 1 }));

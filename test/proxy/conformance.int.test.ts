@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { Toxiproxy, ToxiproxyError } from 'toxiproxy-node-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultProxyServer, startFaultProxy } from '../../../chaos/proxy/index.ts';
+import { type FaultProxyServer, startFaultProxy } from '../../proxy/index.ts';
 import {
   api,
   closedWithin,

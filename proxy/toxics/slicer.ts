@@ -1,7 +1,7 @@
 // slicer: cuts each chunk into pieces of `average_size` ± `size_variation` bytes (the last piece
 // is what remains) and waits `delay` microseconds after each piece, as Toxiproxy does.
 import { z } from 'zod';
-import type { Random } from '../../../lib/random.ts';
+import type { Random } from '../../lib/random.ts';
 import { createReleaseQueue } from './release-queue.ts';
 import type { ToxicDefinition } from './types.ts';
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { api } from './helpers.ts';
 
-const bin = new URL('../../../bin/chatquake.js', import.meta.url).pathname;
+const bin = new URL('../../bin/chatquake.js', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'chatquake-proxy-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -2,7 +2,7 @@
 // a link ends into what the sockets do. A plain end is passed on as a half-close; a toxic's
 // close shuts the connection (after what was already let through); a reset sends RST both ways.
 import { connect, type Socket } from 'node:net';
-import type { Random } from '../../lib/random.ts';
+import type { Random } from '../lib/random.ts';
 import type { HostPort } from './address.ts';
 import { createLink, type Link } from './link.ts';
 import type { LinkCounters, ProxyCounters } from './metrics.ts';

@@ -4,7 +4,7 @@
 // connection is open; a stage that leaves hands what it held to the next one, so nothing is
 // reordered and nothing is lost unless a toxic meant to lose it.
 import type { Socket } from 'node:net';
-import type { Random } from '../../lib/random.ts';
+import type { Random } from '../lib/random.ts';
 import type { LinkCounters } from './metrics.ts';
 import type { Direction, ToxicState } from './model.ts';
 import type { EndKind, Sink, Stage, StageContext } from './toxics/types.ts';

@@ -1,7 +1,7 @@
 // One named proxy: a listener on `listen` that forwards every connection to `upstream` through
 // its toxics. Enabling binds, disabling unbinds and closes every open connection, as Toxiproxy.
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
-import type { Random } from '../../lib/random.ts';
+import type { Random } from '../lib/random.ts';
 import { formatHostPort, type HostPort, resolveListen } from './address.ts';
 import { type Connection, createConnection } from './connection.ts';
 import { ApiError } from './errors.ts';

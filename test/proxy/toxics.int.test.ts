@@ -1,7 +1,7 @@
 // Every toxic measured over real TCP on loopback: a client, the fault proxy, and an echo or
 // blast server. Each check would fail if the toxic did nothing (the baseline is asserted too).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultProxyServer, startFaultProxy } from '../../../chaos/proxy/index.ts';
+import { type FaultProxyServer, startFaultProxy } from '../../proxy/index.ts';
 import {
   api,
   blastServer,

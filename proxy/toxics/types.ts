@@ -2,7 +2,7 @@
 // chunks and an end marker from the stage before it and hands what it lets through, when it
 // decides, to the stage after it. The link owns the wiring; a stage only knows its output.
 import type { z } from 'zod';
-import type { Random } from '../../../lib/random.ts';
+import type { Random } from '../../lib/random.ts';
 
 /** A piece of the byte stream. `time` is Toxiproxy's chunk timestamp, in performance.now() ms. */
 export interface Chunk {

@@ -1,6 +1,6 @@
 // Every proxy by name, and the operations on the set that Toxiproxy's API offers: create,
 // populate (keep what is unchanged, replace what differs), update, delete, reset.
-import { createRandom, type Random } from '../../lib/random.ts';
+import { createRandom, type Random } from '../lib/random.ts';
 import { type HostPort, parseHostPort } from './address.ts';
 import { type ApiError, badRequestBody, missingField, proxyAlreadyExists, proxyNotFound } from './errors.ts';
 import type { Metrics } from './metrics.ts';
