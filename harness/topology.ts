@@ -6,6 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { createToxiproxyClient, type ToxiproxyClient } from '../chaos/backends/toxiproxy.ts';
 import { type CleanupRegistry, cleanup as defaultCleanup } from './cleanup.ts';
 import {
   DIRECTORY_HOST,
@@ -19,7 +20,6 @@ import {
   proxiesForNode,
 } from './layout.ts';
 import { readyPort, type Service, ServiceStartError, startService } from './processes.ts';
-import { createToxiproxyApi, type ToxiproxyApi } from './toxiproxy-api.ts';
 
 export interface LocalTopologyOptions {
   /** Logs go to `<runDir>/logs`, node data to `<runDir>/data`. */
@@ -83,7 +83,7 @@ export interface LocalTopology {
   readonly directoryUrl: string;
   /** The Toxiproxy API the chaos backend drives. */
   readonly proxyApiUrl: string;
-  readonly toxiproxy: ToxiproxyApi;
+  readonly toxiproxy: ToxiproxyClient;
   nodes(region?: string): NodeInfo[];
   node(region: string, node: string): NodeInfo;
   proxies(): ProxyInfo[];
@@ -175,7 +175,7 @@ export async function startLocalTopology(options: LocalTopologyOptions): Promise
   const unregister = registry.add('local topology', close);
 
   const externalUrl = options.toxiproxyUrl ?? process.env.TOXIPROXY_URL;
-  let external: ToxiproxyApi | undefined;
+  let external: ToxiproxyClient | undefined;
   try {
     status('starting the directory');
     const directory = await startService({
@@ -202,10 +202,10 @@ export async function startLocalTopology(options: LocalTopologyOptions): Promise
     const directoryPort = readyPort(directory);
     const directoryAddress = `${DIRECTORY_HOST}:${directoryPort}`;
 
-    let toxiproxy: ToxiproxyApi;
+    let toxiproxy: ToxiproxyClient;
     if (externalUrl !== undefined && externalUrl !== '') {
       status(`using the Toxiproxy at ${externalUrl}`);
-      external = createToxiproxyApi(externalUrl);
+      external = createToxiproxyClient(externalUrl);
       toxiproxy = external;
       await toxiproxy.version();
     } else {
@@ -217,7 +217,7 @@ export async function startLocalTopology(options: LocalTopologyOptions): Promise
         registry,
       });
       services.push(proxyService);
-      toxiproxy = createToxiproxyApi(`http://127.0.0.1:${readyPort(proxyService)}`);
+      toxiproxy = createToxiproxyClient(`http://127.0.0.1:${readyPort(proxyService)}`, { timeoutMs: 10_000 });
     }
 
     // Node ports are picked before any node starts, so every proxy and peer list can name

@@ -5,6 +5,7 @@
 // exposes the peer and admin endpoints. docs/CONSISTENCY.md explains the rules enforced here.
 import { createHash } from 'node:crypto';
 import type { Agent } from 'node:http';
+import { sleep } from '../lib/async.ts';
 import type { Clock } from './clock.ts';
 import type { ControlPlane, PeerInfo } from './control-plane.ts';
 import type { Forwarder } from './forwarding.ts';
@@ -143,7 +144,6 @@ interface Conv {
   refreshAt: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 const regionOf = (nodeId: string): string => nodeId.slice(0, nodeId.indexOf('/'));
 
 export function createEngine(deps: EngineDeps): Engine {

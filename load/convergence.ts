@@ -1,6 +1,7 @@
 // After the load stops and faults are healed: poll every region's digest of every conversation
 // until the regions agree or a deadline passes, then read each region's final log. Both record
 // what they saw, so the checkers judge convergence and residency from the history alone.
+import { sleep } from '../lib/async.ts';
 import type { HistoryRecorder } from './recorder.ts';
 import type { MessagingTarget, RegionDigest } from './target.ts';
 
@@ -59,19 +60,6 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
         reject(e);
       },
     );
-  });
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted || ms <= 0) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
   });
 }
 

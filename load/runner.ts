@@ -7,6 +7,7 @@
 // and a generator that could not keep up marks the run invalid instead of passing it.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { HistoryEvent } from '../checks/history.ts';
+import { sleep, withTimeout } from '../lib/async.ts';
 import { createHistogram, type Histogram, percentile, record } from '../lib/histogram.ts';
 import type { HistoryRecorder } from './recorder.ts';
 import type { MessagingTarget, SessionEvent, TargetSession } from './target.ts';
@@ -105,35 +106,6 @@ interface VirtualUser {
   sends: number;
   /** Intended time of each send, by n, for delivery latency. */
   intended: number[];
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const timer = setTimeout(done, Math.max(0, ms));
-    function done(): void {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
-}
-
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms);
-    promise.then(
-      (v) => {
-        clearTimeout(timer);
-        resolve(v);
-      },
-      (e: unknown) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    );
-  });
 }
 
 const p99 = (h: Histogram): number => (h.count === 0 ? 0 : percentile(h, 99));

@@ -25,7 +25,7 @@ export function createAdminBackend(options: AdminBackendOptions): AdminBackend {
       } catch (error) {
         const cause =
           error instanceof Error && error.name === 'TimeoutError'
-            ? `no answer within ${timeoutMs}ms`
+            ? `no answer within ${timeoutMs} ms`
             : (error as Error).message;
         throw new Error(`admin clock on ${nodeId} (${url}): ${cause}`);
       }

@@ -1,74 +1,124 @@
-// Network faults through toxiproxy-node-client, so the same calls drive the embedded proxy
-// (`chatquake proxy`) or a real Toxiproxy at TOXIPROXY_URL.
-//
-// The client's typed Proxy/Toxic objects need a GET before every change (their update needs
-// listen and upstream), so this uses the client's own HTTP layer for one request per action.
-// Toxiproxy accepts POST for updates, which is what the client sends.
-import { Toxiproxy } from 'toxiproxy-node-client';
+// The one Toxiproxy HTTP client: the topology lays out its proxies with it and the chaos backend
+// drives faults through it, against the embedded proxy (`chatquake proxy`) or a real Toxiproxy
+// at TOXIPROXY_URL alike. Answers are validated, every call is bounded in time (a hung proxy API
+// must not hang a heal), and errors name the call: "toxiproxy add toxic x to p: 409 …".
+import { z } from 'zod';
 import type { ProxyBackend, ToxicSpec } from './types.ts';
 
-export interface ToxiproxyBackendOptions {
-  /** Per-request bound in ms (default 5000): a hung proxy API must not hang a heal. */
+const ProxyBody = z.object({
+  name: z.string(),
+  listen: z.string(),
+  upstream: z.string(),
+  enabled: z.boolean(),
+});
+export type ProxyBody = z.infer<typeof ProxyBody>;
+
+export interface ToxiproxyOptions {
+  /** Per-request bound in ms (default 5000). */
   timeoutMs?: number;
 }
 
-function isNotFound(error: unknown): boolean {
-  return error instanceof Error && /status code 404\b/.test(error.message);
+/** Proxy layout (create, update, delete, list) on top of the fault calls of a ProxyBackend. */
+export interface ToxiproxyClient extends ProxyBackend {
+  readonly url: string;
+  createProxy(proxy: {
+    name: string;
+    listen: string;
+    upstream: string;
+    enabled?: boolean;
+  }): Promise<ProxyBody>;
+  updateProxy(name: string, fields: Partial<Omit<ProxyBody, 'name'>>): Promise<ProxyBody>;
+  deleteProxy(name: string): Promise<void>;
+  listProxies(): Promise<Record<string, ProxyBody>>;
+  version(): Promise<string>;
 }
 
-async function withTimeout<T>(what: string, ms: number, work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms}ms`)), ms);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    throw new Error(message.startsWith(what) ? message : `${what}: ${message}`);
-  } finally {
-    clearTimeout(timer);
-  }
+function parsed<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new Error(`toxiproxy ${what}: unexpected answer ${JSON.stringify(value)}`);
+  return result.data;
 }
 
 /** `url` is the API address, e.g. process.env.TOXIPROXY_URL or "http://127.0.0.1:8474". */
-export function createToxiproxyBackend(url: string, options: ToxiproxyBackendOptions = {}): ProxyBackend {
+export function createToxiproxyClient(url: string, options: ToxiproxyOptions = {}): ToxiproxyClient {
   const base = url.replace(/\/+$/, '');
-  const client = new Toxiproxy(base);
-  const api = client.getApi();
   const timeoutMs = options.timeoutMs ?? 5000;
-  // Names go into the path as is in the client; encode them so ':' '>' and spaces survive.
-  const proxyPath = (proxy: string): string => `${base}/proxies/${encodeURIComponent(proxy)}`;
+  // Names go into the path encoded, so ':' '>' and spaces survive.
+  const proxyPath = (proxy: string): string => `/proxies/${encodeURIComponent(proxy)}`;
+
+  async function request(method: string, path: string, body: unknown): Promise<unknown> {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json', 'user-agent': 'chatquake' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    const text = await response.text();
+    if (!response.ok)
+      throw Object.assign(new Error(`${response.status} ${text.trim()}`), { status: response.status });
+    if (text.length === 0) return undefined;
+    try {
+      return JSON.parse(text);
+    } catch {
+      return text;
+    }
+  }
+  async function call(what: string, method: string, path: string, body?: unknown): Promise<unknown> {
+    try {
+      return await request(method, path, body);
+    } catch (error) {
+      const timedOut = error instanceof Error && error.name === 'TimeoutError';
+      const message = timedOut ? `no answer within ${timeoutMs} ms` : (error as Error).message;
+      const status = (error as { status?: number }).status;
+      throw Object.assign(new Error(`toxiproxy ${what}: ${message}`, { cause: error }), { status });
+    }
+  }
 
   return {
+    url: base,
+    async createProxy(proxy) {
+      const what = `create ${proxy.name}`;
+      return parsed(ProxyBody, await call(what, 'POST', '/proxies', { enabled: true, ...proxy }), what);
+    },
+    async updateProxy(name, fields) {
+      // POST, not PATCH: older Toxiproxy servers and toxiproxy-node-client only know POST.
+      const what = `update ${name}`;
+      return parsed(ProxyBody, await call(what, 'POST', proxyPath(name), fields), what);
+    },
+    async deleteProxy(name) {
+      await call(`delete ${name}`, 'DELETE', proxyPath(name));
+    },
+    async listProxies() {
+      return parsed(z.record(z.string(), ProxyBody), await call('list', 'GET', '/proxies'), 'list');
+    },
+    async version() {
+      const value = await call('version', 'GET', '/version');
+      if (typeof value === 'string') return value;
+      const answer = z.object({ version: z.string() }).safeParse(value);
+      return answer.success ? answer.data.version : JSON.stringify(value);
+    },
     async setEnabled(proxy, enabled) {
-      await withTimeout(
-        `toxiproxy ${enabled ? 'enable' : 'disable'} ${proxy}`,
-        timeoutMs,
-        api.post(proxyPath(proxy), { enabled }),
-      );
+      await call(`${enabled ? 'enable' : 'disable'} ${proxy}`, 'POST', proxyPath(proxy), { enabled });
     },
     async addToxic(proxy, toxic: ToxicSpec) {
-      await withTimeout(
-        `toxiproxy add toxic ${toxic.name} to ${proxy}`,
-        timeoutMs,
-        api.post(`${proxyPath(proxy)}/toxics`, toxic),
-      );
+      await call(`add toxic ${toxic.name} to ${proxy}`, 'POST', `${proxyPath(proxy)}/toxics`, toxic);
     },
     async removeToxic(proxy, toxicName) {
+      const path = `${proxyPath(proxy)}/toxics/${encodeURIComponent(toxicName)}`;
       try {
-        await withTimeout(
-          `toxiproxy remove toxic ${toxicName} from ${proxy}`,
-          timeoutMs,
-          api.delete(`${proxyPath(proxy)}/toxics/${encodeURIComponent(toxicName)}`),
-        );
+        await call(`remove toxic ${toxicName} from ${proxy}`, 'DELETE', path);
       } catch (error) {
         // Already gone (a reset, or a restarted proxy server): the goal of the call is met.
-        if (!isNotFound(error)) throw error;
+        if ((error as { status?: number }).status !== 404) throw error;
       }
     },
     async reset() {
-      await withTimeout('toxiproxy reset', timeoutMs, client.reset());
+      await call('reset', 'POST', '/reset');
     },
   };
+}
+
+/** The fault half of the client, for chaos/apply.ts. */
+export function createToxiproxyBackend(url: string, options: ToxiproxyOptions = {}): ProxyBackend {
+  return createToxiproxyClient(url, options);
 }

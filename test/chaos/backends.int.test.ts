@@ -20,7 +20,7 @@ describe('toxiproxy backend, failure', () => {
       const backend = createToxiproxyBackend(fake.url, { timeoutMs: 200 });
       const started = Date.now();
       await expect(backend.setEnabled('p', false)).rejects.toThrow(
-        'toxiproxy disable p: no answer within 200ms',
+        'toxiproxy disable p: no answer within 200 ms',
       );
       expect(Date.now() - started).toBeLessThan(5_000);
     } finally {
@@ -88,7 +88,7 @@ describe('admin backend', () => {
       'admin clock on eu/n1: HTTP 401 {"error":"nope"}',
     );
     const slow = createAdminBackend({ adminUrlOf: () => `${base}/slow`, adminToken: 't', timeoutMs: 200 });
-    await expect(slow.setClockOffset('us/n1', 5)).rejects.toThrow(/us\/n1 .*no answer within 200ms/);
+    await expect(slow.setClockOffset('us/n1', 5)).rejects.toThrow(/us\/n1 .*no answer within 200 ms/);
     await expect(
       createAdminBackend({ adminUrlOf: () => 'http://127.0.0.1:9', adminToken: 't' }).setClockOffset(
         'x/n',

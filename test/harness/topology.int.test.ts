@@ -2,11 +2,11 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createToxiproxyClient } from '../../chaos/backends/toxiproxy.ts';
 import { createCleanupRegistry } from '../../harness/cleanup.ts';
 import { readyPort, startService } from '../../harness/processes.ts';
 import { createProcessControl } from '../../harness/system.ts';
 import { type LocalTopology, startLocalTopology } from '../../harness/topology.ts';
-import { createToxiproxyApi } from '../../harness/toxiproxy-api.ts';
 import { listeningPorts, pidAlive, pidsMentioning } from './ports.ts';
 
 async function health(url: string): Promise<{ region: string; node: string }> {
@@ -120,7 +120,7 @@ describe('local topology with an external Toxiproxy (TOXIPROXY_URL)', () => {
         registry,
       });
       const url = `http://127.0.0.1:${readyPort(proxyService)}`;
-      const api = createToxiproxyApi(url);
+      const api = createToxiproxyClient(url);
       // A leftover from an earlier run that died before its teardown.
       await api.createProxy({
         name: 'edge:clients->eu-west.n1',
