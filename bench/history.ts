@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import type { HistoryEvent } from '../checks/history.ts';
+import type { HistoryEvent } from '../contracts/history.ts';
 import { readHistorySync } from '../load/reader.ts';
 import { createRecorder } from '../load/recorder.ts';
 

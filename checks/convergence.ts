@@ -4,9 +4,9 @@
 // A conversation whose allowed regions still disagree at the end — by digest, or by their
 // final logs, which are the last word — never converged, and fails.
 
+import type { HistoryEvent } from '../contracts/history.ts';
 import { createHistogram, percentile, record } from '../lib/histogram.ts';
 import { at, list, plural } from './explain.ts';
-import type { HistoryEvent } from './history.ts';
 import { addCensored, addCount, addTrendHistogram, type MetricStore } from './metrics.ts';
 import { allowedRegions, type FinalRead, type RunModel, relSeconds, runChecker } from './model.ts';
 import {

@@ -1,8 +1,9 @@
 // Duplicates: a session receiving one message twice (a reset excuses redelivery of what it
 // dropped), and one region's final log holding one message at two seqs or two messages at
 // one seq. Disagreement *between* regions, acks and deliveries is divergence (order.ts).
+
+import type { HistoryEvent } from '../contracts/history.ts';
 import { list, messageName, when } from './explain.ts';
-import type { HistoryEvent } from './history.ts';
 import { addCount, type MetricStore } from './metrics.ts';
 import { type RunModel, relSeconds, runChecker } from './model.ts';
 import { type Checker, type CheckOptions, createExampleList, type Example } from './result.ts';

@@ -10,9 +10,10 @@
 //   (ranked above every finite time, so a p99 among them is +Infinity, null in JSON);
 // - unobserved: the client sent nothing after the impact and nobody wrote to it.
 // `recovery_seconds` is impact → served again, whichever way: how long users were without service.
+
+import type { HistoryEvent } from '../contracts/history.ts';
 import { createHistogram, record } from '../lib/histogram.ts';
 import { at, list } from './explain.ts';
-import type { HistoryEvent } from './history.ts';
 import { createIncidentTracker, type Incident, observed } from './incidents.ts';
 import {
   addCensored,

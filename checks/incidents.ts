@@ -9,7 +9,7 @@
 // conversations). While an incident is open, a fault that touches the client again, or starts on
 // a region the incident already involves, joins it: overlapping faults and faults that follow
 // within the client's recovery are one incident, attributed to each of them.
-import type { HistoryEvent } from './history.ts';
+import type { HistoryEvent } from '../contracts/history.ts';
 import type { FaultInfo, RunModel } from './model.ts';
 
 /** How the first fault of an incident reached the client. */

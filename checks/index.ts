@@ -2,10 +2,11 @@
 // shown to each checker; `finish` collects the verdicts into one report with everything
 // summary.json, junit.xml and the HTML report need, plus the metric store thresholds read.
 // Pure: no I/O, no clock, no randomness — the same history always gives the same report.
+
+import type { HistoryEvent } from '../contracts/history.ts';
 import { type ConvergenceResult, createConvergenceChecker } from './convergence.ts';
 import { createDuplicatesChecker, type DuplicatesResult } from './duplicates.ts';
 import { createFailoverChecker, type FailoverResult } from './failover.ts';
-import type { HistoryEvent } from './history.ts';
 import { createLatencyChecker, type LatencyResult } from './latency.ts';
 import { createLostChecker, type LostResult } from './lost.ts';
 import { addCount, createMetricStore, type MetricStore, type Phase } from './metrics.ts';

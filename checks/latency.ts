@@ -5,8 +5,9 @@
 // - phase of each sample: the phase at the message's intended send time (fault = any fault
 //   active then);
 // - per-second counts of sent, acked, delivered and errors (failed + indeterminate) per region.
+
+import type { HistoryEvent } from '../contracts/history.ts';
 import { createHistogram, type Histogram, merge, percentile, record } from '../lib/histogram.ts';
-import type { HistoryEvent } from './history.ts';
 import {
   addCount,
   addRate,

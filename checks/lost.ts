@@ -7,8 +7,9 @@
 // - failed but appeared: the system said definitely no (send_failed), yet it appeared.
 // - recovered: the outcome was indeterminate and it appeared — allowed, only counted.
 // Final reads with ok:false are unknown, not empty: nothing is judged against them.
+
+import type { HistoryEvent } from '../contracts/history.ts';
 import { at, capital, list, messageName, plural, when } from './explain.ts';
-import type { HistoryEvent } from './history.ts';
 import { addCount, type MetricStore, PHASES } from './metrics.ts';
 import {
   allowedRegions,

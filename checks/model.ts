@@ -2,7 +2,7 @@
 // time base, regions, conversations, users and their sessions, faults, and one record per
 // message (conversation, sender, cmid) with its send, outcome and first delivery. It is built
 // in one pass, event by event, before the checkers see each event; it never judges anything.
-import { type HistoryEvent, HistoryEvent as HistoryEventSchema } from './history.ts';
+import { type HistoryEvent, HistoryEvent as HistoryEventSchema } from '../contracts/history.ts';
 import { createMetricStore, type MetricStore, type Phase } from './metrics.ts';
 import { type Checker, type CheckOptions, resolveCheckOptions } from './result.ts';
 

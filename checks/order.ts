@@ -8,8 +8,9 @@
 //   duplicate (duplicates.ts), not an order violation.
 // - Sender order: a message sent after an earlier message of the same sender and conversation
 //   was acked must get a higher seq; sends that overlapped in time may be ordered either way.
+
+import type { HistoryEvent } from '../contracts/history.ts';
 import { list, when } from './explain.ts';
-import type { HistoryEvent } from './history.ts';
 import { addCount, type MetricStore } from './metrics.ts';
 import { findMessage, type MessageRecord, type RunModel, relSeconds, runChecker } from './model.ts';
 import { type Checker, type CheckOptions, createExampleList, type Example } from './result.ts';

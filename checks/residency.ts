@@ -1,8 +1,9 @@
 // Residency: a conversation created with a residency set may be held only by those regions.
 // Every copy of one of its messages in another region's final log is a violation; where a
 // region was never read in full, its last digest's message count stands in for the log.
+
+import type { HistoryEvent } from '../contracts/history.ts';
 import { list } from './explain.ts';
-import type { HistoryEvent } from './history.ts';
 import { addCount, type MetricStore } from './metrics.ts';
 import { type RunModel, relSeconds, runChecker } from './model.ts';
 import { type Checker, type CheckOptions, createExampleList, type Example } from './result.ts';

@@ -2,7 +2,7 @@
 // and the streaming interface index.ts drives them through. A checker sees each event once, in
 // file order, after the run model (model.ts) has taken it in; `finish` judges what needs the
 // whole history and records the checker's metrics.
-import type { HistoryEvent } from './history.ts';
+import type { HistoryEvent } from '../contracts/history.ts';
 import type { MetricStore } from './metrics.ts';
 import type { RunModel } from './model.ts';
 

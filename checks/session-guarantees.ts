@@ -7,8 +7,9 @@
 //   (delivered or synced) in that conversation, unless a reset came in between.
 // - Silent gaps: by the end, a user's delivered seqs skip a seq that holds someone else's
 //   message, below the highest seq it received, and no reset at or above it said so.
+
+import type { HistoryEvent } from '../contracts/history.ts';
 import { at, plural, seqRange, when } from './explain.ts';
-import type { HistoryEvent } from './history.ts';
 import { addCount, type MetricStore } from './metrics.ts';
 import { type RunModel, relSeconds, runChecker } from './model.ts';
 import { type Checker, type CheckOptions, createExampleList, type Example } from './result.ts';

@@ -38,7 +38,7 @@ import {
   ConversationId,
   DEFAULT_MAX_FRAME_BYTES,
   type ServerFrame,
-} from '../im-server/protocol.ts';
+} from '../contracts/wire.ts';
 import { type BackoffOptions, backoffDelay, resolveBackoff } from './backoff.ts';
 import { type CloseInfo, type Connection, type ConnectionHandlers, openConnection } from './connection.ts';
 import {

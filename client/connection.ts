@@ -3,7 +3,7 @@
 // outboxes or failover; the client owns those. Compression is off (permessage-deflate costs
 // memory per socket and thousands of sockets share one load-generator process).
 import WebSocket from 'ws';
-import { describeZodError, ServerFrame } from '../im-server/protocol.ts';
+import { describeZodError, ServerFrame } from '../contracts/wire.ts';
 
 export interface CloseInfo {
   /** WebSocket close code; 1006 when the socket died without a close frame. */

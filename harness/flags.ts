@@ -2,7 +2,7 @@
 // node:util parseArgs, validated with zod, errors naming the flag.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { BugName, RegionName } from '../im-server/protocol.ts';
+import { BugName, RegionName } from '../contracts/wire.ts';
 import { parseDuration } from '../lib/duration.ts';
 import type { Scenario } from './scenario.ts';
 import { ScenarioError } from './scenario.ts';

@@ -3,7 +3,6 @@
 // `run` calls it when a run ends; `check` calls it again on a saved run folder.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HistoryEvent } from '../checks/history.ts';
 import {
   type CheckReport,
   type CheckRow,
@@ -12,6 +11,7 @@ import {
   evaluateThresholds,
 } from '../checks/index.ts';
 import type { ThresholdResult } from '../checks/thresholds.ts';
+import type { HistoryEvent } from '../contracts/history.ts';
 import { readHistorySync } from '../load/index.ts';
 import { ExitCode } from './exit-codes.ts';
 import type { PreparedRun } from './prepare.ts';

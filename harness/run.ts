@@ -10,7 +10,7 @@ import { createAdminBackend } from '../chaos/backends/admin.ts';
 import { createProcessBackend } from '../chaos/backends/process.ts';
 import { createToxiproxyBackend } from '../chaos/backends/toxiproxy.ts';
 import { type AppliedFault, runTimeline, type TimelineRun } from '../chaos/timeline.ts';
-import type { HistoryEvent } from '../checks/history.ts';
+import type { HistoryEvent } from '../contracts/history.ts';
 import { createRandom } from '../lib/random.ts';
 import {
   awaitConvergence,

@@ -7,7 +7,7 @@ import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { type FaultSpec, FaultSpec as FaultSpecSchema } from '../chaos/faults/spec.ts';
-import { BugName, RegionName } from '../im-server/protocol.ts';
+import { BugName, RegionName } from '../contracts/wire.ts';
 import { parseDuration } from '../lib/duration.ts';
 import {
   type WorkloadSpec,

@@ -3,7 +3,7 @@
 // signals and restarts. Node ids are "region/node", as chaos names them.
 import type { ProcessControl } from '../chaos/backends/types.ts';
 import type { ChaosTopology } from '../chaos/topology.ts';
-import type { MessagingTarget, SystemUnderTest } from '../load/target.ts';
+import type { MessagingTarget, SystemUnderTest } from '../contracts/target.ts';
 import { edgeProxyName } from './layout.ts';
 import type { LocalTopology, NodeInfo, ProxyInfo } from './topology.ts';
 

@@ -4,11 +4,11 @@
 // failover).
 import { randomBytes } from 'node:crypto';
 import type { Agent } from 'node:http';
+import { type CreateConversationBody, describeZodError } from '../contracts/wire.ts';
 import { requestJson } from './http.ts';
 import { ConvRecord, type ElectionReport, HeartbeatResponse } from './internal-protocol.ts';
 import { errorMessage, type Logger } from './log.ts';
 import { preferenceOrder } from './placement.ts';
-import { type CreateConversationBody, describeZodError } from './protocol.ts';
 import { PEER_HEADER } from './token.ts';
 
 export interface PeerInfo {

@@ -1,9 +1,9 @@
 // `chatquake directory --port P [--host 127.0.0.1] [--lease-ms 3000] [--data DIR] [--secret S] [--admin-token A]`
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { describeZodError } from '../contracts/wire.ts';
 import { DEFAULT_LEASE_MS, startDirectory } from './directory.ts';
 import { createLogger } from './log.ts';
-import { describeZodError } from './protocol.ts';
 
 const Flags = z.object({
   port: z.coerce.number().int().min(0).max(65_535),

@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { ConversationId, CreateConversationBody, describeZodError } from '../contracts/wire.ts';
 import { decodePathSegment, HttpError, readJsonBody, sendError, sendJson } from './http.ts';
 import {
   type ConvRecord,
@@ -22,7 +23,6 @@ import {
 } from './internal-protocol.ts';
 import { errorMessage, type Logger } from './log.ts';
 import { preferenceOrder } from './placement.ts';
-import { ConversationId, CreateConversationBody, describeZodError } from './protocol.ts';
 import { PEER_HEADER, peerKey } from './token.ts';
 
 export const DEFAULT_LEASE_MS = 3000;

@@ -5,6 +5,14 @@
 // exposes the peer and admin endpoints. docs/CONSISTENCY.md explains the rules enforced here.
 import { createHash } from 'node:crypto';
 import type { Agent } from 'node:http';
+import {
+  type AckLevel,
+  type BugName,
+  type ConversationDigest,
+  type ConversationLogEntry,
+  describeZodError,
+  type ErrorCode,
+} from '../contracts/wire.ts';
 import { sleep } from '../lib/async.ts';
 import type { Clock } from './clock.ts';
 import type { ControlPlane, PeerInfo } from './control-plane.ts';
@@ -24,14 +32,6 @@ import {
 import { errorMessage, type Logger } from './log.ts';
 import { agreementPoint, epochAt, noteAppend, truncateStarts } from './log-matching.ts';
 import type { NodeMetrics } from './metrics.ts';
-import {
-  type AckLevel,
-  type BugName,
-  type ConversationDigest,
-  type ConversationLogEntry,
-  describeZodError,
-  type ErrorCode,
-} from './protocol.ts';
 import type { Shipper, ShipSource } from './replication.ts';
 import type { Storage } from './storage.ts';
 import { PEER_HEADER } from './token.ts';

@@ -3,11 +3,11 @@
 // messages reach the home in the order they arrived here. The home answers each item with an
 // ack, `not_home`, `pending` (resend the same item) or an error.
 import type { Agent } from 'node:http';
+import { describeZodError } from '../contracts/wire.ts';
 import type { PeerInfo } from './control-plane.ts';
 import { requestJson } from './http.ts';
 import { type ForwardItem, ForwardResponse, type ForwardResult } from './internal-protocol.ts';
 import type { Logger } from './log.ts';
-import { describeZodError } from './protocol.ts';
 import { PEER_HEADER } from './token.ts';
 
 export interface Forwarder {

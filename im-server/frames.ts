@@ -7,7 +7,7 @@ import {
   type ErrorCode,
   SendFrame,
   SyncFrame,
-} from './protocol.ts';
+} from '../contracts/wire.ts';
 
 export interface FrameError {
   code: ErrorCode;

@@ -1,7 +1,7 @@
 // Node↔directory and node↔node messages (plain HTTP + JSON). Clients never see these; they are
 // validated at each boundary like client frames are.
 import { z } from 'zod';
-import { ClientMessageId, ConversationId, ErrorCode, RegionName, UserId } from './protocol.ts';
+import { ClientMessageId, ConversationId, ErrorCode, RegionName, UserId } from '../contracts/wire.ts';
 
 export const NodeId = z
   .string()

@@ -2,12 +2,6 @@
 // on stdout when ready; logs go to stderr; SIGTERM closes gracefully and exits 0.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { createClock } from './clock.ts';
-import type { PeerInfo } from './control-plane.ts';
-import { DEFAULT_LEASE_MS } from './directory.ts';
-import { NodeId } from './internal-protocol.ts';
-import { createLogger, errorMessage } from './log.ts';
-import { startNode } from './node.ts';
 import {
   AckLevel,
   BugName,
@@ -15,7 +9,13 @@ import {
   DEFAULT_MAX_FRAME_BYTES,
   describeZodError,
   RegionName,
-} from './protocol.ts';
+} from '../contracts/wire.ts';
+import { createClock } from './clock.ts';
+import type { PeerInfo } from './control-plane.ts';
+import { DEFAULT_LEASE_MS } from './directory.ts';
+import { NodeId } from './internal-protocol.ts';
+import { createLogger, errorMessage } from './log.ts';
+import { startNode } from './node.ts';
 
 const httpUrl = z
   .string()

@@ -2,6 +2,12 @@
 // (bearer admin token) and /internal/* (peers, with the key derived from the cluster secret).
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import {
+  ClockOffsetBody,
+  ConversationId,
+  CreateConversationBody,
+  describeZodError,
+} from '../contracts/wire.ts';
 import type { Clock } from './clock.ts';
 import type { ControlPlane } from './control-plane.ts';
 import type { Engine } from './engine.ts';
@@ -9,7 +15,6 @@ import { decodePathSegment, HttpError, readJsonBody, sendError, sendJson } from 
 import { ConvRecord, ForwardRequest, InternalSyncRequest, ReplicateRequest } from './internal-protocol.ts';
 import { errorMessage, type Logger } from './log.ts';
 import type { NodeMetrics } from './metrics.ts';
-import { ClockOffsetBody, ConversationId, CreateConversationBody, describeZodError } from './protocol.ts';
 import { PEER_HEADER } from './token.ts';
 
 export interface NodeHttpOptions {

@@ -4,6 +4,7 @@
 // Requests carry the sender's remaining lease so followers know how long it may be trusted,
 // and go out at least every keepalive interval even when idle.
 import type { Agent } from 'node:http';
+import { describeZodError } from '../contracts/wire.ts';
 import type { PeerInfo } from './control-plane.ts';
 import { requestJson } from './http.ts';
 import {
@@ -16,7 +17,6 @@ import {
 } from './internal-protocol.ts';
 import { errorMessage, type Logger } from './log.ts';
 import type { NodeMetrics } from './metrics.ts';
-import { describeZodError } from './protocol.ts';
 import { PEER_HEADER } from './token.ts';
 
 /** What the shipper needs to know about a conversation this node homes. */

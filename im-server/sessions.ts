@@ -4,12 +4,12 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
+import type { ErrorCode, SendFrame, SyncFrame } from '../contracts/wire.ts';
 import type { Clock } from './clock.ts';
 import type { Engine } from './engine.ts';
 import { parseClientFrame } from './frames.ts';
 import { errorMessage, type Logger } from './log.ts';
 import type { NodeMetrics } from './metrics.ts';
-import type { ErrorCode, SendFrame, SyncFrame } from './protocol.ts';
 import { verifyToken } from './token.ts';
 
 /** A slow client whose socket buffer grows past this is disconnected (it reconnects and syncs). */

@@ -1,7 +1,7 @@
 // `chatquake token --user U --secret S [--ttl SECONDS]`: prints one signed client token.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { describeZodError, UserId } from './protocol.ts';
+import { describeZodError, UserId } from '../contracts/wire.ts';
 import { DEFAULT_TOKEN_TTL_SECONDS, signToken } from './token.ts';
 
 const Flags = z.object({

@@ -3,7 +3,7 @@
 // stateless and checkable by every node without a round trip.
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { UserId } from './protocol.ts';
+import { UserId } from '../contracts/wire.ts';
 
 /** Default token lifetime: one hour. */
 export const DEFAULT_TOKEN_TTL_SECONDS = 3600;

@@ -1,9 +1,10 @@
 // After the load stops and faults are healed: poll every region's digest of every conversation
 // until the regions agree or a deadline passes, then read each region's final log. Both record
 // what they saw, so the checkers judge convergence and residency from the history alone.
+
+import type { MessagingTarget, RegionDigest } from '../contracts/target.ts';
 import { sleep } from '../lib/async.ts';
 import type { HistoryRecorder } from './recorder.ts';
-import type { MessagingTarget, RegionDigest } from './target.ts';
 
 export interface ConvergenceTarget {
   id: string;

@@ -1,5 +1,7 @@
 // The load room's public surface: the workload model, the runner, the history recorder and
 // reader, and the convergence/final-read steps. The harness imports from here only.
+
+export type * from '../contracts/target.ts';
 export {
   type AwaitConvergenceOptions,
   awaitConvergence,
@@ -11,7 +13,6 @@ export {
 export { type HistoryReadResult, type HistoryStream, readHistory, readHistorySync } from './reader.ts';
 export { createRecorder, type HistoryRecorder, type RecorderOptions } from './recorder.ts';
 export { LATE_SEND_MS, type LiveStats, type LoadOptions, type LoadResult, runLoad } from './runner.ts';
-export type * from './target.ts';
 export {
   buildWorkload,
   checkWorkloadRegions,

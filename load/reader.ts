@@ -1,11 +1,11 @@
 // Reads a history file back. A run killed mid-write may leave a last line without its newline;
 // that line is dropped and reported as `truncated`, never thrown, so a crashed run can still be
 // checked. Lines that are not JSON objects with a string `type` and a numeric `t` are skipped
-// and reported by line number (1-based). The full schema lives in checks/history.ts; checkers
+// and reported by line number (1-based). The full schema lives in contracts/history.ts; checkers
 // validate what they read, this module only frames lines.
 import { createReadStream, readFileSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
-import type { HistoryEvent } from '../checks/history.ts';
+import type { HistoryEvent } from '../contracts/history.ts';
 
 export interface HistoryReadResult {
   events: HistoryEvent[];

@@ -4,7 +4,7 @@
 // event and one syscall per batch, and a killed run loses at most the batch in memory. Each
 // batch ends on a line boundary, so whatever reached the file before a crash stays readable.
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import type { HistoryEvent } from '../checks/history.ts';
+import type { HistoryEvent } from '../contracts/history.ts';
 
 export interface HistoryRecorder {
   append(event: HistoryEvent): void;

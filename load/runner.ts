@@ -6,11 +6,11 @@
 // `intendedAt` includes any stall; the generator's own lag and event-loop delay are watched,
 // and a generator that could not keep up marks the run invalid instead of passing it.
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
-import type { HistoryEvent } from '../checks/history.ts';
+import type { HistoryEvent } from '../contracts/history.ts';
+import type { MessagingTarget, SessionEvent, TargetSession } from '../contracts/target.ts';
 import { sleep, withTimeout } from '../lib/async.ts';
 import { createHistogram, type Histogram, percentile, record } from '../lib/histogram.ts';
 import type { HistoryRecorder } from './recorder.ts';
-import type { MessagingTarget, SessionEvent, TargetSession } from './target.ts';
 import {
   parseWorkloadSpec,
   type ScheduledSend,

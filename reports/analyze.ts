@@ -13,7 +13,7 @@
 // cmid); delivery latency counts the first delivery of a message to each user. The
 // region-to-region matrix is different: it is by home region, so its rows and columns are fixed
 // groups of users, and it counts only members other than the sender.
-import type { EventOf, HistoryEvent } from '../checks/history.ts';
+import type { EventOf, HistoryEvent } from '../contracts/history.ts';
 import { createHistogram, type Histogram, merge, percentile, record } from '../lib/histogram.ts';
 import { createRandom } from '../lib/random.ts';
 import type { FaultLane, FaultWindow, LatencySeries, LatencyStats } from './types.ts';

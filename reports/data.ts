@@ -3,8 +3,9 @@
 // report never disagrees with junit.xml or the exit code; the checkers (checks/, run here over
 // the same history) supply the counts, failover and phase latencies summary.json lacks and the
 // per-second series; reports/analyze.ts supplies only what the checkers do not compute.
-import type { HistoryEvent } from '../checks/history.ts';
+
 import { type CheckReport, checkHistory } from '../checks/index.ts';
+import type { HistoryEvent } from '../contracts/history.ts';
 import { type AnalyzeOptions, analyzeHistory, type RunAnalysis } from './analyze.ts';
 import type { SummaryFile } from './summary.ts';
 import {

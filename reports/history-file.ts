@@ -1,10 +1,10 @@
-// Reads history.jsonl line by line, validating each event against checks/history.ts, so a long
+// Reads history.jsonl line by line, validating each event against contracts/history.ts, so a long
 // run never sits in memory as one string. A report is most wanted for a run that went wrong,
 // so bad lines are skipped and described (line number and field), never fatal; a last line cut
 // by a killed writer is expected and reported as such.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { HistoryEvent } from '../checks/history.ts';
+import { HistoryEvent } from '../contracts/history.ts';
 import { describeIssues } from './summary.ts';
 
 export interface HistoryReadStats {

@@ -8,13 +8,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type ClientEvent, type ClientOptions, createClient } from '../../client/index.ts';
-import {
-  ConversationDigest,
-  ConversationLogEntry,
-  CreateConversationBody,
-  describeZodError,
-} from '../../im-server/protocol.ts';
-import { signToken } from '../../im-server/token.ts';
 import type {
   ConnectOptions,
   ConversationSpec,
@@ -23,7 +16,14 @@ import type {
   RegionLog,
   SessionEvent,
   TargetSession,
-} from '../../load/target.ts';
+} from '../../contracts/target.ts';
+import {
+  ConversationDigest,
+  ConversationLogEntry,
+  CreateConversationBody,
+  describeZodError,
+} from '../../contracts/wire.ts';
+import { signToken } from '../../im-server/token.ts';
 
 export interface ReferenceRegion {
   name: string;
@@ -51,15 +51,6 @@ export interface ReferenceTargetOptions {
   /** Token lifetime for sessions; default 24 h, longer than any run. */
   tokenTtlSeconds?: number;
 }
-
-/** What the client reports that the target interface has no place for. */
-type ClientOnlyEvent = Extract<ClientEvent, { type: 'sent' | 'error' }>;
-type SharedClientEvent = Exclude<ClientEvent, ClientOnlyEvent>;
-// client/ repeats load/'s SessionEvent shapes (it may not import load/); this fails to compile
-// the moment the two drift apart in either direction.
-type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const sessionEventsMatch: Exactly<SharedClientEvent, SessionEvent> = true;
-void sessionEventsMatch;
 
 /** The SessionEvent a client event stands for, or undefined for the client's own extras. */
 export function toSessionEvent(event: ClientEvent): SessionEvent | undefined {

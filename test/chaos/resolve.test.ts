@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { FaultAction } from '../../chaos/actions.ts';
 import { FaultSpec, FaultSpecs, type Pick } from '../../chaos/faults/spec.ts';
 import { formatTimeline, resolveTimeline } from '../../chaos/timeline.ts';
-import { describeZodError } from '../../im-server/protocol.ts';
+import { describeZodError } from '../../contracts/wire.ts';
 import { makeTopology } from './fixtures/topology.ts';
 
 const topology = makeTopology(['eu-west', 'us-east', 'ap-south'], 4);

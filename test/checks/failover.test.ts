@@ -3,10 +3,10 @@
 // faults shorter than the clients' recovery, and clients that truly never come back.
 import { describe, expect, it } from 'vitest';
 import { checkFailover, createFailoverChecker, type FailoverResult } from '../../checks/failover.ts';
-import type { HistoryEvent } from '../../checks/history.ts';
 import { aggregate, createMetricStore, type MetricStore, selectSink } from '../../checks/metrics.ts';
 import { createRunModel, ingest, observe } from '../../checks/model.ts';
 import { resolveCheckOptions } from '../../checks/result.ts';
+import type { HistoryEvent } from '../../contracts/history.ts';
 import { type Builder, sorted, stage } from './fixtures.ts';
 
 /** The checker's result and the metrics it recorded. */

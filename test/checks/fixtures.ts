@@ -1,6 +1,6 @@
 // A small builder for hand-made histories: times are seconds since the run start, sessions
 // default to `s-<user>`, and `message()` writes a whole send → ack → deliveries lifecycle.
-import type { HistoryEvent } from '../../checks/history.ts';
+import type { HistoryEvent } from '../../contracts/history.ts';
 
 export const T0 = 1_700_000_000_000;
 export const at = (seconds: number): number => T0 + seconds * 1000;

@@ -3,9 +3,9 @@
 // point is still checked without false alarms; the fast schema path agrees with zod.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type HistoryEvent, HistoryEvent as HistoryEventSchema } from '../../checks/history.ts';
 import { type CheckReport, checkHistory } from '../../checks/index.ts';
 import { isValidHotEvent } from '../../checks/model.ts';
+import { type HistoryEvent, HistoryEvent as HistoryEventSchema } from '../../contracts/history.ts';
 import { type SyntheticOptions, syntheticHistory } from './synthetic.ts';
 
 const shapes: fc.Arbitrary<SyntheticOptions> = fc.record({

@@ -2,7 +2,7 @@
 // benchmark: a single log per conversation (seqs assigned in ack order), every member but the
 // sender gets every stored message once and in seq order, users whose region goes down fail
 // over and catch up by sync, regions agree after the heal and every final log is complete.
-import type { HistoryEvent } from '../../checks/history.ts';
+import type { HistoryEvent } from '../../contracts/history.ts';
 import { createRandom } from '../../lib/random.ts';
 
 export interface SyntheticOptions {

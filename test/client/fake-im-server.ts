@@ -6,7 +6,7 @@
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer, type Server, Socket } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
-import type { ClientFrame, ServerFrame } from '../../im-server/protocol.ts';
+import type { ClientFrame, ServerFrame } from '../../contracts/wire.ts';
 import { verifyToken } from '../../im-server/token.ts';
 
 export interface StoredMessage {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HistoryEvent } from '../../checks/history.ts';
+import type { HistoryEvent } from '../../contracts/history.ts';
 import { createLiveJudge, judgeRun } from '../../harness/judge.ts';
 import { buildJunit, buildSummary } from '../../harness/results.ts';
 import type { RunRecord } from '../../harness/run-record.ts';

@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { EventOf } from '../../checks/history.ts';
+import type { EventOf } from '../../contracts/history.ts';
+import type { TargetSession } from '../../contracts/target.ts';
 import { awaitConvergence, recordFinalReads } from '../../load/convergence.ts';
 import { readHistorySync } from '../../load/reader.ts';
 import { createRecorder, type HistoryRecorder } from '../../load/recorder.ts';
-import type { TargetSession } from '../../load/target.ts';
 import { createFakeTarget, type FakeTarget, type FakeTargetOptions } from './fake-target.ts';
 
 let dir: string;

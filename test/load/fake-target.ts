@@ -11,7 +11,7 @@ import type {
   RegionLog,
   SessionEvent,
   TargetSession,
-} from '../../load/target.ts';
+} from '../../contracts/target.ts';
 
 export interface FakeTargetOptions {
   regions?: string[];

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HistoryEvent } from '../../checks/history.ts';
+import { HistoryEvent } from '../../contracts/history.ts';
 import { readHistory, readHistorySync } from '../../load/reader.ts';
 import { createRecorder } from '../../load/recorder.ts';
 

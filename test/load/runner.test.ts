@@ -2,11 +2,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type EventOf, HistoryEvent } from '../../checks/history.ts';
+import { type EventOf, HistoryEvent } from '../../contracts/history.ts';
+import type { MessagingTarget } from '../../contracts/target.ts';
 import { readHistorySync } from '../../load/reader.ts';
 import { createRecorder } from '../../load/recorder.ts';
 import { type LiveStats, type LoadOptions, type LoadResult, runLoad } from '../../load/runner.ts';
-import type { MessagingTarget } from '../../load/target.ts';
 import { buildWorkload, schedule, type WorkloadSpecInput } from '../../load/workload.ts';
 import { createFakeTarget, type FakeTarget, type FakeTargetOptions } from './fake-target.ts';
 

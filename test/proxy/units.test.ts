@@ -1,6 +1,7 @@
 // Unit tests for the fault proxy's pure parts: addresses, toxic stages, the toxic collection's
 // request semantics and the metrics text. The TCP behaviour is in the *.int.test.ts files.
 import { describe, expect, it } from 'vitest';
+import { createRandom } from '../../lib/random.ts';
 import { formatHostPort, parseHostPort, resolveListen } from '../../proxy/address.ts';
 import { ApiError } from '../../proxy/errors.ts';
 import { createMetrics } from '../../proxy/metrics.ts';
@@ -9,7 +10,6 @@ import { createToxicCollection } from '../../proxy/toxic-collection.ts';
 import { toxicTypes } from '../../proxy/toxics/index.ts';
 import { sliceSizes } from '../../proxy/toxics/slicer.ts';
 import type { Chunk, EndKind, Sink, StageContext } from '../../proxy/toxics/types.ts';
-import { createRandom } from '../../lib/random.ts';
 
 describe('addresses', () => {
   it('parses host:port, bracketed IPv6 and a missing host', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HistoryEvent } from '../../checks/history.ts';
+import type { HistoryEvent } from '../../contracts/history.ts';
 import { analyzeHistory, sortedPercentile } from '../../reports/analyze.ts';
 import { generateFixture, T0 } from './fixture.ts';
 

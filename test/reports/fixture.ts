@@ -5,8 +5,8 @@
 // who was cut off) is known here by construction, so tests can check the report against it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { HistoryEvent } from '../../checks/history.ts';
 import { checkHistory, checkRows, evaluateThresholds, parseThresholds } from '../../checks/index.ts';
+import type { HistoryEvent } from '../../contracts/history.ts';
 import { createRandom } from '../../lib/random.ts';
 
 export interface FixtureFault {
