@@ -2,9 +2,9 @@
 //   import { defineScenario } from 'chatquake';
 // Everything here is stable API; the rest of harness/ is internal.
 export type { FaultSpec } from '../chaos/faults/spec.ts';
+export type { Summary } from '../contracts/summary.ts';
 export type { WorkloadSpecInput } from '../load/index.ts';
 export { ExitCode } from './exit-codes.ts';
-export type { Summary } from './results.ts';
 export {
   defineScenario,
   loadScenario,

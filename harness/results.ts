@@ -11,94 +11,14 @@ import type {
   LoadSummary,
   Percentiles,
 } from '../checks/index.ts';
+import { checkByMetric, pickCheckCounts } from '../contracts/checks.ts';
+import { type FailoverSummary, SUMMARY_SCHEMA_VERSION, type Summary } from '../contracts/summary.ts';
 import type { Judgement } from './judge.ts';
 import { type JunitCase, renderJunit } from './junit.ts';
 import type { RunRecord } from './run-record.ts';
 
-/** 2: failover is judged per incident (failedOver, rodeOut, neverRecovered, recoverySeconds). */
-export const SUMMARY_SCHEMA_VERSION = 2;
-
-type P4 = { p50: number | null; p90: number | null; p99: number | null; max: number | null };
-type P3 = { p50: number | null; p99: number | null; max: number | null };
-
-export interface Summary {
-  schemaVersion: number;
-  runId: string;
-  scenario: string;
-  description: string;
-  seed: number;
-  startedAt: string;
-  /** Seconds from run_start to run_end in the history (load, heal, convergence, final reads). */
-  durationSeconds: number;
-  /** Wall time of the whole command, start-up and teardown included. */
-  wallSeconds: number;
-  commit: string | null;
-  ok: boolean;
-  valid: boolean;
-  invalidReasons: string[];
-  exitCode: number;
-  verdict: string;
-  interrupted: RunRecord['interrupted'];
-  errors: string[];
-  warnings: string[];
-  topology: {
-    regions: { name: string; nodes: number; nodeNames: string[] }[];
-    ack: string;
-    leaseMs: number;
-    bugs: string[];
-  };
-  load: LoadSummary & { lateSends: number | null; sendLagP99Ms: number | null };
-  latency: { ackMs: P4; deliveryMs: P4; byPhase: Record<string, { ackMs: P4; deliveryMs: P4 }> };
-  failover: FailoverSummary;
-  consistency: {
-    ackedLost: number;
-    unexpected: number;
-    failedButAppeared: number;
-    duplicates: number;
-    orderViolations: number;
-    divergentConversations: number;
-    unconvergedConversations: number;
-    readYourWritesViolations: number;
-    monotonicReadViolations: number;
-    silentGaps: number;
-    residencyViolations: number;
-    convergenceSeconds: number | null;
-    examples: Example[];
-  };
-  /** Faults as applied, in seconds from the start of load. */
-  faults: {
-    id: string;
-    kind: string;
-    target: string;
-    regions: string[];
-    at: number | null;
-    until: number | null;
-    error?: string;
-  }[];
-  thresholds: { metric: string; expression: string; actual: number | string | null; ok: boolean }[];
-  checks: { name: string; ok: boolean; actual: number }[];
-  notes: string[];
-  files: Record<string, string>;
-}
-
-type Counted = P3 & { count: number; censored: number };
-
-/** Failover and recovery per incident (checks/failover.ts), over the run and per fault. */
-export interface FailoverSummary extends IncidentCounts {
-  /** Incidents served again while their faults were active; never-recovered ones censored. */
-  seconds: Counted;
-  /** Impact → served again, whichever way; never-recovered ones censored. */
-  recoverySeconds: Counted;
-  faults: (IncidentCounts & {
-    id: string;
-    kind: string;
-    target: string;
-    start: number;
-    end: number | null;
-    seconds: Counted;
-    recoverySeconds: Counted;
-  })[];
-}
+type P4 = Summary['latency']['ackMs'];
+type Counted = FailoverSummary['seconds'];
 
 const r = (n: number | null): number | null => (n === null ? null : round(n));
 const counted = (p: FailoverPercentiles): Counted => ({
@@ -212,17 +132,7 @@ export function buildSummary(record: RunRecord, judgement: Judgement, warnings: 
       })),
     },
     consistency: {
-      ackedLost: c.ackedLost,
-      unexpected: c.unexpected,
-      failedButAppeared: c.failedButAppeared,
-      duplicates: c.duplicates,
-      orderViolations: c.orderViolations,
-      divergentConversations: c.divergentConversations,
-      unconvergedConversations: c.unconvergedConversations,
-      readYourWritesViolations: c.readYourWritesViolations,
-      monotonicReadViolations: c.monotonicReadViolations,
-      silentGaps: c.silentGaps,
-      residencyViolations: c.residencyViolations,
+      ...pickCheckCounts(c),
       convergenceSeconds: c.convergenceSeconds === null ? null : round(c.convergenceSeconds),
       examples: c.examples,
     },
@@ -333,20 +243,8 @@ function exampleText(examples: string[], max = 5): string {
 /** For a threshold on a consistency metric, the examples of the matching check. */
 function thresholdDetails(metric: string, judgement: Judgement): string {
   const name = metric.replace(/\{.*$/, '');
-  const check: Record<string, string> = {
-    acked_lost: 'acked-lost',
-    unexpected_messages: 'unexpected',
-    failed_but_appeared: 'failed-but-appeared',
-    duplicates: 'duplicates',
-    order_violations: 'order',
-    divergent_conversations: 'divergence',
-    unconverged_conversations: 'convergence',
-    read_your_writes_violations: 'read-your-writes',
-    monotonic_read_violations: 'monotonic-reads',
-    silent_gaps: 'silent-gaps',
-    residency_violations: 'residency',
-  };
-  const row = judgement.checks.find((r) => r.name === check[name]);
+  const check = checkByMetric(name)?.info.name;
+  const row = judgement.checks.find((r) => r.name === check);
   if (row !== undefined) return exampleText(row.examples);
   if (name === 'failover_seconds') {
     return judgement.report.failoverExamples

@@ -11,6 +11,7 @@ import { createProcessBackend } from '../chaos/backends/process.ts';
 import { createToxiproxyBackend } from '../chaos/backends/toxiproxy.ts';
 import { type AppliedFault, runTimeline, type TimelineRun } from '../chaos/timeline.ts';
 import type { HistoryEvent } from '../contracts/history.ts';
+import type { Summary } from '../contracts/summary.ts';
 import { createRandom } from '../lib/random.ts';
 import {
   awaitConvergence,
@@ -25,7 +26,7 @@ import { type CleanupRegistry, cleanup as defaultCleanup } from './cleanup.ts';
 import { createLiveJudge, type Judgement, judgeRun, type LiveJudge } from './judge.ts';
 import type { PreparedRun } from './prepare.ts';
 import type { Progress } from './progress.ts';
-import { type Summary, writeReport, writeResults } from './results.ts';
+import { writeReport, writeResults } from './results.ts';
 import type { RunRecord } from './run-record.ts';
 import { createLocalSystem, createProcessControl } from './system.ts';
 import { createReferenceTarget } from './targets/reference.ts';

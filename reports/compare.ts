@@ -18,11 +18,12 @@
 // an interval that still includes zero is "inconclusive": reported, never gated on.
 import type { CheckReport } from '../checks/index.ts';
 import { selectSink, type TrendSink, trendPercentile } from '../checks/metrics.ts';
+import { checkByName } from '../contracts/checks.ts';
 import { type Histogram, percentile } from '../lib/histogram.ts';
 import { createRandom, type Random } from '../lib/random.ts';
 import type { RunAnalysis } from './analyze.ts';
-import { consistencyRows, VIOLATIONS } from './data.ts';
-import type { SummaryFile } from './summary.ts';
+import { consistencyRows } from './data.ts';
+import type { SummaryFile } from '../contracts/summary.ts';
 
 export interface CompareOptions {
   /** Tolerated relative regression, 0.1 = 10%. Default 0.1. */
@@ -340,7 +341,13 @@ export function compareRuns(
   const consistency = keys.map((key) => {
     const b = baseline.violations[key] ?? 0;
     const c = candidate.violations[key] ?? 0;
-    return { key, label: VIOLATIONS[key]?.label ?? key, baseline: b, candidate: c, isNew: b === 0 && c > 0 };
+    return {
+      key,
+      label: checkByName(key)?.info.label ?? key,
+      baseline: b,
+      candidate: c,
+      isNew: b === 0 && c > 0,
+    };
   });
   const reasons = [
     ...measures.filter((m) => m.verdict === 'regressed').map((m) => `${m.label} regressed: ${m.note}`),

@@ -5,9 +5,16 @@
 // per-second series; reports/analyze.ts supplies only what the checkers do not compute.
 
 import { type CheckReport, checkHistory } from '../checks/index.ts';
+import {
+  CHECK_KEYS,
+  CHECKS,
+  checkByName,
+  INFORMATIONAL,
+  type InformationalKey,
+} from '../contracts/checks.ts';
 import type { HistoryEvent } from '../contracts/history.ts';
 import { type AnalyzeOptions, analyzeHistory, type RunAnalysis } from './analyze.ts';
-import type { SummaryFile } from './summary.ts';
+import type { SummaryFile } from '../contracts/summary.ts';
 import {
   type ConsistencyCheckRow,
   type ConsistencyExample,
@@ -19,89 +26,6 @@ import {
   type VerdictStatus,
 } from './types.ts';
 
-interface CheckText {
-  label: string;
-  description: string;
-  /** The checker's name for the check, as examples carry it. */
-  name: string;
-}
-
-/** The violation counts, in the order the report lists them, in words a reader can act on. */
-export const VIOLATIONS: Record<string, CheckText> = {
-  ackedLost: {
-    name: 'acked-lost',
-    label: 'Acknowledged, then lost',
-    description:
-      'Acknowledged, yet missing from a final read of a region that should hold it, or never delivered to a member who stayed connected.',
-  },
-  unexpected: {
-    name: 'unexpected',
-    label: 'Unexpected messages',
-    description: 'A message was delivered or read that nobody sent.',
-  },
-  failedButAppeared: {
-    name: 'failed-but-appeared',
-    label: 'Failed, yet appeared',
-    description: 'The system said a send definitely failed, and the message appeared anyway.',
-  },
-  duplicates: {
-    name: 'duplicates',
-    label: 'Duplicates',
-    description: 'One message appears twice in a conversation, or reached one session twice.',
-  },
-  orderViolations: {
-    name: 'order',
-    label: 'Order violations',
-    description: 'Readers disagree on the order of a conversation, or one saw it go backwards.',
-  },
-  divergentConversations: {
-    name: 'divergence',
-    label: 'Divergent conversations',
-    description: 'Regions hold different logs of one conversation after the faults healed.',
-  },
-  unconvergedConversations: {
-    name: 'convergence',
-    label: 'Never converged',
-    description: 'A conversation whose regions never agreed while the run waited for convergence.',
-  },
-  readYourWritesViolations: {
-    name: 'read-your-writes',
-    label: 'Read-your-writes',
-    description: 'A user synced after sending and did not see their own acknowledged message.',
-  },
-  monotonicReadViolations: {
-    name: 'monotonic-reads',
-    label: 'Monotonic reads',
-    description: 'A user saw a message, then a later read of the same conversation no longer held it.',
-  },
-  silentGaps: {
-    name: 'silent-gaps',
-    label: 'Silent gaps',
-    description: 'A session skipped messages without being told its history was reset.',
-  },
-  residencyViolations: {
-    name: 'residency',
-    label: 'Residency',
-    description: 'A conversation was stored in a region outside the regions it is allowed in.',
-  },
-};
-
-/** Counts that are allowed behaviour, reported beside the violations but never as one. */
-export const INFORMATIONAL: Record<string, Omit<CheckText, 'name'>> = {
-  recovered: {
-    label: 'Indeterminate, then appeared',
-    description: 'Sends with no answer that turned out to have gone through (allowed).',
-  },
-  indeterminateMissing: {
-    label: 'Indeterminate, never appeared',
-    description: 'Sends with no answer that never appeared (allowed).',
-  },
-  ackedLostStoredOnly: {
-    label: 'Lost, acked as stored only',
-    description: 'Of the lost messages, those acknowledged before they were replicated.',
-  },
-};
-
 /** Keys of the consistency section that are not counts. */
 const NOT_COUNTS = new Set(['convergenceSeconds', 'examples', 'convergence']);
 
@@ -110,8 +34,7 @@ const EXAMPLES_PER_CHECK = 5;
 
 /** The check's key in the consistency section, from an example's check name or the key itself. */
 export function checkKey(name: string): string {
-  for (const [key, text] of Object.entries(VIOLATIONS)) if (text.name === name || key === name) return key;
-  return name;
+  return checkByName(name)?.key ?? name;
 }
 
 /** Reads a consistency section (summary.json's or the checkers') into violation and info rows. */
@@ -129,15 +52,16 @@ export function consistencyRows(section: Record<string, unknown>): {
   };
   const checks: ConsistencyCheckRow[] = [];
   const info: ConsistencyCheckRow[] = [];
-  for (const [key, text] of Object.entries(VIOLATIONS)) {
+  for (const key of CHECK_KEYS) {
+    const text = CHECKS[key];
     const count = countOf(section[key]);
     if (count !== undefined) checks.push({ key, count, label: text.label, description: text.description });
   }
   for (const [key, value] of Object.entries(section)) {
-    if (key in VIOLATIONS || NOT_COUNTS.has(key)) continue;
+    if (key in CHECKS || NOT_COUNTS.has(key)) continue;
     const count = countOf(value);
     if (count === undefined) continue;
-    const text = INFORMATIONAL[key];
+    const text = key in INFORMATIONAL ? INFORMATIONAL[key as InformationalKey] : undefined;
     // A count the report does not know yet is shown as a violation: better a false alarm than a hidden one.
     if (text !== undefined) info.push({ key, count, label: text.label, description: text.description });
     else checks.push({ key, count, label: key, description: '' });

@@ -5,7 +5,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { HistoryEvent } from '../contracts/history.ts';
-import { describeIssues } from './summary.ts';
+import { describeIssues } from '../contracts/summary.ts';
 
 export interface HistoryReadStats {
   events: number;

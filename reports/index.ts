@@ -20,5 +20,5 @@ export {
   writeReport,
 } from './render.ts';
 export { type LoadedRun, loadRun } from './run-dir.ts';
-export { parseSummary, SummaryFile } from './summary.ts';
+export { parseSummary, SummaryFile } from '../contracts/summary.ts';
 export type { ReportData } from './types.ts';

@@ -8,7 +8,7 @@ import { type CheckReport, createCheckRun } from '../checks/index.ts';
 import { type AnalyzeOptions, createAnalyzer, type RunAnalysis } from './analyze.ts';
 import { REPORT_CHECK_EXAMPLES } from './data.ts';
 import { readHistoryFile } from './history-file.ts';
-import { parseSummary, type SummaryFile } from './summary.ts';
+import { parseSummary, type SummaryFile } from '../contracts/summary.ts';
 
 export interface LoadedRun {
   dir: string;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkHistory } from '../../checks/index.ts';
+import { parseSummary } from '../../contracts/summary.ts';
 import { analyzeHistory } from '../../reports/analyze.ts';
 import { type CompareInput, compareInput, compareRuns, worseBy } from '../../reports/compare.ts';
 import { formatComparison } from '../../reports/compare-render.ts';
-import { parseSummary } from '../../reports/summary.ts';
 import { type FixtureOptions, generateFixture } from './fixture.ts';
 
 function input(label: string, options: FixtureOptions): CompareInput {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { consistencyRows, reportDataFromHistory, VIOLATIONS } from '../../reports/data.ts';
-import { parseSummary } from '../../reports/summary.ts';
+import { CHECKS } from '../../contracts/checks.ts';
+import { parseSummary } from '../../contracts/summary.ts';
+import { consistencyRows, reportDataFromHistory } from '../../reports/data.ts';
 import { generateFixture } from './fixture.ts';
 
 const buggy = generateFixture({ seed: 5, durationSeconds: 60, bugs: { loseAcked: 0.02, duplicate: 0.01 } });
@@ -21,7 +22,7 @@ describe('buildReportData with summary.json', () => {
 
   it('lists one violation row per count in summary.json, in the report order, and none of the allowed counts', () => {
     const section = buggy.summary.consistency as Record<string, unknown>;
-    const expected = Object.keys(VIOLATIONS)
+    const expected = Object.keys(CHECKS)
       .filter((k) => typeof section[k] === 'number')
       .map((k) => [k, section[k]]);
     expect(data.consistency.source).toBe('summary');

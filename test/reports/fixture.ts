@@ -5,8 +5,13 @@
 // who was cut off) is known here by construction, so tests can check the report against it.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { checkHistory, checkRows, evaluateThresholds, parseThresholds } from '../../checks/index.ts';
+import { checkHistory } from '../../checks/index.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
+import { Summary } from '../../contracts/summary.ts';
+import { judgeRun } from '../../harness/judge.ts';
+import { buildSummary } from '../../harness/results.ts';
+import type { RunRecord } from '../../harness/run-record.ts';
+import { validateThresholds } from '../../harness/thresholds.ts';
 import { createRandom } from '../../lib/random.ts';
 
 export interface FixtureFault {
@@ -39,7 +44,7 @@ export interface FixtureOptions {
 
 export interface Fixture {
   events: HistoryEvent[];
-  summary: Record<string, unknown>;
+  summary: Summary;
   truth: {
     lost: string[];
     duplicates: number;
@@ -305,111 +310,49 @@ export function generateFixture(options: FixtureOptions = {}): Fixture {
   };
 }
 
-/** The summary.json a runner would write: the real checkers and thresholds over the history. */
+/** The summary.json the runner writes for this history: its own judge and builder, not a copy. */
 function summarize(
   events: HistoryEvent[],
   o: { seed: number; regions: string[]; faults: FixtureFault[]; bugs: string[] },
-): Record<string, unknown> {
+): Summary {
+  const raw = { delivery_latency_ms: ['p(99)<3000'], failover_seconds: ['p(99)<10'] };
   const report = checkHistory(events);
-  const c = report.consistency;
-  const thresholds = evaluateThresholds(
-    parseThresholds({ delivery_latency_ms: ['p(99)<3000'], failover_seconds: ['p(99)<10'] }),
-    report.metrics,
-  );
-  const checks = checkRows(report);
-  const ok = thresholds.every((t) => t.ok) && checks.every((r) => r.ok);
-  const valid = report.valid.ok;
-  const p4 = (p: { p50: number | null; p90: number | null; p99: number | null; max: number | null }) => ({
-    p50: p.p50,
-    p90: p.p90,
-    p99: p.p99,
-    max: p.max,
-  });
   const loadStart = report.phases.marks.find((m) => m.name === 'load_start')?.at ?? 0;
-  return {
-    schemaVersion: 2,
+  const record: RunRecord = {
+    schemaVersion: 1,
     runId: `fixture-${o.seed}`,
-    scenario: 'fixture',
-    description: 'generated history: an outage, a latency fault and a partition',
+    scenario: {
+      name: 'fixture',
+      description: 'generated history: an outage, a latency fault and a partition',
+      path: 'fixture',
+      durationMs: report.load.loadSeconds * 1000,
+      topology: { regions: o.regions, nodesPerRegion: 2, ack: 'replicated', leaseMs: 2000, bugs: o.bugs },
+      workload: {},
+      chaos: [],
+      thresholds: raw,
+      convergenceDeadlineMs: 30_000,
+    },
     seed: o.seed,
     startedAt: new Date(T0).toISOString(),
-    durationSeconds: report.run.durationSeconds,
-    commit: 'f1x7e0',
-    ok: valid && ok,
-    valid,
-    invalidReasons: report.valid.reasons,
-    exitCode: !valid ? 97 : ok ? 0 : 99,
-    verdict: ok ? 'every threshold and check passed' : 'thresholds or checks failed',
+    endedAt: new Date(T0 + report.run.durationSeconds * 1000).toISOString(),
+    wallSeconds: report.run.durationSeconds,
+    host: 'fixture',
+    topology: { regions: o.regions.map((name) => ({ name, nodes: [`${name}-1`, `${name}-2`] })) },
+    aliases: {},
+    thresholds: raw,
+    faults: report.faults.map((f) => {
+      const at = Math.round((f.at - loadStart) * 1000);
+      const until = f.until === null ? null : Math.round((f.until - loadStart) * 1000);
+      return { ...f, plannedAt: at, plannedUntil: until, appliedAt: at, revertedAt: until };
+    }),
+    load: null,
+    convergence: null,
+    interrupted: null,
     errors: [],
     warnings: [],
-    topology: {
-      regions: o.regions.map((name) => ({ name, nodes: 2, nodeNames: [`${name}-1`, `${name}-2`] })),
-      ack: 'replicated',
-      bugs: o.bugs,
-    },
-    load: report.load,
-    latency: { ackMs: p4(report.latency.ackMs), deliveryMs: p4(report.latency.deliveryMs) },
-    failover: {
-      incidents: report.failover.incidents,
-      clients: report.failover.clients,
-      failedOver: report.failover.failedOver,
-      rodeOut: report.failover.rodeOut,
-      neverRecovered: report.failover.neverRecovered,
-      unobserved: report.failover.unobserved,
-      seconds: report.failover.seconds,
-      recoverySeconds: report.failover.recoverySeconds,
-      faults: report.failover.faults.map((f) => ({
-        id: f.id,
-        kind: f.kind,
-        target: f.target,
-        start: f.start,
-        end: f.end,
-        incidents: f.incidents,
-        clients: f.clients,
-        failedOver: f.failedOver,
-        rodeOut: f.rodeOut,
-        neverRecovered: f.neverRecovered,
-        unobserved: f.unobserved,
-        seconds: { p50: f.seconds.p50, p99: f.seconds.p99, max: f.seconds.max },
-        recoverySeconds: {
-          p50: f.recoverySeconds.p50,
-          p99: f.recoverySeconds.p99,
-          max: f.recoverySeconds.max,
-        },
-      })),
-    },
-    consistency: {
-      ackedLost: c.ackedLost,
-      unexpected: c.unexpected,
-      failedButAppeared: c.failedButAppeared,
-      duplicates: c.duplicates,
-      orderViolations: c.orderViolations,
-      divergentConversations: c.divergentConversations,
-      unconvergedConversations: c.unconvergedConversations,
-      readYourWritesViolations: c.readYourWritesViolations,
-      monotonicReadViolations: c.monotonicReadViolations,
-      silentGaps: c.silentGaps,
-      residencyViolations: c.residencyViolations,
-      convergenceSeconds: c.convergenceSeconds,
-      examples: c.examples,
-    },
-    faults: report.faults.map((f) => ({
-      id: f.id,
-      kind: f.kind,
-      target: f.target,
-      regions: f.regions,
-      at: f.at - loadStart,
-      until: f.until === null ? null : f.until - loadStart,
-    })),
-    thresholds: thresholds.map((t) => ({
-      metric: t.metric,
-      expression: t.expression,
-      actual: t.actual === null ? null : Number.isFinite(t.actual) ? t.actual : 'Infinity',
-      ok: t.ok,
-    })),
-    checks: checks.map((r) => ({ name: r.name, ok: r.ok, actual: r.actual })),
-    notes: report.notes,
   };
+  const judgement = judgeRun({ runDir: '', record, thresholds: validateThresholds(raw), events });
+  return Summary.parse(buildSummary(record, judgement));
 }
 
 /** Writes a run folder (history.jsonl, summary.json) and returns the fixture. */

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseSummary } from '../../contracts/summary.ts';
 import { reportDataFromHistory } from '../../reports/data.ts';
 import { renderReport, renderReportHtml } from '../../reports/render.ts';
-import { parseSummary } from '../../reports/summary.ts';
 import { generateFixture, writeFixtureRun } from './fixture.ts';
 
 const dirs: string[] = [];

@@ -6,8 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CHECKS } from '../../contracts/checks.ts';
 import { compareRunDirs } from '../../reports/compare-dirs.ts';
-import { VIOLATIONS } from '../../reports/data.ts';
 import { renderReport } from '../../reports/render.ts';
 import { type Browser, CHROMIUM, canvasInk, launchBrowser, type OpenedPage } from './browser.ts';
 import { writeFixtureRun } from './fixture.ts';
@@ -69,7 +69,7 @@ async function expectFaithfulReport(
     .evaluateAll((trs) =>
       trs.map((tr) => [(tr as HTMLElement).dataset.check, Number((tr as HTMLElement).dataset.count)]),
     );
-  const expected = Object.keys(VIOLATIONS)
+  const expected = Object.keys(CHECKS)
     .filter((key) => typeof summary.consistency[key] === 'number')
     .map((key) => [key, summary.consistency[key]]);
   expect(rows).toEqual(expected);
@@ -104,7 +104,7 @@ describe('report.html of a real run', () => {
   });
 
   it('moves every chart to a violation when its example link is clicked', async () => {
-    const violations = Object.keys(VIOLATIONS).reduce(
+    const violations = Object.keys(CHECKS).reduce(
       (n, key) =>
         n + (typeof summary.consistency[key] === 'number' ? (summary.consistency[key] as number) : 0),
       0,

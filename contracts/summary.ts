@@ -1,7 +1,132 @@
-// summary.json as the report reads it. The runner writes it; the report must still render a run
-// that crashed half way, so every section is optional and unknown fields are kept, while a field
-// that is present with the wrong type is an error naming that field.
+// summary.json, the file CI reads: the schema the runner writes (strict, and the writer's type is
+// derived from it, so the two cannot drift) and the lenient reader the report and `compare` use,
+// which must still read a run that crashed half way or an older schema version: there every
+// section is optional and unknown fields are kept, while a field present with the wrong type is
+// an error naming that field.
 import { z } from 'zod';
+import { CHECK_KEYS, type CheckKey } from './checks.ts';
+
+/** 2: failover is judged per incident (failedOver, rodeOut, neverRecovered, recoverySeconds). */
+export const SUMMARY_SCHEMA_VERSION = 2;
+
+const num = z.number();
+const nul = num.nullable();
+const P4 = z.object({ p50: nul, p90: nul, p99: nul, max: nul });
+const Counted = z.object({ p50: nul, p99: nul, max: nul, count: num, censored: num });
+const IncidentCounts = {
+  incidents: num,
+  clients: num,
+  failedOver: num,
+  rodeOut: num,
+  neverRecovered: num,
+  unobserved: num,
+};
+const ExampleSchema = z.object({
+  check: z.string(),
+  message: z.string(),
+  conv: z.string().optional(),
+  cmid: z.string().optional(),
+  from: z.string().optional(),
+  user: z.string().optional(),
+  region: z.string().optional(),
+  t: num.optional(),
+});
+const CheckCountsSchema = z.object(
+  Object.fromEntries(CHECK_KEYS.map((k) => [k, num])) as Record<CheckKey, typeof num>,
+);
+
+/** What the runner writes, field for field (harness/results.ts builds it). */
+export const Summary = z.strictObject({
+  schemaVersion: num,
+  runId: z.string(),
+  scenario: z.string(),
+  description: z.string(),
+  seed: num,
+  startedAt: z.string(),
+  /** Seconds from run_start to run_end in the history (load, heal, convergence, final reads). */
+  durationSeconds: num,
+  /** Wall time of the whole command, start-up and teardown included. */
+  wallSeconds: num,
+  commit: z.string().nullable(),
+  ok: z.boolean(),
+  valid: z.boolean(),
+  invalidReasons: z.array(z.string()),
+  exitCode: num,
+  verdict: z.string(),
+  interrupted: z.object({ reason: z.enum(['signal', 'threshold']), detail: z.string() }).nullable(),
+  errors: z.array(z.string()),
+  warnings: z.array(z.string()),
+  topology: z.object({
+    regions: z.array(z.object({ name: z.string(), nodes: num, nodeNames: z.array(z.string()) })),
+    ack: z.string(),
+    leaseMs: num,
+    bugs: z.array(z.string()),
+  }),
+  load: z.object({
+    sent: num,
+    acked: num,
+    failed: num,
+    indeterminate: num,
+    pending: num,
+    delivered: num,
+    loadSeconds: num,
+    sendRatePerSecond: num,
+    deliverRatePerSecond: num,
+    lateSends: nul,
+    sendLagP99Ms: nul,
+  }),
+  latency: z.object({
+    ackMs: P4,
+    deliveryMs: P4,
+    byPhase: z.record(z.string(), z.object({ ackMs: P4, deliveryMs: P4 })),
+  }),
+  /** Failover and recovery per incident, over the run and per fault; never-recovered ones censored. */
+  failover: z.object({
+    ...IncidentCounts,
+    seconds: Counted,
+    recoverySeconds: Counted,
+    faults: z.array(
+      z.object({
+        id: z.string(),
+        kind: z.string(),
+        target: z.string(),
+        start: num,
+        end: nul,
+        ...IncidentCounts,
+        seconds: Counted,
+        recoverySeconds: Counted,
+      }),
+    ),
+  }),
+  consistency: CheckCountsSchema.extend({ convergenceSeconds: nul, examples: z.array(ExampleSchema) }),
+  /** Faults as applied, in seconds from the start of load. */
+  faults: z.array(
+    z.object({
+      id: z.string(),
+      kind: z.string(),
+      target: z.string(),
+      regions: z.array(z.string()),
+      at: nul,
+      until: nul,
+      error: z.string().optional(),
+    }),
+  ),
+  thresholds: z.array(
+    z.object({
+      metric: z.string(),
+      expression: z.string(),
+      actual: z.union([num, z.string()]).nullable(),
+      ok: z.boolean(),
+    }),
+  ),
+  checks: z.array(z.object({ name: z.string(), ok: z.boolean(), actual: num })),
+  notes: z.array(z.string()),
+  files: z.record(z.string(), z.string()),
+});
+export type Summary = z.infer<typeof Summary>;
+export type FailoverSummary = Summary['failover'];
+
+// The lenient reader.
 
 const count = z.number().finite().nonnegative();
 const maybeNumber = z.number().finite().nullable().optional();
