@@ -2,8 +2,10 @@
 // ServerFrame, and reports how it ended in a single `onClose` call. It knows nothing about
 // outboxes or failover; the client owns those. Compression is off (permessage-deflate costs
 // memory per socket and thousands of sockets share one load-generator process).
+
 import WebSocket from 'ws';
-import { describeZodError, ServerFrame } from '../contracts/wire.ts';
+import { describeIssues } from '../contracts/errors.ts';
+import { ServerFrame } from '../contracts/wire.ts';
 
 export interface CloseInfo {
   /** WebSocket close code; 1006 when the socket died without a close frame. */
@@ -130,7 +132,7 @@ export function openConnection(
     }
     const parsed = ServerFrame.safeParse(json);
     if (!parsed.success) {
-      handlers.onInvalidFrame(connection, `invalid frame: ${describeZodError(parsed.error)}`);
+      handlers.onInvalidFrame(connection, `invalid frame: ${describeIssues(parsed.error)}`);
       return;
     }
     handlers.onFrame(connection, parsed.data);

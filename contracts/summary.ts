@@ -3,8 +3,10 @@
 // which must still read a run that crashed half way or an older schema version: there every
 // section is optional and unknown fields are kept, while a field present with the wrong type is
 // an error naming that field.
+
 import { z } from 'zod';
 import { CHECK_KEYS, type CheckKey } from './checks.ts';
+import { describeIssues } from './errors.ts';
 
 /** 2: failover is judged per incident (failedOver, rodeOut, neverRecovered, recoverySeconds). */
 export const SUMMARY_SCHEMA_VERSION = 2;
@@ -255,13 +257,6 @@ export const SummaryFile = z.looseObject({
 });
 
 export type SummaryFile = z.infer<typeof SummaryFile>;
-
-/** `path.to.field: message; ...`, so a bad file names the field at fault. */
-export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
-}
 
 /** Parses summary.json text; throws an Error naming the file and the offending fields. */
 export function parseSummary(text: string, source = 'summary.json'): SummaryFile {

@@ -187,10 +187,3 @@ export type ClockOffsetBody = z.infer<typeof ClockOffsetBody>;
 /** Bug knobs: each breaks one promise on purpose so the checkers can prove they catch it. */
 export const BugName = z.enum(['ack-early', 'no-dedup', 'reorder-apply', 'drop-sync', 'no-fencing']);
 export type BugName = z.infer<typeof BugName>;
-
-/** Renders a zod error as `field: problem; field: problem` so every message names the field. */
-export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`)
-    .join('; ');
-}

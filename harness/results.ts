@@ -4,13 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type {
-  Example,
-  FailoverPercentiles,
-  IncidentCounts,
-  LoadSummary,
-  Percentiles,
-} from '../checks/index.ts';
+import type { FailoverPercentiles, IncidentCounts, Percentiles } from '../checks/index.ts';
 import { checkByMetric, pickCheckCounts } from '../contracts/checks.ts';
 import { type FailoverSummary, SUMMARY_SCHEMA_VERSION, type Summary } from '../contracts/summary.ts';
 import type { Judgement } from './judge.ts';

@@ -2,11 +2,13 @@
 // workload, the faults and the thresholds of one run; command-line flags override its values.
 // Validation happens here, at the boundary, with errors that name the field the way a user
 // would write it: `scenario.chaos[2].duration: invalid duration "10 parsecs"`.
+
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { type FaultSpec, FaultSpec as FaultSpecSchema } from '../chaos/faults/spec.ts';
+import { describeIssues } from '../contracts/errors.ts';
 import { BugName, RegionName } from '../contracts/wire.ts';
 import { parseDuration } from '../lib/duration.ts';
 import {
@@ -118,55 +120,22 @@ export class ScenarioError extends Error {
   override name = 'ScenarioError';
 }
 
-/** `chaos[2].duration` from zod's path ['chaos', 2, 'duration']. */
-export function formatPath(root: string, path: readonly PropertyKey[]): string {
-  let out = root;
-  for (const part of path) out += typeof part === 'number' ? `[${part}]` : `.${String(part)}`;
-  return out;
-}
-
-export function describeIssues(root: string, error: z.ZodError): string {
-  return error.issues
-    .map((issue) => {
-      const { path, message } = deepest(issue);
-      return `${formatPath(root, path)}: ${message}`;
-    })
-    .join('\n');
-}
-
-/** For a union, the branch that got furthest names the field better than "Invalid input". */
-function deepest(issue: z.core.$ZodIssue): { path: PropertyKey[]; message: string } {
-  if (issue.code === 'invalid_union' && 'errors' in issue && Array.isArray(issue.errors)) {
-    const branches = issue.errors as z.core.$ZodIssue[][];
-    let best: z.core.$ZodIssue | undefined;
-    for (const branch of branches) {
-      for (const candidate of branch) {
-        if (best === undefined || candidate.path.length > best.path.length) best = candidate;
-      }
-    }
-    if (best !== undefined) {
-      const inner = deepest(best);
-      return { path: [...issue.path, ...inner.path], message: inner.message };
-    }
-  }
-  return { path: [...issue.path], message: issue.message };
-}
-
 /** Validates a scenario object (a file's default export). Throws ScenarioError naming each bad field. */
 export function parseScenario(raw: unknown, root = 'scenario'): Scenario {
   const parsed = ScenarioSpec.safeParse(raw);
   const problems: string[] = [];
-  if (!parsed.success) problems.push(describeIssues(root, parsed.error));
+  if (!parsed.success) problems.push(describeIssues(parsed.error, { root, separator: '\n' }));
   // Workload and faults are checked even when the rest is wrong, so one run shows every mistake.
   const record = typeof raw === 'object' && raw !== null ? (raw as Record<string, unknown>) : {};
   const workload = WorkloadSpecSchema.safeParse(record.workload ?? {});
-  if (!workload.success) problems.push(describeIssues(`${root}.workload`, workload.error));
+  if (!workload.success)
+    problems.push(describeIssues(workload.error, { root: `${root}.workload`, separator: '\n' }));
   const chaos: FaultSpec[] = [];
   if (Array.isArray(record.chaos)) {
     record.chaos.forEach((entry, index) => {
       const fault = FaultSpecSchema.safeParse(entry);
       if (fault.success) chaos.push(fault.data);
-      else problems.push(describeIssues(`${root}.chaos[${index}]`, fault.error));
+      else problems.push(describeIssues(fault.error, { root: `${root}.chaos[${index}]`, separator: '\n' }));
     });
   }
   if (problems.length > 0 || !parsed.success || !workload.success)

@@ -2,9 +2,11 @@
 // the other nodes are. Two implementations: the directory client (leases, failover) and a static
 // one for a standalone node or a fixed set of peers without a directory (epoch 1 forever, no
 // failover).
+
 import { randomBytes } from 'node:crypto';
 import type { Agent } from 'node:http';
-import { type CreateConversationBody, describeZodError } from '../contracts/wire.ts';
+import { describeIssues } from '../contracts/errors.ts';
+import type { CreateConversationBody } from '../contracts/wire.ts';
 import { requestJson } from './http.ts';
 import { ConvRecord, type ElectionReport, HeartbeatResponse } from './internal-protocol.ts';
 import { errorMessage, type Logger } from './log.ts';
@@ -126,7 +128,7 @@ function createDirectoryClient(opts: ControlPlaneOptions, directoryUrl: string):
       });
       if (res.status !== 200) throw new Error(`directory answered ${res.status}`);
       const parsed = HeartbeatResponse.safeParse(res.body);
-      if (!parsed.success) throw new Error(`bad heartbeat answer: ${describeZodError(parsed.error)}`);
+      if (!parsed.success) throw new Error(`bad heartbeat answer: ${describeIssues(parsed.error)}`);
       const hb = parsed.data;
       if (directoryId !== null && directoryId !== hb.directoryId) {
         log.warn('directory restarted', { directoryId: hb.directoryId });
@@ -181,7 +183,7 @@ function createDirectoryClient(opts: ControlPlaneOptions, directoryUrl: string):
       if (res.status === 404) return null;
       if (res.status !== 200) throw new Error(`directory answered ${res.status}`);
       const parsed = ConvRecord.safeParse(res.body);
-      if (!parsed.success) throw new Error(`bad conversation record: ${describeZodError(parsed.error)}`);
+      if (!parsed.success) throw new Error(`bad conversation record: ${describeIssues(parsed.error)}`);
       return parsed.data;
     },
     async create(body) {

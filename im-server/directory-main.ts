@@ -1,7 +1,9 @@
 // `chatquake directory --port P [--host 127.0.0.1] [--lease-ms 3000] [--data DIR] [--secret S] [--admin-token A]`
+
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { describeZodError } from '../contracts/wire.ts';
+import { describeIssues } from '../contracts/errors.ts';
+
 import { DEFAULT_LEASE_MS, startDirectory } from './directory.ts';
 import { createLogger } from './log.ts';
 
@@ -35,7 +37,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const flags = Flags.safeParse(values);
   if (!flags.success) {
-    process.stderr.write(`chatquake directory: --${describeZodError(flags.error)}\n`);
+    process.stderr.write(`chatquake directory: --${describeIssues(flags.error)}\n`);
     return 2;
   }
   const f = flags.data;

@@ -7,13 +7,15 @@
 // log it holds; once all of them have answered (reports are only accepted after the question,
 // so they describe the node's state after the old lease ended), the one with the most complete
 // log becomes home under epoch+1. See docs/CONSISTENCY.md.
+
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ConversationId, CreateConversationBody, describeZodError } from '../contracts/wire.ts';
+import { describeIssues } from '../contracts/errors.ts';
+import { ConversationId, CreateConversationBody } from '../contracts/wire.ts';
 import { decodePathSegment, HttpError, readJsonBody, sendError, sendJson } from './http.ts';
 import {
   type ConvRecord,
@@ -297,7 +299,7 @@ export async function startDirectory(opts: DirectoryOptions): Promise<DirectoryS
 
   const heartbeat = (body: unknown): HeartbeatResponse => {
     const parsed = HeartbeatRequest.safeParse(body);
-    if (!parsed.success) throw new HttpError(400, describeZodError(parsed.error));
+    if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error));
     const hb = parsed.data;
     if (hb.nodeId !== `${hb.region}/${hb.node}`) throw new HttpError(400, 'nodeId: must be region/node');
     const t = now();
@@ -371,7 +373,7 @@ export async function startDirectory(opts: DirectoryOptions): Promise<DirectoryS
 
   const createConversation = (body: unknown): { status: number; body: unknown } => {
     const parsed = CreateConversationBody.safeParse(body);
-    if (!parsed.success) return { status: 400, body: { error: describeZodError(parsed.error), status: 400 } };
+    if (!parsed.success) return { status: 400, body: { error: describeIssues(parsed.error), status: 400 } };
     const members = [...new Set(parsed.data.members)];
     const residency = parsed.data.residency === undefined ? null : [...new Set(parsed.data.residency)].sort();
     const existing = convs.get(parsed.data.id);

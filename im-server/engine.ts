@@ -3,15 +3,16 @@
 // matching, truncation of divergent tails, fencing by epoch), delivering committed messages and
 // answering syncs. It owns no sockets: sessions.ts turns frames into calls here and node-http.ts
 // exposes the peer and admin endpoints. docs/CONSISTENCY.md explains the rules enforced here.
+
 import { createHash } from 'node:crypto';
 import type { Agent } from 'node:http';
-import {
-  type AckLevel,
-  type BugName,
-  type ConversationDigest,
-  type ConversationLogEntry,
-  describeZodError,
-  type ErrorCode,
+import { describeIssues } from '../contracts/errors.ts';
+import type {
+  AckLevel,
+  BugName,
+  ConversationDigest,
+  ConversationLogEntry,
+  ErrorCode,
 } from '../contracts/wire.ts';
 import { sleep } from '../lib/async.ts';
 import type { Clock } from './clock.ts';
@@ -768,7 +769,7 @@ export function createEngine(deps: EngineDeps): Engine {
     try {
       const res = await requestJsonPeer(`${target.url}/internal/sync`, { conv: c.rec.id, afterSeq, user });
       const parsed = InternalSyncResponse.safeParse(res);
-      if (!parsed.success) throw new Error(describeZodError(parsed.error));
+      if (!parsed.success) throw new Error(describeIssues(parsed.error));
       if (parsed.data.status === 'not_home') {
         void refresh(c, true);
         return {

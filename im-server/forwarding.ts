@@ -2,8 +2,10 @@
 // one home are queued and sent in batches, one request in flight per home, so a session's
 // messages reach the home in the order they arrived here. The home answers each item with an
 // ack, `not_home`, `pending` (resend the same item) or an error.
+
 import type { Agent } from 'node:http';
-import { describeZodError } from '../contracts/wire.ts';
+import { describeIssues } from '../contracts/errors.ts';
+
 import type { PeerInfo } from './control-plane.ts';
 import { requestJson } from './http.ts';
 import { type ForwardItem, ForwardResponse, type ForwardResult } from './internal-protocol.ts';
@@ -66,7 +68,7 @@ export function createForwarder(opts: ForwarderOptions): Forwarder {
       .then((res) => {
         if (res.status !== 200) throw new Error(`home answered ${res.status}`);
         const parsed = ForwardResponse.safeParse(res.body);
-        if (!parsed.success) throw new Error(`bad forward answer: ${describeZodError(parsed.error)}`);
+        if (!parsed.success) throw new Error(`bad forward answer: ${describeIssues(parsed.error)}`);
         if (parsed.data.results.length !== batch.length)
           throw new Error('forward answer has the wrong length');
         for (const [i, p] of batch.entries()) p.resolve(parsed.data.results[i]!);

@@ -1,9 +1,9 @@
 // Turns one client text frame into a validated ClientFrame or the error frame that answers it.
 // Pure, so every row of the bad-input table is unit-testable without a socket.
+import { describeIssues } from '../contracts/errors.ts';
 import {
   CLIENT_FRAME_TYPES,
   type ClientFrame,
-  describeZodError,
   type ErrorCode,
   SendFrame,
   SyncFrame,
@@ -55,7 +55,7 @@ export function parseClientFrame(text: string, maxBodyBytes: number): ParsedFram
   }
   const parsed = obj.type === 'send' ? SendFrame.safeParse(obj) : SyncFrame.safeParse(obj);
   if (!parsed.success) {
-    return { ok: false, error: { code: 'invalid_field', message: describeZodError(parsed.error), ...ids } };
+    return { ok: false, error: { code: 'invalid_field', message: describeIssues(parsed.error), ...ids } };
   }
   const frame = parsed.data;
   if (frame.type === 'send') {

@@ -1,13 +1,14 @@
 // `chatquake server ...`: one node of the reference IM server. Prints one JSON `listening` line
 // on stdout when ready; logs go to stderr; SIGTERM closes gracefully and exits 0.
+
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { describeIssues } from '../contracts/errors.ts';
 import {
   AckLevel,
   BugName,
   DEFAULT_MAX_BODY_BYTES,
   DEFAULT_MAX_FRAME_BYTES,
-  describeZodError,
   RegionName,
 } from '../contracts/wire.ts';
 import { createClock } from './clock.ts';
@@ -106,7 +107,7 @@ export function parseServerFlags(
   }
   const parsed = ServerFlags.safeParse(values);
   if (!parsed.success) {
-    return { ok: false, message: describeZodError(parsed.error).replace(/(^|; )(\w[\w-]*)/g, '$1--$2') };
+    return { ok: false, message: describeIssues(parsed.error).replace(/(^|; )(\w[\w-]*)/g, '$1--$2') };
   }
   const nodeId = `${parsed.data.region}/${parsed.data.node}`;
   if (parsed.data.peers.some((p) => p.id === nodeId)) {

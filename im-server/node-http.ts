@@ -1,13 +1,10 @@
 // A node's HTTP surface besides the WebSocket upgrade: /healthz and /metrics (public), /admin/*
 // (bearer admin token) and /internal/* (peers, with the key derived from the cluster secret).
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import {
-  ClockOffsetBody,
-  ConversationId,
-  CreateConversationBody,
-  describeZodError,
-} from '../contracts/wire.ts';
+import { describeIssues } from '../contracts/errors.ts';
+import { ClockOffsetBody, ConversationId, CreateConversationBody } from '../contracts/wire.ts';
 import type { Clock } from './clock.ts';
 import type { ControlPlane } from './control-plane.ts';
 import type { Engine } from './engine.ts';
@@ -35,7 +32,7 @@ const MiB = 1024 * 1024;
 async function requireJson<T>(req: IncomingMessage, schema: z.ZodType<T>, limit: number): Promise<T> {
   const body = await readJsonBody(req, limit);
   const parsed = schema.safeParse(body);
-  if (!parsed.success) throw new HttpError(400, describeZodError(parsed.error));
+  if (!parsed.success) throw new HttpError(400, describeIssues(parsed.error));
   return parsed.data;
 }
 
@@ -85,7 +82,7 @@ export function createNodeHttpHandler(
     if (match !== null && req.method === 'GET') {
       const id = ConversationId.safeParse(decodePathSegment(match[1]!));
       if (!id.success) {
-        sendError(res, 400, `id: ${describeZodError(id.error)}`);
+        sendError(res, 400, `id: ${describeIssues(id.error)}`);
         return;
       }
       const view = await engine.conversation(id.data);

@@ -3,8 +3,10 @@
 // how far its log now matches ours; a gap or a divergent tail is repaired by sending from there.
 // Requests carry the sender's remaining lease so followers know how long it may be trusted,
 // and go out at least every keepalive interval even when idle.
+
 import type { Agent } from 'node:http';
-import { describeZodError } from '../contracts/wire.ts';
+import { describeIssues } from '../contracts/errors.ts';
+
 import type { PeerInfo } from './control-plane.ts';
 import { requestJson } from './http.ts';
 import {
@@ -209,7 +211,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
       });
       if (res.status !== 200) throw new Error(`peer answered ${res.status}`);
       const parsed = ReplicateResponse.safeParse(res.body);
-      if (!parsed.success) throw new Error(`bad replicate answer: ${describeZodError(parsed.error)}`);
+      if (!parsed.success) throw new Error(`bad replicate answer: ${describeIssues(parsed.error)}`);
       const incarnation = parsed.data.incarnation;
       if (link.peerIncarnation !== null && link.peerIncarnation !== incarnation) {
         // The peer restarted; what it held may differ from what it confirmed before.

@@ -1,7 +1,9 @@
 // `chatquake token --user U --secret S [--ttl SECONDS]`: prints one signed client token.
+
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { describeZodError, UserId } from '../contracts/wire.ts';
+import { describeIssues } from '../contracts/errors.ts';
+import { UserId } from '../contracts/wire.ts';
 import { DEFAULT_TOKEN_TTL_SECONDS, signToken } from './token.ts';
 
 const Flags = z.object({
@@ -24,7 +26,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const flags = Flags.safeParse(values);
   if (!flags.success) {
-    process.stderr.write(`chatquake token: --${describeZodError(flags.error)}\n`);
+    process.stderr.write(`chatquake token: --${describeIssues(flags.error)}\n`);
     return 2;
   }
   process.stdout.write(

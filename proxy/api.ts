@@ -1,14 +1,15 @@
 // Toxiproxy's HTTP API over the collection: routes, bodies and answers only. Requests run one
 // at a time, so two PATCHes never interleave a rebind.
+
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
+import { describeIssues } from '../contracts/errors.ts';
 import type { Collection } from './collection.ts';
 import { ApiError, badRequestBody } from './errors.ts';
 import type { Metrics } from './metrics.ts';
 import { toxicView } from './model.ts';
 import type { TcpProxy } from './proxy.ts';
 import {
-  describeIssues,
   newToxicSchema,
   populateBodySchema,
   proxyBodySchema,

@@ -1,10 +1,12 @@
 // `chatquake proxy`: the fault proxy as a process. Prints one JSON "listening" line on stdout
 // when ready, logs API changes as JSON lines on stderr, closes everything on SIGTERM/SIGINT.
+
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { describeIssues } from '../contracts/errors.ts';
 import { startFaultProxy } from './index.ts';
-import { describeIssues, type ProxyConfig, proxyConfigFileSchema } from './schemas.ts';
+import { type ProxyConfig, proxyConfigFileSchema } from './schemas.ts';
 
 const USAGE = 'chatquake proxy [--host 127.0.0.1] [--port 8474] [--config proxies.json] [--seed N]';
 

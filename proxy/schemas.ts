@@ -2,19 +2,6 @@
 // decoder ignores them; wrong types are a 400 naming the field.
 import { z } from 'zod';
 
-/** "field.path: message; ..." with an optional prefix for nested objects such as attributes. */
-export function describeIssues(error: z.ZodError, prefix?: string): string {
-  return error.issues
-    .map((issue) => {
-      let path = prefix ?? '';
-      for (const key of issue.path) {
-        path += typeof key === 'number' ? `[${key}]` : `${path === '' ? '' : '.'}${String(key)}`;
-      }
-      return `${path === '' ? '(root)' : path}: ${issue.message}`;
-    })
-    .join('; ');
-}
-
 /** Go's decoder leaves a field alone when the JSON says null; so do we, one level deep. */
 export function withoutNulls(value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return value;

@@ -1,5 +1,6 @@
 // One proxy's toxics: two ordered chains (upstream, downstream), Toxiproxy's request semantics
 // for adding, patching and removing them, and the fan-out of every change to the open links.
+import { describeIssues } from '../contracts/errors.ts';
 import {
   badRequestBody,
   invalidStream,
@@ -8,7 +9,7 @@ import {
   toxicNotFound,
 } from './errors.ts';
 import type { Direction, ToxicState } from './model.ts';
-import { describeIssues } from './schemas.ts';
+
 import { toxicTypes } from './toxics/index.ts';
 import type { Attributes, ToxicDefinition } from './toxics/types.ts';
 
@@ -60,7 +61,7 @@ function parseAttributes(
     if (value !== null) present[key] = value;
   }
   const parsed = definition.schema.safeParse(present);
-  if (!parsed.success) throw badRequestBody(describeIssues(parsed.error, 'attributes'));
+  if (!parsed.success) throw badRequestBody(describeIssues(parsed.error, { root: 'attributes' }));
   const merged: Attributes = { ...current };
   for (const [key, value] of Object.entries(parsed.data)) {
     if (value !== undefined) merged[key] = value;

@@ -19,11 +19,11 @@
 import type { CheckReport } from '../checks/index.ts';
 import { selectSink, type TrendSink, trendPercentile } from '../checks/metrics.ts';
 import { checkByName } from '../contracts/checks.ts';
+import type { SummaryFile } from '../contracts/summary.ts';
 import { type Histogram, percentile } from '../lib/histogram.ts';
 import { createRandom, type Random } from '../lib/random.ts';
 import type { RunAnalysis } from './analyze.ts';
 import { consistencyRows } from './data.ts';
-import type { SummaryFile } from '../contracts/summary.ts';
 
 export interface CompareOptions {
   /** Tolerated relative regression, 0.1 = 10%. Default 0.1. */

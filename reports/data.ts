@@ -13,8 +13,8 @@ import {
   type InformationalKey,
 } from '../contracts/checks.ts';
 import type { HistoryEvent } from '../contracts/history.ts';
-import { type AnalyzeOptions, analyzeHistory, type RunAnalysis } from './analyze.ts';
 import type { SummaryFile } from '../contracts/summary.ts';
+import { type AnalyzeOptions, analyzeHistory, type RunAnalysis } from './analyze.ts';
 import {
   type ConsistencyCheckRow,
   type ConsistencyExample,

@@ -2,10 +2,11 @@
 // run never sits in memory as one string. A report is most wanted for a run that went wrong,
 // so bad lines are skipped and described (line number and field), never fatal; a last line cut
 // by a killed writer is expected and reported as such.
+
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { describeIssues } from '../contracts/errors.ts';
 import { HistoryEvent } from '../contracts/history.ts';
-import { describeIssues } from '../contracts/summary.ts';
 
 export interface HistoryReadStats {
   events: number;

@@ -1,5 +1,7 @@
 // The report room's public surface. The runner calls renderReport(runDir) at the end of a run;
 // the CLI's `report` and `compare` commands use the rest.
+
+export { parseSummary, SummaryFile } from '../contracts/summary.ts';
 export type { AnalyzeOptions } from './analyze.ts';
 export {
   type CompareInput,
@@ -20,5 +22,4 @@ export {
   writeReport,
 } from './render.ts';
 export { type LoadedRun, loadRun } from './run-dir.ts';
-export { parseSummary, SummaryFile } from '../contracts/summary.ts';
 export type { ReportData } from './types.ts';

@@ -5,10 +5,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CheckReport, createCheckRun } from '../checks/index.ts';
+import { parseSummary, type SummaryFile } from '../contracts/summary.ts';
 import { type AnalyzeOptions, createAnalyzer, type RunAnalysis } from './analyze.ts';
 import { REPORT_CHECK_EXAMPLES } from './data.ts';
 import { readHistoryFile } from './history-file.ts';
-import { parseSummary, type SummaryFile } from '../contracts/summary.ts';
 
 export interface LoadedRun {
   dir: string;

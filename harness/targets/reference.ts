@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { type ClientEvent, type ClientOptions, createClient } from '../../client/index.ts';
+import { describeIssues } from '../../contracts/errors.ts';
 import type {
   ConnectOptions,
   ConversationSpec,
@@ -17,12 +18,7 @@ import type {
   SessionEvent,
   TargetSession,
 } from '../../contracts/target.ts';
-import {
-  ConversationDigest,
-  ConversationLogEntry,
-  CreateConversationBody,
-  describeZodError,
-} from '../../contracts/wire.ts';
+import { ConversationDigest, ConversationLogEntry, CreateConversationBody } from '../../contracts/wire.ts';
 import { signToken } from '../../im-server/token.ts';
 
 export interface ReferenceRegion {
@@ -185,8 +181,7 @@ export function createReferenceTarget(options: ReferenceTargetOptions): Messagin
         members: spec.members,
         ...(spec.residency === undefined ? {} : { residency: spec.residency }),
       });
-      if (!checked.success)
-        throw new RangeError(`conversation ${spec.id}: ${describeZodError(checked.error)}`);
+      if (!checked.success) throw new RangeError(`conversation ${spec.id}: ${describeIssues(checked.error)}`);
       const body = checked.data;
       // A resident conversation is created where it may live; otherwise anywhere, in region order.
       const allowed = body.residency;
@@ -253,7 +248,7 @@ export function createReferenceTarget(options: ReferenceTargetOptions): Messagin
       if (answer.status !== 200)
         throw new Error(`digest ${regionName}/${conv}: HTTP ${answer.status} ${errorText(answer)}`);
       const parsed = DigestBody.safeParse(answer.body);
-      if (!parsed.success) throw new Error(`digest ${regionName}/${conv}: ${describeZodError(parsed.error)}`);
+      if (!parsed.success) throw new Error(`digest ${regionName}/${conv}: ${describeIssues(parsed.error)}`);
       const d = parsed.data;
       return { region: regionName, conv, count: d.count, lastSeq: d.lastSeq, hash: d.hash };
     },
@@ -265,7 +260,7 @@ export function createReferenceTarget(options: ReferenceTargetOptions): Messagin
       if (answer.status !== 200)
         throw new Error(`log ${regionName}/${conv}: HTTP ${answer.status} ${errorText(answer)}`);
       const parsed = LogBody.safeParse(answer.body);
-      if (!parsed.success) throw new Error(`log ${regionName}/${conv}: ${describeZodError(parsed.error)}`);
+      if (!parsed.success) throw new Error(`log ${regionName}/${conv}: ${describeIssues(parsed.error)}`);
       return {
         region: regionName,
         conv,

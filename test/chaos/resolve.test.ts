@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { FaultAction } from '../../chaos/actions.ts';
 import { FaultSpec, FaultSpecs, type Pick } from '../../chaos/faults/spec.ts';
 import { formatTimeline, resolveTimeline } from '../../chaos/timeline.ts';
-import { describeZodError } from '../../contracts/wire.ts';
+import { describeIssues } from '../../contracts/errors.ts';
+
 import { makeTopology } from './fixtures/topology.ts';
 
 const topology = makeTopology(['eu-west', 'us-east', 'ap-south'], 4);
@@ -33,13 +34,13 @@ describe('FaultSpec schema', () => {
       { fault: 'meteor', at: 0 },
     ]);
     expect(result.success).toBe(false);
-    const text = result.success ? '' : describeZodError(result.error);
-    expect(text).toContain('0.edges: give only one of region, link, edges, directory');
-    expect(text).toContain('1.at: invalid duration "1x"');
-    expect(text).toContain('Unrecognized key: "regoin"');
-    expect(text).toContain('3.share');
-    expect(text).toContain('4.restartAfter: give only one of duration, restartAfter');
-    expect(text).toContain('5.fault');
+    const text = result.success ? '' : describeIssues(result.error);
+    expect(text).toContain('[0].edges: give only one of region, link, edges, directory');
+    expect(text).toContain('[1].at: invalid duration "1x"');
+    expect(text).toContain('[2]: Unrecognized key: "regoin"');
+    expect(text).toContain('[3].share');
+    expect(text).toContain('[4].restartAfter: give only one of duration, restartAfter');
+    expect(text).toContain('[5].fault');
   });
 
   it('accepts k6 durations and numbers of ms, and has no duration on scaleOut', () => {

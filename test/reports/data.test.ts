@@ -110,7 +110,7 @@ describe('parseSummary', () => {
   it('names the field that has the wrong type', () => {
     expect(() =>
       parseSummary(JSON.stringify({ thresholds: [{ metric: 'x', expression: 'y', ok: 'yes' }] })),
-    ).toThrow(/thresholds\.0\.ok/);
+    ).toThrow(/thresholds\[0\]\.ok/);
     expect(() => parseSummary('{')).toThrow(/not JSON/);
   });
 });
