@@ -2,6 +2,15 @@
 // the first implementation (harness/targets/reference.ts); an XMPP target comes next. Nothing
 // here names a wire format: a target turns these calls into its own protocol.
 
+import { z } from 'zod';
+
+/** A region's name, as topologies, faults and histories use it. */
+export const RegionName = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and - only');
+
 /** Everything a session reports, in the order it happened. Times are harness wall-clock ms. */
 export type SessionEvent =
   | { type: 'connected'; t: number; region: string; node?: string }

@@ -2,6 +2,9 @@
 // These schemas are the single source of truth for the server (validating what clients send)
 // and the client SDK (validating what servers send). docs/PROTOCOL.md describes them in prose.
 import { z } from 'zod';
+import { RegionName } from './target.ts';
+
+export { RegionName };
 
 /** Largest WebSocket frame a node accepts; a bigger one closes the socket with 1009. */
 export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
@@ -27,12 +30,6 @@ const id = z
 export const ConversationId = id;
 export const UserId = id;
 export const ClientMessageId = id;
-export const RegionName = z
-  .string()
-  .min(1)
-  .max(64)
-  .regex(/^[a-z0-9][a-z0-9-]*$/, 'lower-case letters, digits and - only');
-
 export const AckLevel = z.enum(['stored', 'replicated']);
 export type AckLevel = z.infer<typeof AckLevel>;
 

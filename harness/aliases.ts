@@ -1,30 +1,25 @@
 // Region aliases a scenario may use instead of names, so one scenario fits any region list:
 // `@busiest` is the home region of the most conversations, `@home2` the second busiest, and so
 // on; `@quietest` the least busy; `@first`, `@second`, `@third` and `@last` go by the order of
-// the topology's regions. Homes are where the reference server places conversations
-// (rendezvous hashing over the regions a conversation may live in), known before anything
-// starts, so `validate` prints the same timeline the run will apply.
-import { rendezvousOrder } from '../im-server/placement.ts';
+// the topology's regions. Homes are where the target places conversations (the reference
+// server: rendezvous hashing over the regions a conversation may live in), known before
+// anything starts, so `validate` prints the same timeline the run will apply.
+import { defaultTarget, type TargetDefinition } from './targets/index.ts';
 
 export interface AliasConversation {
   id: string;
   residency?: string[];
 }
 
-/** The initial home region of a conversation, as the reference server places it. */
-export function homeRegionOf(conv: AliasConversation, regions: readonly string[]): string | undefined {
-  const allowed = conv.residency?.filter((r) => regions.includes(r)) ?? regions;
-  return rendezvousOrder(conv.id, allowed)[0];
-}
-
 /** Regions ranked by how many conversations they are home to, most first; ties by topology order. */
 export function rankRegionsByHomes(
   conversations: readonly AliasConversation[],
   regions: readonly string[],
+  target: TargetDefinition = defaultTarget,
 ): { region: string; homes: number }[] {
   const counts = new Map(regions.map((r) => [r, 0]));
   for (const conv of conversations) {
-    const home = homeRegionOf(conv, regions);
+    const home = target.homeRegionOf(conv, regions);
     if (home !== undefined) counts.set(home, (counts.get(home) ?? 0) + 1);
   }
   return regions
@@ -38,9 +33,10 @@ const ORDINALS = ['@first', '@second', '@third', '@fourth', '@fifth'];
 export function regionAliases(
   conversations: readonly AliasConversation[],
   regions: readonly string[],
+  target: TargetDefinition = defaultTarget,
 ): Record<string, string> {
   const aliases: Record<string, string> = {};
-  const ranked = rankRegionsByHomes(conversations, regions);
+  const ranked = rankRegionsByHomes(conversations, regions, target);
   ranked.forEach((entry, index) => {
     aliases[`@home${index + 1}`] = entry.region;
   });

@@ -1,11 +1,9 @@
 // `chatquake <command> [...]`: a thin dispatcher. Each command lives in its own module, loaded
 // only when called, so `chatquake server` does not pay for the runner's imports.
 
-export interface Command {
-  summary: string;
-  usage: string;
-  load: () => Promise<{ main: (argv: string[]) => Promise<number> }>;
-}
+import { type TargetCommand, targetCommands } from './targets/index.ts';
+
+export type Command = TargetCommand;
 
 export const commands: Record<string, Command> = {
   run: {
@@ -41,23 +39,7 @@ export const commands: Record<string, Command> = {
       'chatquake compare <baseline dir> <candidate dir> [--max-regression 10%] [--out FILE] [--iterations 2000] [--confidence 0.95] [--seed 1] [--json]',
     load: () => import('./commands/compare.ts'),
   },
-  server: {
-    summary: 'run one reference IM server node',
-    usage:
-      'chatquake server --region R --node N --port P [--host 127.0.0.1] --data DIR --secret S --admin-token A [--directory URL] [--peers region/node=url,...] [--ack stored|replicated] [--replicas W] [--lease-ms N] [--max-frame-bytes N] [--max-body-bytes N] [--fsync] [--bug NAME]...',
-    load: () => import('../im-server/main.ts'),
-  },
-  directory: {
-    summary: 'run the directory (lease) service that fences conversation homes',
-    usage:
-      'chatquake directory --port P [--host 127.0.0.1] [--lease-ms 3000] [--data DIR] [--secret S] [--admin-token A]',
-    load: () => import('../im-server/directory-main.ts'),
-  },
-  token: {
-    summary: 'print a signed token for a user',
-    usage: 'chatquake token --user U --secret S [--ttl SECONDS]',
-    load: () => import('../im-server/token-main.ts'),
-  },
+  ...targetCommands,
   proxy: {
     summary: 'run the fault proxy (speaks the Toxiproxy HTTP API)',
     usage: 'chatquake proxy [--host 127.0.0.1] [--port 8474] [--config proxies.json] [--seed N]',

@@ -29,7 +29,7 @@ import type { Progress } from './progress.ts';
 import { writeReport, writeResults } from './results.ts';
 import type { RunRecord } from './run-record.ts';
 import { createLocalSystem, createProcessControl } from './system.ts';
-import { createReferenceTarget } from './targets/reference.ts';
+import { createReferenceTarget } from './targets/reference/target.ts';
 import { type LocalTopology, startLocalTopology } from './topology.ts';
 
 export interface RunOptions {

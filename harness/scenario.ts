@@ -9,7 +9,11 @@ import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
 import { type FaultSpec, FaultSpec as FaultSpecSchema } from '../chaos/faults/spec.ts';
 import { describeIssues } from '../contracts/errors.ts';
-import { BugName, RegionName } from '../contracts/wire.ts';
+import { RegionName } from '../contracts/target.ts';
+import { KNOWN_BUGS } from './targets/index.ts';
+
+const BugName = z.enum(KNOWN_BUGS);
+
 import { parseDuration } from '../lib/duration.ts';
 import {
   type WorkloadSpec,

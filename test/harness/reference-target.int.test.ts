@@ -5,7 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClientEvent } from '../../client/index.ts';
 import type { SessionEvent } from '../../contracts/target.ts';
-import { createReferenceTarget, TargetUnavailableError } from '../../harness/targets/reference.ts';
+import { createReferenceTarget, TargetUnavailableError } from '../../harness/targets/reference/target.ts';
 import { createRandom } from '../../lib/random.ts';
 import { eventLog, sleep } from '../client/events.ts';
 import { createFakeStore, startFakeNode } from '../client/fake-im-server.ts';

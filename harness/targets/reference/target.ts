@@ -7,8 +7,8 @@
 
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { type ClientEvent, type ClientOptions, createClient } from '../../client/index.ts';
-import { describeIssues } from '../../contracts/errors.ts';
+import { type ClientEvent, type ClientOptions, createClient } from '../../../client/index.ts';
+import { describeIssues } from '../../../contracts/errors.ts';
 import type {
   ConnectOptions,
   ConversationSpec,
@@ -17,9 +17,9 @@ import type {
   RegionLog,
   SessionEvent,
   TargetSession,
-} from '../../contracts/target.ts';
-import { ConversationDigest, ConversationLogEntry, CreateConversationBody } from '../../contracts/wire.ts';
-import { signToken } from '../../im-server/token.ts';
+} from '../../../contracts/target.ts';
+import { ConversationDigest, ConversationLogEntry, CreateConversationBody } from '../../../contracts/wire.ts';
+import { signToken } from '../../../im-server/index.ts';
 
 export interface ReferenceRegion {
   name: string;
