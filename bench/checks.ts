@@ -4,7 +4,7 @@
 // (the event count can be lowered with CHECKS_BENCH_EVENTS).
 //   npx tsx bench/checks.ts
 import { checkHistory } from '../checks/index.ts';
-import { syntheticHistory } from '../test/checks/synthetic.ts';
+import { syntheticHistory } from '../test/support/synthetic.ts';
 
 const target = Number(process.env.CHECKS_BENCH_EVENTS ?? 1_000_000);
 // ~4.6 events per message with 3–5 members (send, ack, 2–4 deliveries).

@@ -3,8 +3,8 @@
 // thresholds. `validate` prints it; `run` executes it. A mistake anywhere here is a usage error
 // (exit 2) whose message names the field.
 import { randomInt } from 'node:crypto';
-import { FaultSpecError, type ResolvedFault, resolveTimeline } from '../chaos/timeline.ts';
-import type { ChaosTopology } from '../chaos/topology.ts';
+import type { ChaosTopology } from '../chaos/index.ts';
+import { FaultSpecError, type ResolvedFault, resolveTimeline } from '../chaos/index.ts';
 import { buildWorkload, checkWorkloadRegions, type Workload } from '../load/index.ts';
 import { regionAliases } from './aliases.ts';
 import { applyFlags, type RunFlags } from './flags.ts';

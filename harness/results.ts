@@ -340,7 +340,7 @@ export async function writeReport(
   progress?: { log(message: string): void },
 ): Promise<void> {
   try {
-    const { renderReport } = await import('../reports/render.ts');
+    const { renderReport } = await import('../reports/index.ts');
     await renderReport(runDir);
   } catch (error) {
     const message = `report.html could not be written: ${error instanceof Error ? error.message : String(error)}`;

@@ -6,10 +6,13 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join, relative, resolve } from 'node:path';
-import { createAdminBackend } from '../chaos/backends/admin.ts';
-import { createProcessBackend } from '../chaos/backends/process.ts';
-import { createToxiproxyBackend } from '../chaos/backends/toxiproxy.ts';
-import { type AppliedFault, runTimeline, type TimelineRun } from '../chaos/timeline.ts';
+import {
+  type AppliedFault,
+  createProcessBackend,
+  createToxiproxyBackend,
+  runTimeline,
+  type TimelineRun,
+} from '../chaos/index.ts';
 import type { HistoryEvent } from '../contracts/history.ts';
 import type { Summary } from '../contracts/summary.ts';
 import { createRandom } from '../lib/random.ts';
@@ -29,6 +32,7 @@ import type { Progress } from './progress.ts';
 import { writeReport, writeResults } from './results.ts';
 import type { RunRecord } from './run-record.ts';
 import { createLocalSystem, createProcessControl } from './system.ts';
+import { createAdminBackend } from './targets/reference/admin.ts';
 import { createReferenceTarget } from './targets/reference/target.ts';
 import { type LocalTopology, startLocalTopology } from './topology.ts';
 

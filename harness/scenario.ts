@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { type FaultSpec, FaultSpec as FaultSpecSchema } from '../chaos/faults/spec.ts';
+import { type FaultSpec, FaultSpec as FaultSpecSchema } from '../chaos/index.ts';
 import { describeIssues } from '../contracts/errors.ts';
 import { RegionName } from '../contracts/target.ts';
 import { KNOWN_BUGS } from './targets/index.ts';

@@ -1,8 +1,7 @@
 // The local topology seen two ways: as the SystemUnderTest that load/ drives (the reference
 // target plus region-level lifecycle), and as the ProcessControl the chaos process backend
 // signals and restarts. Node ids are "region/node", as chaos names them.
-import type { ProcessControl } from '../chaos/backends/types.ts';
-import type { ChaosTopology } from '../chaos/topology.ts';
+import type { ChaosTopology, ProcessControl } from '../chaos/index.ts';
 import type { MessagingTarget, SystemUnderTest } from '../contracts/target.ts';
 import { edgeProxyName } from './layout.ts';
 import type { LocalTopology, NodeInfo, ProxyInfo } from './topology.ts';

@@ -12,7 +12,7 @@ export {
   DEFAULT_COMPARE_OPTIONS,
 } from './compare.ts';
 export { type CompareDirsOptions, compareRunDirs } from './compare-dirs.ts';
-export { formatComparison, renderCompareHtml, writeCompareHtml } from './compare-render.ts';
+export { compareViewData, formatComparison, renderCompareHtml, writeCompareHtml } from './compare-render.ts';
 export { buildReportData, reportDataFromHistory } from './data.ts';
 export {
   type RenderOptions,

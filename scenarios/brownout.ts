@@ -1,4 +1,4 @@
-import { defineScenario } from '../harness/scenario.ts';
+import { defineScenario } from '../harness/index.ts';
 
 export default defineScenario({
   name: 'brownout',

@@ -6,8 +6,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { compareViewData } from '../../reports/compare-render.ts';
-import { compareRunDirs, formatComparison } from '../../reports/index.ts';
+import { compareRunDirs, compareViewData, formatComparison } from '../../reports/index.ts';
 
 const USAGE =
   'Usage: chatquake compare <baseline dir> <candidate dir> [--max-regression 10%] [--out FILE] [--iterations N] [--confidence 0.95] [--seed N] [--json]';

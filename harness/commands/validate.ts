@@ -1,6 +1,7 @@
 // `chatquake validate <scenario> [flags]`: the resolved plan of a run — scenario, seed, workload,
 // topology, region aliases, fault timeline, thresholds — for the seed, starting nothing.
-import { formatTimeline } from '../../chaos/timeline.ts';
+
+import { formatTimeline } from '../../chaos/index.ts';
 import { formatDuration } from '../../lib/duration.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { parseRunFlags } from '../flags.ts';

@@ -10,8 +10,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { builtinScenarioNames } from '../../harness/commands/list.ts';
-import { loadScenario } from '../../harness/scenario.ts';
+import { builtinScenarioNames, loadScenario } from '../../harness/index.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/chatquake.js', import.meta.url));
 const DOC = fileURLToPath(new URL('../../docs/SCENARIOS.md', import.meta.url));

@@ -3,9 +3,9 @@ import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAdminBackend } from '../../chaos/backends/admin.ts';
 import { createProcessBackend } from '../../chaos/backends/process.ts';
 import { createToxiproxyBackend } from '../../chaos/backends/toxiproxy.ts';
+import { createAdminBackend } from '../../harness/targets/reference/admin.ts';
 import { startFakeToxiproxy } from './fixtures/fake-toxiproxy.ts';
 import { api, toxiproxyApiSuite } from './fixtures/toxiproxy-api-suite.ts';
 

@@ -7,8 +7,8 @@ import {
   evaluateThresholds,
   parseThresholds,
 } from '../../checks/index.ts';
+import { syntheticHistory } from '../support/synthetic.ts';
 import { sorted, stage } from './fixtures.ts';
-import { syntheticHistory } from './synthetic.ts';
 
 describe('checkHistory', () => {
   it('reports load, latency, failover, faults, phases and series for a valid run', () => {

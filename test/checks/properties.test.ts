@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { type CheckReport, checkHistory } from '../../checks/index.ts';
 import { isValidHotEvent } from '../../checks/model.ts';
 import { type HistoryEvent, HistoryEvent as HistoryEventSchema } from '../../contracts/history.ts';
-import { type SyntheticOptions, syntheticHistory } from './synthetic.ts';
+import { type SyntheticOptions, syntheticHistory } from '../support/synthetic.ts';
 
 const shapes: fc.Arbitrary<SyntheticOptions> = fc.record({
   seed: fc.integer({ min: 1, max: 1_000_000 }),

@@ -1,5 +1,5 @@
 // The reference server's admin API, for faults that live inside a node (clock skew).
-import type { AdminBackend } from './types.ts';
+import type { AdminBackend } from '../../../chaos/index.ts';
 
 export interface AdminBackendOptions {
   /** The admin base URL of a node, e.g. "http://127.0.0.1:7101". */
