@@ -37,7 +37,7 @@ const CheckCountsSchema = z.object(
   Object.fromEntries(CHECK_KEYS.map((k) => [k, num])) as Record<CheckKey, typeof num>,
 );
 
-/** What the runner writes, field for field (harness/results.ts builds it). */
+/** What the runner writes, field for field (harness/results/results.ts builds it). */
 export const Summary = z.strictObject({
   schemaVersion: num,
   runId: z.string(),

@@ -4,8 +4,8 @@
 export type { FaultSpec } from '../chaos/index.ts';
 export type { Summary } from '../contracts/summary.ts';
 export type { WorkloadSpecInput } from '../load/index.ts';
+export { ExitCode } from './cli/exit-codes.ts';
 export { builtinScenarioNames } from './commands/list.ts';
-export { ExitCode } from './exit-codes.ts';
 export {
   defineScenario,
   loadScenario,
@@ -14,4 +14,4 @@ export {
   ScenarioError,
   type ScenarioInput,
   type ThresholdsSpec,
-} from './scenario.ts';
+} from './scenario/scenario.ts';

@@ -4,12 +4,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { ExitCode } from '../exit-codes.ts';
-import { judgeRun } from '../judge.ts';
-import { formatEndOfRun, writeReport, writeResults } from '../results.ts';
-import type { RunRecord } from '../run-record.ts';
-import { ThresholdsSpec } from '../scenario.ts';
-import { mergeThresholds, validateThresholds } from '../thresholds.ts';
+import { ExitCode } from '../cli/exit-codes.ts';
+import { formatEndOfRun, writeReport, writeResults } from '../results/results.ts';
+import { judgeRun } from '../run/judge.ts';
+import type { RunRecord } from '../run/run-record.ts';
+import { ThresholdsSpec } from '../scenario/scenario.ts';
+import { mergeThresholds, validateThresholds } from '../scenario/thresholds.ts';
 
 function fail(message: string): number {
   process.stderr.write(`chatquake check: ${message}\n`);

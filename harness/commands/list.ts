@@ -2,8 +2,8 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { formatDuration } from '../../lib/duration.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { loadScenario } from '../scenario.ts';
+import { ExitCode } from '../cli/exit-codes.ts';
+import { loadScenario } from '../scenario/scenario.ts';
 
 const SCENARIOS_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
 

@@ -1,14 +1,14 @@
 // `chatquake run <scenario|file.ts> [flags]`: the main job. Exit codes follow k6: 0 pass,
 // 99 a threshold or check failed, 97 invalid run, 2 bad usage or scenario, 1 anything else.
 import { relative } from 'node:path';
-import { cleanup, installExitHook, onTerminationSignal } from '../cleanup.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { parseRunFlags } from '../flags.ts';
-import { prepareRun } from '../prepare.ts';
-import { createProgress } from '../progress.ts';
-import { formatEndOfRun } from '../results.ts';
-import { runScenario } from '../run.ts';
-import { ScenarioError } from '../scenario.ts';
+import { ExitCode } from '../cli/exit-codes.ts';
+import { parseRunFlags } from '../cli/flags.ts';
+import { createProgress } from '../cli/progress.ts';
+import { cleanup, installExitHook, onTerminationSignal } from '../local/cleanup.ts';
+import { formatEndOfRun } from '../results/results.ts';
+import { runScenario } from '../run/run.ts';
+import { prepareRun } from '../scenario/prepare.ts';
+import { ScenarioError } from '../scenario/scenario.ts';
 
 export async function main(argv: string[]): Promise<number> {
   let flags: ReturnType<typeof parseRunFlags>;

@@ -3,12 +3,12 @@
 
 import { formatTimeline } from '../../chaos/index.ts';
 import { formatDuration } from '../../lib/duration.ts';
-import { ExitCode } from '../exit-codes.ts';
-import { parseRunFlags } from '../flags.ts';
-import { formatLayout } from '../layout.ts';
-import { type PreparedRun, prepareRun } from '../prepare.ts';
-import { ScenarioError } from '../scenario.ts';
-import { formatThresholds } from '../thresholds.ts';
+import { ExitCode } from '../cli/exit-codes.ts';
+import { parseRunFlags } from '../cli/flags.ts';
+import { formatLayout } from '../local/layout.ts';
+import { type PreparedRun, prepareRun } from '../scenario/prepare.ts';
+import { ScenarioError } from '../scenario/scenario.ts';
+import { formatThresholds } from '../scenario/thresholds.ts';
 
 function describeRate(rate: PreparedRun['scenario']['workload']['rate']): string {
   if (typeof rate === 'number') return `${rate} msgs/s`;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from './helpers.ts';
 
-const SCENARIO_MODULE = fileURLToPath(new URL('../../harness/scenario.ts', import.meta.url));
+const SCENARIO_MODULE = fileURLToPath(new URL('../../harness/scenario/scenario.ts', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'chatquake-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createCleanupRegistry } from '../../harness/cleanup.ts';
+import { createCleanupRegistry } from '../../harness/local/cleanup.ts';
 
 describe('cleanup registry', () => {
   it('runs steps newest first, keeps going past failures and reports them', async () => {

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { createLiveJudge, judgeRun } from '../../harness/judge.ts';
-import { buildJunit, buildSummary } from '../../harness/results.ts';
-import type { RunRecord } from '../../harness/run-record.ts';
-import { mergeThresholds, validateThresholds } from '../../harness/thresholds.ts';
+import { buildJunit, buildSummary } from '../../harness/results/results.ts';
+import { createLiveJudge, judgeRun } from '../../harness/run/judge.ts';
+import type { RunRecord } from '../../harness/run/run-record.ts';
+import { mergeThresholds, validateThresholds } from '../../harness/scenario/thresholds.ts';
 
 const T0 = 1_700_000_000_000;
 

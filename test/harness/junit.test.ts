@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { escapeXml, renderJunit } from '../../harness/junit.ts';
+import { escapeXml, renderJunit } from '../../harness/results/junit.ts';
 
 describe('renderJunit', () => {
   const xml = renderJunit({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatLayout, planLayout, proxiesForNode } from '../../harness/layout.ts';
+import { formatLayout, planLayout, proxiesForNode } from '../../harness/local/layout.ts';
 
 describe('planLayout', () => {
   it('gives each region its own loopback block and every path a proxy', () => {

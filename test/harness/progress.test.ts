@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createProgress, formatStatusLine, type ProgressSnapshot } from '../../harness/progress.ts';
+import { createProgress, formatStatusLine, type ProgressSnapshot } from '../../harness/cli/progress.ts';
 
 const snapshot: ProgressSnapshot = {
   phase: 'load',

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { regionAliases } from '../../harness/aliases.ts';
-import { applyFlags, parseRunFlags } from '../../harness/flags.ts';
-import { prepareScenario } from '../../harness/prepare.ts';
-import { parseScenario, ScenarioError } from '../../harness/scenario.ts';
+import { applyFlags, parseRunFlags } from '../../harness/cli/flags.ts';
+import { regionAliases } from '../../harness/scenario/aliases.ts';
+import { prepareScenario } from '../../harness/scenario/prepare.ts';
+import { parseScenario, ScenarioError } from '../../harness/scenario/scenario.ts';
 
 const base = {
   name: 'unit',

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createToxiproxyClient } from '../../chaos/backends/toxiproxy.ts';
-import { createCleanupRegistry } from '../../harness/cleanup.ts';
-import { readyPort, startService } from '../../harness/processes.ts';
-import { createProcessControl } from '../../harness/system.ts';
-import { type LocalTopology, startLocalTopology } from '../../harness/topology.ts';
+import { createCleanupRegistry } from '../../harness/local/cleanup.ts';
+import { readyPort, startService } from '../../harness/local/processes.ts';
+import { createProcessControl } from '../../harness/local/system.ts';
+import { type LocalTopology, startLocalTopology } from '../../harness/local/topology.ts';
 import { listeningPorts, pidAlive, pidsMentioning } from './ports.ts';
 
 async function health(url: string): Promise<{ region: string; node: string }> {

@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { checkHistory } from '../../checks/index.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
 import { Summary } from '../../contracts/summary.ts';
-import { judgeRun } from '../../harness/judge.ts';
-import { buildSummary } from '../../harness/results.ts';
-import type { RunRecord } from '../../harness/run-record.ts';
-import { validateThresholds } from '../../harness/thresholds.ts';
+import { buildSummary } from '../../harness/results/results.ts';
+import { judgeRun } from '../../harness/run/judge.ts';
+import type { RunRecord } from '../../harness/run/run-record.ts';
+import { validateThresholds } from '../../harness/scenario/thresholds.ts';
 import { createRandom } from '../../lib/random.ts';
 
 export interface FixtureFault {

@@ -9,14 +9,14 @@ import {
   checkHistory,
   checkRows,
   evaluateThresholds,
-} from '../checks/index.ts';
-import type { ThresholdResult } from '../checks/thresholds.ts';
-import type { HistoryEvent } from '../contracts/history.ts';
-import { readHistorySync } from '../load/index.ts';
-import { ExitCode } from './exit-codes.ts';
-import type { PreparedRun } from './prepare.ts';
+} from '../../checks/index.ts';
+import type { ThresholdResult } from '../../checks/thresholds.ts';
+import type { HistoryEvent } from '../../contracts/history.ts';
+import { readHistorySync } from '../../load/index.ts';
+import { ExitCode } from '../cli/exit-codes.ts';
+import type { PreparedRun } from '../scenario/prepare.ts';
+import type { ThresholdSet } from '../scenario/thresholds.ts';
 import type { RunRecord } from './run-record.ts';
-import type { ThresholdSet } from './thresholds.ts';
 
 export interface Judgement {
   report: CheckReport;

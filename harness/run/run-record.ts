@@ -1,8 +1,8 @@
 // run.json: what a run did, written at its start and rewritten at its end, so that
 // `chatquake check <run dir>` can judge the saved history again with the same thresholds and
 // the same topology facts, and a crashed run still leaves its plan behind.
-import type { LoadResult } from '../load/index.ts';
-import type { ThresholdsSpec } from './scenario.ts';
+import type { LoadResult } from '../../load/index.ts';
+import type { ThresholdsSpec } from '../scenario/scenario.ts';
 
 export interface RunRecord {
   schemaVersion: 1;

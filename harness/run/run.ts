@@ -12,10 +12,10 @@ import {
   createToxiproxyBackend,
   runTimeline,
   type TimelineRun,
-} from '../chaos/index.ts';
-import type { HistoryEvent } from '../contracts/history.ts';
-import type { Summary } from '../contracts/summary.ts';
-import { createRandom } from '../lib/random.ts';
+} from '../../chaos/index.ts';
+import type { HistoryEvent } from '../../contracts/history.ts';
+import type { Summary } from '../../contracts/summary.ts';
+import { createRandom } from '../../lib/random.ts';
 import {
   awaitConvergence,
   createRecorder,
@@ -24,17 +24,17 @@ import {
   type LoadResult,
   recordFinalReads,
   runLoad,
-} from '../load/index.ts';
-import { type CleanupRegistry, cleanup as defaultCleanup } from './cleanup.ts';
+} from '../../load/index.ts';
+import type { Progress } from '../cli/progress.ts';
+import { type CleanupRegistry, cleanup as defaultCleanup } from '../local/cleanup.ts';
+import { createLocalSystem, createProcessControl } from '../local/system.ts';
+import { type LocalTopology, startLocalTopology } from '../local/topology.ts';
+import { writeReport, writeResults } from '../results/results.ts';
+import type { PreparedRun } from '../scenario/prepare.ts';
+import { createAdminBackend } from '../targets/reference/admin.ts';
+import { createReferenceTarget } from '../targets/reference/target.ts';
 import { createLiveJudge, type Judgement, judgeRun, type LiveJudge } from './judge.ts';
-import type { PreparedRun } from './prepare.ts';
-import type { Progress } from './progress.ts';
-import { writeReport, writeResults } from './results.ts';
 import type { RunRecord } from './run-record.ts';
-import { createLocalSystem, createProcessControl } from './system.ts';
-import { createAdminBackend } from './targets/reference/admin.ts';
-import { createReferenceTarget } from './targets/reference/target.ts';
-import { type LocalTopology, startLocalTopology } from './topology.ts';
 
 export interface RunOptions {
   prepared: PreparedRun;

@@ -1,8 +1,8 @@
 // The local topology seen two ways: as the SystemUnderTest that load/ drives (the reference
 // target plus region-level lifecycle), and as the ProcessControl the chaos process backend
 // signals and restarts. Node ids are "region/node", as chaos names them.
-import type { ChaosTopology, ProcessControl } from '../chaos/index.ts';
-import type { MessagingTarget, SystemUnderTest } from '../contracts/target.ts';
+import type { ChaosTopology, ProcessControl } from '../../chaos/index.ts';
+import type { MessagingTarget, SystemUnderTest } from '../../contracts/target.ts';
 import { edgeProxyName } from './layout.ts';
 import type { LocalTopology, NodeInfo, ProxyInfo } from './topology.ts';
 

@@ -2,14 +2,14 @@
 // node:util parseArgs, validated with zod, errors naming the flag.
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { RegionName } from '../contracts/target.ts';
-import { KNOWN_BUGS } from './targets/index.ts';
+import { RegionName } from '../../contracts/target.ts';
+import { KNOWN_BUGS } from '../targets/index.ts';
 
 const BugName = z.enum(KNOWN_BUGS);
 
-import { parseDuration } from '../lib/duration.ts';
-import type { Scenario } from './scenario.ts';
-import { ScenarioError } from './scenario.ts';
+import { parseDuration } from '../../lib/duration.ts';
+import type { Scenario } from '../scenario/scenario.ts';
+import { ScenarioError } from '../scenario/scenario.ts';
 
 const Flags = z.strictObject({
   scenario: z.string().min(1),

@@ -3,14 +3,14 @@
 // thresholds. `validate` prints it; `run` executes it. A mistake anywhere here is a usage error
 // (exit 2) whose message names the field.
 import { randomInt } from 'node:crypto';
-import type { ChaosTopology } from '../chaos/index.ts';
-import { FaultSpecError, type ResolvedFault, resolveTimeline } from '../chaos/index.ts';
-import { buildWorkload, checkWorkloadRegions, type Workload } from '../load/index.ts';
+import type { ChaosTopology } from '../../chaos/index.ts';
+import { FaultSpecError, type ResolvedFault, resolveTimeline } from '../../chaos/index.ts';
+import { buildWorkload, checkWorkloadRegions, type Workload } from '../../load/index.ts';
+import { applyFlags, type RunFlags } from '../cli/flags.ts';
+import { planLayout, type TopologyLayout } from '../local/layout.ts';
+import { chaosProxyRef, nodeId } from '../local/system.ts';
 import { regionAliases } from './aliases.ts';
-import { applyFlags, type RunFlags } from './flags.ts';
-import { planLayout, type TopologyLayout } from './layout.ts';
 import { loadScenario, type Scenario, ScenarioError } from './scenario.ts';
-import { chaosProxyRef, nodeId } from './system.ts';
 import { mergeThresholds, type ThresholdSet, validateThresholds } from './thresholds.ts';
 
 export interface PreparedRun {

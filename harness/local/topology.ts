@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { createToxiproxyClient, type ToxiproxyClient } from '../chaos/index.ts';
+import { createToxiproxyClient, type ToxiproxyClient } from '../../chaos/index.ts';
 import { type CleanupRegistry, cleanup as defaultCleanup } from './cleanup.ts';
 import {
   DIRECTORY_HOST,

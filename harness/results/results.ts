@@ -4,12 +4,12 @@
 import { execFileSync } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FailoverPercentiles, IncidentCounts, Percentiles } from '../checks/index.ts';
-import { checkByMetric, pickCheckCounts } from '../contracts/checks.ts';
-import { type FailoverSummary, SUMMARY_SCHEMA_VERSION, type Summary } from '../contracts/summary.ts';
-import type { Judgement } from './judge.ts';
+import type { FailoverPercentiles, IncidentCounts, Percentiles } from '../../checks/index.ts';
+import { checkByMetric, pickCheckCounts } from '../../contracts/checks.ts';
+import { type FailoverSummary, SUMMARY_SCHEMA_VERSION, type Summary } from '../../contracts/summary.ts';
+import type { Judgement } from '../run/judge.ts';
+import type { RunRecord } from '../run/run-record.ts';
 import { type JunitCase, renderJunit } from './junit.ts';
-import type { RunRecord } from './run-record.ts';
 
 type P4 = Summary['latency']['ackMs'];
 type Counted = FailoverSummary['seconds'];
@@ -48,7 +48,7 @@ function gitCommit(): string | null {
   if (commitCache !== undefined) return commitCache;
   try {
     commitCache = execFileSync('git', ['rev-parse', 'HEAD'], {
-      cwd: new URL('..', import.meta.url),
+      cwd: new URL('../..', import.meta.url),
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
       timeout: 2000,
@@ -340,7 +340,7 @@ export async function writeReport(
   progress?: { log(message: string): void },
 ): Promise<void> {
   try {
-    const { renderReport } = await import('../reports/index.ts');
+    const { renderReport } = await import('../../reports/index.ts');
     await renderReport(runDir);
   } catch (error) {
     const message = `report.html could not be written: ${error instanceof Error ? error.message : String(error)}`;

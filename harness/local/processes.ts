@@ -7,7 +7,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type CleanupRegistry, cleanup as defaultCleanup } from './cleanup.ts';
 
-export const CHATQUAKE_BIN = fileURLToPath(new URL('../bin/chatquake.js', import.meta.url));
+export const CHATQUAKE_BIN = fileURLToPath(new URL('../../bin/chatquake.js', import.meta.url));
 
 export interface ServiceOptions {
   /** Shown in errors and the log, e.g. "eu-west/n1". */

@@ -7,19 +7,19 @@ import { existsSync } from 'node:fs';
 import { isAbsolute, resolve as resolvePath } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import { type FaultSpec, FaultSpec as FaultSpecSchema } from '../chaos/index.ts';
-import { describeIssues } from '../contracts/errors.ts';
-import { RegionName } from '../contracts/target.ts';
-import { KNOWN_BUGS } from './targets/index.ts';
+import { type FaultSpec, FaultSpec as FaultSpecSchema } from '../../chaos/index.ts';
+import { describeIssues } from '../../contracts/errors.ts';
+import { RegionName } from '../../contracts/target.ts';
+import { KNOWN_BUGS } from '../targets/index.ts';
 
 const BugName = z.enum(KNOWN_BUGS);
 
-import { parseDuration } from '../lib/duration.ts';
+import { parseDuration } from '../../lib/duration.ts';
 import {
   type WorkloadSpec,
   type WorkloadSpecInput,
   WorkloadSpec as WorkloadSpecSchema,
-} from '../load/index.ts';
+} from '../../load/index.ts';
 
 export const DEFAULT_REGIONS = ['eu-west', 'us-east', 'ap-south'] as const;
 
@@ -163,7 +163,7 @@ export function parseScenario(raw: unknown, root = 'scenario'): Scenario {
   };
 }
 
-const SCENARIOS_DIR = new URL('../scenarios/', import.meta.url);
+const SCENARIOS_DIR = new URL('../../scenarios/', import.meta.url);
 
 /** Where a scenario argument points: a built-in name, or a file path. */
 export function scenarioPath(ref: string, cwd = process.cwd()): string {

@@ -4,7 +4,7 @@
 // the topology's regions. Homes are where the target places conversations (the reference
 // server: rendezvous hashing over the regions a conversation may live in), known before
 // anything starts, so `validate` prints the same timeline the run will apply.
-import { defaultTarget, type TargetDefinition } from './targets/index.ts';
+import { defaultTarget, type TargetDefinition } from '../targets/index.ts';
 
 export interface AliasConversation {
   id: string;
