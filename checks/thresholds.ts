@@ -73,7 +73,7 @@ const SHAPE =
   'expected an expression string, a {threshold, abortOnFail?, delayAbortEval?} object, or an array of them';
 const ThresholdsInput = z.record(
   z.string(),
-  z.union([z.string(), ThresholdObject, z.array(z.union([z.string(), ThresholdObject], { error: SHAPE }))], {
+  z.union([z.string(), ThresholdObject, z.array(z.union([z.string(), ThresholdObject]))], {
     error: SHAPE,
   }),
   { error: 'expected an object mapping metric names to thresholds' },
@@ -236,16 +236,17 @@ export function parseThresholds(input: unknown): ParsedThreshold[] {
     const items = Array.isArray(raw) ? raw : [raw];
     items.forEach((item, i) => {
       const at = Array.isArray(raw) ? `${where}[${i}]` : where;
-      const expression = typeof item === 'string' ? item : item.threshold;
+      const spec: z.output<typeof ThresholdObject> = typeof item === 'string' ? { threshold: item } : item;
+      const expression = spec.threshold;
       const result = parseExpression(expression, parsedKey.metric);
       if (typeof result === 'string') {
         problems.push(`${at}: ${quote(expression)} is not a valid expression: ${result}`);
         return;
       }
       let delayAbortEvalMs: number | undefined;
-      if (typeof item !== 'string' && item.delayAbortEval !== undefined) {
+      if (spec.delayAbortEval !== undefined) {
         try {
-          delayAbortEvalMs = parseDuration(item.delayAbortEval);
+          delayAbortEvalMs = parseDuration(spec.delayAbortEval);
         } catch (error) {
           problems.push(`${at}.delayAbortEval: ${(error as Error).message}`);
           return;
@@ -257,7 +258,7 @@ export function parseThresholds(input: unknown): ParsedThreshold[] {
         tags: parsedKey.tags,
         expression,
         ...result,
-        abortOnFail: typeof item === 'string' ? false : (item.abortOnFail ?? false),
+        abortOnFail: spec.abortOnFail ?? false,
         delayAbortEvalMs,
       });
     });
