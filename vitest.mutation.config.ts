@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // no processes), so a mutant is judged in seconds. `npm run mutation` uses it.
 export default defineConfig({
   test: {
-    include: ['test/checks/**/*.test.ts'],
+    include: ['test/checks/**/*.test.ts', 'test/contracts/**/*.test.ts'],
     exclude: ['test/**/*.int.test.ts', 'node_modules/**'],
     testTimeout: 60_000,
   },

@@ -17,8 +17,8 @@ export type Impact = 'connected' | 'lost';
 
 export interface Incident {
   user: string;
-  /** The region of the connection the fault touched. */
-  region: string | undefined;
+  /** The region of the connection the fault touched (every impact is on a connection, so one is known). */
+  region: string;
   /** Impact: epoch ms. */
   start: number;
   impact: Impact;
@@ -51,11 +51,11 @@ export function createIncidentTracker(): IncidentTracker {
   const open = new Map<string, Incident>();
   const active: FaultInfo[] = [];
 
-  const touch = (user: string, region: string | undefined, t: number, fault: FaultInfo, impact: Impact) => {
+  const touch = (user: string, region: string, t: number, fault: FaultInfo, impact: Impact) => {
     const current = open.get(user);
     if (current !== undefined) {
       join(current, fault);
-      if (region !== undefined) current.regions.add(region);
+      current.regions.add(region);
       return;
     }
     const incident = newIncident(user, region, t, fault, impact);
@@ -76,15 +76,18 @@ export function createIncidentTracker(): IncidentTracker {
       if (fault.regions.some((r) => incident.regions.has(r))) join(incident, fault);
     }
     for (const s of model.sessions.values()) {
-      if (s.up && s.region !== undefined && fault.regions.includes(s.region))
-        touch(s.user, s.region, t, fault, 'connected');
+      // The fault's region this session is connected to, if any.
+      const region = s.up ? fault.regions.find((r) => r === s.region) : undefined;
+      if (region !== undefined) touch(s.user, region, t, fault, 'connected');
     }
   };
 
   const onSend = (user: string, conv: string, intendedAt: number, model: RunModel) => {
     const own = open.get(user);
     if (own !== undefined && intendedAt >= own.start) own.ownSent = true;
-    for (const member of model.conversations.get(conv)?.members ?? []) {
+    const members = model.conversations.get(conv)?.members;
+    if (members === undefined) return;
+    for (const member of members) {
       if (member === user) continue;
       const incident = open.get(member);
       if (incident !== undefined && intendedAt >= incident.start) incident.othersSent = true;
@@ -128,22 +131,14 @@ export function createIncidentTracker(): IncidentTracker {
           close(incident, e.t);
           break;
         }
-        default:
-          break;
       }
     },
   };
 }
 
-function newIncident(
-  user: string,
-  region: string | undefined,
-  t: number,
-  fault: FaultInfo,
-  impact: Impact,
-): Incident {
+function newIncident(user: string, region: string, t: number, fault: FaultInfo, impact: Impact): Incident {
   const regions = new Set(fault.regions);
-  if (region !== undefined) regions.add(region);
+  regions.add(region);
   return {
     user,
     region,

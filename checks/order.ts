@@ -12,8 +12,9 @@
 import type { HistoryEvent } from '../contracts/history.ts';
 import { list, when } from './explain.ts';
 import { addCount, type MetricStore } from './metrics.ts';
-import { findMessage, type MessageRecord, type RunModel, relSeconds, runChecker } from './model.ts';
+import { findMessage, type MessageRecord, type RunModel, relSeconds } from './model.ts';
 import { type Checker, type CheckOptions, createExampleList, type Example } from './result.ts';
+import { runChecker } from './run-checker.ts';
 import { createSeqSlots, getSlot, type SeqSlots, setSlot } from './seq-slots.ts';
 
 export interface OrderResult {
@@ -58,27 +59,32 @@ const KINDS = ['', 'ack', 'deliver', 'log'] as const;
 
 export function createOrderChecker(options: CheckOptions): Checker<OrderResult> {
   // First seq claim of each message, by message id, in parallel arrays (no object per message).
+  // (claimKind says whether a message has a claim; the other arrays are read only where it has.)
+  // Stryker disable next-line ArrayDeclaration: slot 0 is written together with claimKind[0] before any read
   const claimSeq: number[] = [];
   const claimKind: number[] = [];
+  // Stryker disable next-line ArrayDeclaration: slot 0 is written together with claimKind[0] before any read
   const claimWho: string[] = [];
+  // Stryker disable next-line ArrayDeclaration: slot 0 is written together with claimKind[0] before any read
   const claimT: number[] = [];
-  const claimAt = (id: number): Claim | undefined =>
-    claimKind[id] === undefined
-      ? undefined
-      : {
-          seq: claimSeq[id] as number,
-          kind: KINDS[claimKind[id] as number] as Claim['kind'],
-          who: claimWho[id] as string,
-          t: claimT[id] as number,
-        };
+  /** The first claim of a message that has one. */
+  const claimAt = (id: number): Claim => ({
+    seq: claimSeq[id] as number,
+    kind: KINDS[claimKind[id] as number] as Claim['kind'],
+    who: claimWho[id] as string,
+    t: claimT[id] as number,
+  });
   /** Per conversation: seq → id of the first message claiming it. */
   const holderOf = new Map<string, SeqSlots<number>>();
   const conflictKeys = new Set<string>();
-  const divergent = new Map<string, Example | undefined>();
+  const divergent = new Map<string, Example>();
   /** Per divergent conversation: messages in conflicts, where a cycle search starts. */
   const conflicted = new Map<string, number[]>();
-  /** Per session, per conversation: last seq delivered and the message delivered at it. */
-  const streams = new Map<string, Map<string, { seq: number; id: number }>>();
+  /**
+   * Per session, per conversation: the highest seq delivered and the message delivered at it
+   * (`top`, for explanations), and the message delivered last (`id`, for cycle edges); -1 after a reset.
+   */
+  const streams = new Map<string, Map<string, { seq: number; top: number; id: number }>>();
   /**
    * Per divergent conversation: receiver edges (before → after) and who saw them, for cycle
    * explanations. Only kept once a conversation is known to diverge: a valid history pays nothing.
@@ -110,7 +116,8 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
         const claim: Claim = { seq, kind: KINDS[kind] as Claim['kind'], who, t };
         noteDivergent(
           m.conv,
-          `Message ${m.cmid} from ${m.from} in ${m.conv} holds two seqs: ${describeClaim(model, claimAt(id)!)}, and ${describeClaim(model, claim)}.`,
+          () =>
+            `Message ${m.cmid} from ${m.from} in ${m.conv} holds two seqs: ${describeClaim(model, claimAt(id))}, and ${describeClaim(model, claim)}.`,
           m,
           claim,
           model,
@@ -131,13 +138,12 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
         conflictKeys.add(key);
         seqConflicts++;
         const claim: Claim = { seq, kind: KINDS[kind] as Claim['kind'], who, t };
-        const other = model.messages[holder]!;
-        const otherClaim = claimAt(holder);
-        const otherWhere =
-          otherClaim && otherClaim.seq === seq ? ` (${describeClaim(model, otherClaim)})` : '';
+        // Only the conversation's first conflict is explained, and then the holder's first claim
+        // is this seq: a holder first claimed at another seq would have been a conflict already.
         noteDivergent(
           m.conv,
-          `Conversation ${m.conv} has two messages at seq ${seq}: ${shortName(other)}${otherWhere}, and ${shortName(m)} (${describeClaim(model, claim)}).`,
+          () =>
+            `Conversation ${m.conv} has two messages at seq ${seq}: ${shortName(model.messages[holder]!)} (${describeClaim(model, claimAt(holder))}), and ${shortName(m)} (${describeClaim(model, claim)}).`,
           m,
           claim,
           model,
@@ -148,7 +154,7 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
 
   const noteDivergent = (
     conv: string,
-    message: string,
+    message: () => string,
     m: MessageRecord,
     claim: Claim,
     model: RunModel,
@@ -160,7 +166,7 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
     streamEdges.set(conv, new Map());
     divergent.set(conv, {
       check: 'divergence',
-      message,
+      message: message(),
       conv,
       cmid: m.cmid,
       from: m.from,
@@ -185,18 +191,22 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
         }
         const last = byConv.get(e.conv);
         if (last === undefined) {
-          byConv.set(e.conv, { seq: e.seq, id: m.id });
+          byConv.set(e.conv, { seq: e.seq, top: m.id, id: m.id });
           return;
         }
         const edges = streamEdges.get(e.conv);
-        if (edges !== undefined && last.id >= 0) {
-          const edge = last.id * EDGE_BASE + m.id;
-          if (!edges.has(edge)) edges.set(edge, e.user);
+        if (edges !== undefined) {
+          // Stryker disable next-line ConditionalExpression: an edge out of a reset's -1 leaves a node no cycle search reaches
+          if (last.id >= 0) {
+            const edge = last.id * EDGE_BASE + m.id;
+            if (!edges.has(edge)) edges.set(edge, e.user);
+          }
         }
         if (e.seq <= last.seq) {
           receiverInversions++;
+          // Stryker disable next-line ConditionalExpression: add() keeps nothing once the list is full; this only skips building the sentence
           if (examples.wanted) {
-            const prev = last.id >= 0 ? ` (${model.messages[last.id]!.cmid})` : '';
+            const prev = last.top >= 0 ? ` (${model.messages[last.top]!.cmid})` : '';
             examples.add({
               check: 'order',
               message: `User ${e.user} (session ${e.session}) received ${m.cmid} from ${m.from} in ${e.conv} at seq ${e.seq} by ${e.via} after seq ${last.seq}${prev}, ${when(model, e.t)}.`,
@@ -211,6 +221,7 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
           return;
         }
         last.seq = e.seq;
+        last.top = m.id;
         last.id = m.id;
       } else if (e.type === 'final_read') {
         if (!e.ok) return;
@@ -221,6 +232,7 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
         });
       } else if (e.type === 'out_of_order') {
         receiverInversions++;
+        // Stryker disable next-line ConditionalExpression: add() keeps nothing once the list is full; this only skips building the sentence
         if (examples.wanted) {
           examples.add({
             check: 'order',
@@ -237,7 +249,7 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
           byConv = new Map();
           streams.set(e.session, byConv);
         }
-        byConv.set(e.conv, { seq: e.seq, id: -1 });
+        byConv.set(e.conv, { seq: e.seq, top: -1, id: -1 });
       }
     },
     finish(model: RunModel, metrics: MetricStore): OrderResult {
@@ -249,10 +261,10 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
       const divergentExamples: Example[] = [];
       for (const [conv, first] of divergent) {
         if (divergentExamples.length >= options.maxExamples) break;
-        const cycle = findCycle(model, conv, streamEdges.get(conv), conflicted.get(conv) ?? []);
+        const cycle = findCycle(model, conv, streamEdges.get(conv)!, conflicted.get(conv)!);
         if (cycle !== undefined) {
           divergentExamples.push({ check: 'divergence', message: cycle, conv });
-        } else if (first !== undefined) {
+        } else {
           divergentExamples.push(first);
         }
       }
@@ -286,15 +298,17 @@ function checkSenderOrder(model: RunModel, examples: ReturnType<typeof createExa
   }
   let inversions = 0;
   for (const g of groups.values()) {
-    if (g.length < 2) continue;
-    const bySend = g.slice().sort((a, b) => a.sendT - b.sendT);
     const byAck = g.slice().sort((a, b) => a.ackT - b.ackT);
+    const bySend = g.sort((a, b) => a.sendT - b.sendT);
     let i = 0;
     let best: MessageRecord | undefined;
     for (const b of bySend) {
+      // A message acked the instant it was sent bounds the sends after it, not itself.
+      let own: MessageRecord | undefined;
       while (i < byAck.length && byAck[i]!.ackT <= b.sendT) {
         const a = byAck[i]!;
-        if (a !== b && (best === undefined || a.seq > best.seq)) best = a;
+        if (a === b) own = a;
+        else if (best === undefined || a.seq > best.seq) best = a;
         i++;
       }
       if (best !== undefined && b.seq < best.seq) {
@@ -308,6 +322,7 @@ function checkSenderOrder(model: RunModel, examples: ReturnType<typeof createExa
           t: relSeconds(model, b.sendT),
         });
       }
+      if (own !== undefined && (best === undefined || own.seq > best.seq)) best = own;
     }
   }
   return inversions;
@@ -320,24 +335,27 @@ function checkSenderOrder(model: RunModel, examples: ReturnType<typeof createExa
 function findCycle(
   model: RunModel,
   conv: string,
-  stream: Map<number, string> | undefined,
+  stream: Map<number, string>,
   starts: number[],
 ): string | undefined {
   const label = new Map<number, string>();
-  for (const read of model.finalReads.get(conv)?.values() ?? []) {
-    if (!read.ok) continue;
-    const ids: number[] = [];
-    for (const entry of read.messages.slice().sort((a, b) => a.seq - b.seq)) {
-      const m = findMessage(model, conv, entry.from, entry.cmid);
-      if (m !== undefined) ids.push(m.id);
-    }
-    for (let i = 1; i < ids.length; i++) {
-      if (ids[i - 1] === ids[i]) continue;
-      const edge = ids[i - 1]! * EDGE_BASE + ids[i]!;
-      if (!label.has(edge)) label.set(edge, `the final log of ${read.region} puts`);
+  const reads = model.finalReads.get(conv);
+  if (reads !== undefined) {
+    for (const read of reads.values()) {
+      if (!read.ok) continue;
+      const ids = read.messages
+        .slice()
+        .sort((a, b) => a.seq - b.seq)
+        .flatMap((entry) => findMessage(model, conv, entry.from, entry.cmid)?.id ?? []);
+      // Stryker disable next-line EqualityOperator: one step past the end makes a NaN edge, which no message's cycle reaches
+      for (let i = 1; i < ids.length; i++) {
+        if (ids[i - 1] === ids[i]) continue;
+        const edge = ids[i - 1]! * EDGE_BASE + ids[i]!;
+        if (!label.has(edge)) label.set(edge, `the final log of ${read.region} puts`);
+      }
     }
   }
-  for (const [edge, user] of stream ?? []) if (!label.has(edge)) label.set(edge, `${user} received`);
+  for (const [edge, user] of stream) if (!label.has(edge)) label.set(edge, `${user} received`);
 
   const adj = new Map<number, number[]>();
   for (const edge of label.keys()) {
@@ -349,12 +367,12 @@ function findCycle(
   }
   // Breadth-first from each conflicting message finds the shortest cycle through it; a cycle
   // that proves divergence passes through a message whose place differs between orderings.
+  // Each search after the first only looks for a cycle shorter than the best so far.
   let bestCycle: number[] | undefined;
   for (const start of starts) {
-    const cycle = shortestCycleThrough(adj, start, bestCycle?.length ?? Number.POSITIVE_INFINITY);
-    if (cycle !== undefined && (bestCycle === undefined || cycle.length < bestCycle.length))
-      bestCycle = cycle;
-    if (bestCycle?.length === 2) break;
+    const maxLength = bestCycle === undefined ? Number.POSITIVE_INFINITY : bestCycle.length - 1;
+    const cycle = shortestCycleThrough(adj, start, maxLength);
+    if (cycle !== undefined) bestCycle = cycle;
   }
   if (bestCycle === undefined) return undefined;
   // Start at the earliest message so the same history always reads the same way.
@@ -371,10 +389,11 @@ function findCycle(
   return `Conversation ${conv} has no single order: ${list(steps, 6)}.`;
 }
 
+/** The shortest cycle through `start` if it has at most `maxLength` messages, else undefined. */
 function shortestCycleThrough(
   adj: Map<number, number[]>,
   start: number,
-  limit: number,
+  maxLength: number,
 ): number[] | undefined {
   const parent = new Map<number, number>();
   const depth = new Map<number, number>([[start, 0]]);
@@ -383,8 +402,10 @@ function shortestCycleThrough(
     const next: number[] = [];
     for (const node of frontier) {
       const d = depth.get(node)!;
-      if (d + 1 >= limit) return undefined;
-      for (const to of adj.get(node) ?? []) {
+      if (d + 1 > maxLength) return undefined;
+      const out = adj.get(node);
+      if (out === undefined) continue;
+      for (const to of out) {
         if (to === start) {
           const path = [node];
           let cur = node;

@@ -5,8 +5,9 @@
 import type { HistoryEvent } from '../contracts/history.ts';
 import { list } from './explain.ts';
 import { addCount, type MetricStore } from './metrics.ts';
-import { type RunModel, relSeconds, runChecker } from './model.ts';
+import { type RunModel, relSeconds } from './model.ts';
 import { type Checker, type CheckOptions, createExampleList, type Example } from './result.ts';
+import { runChecker } from './run-checker.ts';
 
 export interface ResidencyResult {
   /** Message copies found outside their conversation's residency set. */
@@ -19,8 +20,11 @@ export interface ResidencyResult {
 }
 
 export function createResidencyChecker(options: CheckOptions): Checker<ResidencyResult> {
-  /** Latest digest of a bound conversation from a region outside its set. */
-  const strayDigests = new Map<string, { conv: string; region: string; count: number; t: number }>();
+  /**
+   * Per bound conversation, per region outside its set: that region's latest digest (each digest
+   * judged by the residency in force when it was taken).
+   */
+  const strayDigests = new Map<string, Map<string, { count: number; t: number }>>();
 
   return {
     name: 'residency',
@@ -28,12 +32,12 @@ export function createResidencyChecker(options: CheckOptions): Checker<Residency
       if (e.type !== 'digest') return;
       const residency = model.conversations.get(e.conv)?.residency;
       if (residency === undefined || residency.includes(e.region)) return;
-      strayDigests.set(`${e.conv}\u0000${e.region}`, {
-        conv: e.conv,
-        region: e.region,
-        count: e.count,
-        t: e.t,
-      });
+      let byRegion = strayDigests.get(e.conv);
+      if (byRegion === undefined) {
+        byRegion = new Map();
+        strayDigests.set(e.conv, byRegion);
+      }
+      byRegion.set(e.region, { count: e.count, t: e.t });
     },
     finish(model: RunModel, metrics: MetricStore): ResidencyResult {
       const examples = createExampleList(options.maxExamples);
@@ -46,28 +50,29 @@ export function createResidencyChecker(options: CheckOptions): Checker<Residency
         if (residency === undefined) continue;
         bound++;
         const reads = model.finalReads.get(info.conv);
-        const regions = new Set<string>([...(reads?.keys() ?? [])]);
-        for (const d of strayDigests.values()) if (d.conv === info.conv) regions.add(d.region);
+        const digests = strayDigests.get(info.conv);
+        const regions = new Set<string>(reads?.keys());
+        if (digests !== undefined) for (const region of digests.keys()) regions.add(region);
         for (const region of regions) {
           if (residency.includes(region)) continue;
           const read = reads?.get(region);
-          let n = 0;
-          let detail = '';
-          let t = Number.NaN;
+          const digest = digests?.get(region);
+          let n: number;
+          let detail: string;
+          let t: number;
           if (read?.ok) {
-            n = read.messages.length;
             const first = read.messages[0];
-            if (first !== undefined) detail = ` (first: ${first.cmid} from ${first.from}, seq ${first.seq})`;
+            if (first === undefined) continue;
+            n = read.messages.length;
+            detail = ` (first: ${first.cmid} from ${first.from}, seq ${first.seq})`;
             t = read.t;
+          } else if (digest !== undefined && digest.count > 0) {
+            n = digest.count;
+            detail = ' (by its digest; its final log was not read)';
+            t = digest.t;
           } else {
-            const d = strayDigests.get(`${info.conv}\u0000${region}`);
-            if (d !== undefined) {
-              n = d.count;
-              detail = ' (by its digest; its final log was not read)';
-              t = d.t;
-            }
+            continue;
           }
-          if (n <= 0) continue;
           copies += n;
           pairs++;
           byRegion.set(region, (byRegion.get(region) ?? 0) + n);
@@ -76,7 +81,7 @@ export function createResidencyChecker(options: CheckOptions): Checker<Residency
             message: `Conversation ${info.conv} may live only in ${list(residency, 5)}, yet ${region} holds ${n} of its messages${detail}.`,
             conv: info.conv,
             region,
-            ...(Number.isNaN(t) ? {} : { t: relSeconds(model, t) }),
+            t: relSeconds(model, t),
           });
         }
       }

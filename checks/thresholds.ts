@@ -9,7 +9,9 @@
 // Empty metrics follow k6: while a run is in progress (`final: false`) a threshold on a metric
 // with no samples is skipped; at the end it is judged on zeros (an empty trend's p(99) is 0, an
 // empty rate is 0, an empty counter's count is 0).
+
 import { z } from 'zod';
+import { CHECK_KEYS, CHECKS } from '../contracts/checks.ts';
 import { parseDuration } from '../lib/duration.ts';
 import {
   AGGREGATIONS,
@@ -73,7 +75,7 @@ const SHAPE =
   'expected an expression string, a {threshold, abortOnFail?, delayAbortEval?} object, or an array of them';
 const ThresholdsInput = z.record(
   z.string(),
-  z.union([z.string(), ThresholdObject, z.array(z.union([z.string(), ThresholdObject], { error: SHAPE }))], {
+  z.union([z.string(), ThresholdObject, z.array(z.union([z.string(), ThresholdObject]))], {
     error: SHAPE,
   }),
   { error: 'expected an object mapping metric names to thresholds' },
@@ -82,19 +84,9 @@ const ThresholdsInput = z.record(
 export type ThresholdsInput = z.input<typeof ThresholdsInput>;
 
 /** Every consistency check must find nothing; scenarios extend this (see extendThresholds). */
-export const defaultThresholds: Record<string, string[]> = {
-  acked_lost: ['count==0'],
-  unexpected_messages: ['count==0'],
-  failed_but_appeared: ['count==0'],
-  duplicates: ['count==0'],
-  order_violations: ['count==0'],
-  divergent_conversations: ['count==0'],
-  unconverged_conversations: ['count==0'],
-  read_your_writes_violations: ['count==0'],
-  monotonic_read_violations: ['count==0'],
-  silent_gaps: ['count==0'],
-  residency_violations: ['count==0'],
-};
+export const defaultThresholds: Record<string, string[]> = Object.fromEntries(
+  CHECK_KEYS.map((key) => [CHECKS[key].metric, ['count==0']]),
+);
 
 /** `base` with `extra`'s expressions appended per key (duplicates dropped). */
 export function extendThresholds(base: ThresholdsInput, extra: ThresholdsInput = {}): ThresholdsInput {
@@ -236,16 +228,17 @@ export function parseThresholds(input: unknown): ParsedThreshold[] {
     const items = Array.isArray(raw) ? raw : [raw];
     items.forEach((item, i) => {
       const at = Array.isArray(raw) ? `${where}[${i}]` : where;
-      const expression = typeof item === 'string' ? item : item.threshold;
+      const spec: z.output<typeof ThresholdObject> = typeof item === 'string' ? { threshold: item } : item;
+      const expression = spec.threshold;
       const result = parseExpression(expression, parsedKey.metric);
       if (typeof result === 'string') {
         problems.push(`${at}: ${quote(expression)} is not a valid expression: ${result}`);
         return;
       }
       let delayAbortEvalMs: number | undefined;
-      if (typeof item !== 'string' && item.delayAbortEval !== undefined) {
+      if (spec.delayAbortEval !== undefined) {
         try {
-          delayAbortEvalMs = parseDuration(item.delayAbortEval);
+          delayAbortEvalMs = parseDuration(spec.delayAbortEval);
         } catch (error) {
           problems.push(`${at}.delayAbortEval: ${(error as Error).message}`);
           return;
@@ -257,7 +250,7 @@ export function parseThresholds(input: unknown): ParsedThreshold[] {
         tags: parsedKey.tags,
         expression,
         ...result,
-        abortOnFail: typeof item === 'string' ? false : (item.abortOnFail ?? false),
+        abortOnFail: spec.abortOnFail ?? false,
         delayAbortEvalMs,
       });
     });

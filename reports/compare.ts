@@ -17,7 +17,7 @@
 // is on the worse side of zero: practically large and not noise. Worse than the tolerance with
 // an interval that still includes zero is "inconclusive": reported, never gated on.
 import type { CheckReport } from '../checks/index.ts';
-import { selectSink, type TrendSink, trendPercentile } from '../checks/metrics.ts';
+import { selectSink, type TrendSink, trendPercentile } from '../checks/index.ts';
 import { checkByName } from '../contracts/checks.ts';
 import type { SummaryFile } from '../contracts/summary.ts';
 import { type Histogram, percentile } from '../lib/histogram.ts';

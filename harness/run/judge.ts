@@ -3,6 +3,7 @@
 // `run` calls it when a run ends; `check` calls it again on a saved run folder.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ThresholdResult } from '../../checks/index.ts';
 import {
   type CheckReport,
   type CheckRow,
@@ -10,7 +11,6 @@ import {
   checkRows,
   evaluateThresholds,
 } from '../../checks/index.ts';
-import type { ThresholdResult } from '../../checks/thresholds.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
 import { readHistorySync } from '../../load/index.ts';
 import { ExitCode } from '../cli/exit-codes.ts';

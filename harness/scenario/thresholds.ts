@@ -1,8 +1,9 @@
 // The thresholds a run is judged by: the checks' defaults (every consistency check must find
 // nothing) with the scenario's own on top. A metric key the scenario names replaces the
 // default list for that key, as in k6 where each key owns its list.
+
+import type { ParsedThreshold } from '../../checks/index.ts';
 import { defaultThresholds, parseThresholds } from '../../checks/index.ts';
-import type { ParsedThreshold } from '../../checks/thresholds.ts';
 import type { ThresholdsSpec } from './scenario.ts';
 
 export interface ThresholdSet {

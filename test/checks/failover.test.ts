@@ -7,7 +7,7 @@ import { aggregate, createMetricStore, type MetricStore, selectSink } from '../.
 import { createRunModel, ingest, observe } from '../../checks/model.ts';
 import { resolveCheckOptions } from '../../checks/result.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { type Builder, sorted, stage } from './fixtures.ts';
+import { type Builder, history, sorted, stage } from './fixtures.ts';
 
 /** The checker's result and the metrics it recorded. */
 function run(events: HistoryEvent[]): { r: FailoverResult; metrics: MetricStore } {
@@ -330,9 +330,230 @@ describe('failover and recovery per incident', () => {
     expect(r.recoverySeconds.count).toBe(0);
   });
 
+  it('goes by the name its examples carry', () => {
+    expect(createFailoverChecker(resolveCheckOptions({})).name).toBe('failover');
+  });
+
   it('gives an empty result with no faults', () => {
     const r = checkFailover(stage().message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3']).end(5).events);
     expect(r).toMatchObject({ incidents: 0, clients: 0, faults: [], examples: [] });
     expect(r.seconds).toEqual({ count: 0, censored: 0, p50: null, p90: null, p99: null, max: null });
+  });
+});
+
+/** A figure read off the histogram: its bucket's upper edge, within 1% above the true value. */
+function expectSeconds(actual: number | null, expected: number): void {
+  expect(actual).not.toBeNull();
+  expect(actual!).toBeGreaterThanOrEqual(expected - 1e-9);
+  expect(actual!).toBeLessThan(expected * 1.011);
+}
+
+/** Users each alone in their own conversation `c-<user>`, connected to their region from 0.1 s. */
+function people(regions: Record<string, string>): Builder {
+  const b = history().start(['eu-west', 'us-east']);
+  for (const [user, region] of Object.entries(regions)) {
+    b.conv(`c-${user}`, [user]).user(user, region).up(user, region, 0.1);
+  }
+  return b;
+}
+
+/** The tag sets a metric was recorded under, sorted, with their sample counts. */
+function tagged(metrics: MetricStore, name: 'failover_seconds' | 'recovery_seconds') {
+  return [...metrics.metrics.get(name)!.values()]
+    .map(({ tags, sink }) => ({ tags, count: aggregate(sink, 'count', 0) }))
+    .sort((a, b) => JSON.stringify(a.tags).localeCompare(JSON.stringify(b.tags)));
+}
+
+describe('failover figures', () => {
+  it('ranks p50, p90, p99 and max over ten incidents, each timed from the impact to its ack', () => {
+    const regions: Record<string, string> = {};
+    for (let i = 1; i <= 10; i++) regions[`k${i}`] = 'eu-west';
+    const h = people(regions).faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 10);
+    // k<i> is served i seconds after the impact, all while the outage lasts.
+    for (let i = 1; i <= 10; i++)
+      h.send(`k${i}`, `c-k${i}`, `m${i}`, 10.5).ack(`k${i}`, `c-k${i}`, `m${i}`, 1, 10 + i);
+    const { r, metrics } = run(h.faultStop('f1', 30).end(40).events);
+    expect(r).toMatchObject({ incidents: 10, clients: 10, failedOver: 10, rodeOut: 0, neverRecovered: 0 });
+    for (const figures of [r.seconds, r.recoverySeconds, r.faults[0]!.ackSeconds]) {
+      expect(figures).toMatchObject({ count: 10, censored: 0, p99: 10, max: 10 });
+      expectSeconds(figures.p50, 5);
+      expectSeconds(figures.p90, 9);
+    }
+    expect(r.faults[0]!.deliverySeconds).toEqual({
+      count: 0,
+      censored: 0,
+      p50: null,
+      p90: null,
+      p99: null,
+      max: null,
+    });
+    expectSeconds(p(metrics, 'failover_seconds', 50), 5);
+    expectSeconds(p(metrics, 'recovery_seconds', 90), 9);
+    expect(aggregate(selectSink(metrics, 'failover_seconds'), 'max', 0)).toBe(10);
+    expect(aggregate(selectSink(metrics, 'failover_seconds'), 'min', 0)).toBe(1);
+    expect(aggregate(selectSink(metrics, 'failover_rate'), 'rate', 0)).toBe(1);
+  });
+
+  it('counts each outcome once, with the censored and the unobserved apart, in the result, the fault’s row and the metrics', () => {
+    const h = people({ k1: 'eu-west', k2: 'eu-west', k3: 'eu-west', k4: 'eu-west', k5: 'eu-west' })
+      .faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 10)
+      .send('k1', 'c-k1', 'a', 10.5)
+      .ack('k1', 'c-k1', 'a', 1, 12)
+      .send('k2', 'c-k2', 'b', 10.5)
+      .ack('k2', 'c-k2', 'b', 1, 13)
+      .send('k3', 'c-k3', 'c', 10.5)
+      .send('k4', 'c-k4', 'd', 10.5)
+      // k1 is hit again after its recovery: a second incident, 1.5 s.
+      .down('k1', 'eu-west', 15)
+      .send('k1', 'c-k1', 'e', 15.5)
+      .up('k1', 'us-east', 16)
+      .ack('k1', 'c-k1', 'e', 2, 16.5)
+      .faultStop('f1', 20)
+      .ack('k3', 'c-k3', 'c', 1, 24)
+      .end(40);
+    const { r, metrics } = run(h.events);
+    // k1 twice and k2 failed over (2, 3 and 1.5 s), k3 rode it out (14 s), k4 never got its ack,
+    // k5 did nothing at all.
+    const counts = { incidents: 6, clients: 5, failedOver: 3, rodeOut: 1, neverRecovered: 1, unobserved: 1 };
+    expect(r).toMatchObject(counts);
+    expect(r.faults[0]).toMatchObject({ ...counts, start: 10, end: 20 });
+    expect(r.seconds).toMatchObject({ count: 4, censored: 1, p90: null, p99: null, max: null });
+    expectSeconds(r.seconds.p50, 2);
+    expect(r.recoverySeconds).toMatchObject({ count: 5, censored: 1, p90: null, p99: null, max: null });
+    expectSeconds(r.recoverySeconds.p50, 3);
+    expect(r.faults[0]!.seconds).toEqual(r.seconds);
+    expect(r.faults[0]!.recoverySeconds).toEqual(r.recoverySeconds);
+    // Every incident but k5's sent: k4's ack never came.
+    expect(r.faults[0]!.ackSeconds).toMatchObject({ count: 5, censored: 1, p90: null, max: null });
+    expectSeconds(r.faults[0]!.ackSeconds.p50, 3);
+    const tags = { phase: 'fault', region: 'eu-west', fault: 'regionOutage' };
+    expect(tagged(metrics, 'failover_seconds')).toEqual([{ tags, count: 4 }]);
+    expect(tagged(metrics, 'recovery_seconds')).toEqual([{ tags, count: 5 }]);
+    const failover = selectSink(metrics, 'failover_seconds');
+    expect(failover).toMatchObject({ censored: 1, hist: { count: 3, min: 1.5, max: 3 } });
+    expect(selectSink(metrics, 'recovery_seconds')).toMatchObject({
+      censored: 1,
+      hist: { count: 4, min: 1.5, max: 14 },
+    });
+    // The unobserved incident is no sample of the rate either: 3 of the 5 that had something to measure.
+    expect(selectSink(metrics, 'failover_rate')).toEqual({ type: 'rate', trues: 3, total: 5 });
+    expect(r.examples).toEqual([
+      {
+        check: 'failover',
+        message:
+          'User k4 (connected to eu-west when regionOutage(eu-west) began at +10.0s) had no send acked from then until the end of the run at +40.0s: it never recovered.',
+        user: 'k4',
+        region: 'eu-west',
+        t: 10,
+      },
+    ]);
+  });
+
+  it('tags samples by fault kind and region, naming a kind once however many of its faults an incident spans', () => {
+    const h = people({ a: 'eu-west', b: 'eu-west', c: 'us-east' })
+      .faultStart('f1', 'latency', 'eu-west', ['eu-west'], 10)
+      .faultStart('f3', 'latency', 'us-east', ['us-east'], 10)
+      .faultStart('f2', 'latency', 'eu-west', ['eu-west'], 11)
+      .send('a', 'c-a', 'm1', 10.5)
+      .send('b', 'c-b', 'm2', 10.5)
+      .send('c', 'c-c', 'm3', 10.5)
+      .ack('c', 'c-c', 'm3', 1, 11)
+      .ack('a', 'c-a', 'm1', 1, 12.5)
+      .faultStop('f1', 13)
+      // f1 is over but f2 is not: b still failed over.
+      .ack('b', 'c-b', 'm2', 1, 13.5)
+      .faultStop('f2', 14)
+      .faultStop('f3', 20)
+      .end(30);
+    const { r, metrics } = run(h.events);
+    expect(r).toMatchObject({ incidents: 3, clients: 3, failedOver: 3 });
+    expect(r.faults.map((f) => [f.id, f.start, f.end, f.incidents, f.failedOver, f.seconds.max])).toEqual([
+      ['f1', 10, 13, 2, 2, 3.5],
+      ['f3', 10, 20, 1, 1, 1],
+      ['f2', 11, 14, 2, 2, 3.5],
+    ]);
+    expect(tagged(metrics, 'failover_seconds')).toEqual([
+      { tags: { phase: 'fault', region: 'eu-west', fault: 'latency' }, count: 2 },
+      { tags: { phase: 'fault', region: 'us-east', fault: 'latency' }, count: 1 },
+    ]);
+    expect(aggregate(selectSink(metrics, 'failover_seconds', { region: 'eu-west' }), 'max', 0)).toBe(3.5);
+    expect(aggregate(selectSink(metrics, 'failover_seconds', { region: 'us-east' }), 'max', 0)).toBe(1);
+    expect(selectSink(metrics, 'failover_rate', { region: 'eu-west' })).toEqual({
+      type: 'rate',
+      trues: 2,
+      total: 2,
+    });
+  });
+
+  it('times acks and deliveries per fault apart, censoring the ones that never came', () => {
+    const h = stage()
+      .faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 10)
+      .send('u3', 'c1', 'm1', 11)
+      .send('u1', 'c1', 'm2', 11.5)
+      .send('u2', 'c1', 'm3', 11.6)
+      .ack('u1', 'c1', 'm2', 1, 12)
+      .deliver('u1', 'c1', 'u3', 'm1', 2, 13)
+      .faultStop('f1', 20)
+      .end(30);
+    const { r } = run(h.events);
+    // u1: ack 2 s, delivery 3 s; u2 got neither.
+    const f = r.faults[0]!;
+    expect(f).toMatchObject({ incidents: 2, failedOver: 1, neverRecovered: 1 });
+    expect(f.ackSeconds).toEqual({ count: 2, censored: 1, p50: 2, p90: null, p99: null, max: null });
+    expect(f.deliverySeconds).toEqual({ count: 2, censored: 1, p50: 3, p90: null, p99: null, max: null });
+    expect(r.examples.map((e) => e.message)).toEqual([
+      'User u2 (connected to eu-west when regionOutage(eu-west) began at +10.0s) had no send acked and received no new message from then until the end of the run at +30.0s: it never recovered.',
+    ]);
+  });
+
+  it('explains a client that lost its connection, naming every fault its incident went on through', () => {
+    const h = stage()
+      .faultStart('f0', 'latency', '', [], 10)
+      .down('u1', 'eu-west', 11)
+      .send('u1', 'c1', 'm1', 11.5)
+      .send('u3', 'c1', 'm2', 12)
+      .faultStart('f2', 'regionOutage', 'eu-west', ['eu-west'], 12.5)
+      .faultStart('f3', 'partition', 'eu-west | us-east', ['eu-west', 'us-east'], 13)
+      .end(30);
+    const { r, metrics } = run(h.events);
+    // u2 (from +12.5) and u3 (from +13) had nothing to measure after their impact.
+    expect(r).toMatchObject({ incidents: 3, clients: 3, neverRecovered: 1, unobserved: 2 });
+    expect(r.faults.map((f) => [f.id, f.end, f.incidents, f.neverRecovered])).toEqual([
+      ['f0', null, 1, 1],
+      ['f2', null, 2, 1],
+      ['f3', null, 3, 1],
+    ]);
+    expect(r.examples).toEqual([
+      {
+        check: 'failover',
+        message:
+          'User u1 (lost its connection to eu-west at +11.0s, during latency; the incident went on through regionOutage(eu-west) and partition(eu-west | us-east)) had no send acked and received no new message from then until the end of the run at +30.0s: it never recovered.',
+        user: 'u1',
+        region: 'eu-west',
+        t: 11,
+      },
+    ]);
+    expect(tagged(metrics, 'failover_seconds')).toEqual([
+      { tags: { phase: 'fault', region: 'eu-west', fault: 'latency+regionOutage+partition' }, count: 1 },
+      { tags: { phase: 'fault', region: 'eu-west', fault: 'regionOutage+partition' }, count: 0 },
+      { tags: { phase: 'fault', region: 'us-east', fault: 'partition' }, count: 0 },
+    ]);
+    expect(selectSink(metrics, 'failover_rate', { fault: 'partition' })).toEqual({
+      type: 'rate',
+      trues: 0,
+      total: 1,
+    });
+  });
+
+  it('keeps only the first maxExamples explanations, in the order the incidents started', () => {
+    const h = stage()
+      .faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 10)
+      .send('u3', 'c1', 'm1', 11)
+      .end(30);
+    expect(checkFailover(sorted(h.events)).examples.map((e) => e.user)).toEqual(['u1', 'u2']);
+    const one = checkFailover(sorted(h.events), { maxExamples: 1 });
+    expect(one.neverRecovered).toBe(2);
+    expect(one.examples.map((e) => e.user)).toEqual(['u1']);
+    expect(checkFailover(sorted(h.events), { maxExamples: 0 }).examples).toEqual([]);
   });
 });

@@ -1,0 +1,223 @@
+// Sender order in detail: a send that starts after an earlier message of the same sender and
+// conversation was acked must get a higher seq. Which messages take part, which ack counts as
+// "before", and which earlier message an explanation names.
+import { describe, expect, it } from 'vitest';
+import { checkOrder } from '../../checks/order.ts';
+import { stage } from './fixtures.ts';
+
+describe('order: sender order', () => {
+  it('counts an ack at the very moment of the next send as before it', () => {
+    const h = stage()
+      .send('u1', 'c1', 'm1', 1)
+      .ack('u1', 'c1', 'm1', 5, 2)
+      .send('u1', 'c1', 'm2', 2)
+      .ack('u1', 'c1', 'm2', 4, 2.5)
+      .end(30);
+    const r = checkOrder(h.events);
+    expect(r).toMatchObject({ senderInversions: 1, receiverInversions: 0, orderViolations: 1 });
+    expect(r.examples).toEqual([
+      {
+        check: 'order',
+        message:
+          'User u1 sent m2 in c1 at +2.0s, after m1 was acked with seq 5 at 2.0s, yet m2 got the lower seq 4.',
+        conv: 'c1',
+        cmid: 'm2',
+        from: 'u1',
+        t: 2,
+      },
+    ]);
+  });
+
+  it('bounds later sends by a message acked the instant it was sent', () => {
+    const h = stage()
+      .send('u1', 'c1', 'm1', 1)
+      .ack('u1', 'c1', 'm1', 5, 1)
+      .send('u1', 'c1', 'm2', 2)
+      .ack('u1', 'c1', 'm2', 4, 2.02)
+      .end(30);
+    const r = checkOrder(h.events);
+    expect(r).toMatchObject({ senderInversions: 1, orderViolations: 1 });
+    expect(r.examples[0]!.message).toBe(
+      'User u1 sent m2 in c1 at +2.0s, after m1 was acked with seq 5 at 1.0s, yet m2 got the lower seq 4.',
+    );
+  });
+
+  it('compares a send with the highest seq acked before it, not the latest ack', () => {
+    const h = stage()
+      .send('u1', 'c1', 'm1', 1)
+      .ack('u1', 'c1', 'm1', 7, 1.1)
+      .send('u1', 'c1', 'm2', 1.05)
+      .ack('u1', 'c1', 'm2', 3, 1.2)
+      .send('u1', 'c1', 'm3', 2.5)
+      .ack('u1', 'c1', 'm3', 5, 2.6)
+      .end(30);
+    const r = checkOrder(h.events);
+    expect(r.senderInversions).toBe(1);
+    expect(r.examples.map((e) => e.message)).toEqual([
+      'User u1 sent m3 in c1 at +2.5s, after m1 was acked with seq 7 at 1.1s, yet m3 got the lower seq 5.',
+    ]);
+  });
+
+  it('raises the bar as higher seqs are acked', () => {
+    const h = stage()
+      .send('u1', 'c1', 'm1', 1)
+      .ack('u1', 'c1', 'm1', 1, 1.1)
+      .send('u1', 'c1', 'm2', 2)
+      .ack('u1', 'c1', 'm2', 6, 2.1)
+      .send('u1', 'c1', 'm3', 3)
+      .ack('u1', 'c1', 'm3', 4, 3.1)
+      .end(30);
+    const r = checkOrder(h.events);
+    expect(r.senderInversions).toBe(1);
+    expect(r.examples[0]!.message).toBe(
+      'User u1 sent m3 in c1 at +3.0s, after m2 was acked with seq 6 at 2.1s, yet m3 got the lower seq 4.',
+    );
+  });
+
+  it('accepts sends acked at the very moment they were sent, in seq order', () => {
+    const h = stage()
+      .send('u1', 'c1', 'm1', 1)
+      .ack('u1', 'c1', 'm1', 1, 1.1)
+      .send('u1', 'c1', 'm2', 2)
+      .ack('u1', 'c1', 'm2', 2, 2)
+      .end(30);
+    expect(checkOrder(h.events)).toMatchObject({ senderInversions: 0, orderViolations: 0, examples: [] });
+  });
+
+  it('admits acks in ack order, so a send between two acks sees only the first', () => {
+    // m1 and m2 overlap and are acked out of send order; m3 is sent between the two acks.
+    const h = stage()
+      .send('u1', 'c1', 'm1', 1)
+      .send('u1', 'c1', 'm2', 1.1)
+      .ack('u1', 'c1', 'm2', 6, 1.3)
+      .send('u1', 'c1', 'm3', 1.4)
+      .ack('u1', 'c1', 'm1', 8, 1.5)
+      .ack('u1', 'c1', 'm3', 5, 1.6)
+      .end(30);
+    const r = checkOrder(h.events);
+    expect(r.senderInversions).toBe(1);
+    expect(r.examples[0]).toMatchObject({ cmid: 'm3', t: 1.4 });
+    expect(r.examples[0]!.message).toContain('after m2 was acked with seq 6 at 1.3s');
+  });
+
+  it('names the first message acked at the highest seq when two share it', () => {
+    const h = stage()
+      .send('u1', 'c1', 'm1', 1)
+      .ack('u1', 'c1', 'm1', 7, 1.1)
+      .send('u1', 'c1', 'm2', 1.05)
+      .ack('u1', 'c1', 'm2', 7, 1.2)
+      .send('u1', 'c1', 'm3', 2)
+      .ack('u1', 'c1', 'm3', 5, 2.1)
+      .end(30);
+    const r = checkOrder(h.events);
+    expect(r).toMatchObject({ senderInversions: 1, divergentConversations: 1 });
+    expect(r.examples[1]!.message).toBe(
+      'User u1 sent m3 in c1 at +2.0s, after m1 was acked with seq 7 at 1.1s, yet m3 got the lower seq 5.',
+    );
+  });
+
+  it('leaves a later message at the same seq to divergence, not sender order', () => {
+    const h = stage()
+      .send('u1', 'c1', 'm1', 1)
+      .ack('u1', 'c1', 'm1', 5, 1.1)
+      .send('u1', 'c1', 'm2', 2)
+      .ack('u1', 'c1', 'm2', 5, 2.1)
+      .end(30);
+    expect(checkOrder(h.events)).toMatchObject({
+      senderInversions: 0,
+      orderViolations: 0,
+      divergentConversations: 1,
+    });
+  });
+
+  it('judges sends by their time even when the history lists them out of order', () => {
+    // mB overlapped mA, so its lower seq is fine; mC came after both acks and is above both.
+    const h = stage()
+      .send('u1', 'c1', 'mA', 1)
+      .ack('u1', 'c1', 'mA', 10, 2)
+      .send('u1', 'c1', 'mC', 3)
+      .ack('u1', 'c1', 'mC', 11, 3.1)
+      .send('u1', 'c1', 'mB', 1.5)
+      .ack('u1', 'c1', 'mB', 3, 2.5)
+      .end(30);
+    expect(checkOrder(h.events)).toMatchObject({ senderInversions: 0, orderViolations: 0 });
+  });
+
+  it('counts every later send below an earlier ack, each once', () => {
+    const h = stage()
+      .send('u1', 'c1', 'm1', 1)
+      .ack('u1', 'c1', 'm1', 9, 1.1)
+      .send('u1', 'c1', 'm2', 2)
+      .ack('u1', 'c1', 'm2', 4, 2.1)
+      .send('u1', 'c1', 'm3', 3)
+      .ack('u1', 'c1', 'm3', 6, 3.1)
+      .send('u1', 'c1', 'm4', 4)
+      .ack('u1', 'c1', 'm4', 10, 4.1)
+      .end(30);
+    const r = checkOrder(h.events);
+    expect(r).toMatchObject({ senderInversions: 2, orderViolations: 2 });
+    expect(r.examples.map((e) => [e.cmid, e.t])).toEqual([
+      ['m2', 2],
+      ['m3', 3],
+    ]);
+  });
+
+  it('compares only messages of the same sender in the same conversation', () => {
+    const h = stage()
+      .conv('c2', ['u1', 'u3'])
+      .send('u1', 'c1', 'm1', 1)
+      .ack('u1', 'c1', 'm1', 5, 1.1)
+      .send('u3', 'c1', 'm2', 2)
+      .ack('u3', 'c1', 'm2', 4, 2.1)
+      .send('u1', 'c2', 'n1', 3)
+      .ack('u1', 'c2', 'n1', 1, 3.1)
+      .end(30);
+    expect(checkOrder(h.events)).toMatchObject({ senderInversions: 0, orderViolations: 0 });
+  });
+
+  it('leaves out messages never acked and acks whose send the history does not hold', () => {
+    const h = stage()
+      .send('u1', 'c1', 'm0', 0.5)
+      .failed('u1', 'c1', 'm0', 0.6)
+      .ack('u1', 'c1', 'mx', 9, 0.7)
+      .send('u1', 'c1', 'm1', 1)
+      .ack('u1', 'c1', 'm1', 5, 1.1)
+      .send('u1', 'c1', 'm2', 2)
+      .ack('u1', 'c1', 'm2', 4, 2.1)
+      .end(30);
+    // Only m2 against m1 counts: mx has no send to order it by, m0 has no seq.
+    const r = checkOrder(h.events);
+    expect(r.senderInversions).toBe(1);
+    expect(r.examples[0]!.message).toBe(
+      'User u1 sent m2 in c1 at +2.0s, after m1 was acked with seq 5 at 1.1s, yet m2 got the lower seq 4.',
+    );
+  });
+
+  it('ignores an ack without a send even when it is the highest seq', () => {
+    const h = stage()
+      .ack('u1', 'c1', 'mx', 9, 0.7)
+      .send('u1', 'c1', 'm1', 1)
+      .ack('u1', 'c1', 'm1', 2, 1.1)
+      .end(30);
+    expect(checkOrder(h.events).senderInversions).toBe(0);
+  });
+
+  it('keeps receiver examples first and drops sender examples past the limit, still counting them', () => {
+    const h = stage()
+      .send('u1', 'c1', 'm1', 1)
+      .ack('u1', 'c1', 'm1', 5, 1.1)
+      .send('u1', 'c1', 'm2', 2)
+      .ack('u1', 'c1', 'm2', 4, 2.1)
+      .deliver('u2', 'c1', 'u1', 'm1', 5, 2.2)
+      .deliver('u2', 'c1', 'u1', 'm2', 4, 2.3)
+      .end(30);
+    const r = checkOrder(h.events, { maxExamples: 1 });
+    expect(r).toMatchObject({ receiverInversions: 1, senderInversions: 1, orderViolations: 2 });
+    expect(r.examples).toHaveLength(1);
+    expect(r.examples[0]!.message).toMatch(/^User u2 \(session s-u2\) received m2/);
+    expect(checkOrder(h.events).examples).toEqual([
+      expect.objectContaining({ user: 'u2', cmid: 'm2', t: 2.3 }),
+      expect.objectContaining({ from: 'u1', cmid: 'm2', t: 2 }),
+    ]);
+  });
+});
