@@ -303,12 +303,11 @@ function checkSenderOrder(model: RunModel, examples: ReturnType<typeof createExa
     let i = 0;
     let best: MessageRecord | undefined;
     for (const b of bySend) {
-      // A message acked the instant it was sent bounds the sends after it, not itself.
-      let own: MessageRecord | undefined;
+      // b's own ack may be among these (acked the instant it was sent): it can only raise the bar
+      // to b's own seq, which b meets, and it must bound the sends after b.
       while (i < byAck.length && byAck[i]!.ackT <= b.sendT) {
         const a = byAck[i]!;
-        if (a === b) own = a;
-        else if (best === undefined || a.seq > best.seq) best = a;
+        if (best === undefined || a.seq > best.seq) best = a;
         i++;
       }
       if (best !== undefined && b.seq < best.seq) {
@@ -322,7 +321,6 @@ function checkSenderOrder(model: RunModel, examples: ReturnType<typeof createExa
           t: relSeconds(model, b.sendT),
         });
       }
-      if (own !== undefined && (best === undefined || own.seq > best.seq)) best = own;
     }
   }
   return inversions;
