@@ -93,7 +93,7 @@ describe('chatquake run', () => {
     expect(result.stdout).toContain('PASSED (exit 0)');
     const s = summaryOf(clean);
     expect(s).toMatchObject({
-      schemaVersion: 1,
+      schemaVersion: 2,
       scenario: 'steady-state',
       seed: 3,
       ok: true,
