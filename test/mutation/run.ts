@@ -5,7 +5,7 @@
 // in the source with `// Stryker disable next-line <mutator>: <why>` and listed here as ignored;
 // docs/CHECKS.md has the table and the reasons.
 //
-//   npm run mutation                          every file of checks/ (about 40 minutes on 2 cores)
+//   npm run mutation                          every file of checks/ (about half an hour on 2 cores)
 //   npm run mutation -- --files checks/order.ts,checks/lost.ts
 //
 // The HTML report goes to .stryker/report.html (git-ignored).
