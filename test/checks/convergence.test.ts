@@ -10,12 +10,12 @@ import {
   healTime,
 } from '../../checks/convergence.ts';
 import { aggregate, createMetricStore, type MetricStore, selectSink } from '../../checks/metrics.ts';
-import { createRunModel, ingest, observe, type RunModel } from '../../checks/model.ts';
+import { createRunModel, observe, type RunModel } from '../../checks/model.ts';
 import { checkResidency } from '../../checks/residency.ts';
 import { type CheckOptions, resolveCheckOptions } from '../../checks/result.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
 import { createHistogram, percentile, record } from '../../lib/histogram.ts';
-import { type Builder, history, sorted, stage } from './fixtures.ts';
+import { type Builder, check, history, sorted, stage } from './fixtures.ts';
 
 describe('convergence', () => {
   it('measures heal → agreement per conversation', () => {
@@ -108,16 +108,7 @@ function run(
   events: HistoryEvent[],
   options: Partial<CheckOptions> = {},
 ): { r: ConvergenceResult; metrics: MetricStore; model: RunModel } {
-  const model = createRunModel();
-  const checker = createConvergenceChecker(resolveCheckOptions(options));
-  for (const raw of sorted(events)) {
-    const e = ingest(model, raw);
-    if (e === undefined) continue;
-    observe(model, e);
-    checker.add(e, model);
-  }
-  const metrics = createMetricStore();
-  return { r: checker.finish(model, metrics), metrics, model };
+  return check(createConvergenceChecker, sorted(events), options);
 }
 
 /** The convergence_seconds trend: its finite samples (count, sum, max) and censored ones. */

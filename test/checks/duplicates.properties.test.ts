@@ -4,12 +4,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createDuplicatesChecker, type DuplicatesResult } from '../../checks/duplicates.ts';
-import { aggregate, createMetricStore, selectSink } from '../../checks/metrics.ts';
-import { createRunModel, ingest, observe } from '../../checks/model.ts';
-import { resolveCheckOptions } from '../../checks/result.ts';
+import { aggregate, selectSink } from '../../checks/metrics.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
 import { createRandom } from '../../lib/random.ts';
 import { type SyntheticOptions, syntheticHistory } from '../support/synthetic.ts';
+import { check } from './fixtures.ts';
 
 type FinalReadEvent = Extract<HistoryEvent, { type: 'final_read' }>;
 
@@ -28,16 +27,7 @@ function judge(
   events: HistoryEvent[],
   region = '',
 ): { r: DuplicatesResult; metric: number; inRegion: number } {
-  const model = createRunModel();
-  const checker = createDuplicatesChecker(resolveCheckOptions({}));
-  for (const raw of events) {
-    const e = ingest(model, raw);
-    if (e === undefined) continue;
-    observe(model, e);
-    checker.add(e, model);
-  }
-  const metrics = createMetricStore();
-  const r = checker.finish(model, metrics);
+  const { r, metrics } = check(createDuplicatesChecker, events);
   return {
     r,
     metric: aggregate(selectSink(metrics, 'duplicates'), 'count', 0),

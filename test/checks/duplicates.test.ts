@@ -4,26 +4,17 @@
 import { describe, expect, it } from 'vitest';
 import { checkDuplicates, createDuplicatesChecker, type DuplicatesResult } from '../../checks/duplicates.ts';
 import { aggregate, createMetricStore, type MetricStore, selectSink } from '../../checks/metrics.ts';
-import { createRunModel, ingest, observe } from '../../checks/model.ts';
+import { createRunModel, observe } from '../../checks/model.ts';
 import { type CheckOptions, resolveCheckOptions } from '../../checks/result.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { at, history, sorted, stage } from './fixtures.ts';
+import { at, check, history, sorted, stage } from './fixtures.ts';
 
 /** The checker's result and the metrics it recorded. */
 function run(
   events: HistoryEvent[],
   options: Partial<CheckOptions> = {},
 ): { r: DuplicatesResult; metrics: MetricStore } {
-  const model = createRunModel();
-  const checker = createDuplicatesChecker(resolveCheckOptions(options));
-  for (const raw of sorted(events)) {
-    const e = ingest(model, raw);
-    if (e === undefined) continue;
-    observe(model, e);
-    checker.add(e, model);
-  }
-  const metrics = createMetricStore();
-  return { r: checker.finish(model, metrics), metrics };
+  return check(createDuplicatesChecker, sorted(events), options);
 }
 
 /** The `duplicates` counter per region tag ('' for untagged samples), sorted by region. */

@@ -8,27 +8,16 @@ import {
   type FailoverPercentiles,
   type FailoverResult,
 } from '../../checks/failover.ts';
-import { aggregate, createMetricStore, type MetricStore, selectSink } from '../../checks/metrics.ts';
-import { createRunModel, ingest, observe } from '../../checks/model.ts';
-import { resolveCheckOptions } from '../../checks/result.ts';
+import { aggregate, type MetricStore, selectSink } from '../../checks/metrics.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
 import { createRandom } from '../../lib/random.ts';
-import { history, sorted } from './fixtures.ts';
+import { check, history, sorted } from './fixtures.ts';
 
 const SEEDS = 100;
 const REGIONS = ['eu-west', 'us-east', 'ap-south'];
 
 function run(events: HistoryEvent[]): { r: FailoverResult; metrics: MetricStore } {
-  const model = createRunModel();
-  const checker = createFailoverChecker(resolveCheckOptions({}));
-  for (const raw of events) {
-    const e = ingest(model, raw);
-    if (e === undefined) continue;
-    observe(model, e);
-    checker.add(e, model);
-  }
-  const metrics = createMetricStore();
-  return { r: checker.finish(model, metrics), metrics };
+  return check(createFailoverChecker, events);
 }
 
 /** A random run of 3–8 users in 1–3 conversations under 1–3 faults; times in seconds. */

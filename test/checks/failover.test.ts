@@ -3,24 +3,14 @@
 // faults shorter than the clients' recovery, and clients that truly never come back.
 import { describe, expect, it } from 'vitest';
 import { checkFailover, createFailoverChecker, type FailoverResult } from '../../checks/failover.ts';
-import { aggregate, createMetricStore, type MetricStore, selectSink } from '../../checks/metrics.ts';
-import { createRunModel, ingest, observe } from '../../checks/model.ts';
+import { aggregate, type MetricStore, selectSink } from '../../checks/metrics.ts';
 import { resolveCheckOptions } from '../../checks/result.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { type Builder, history, sorted, stage } from './fixtures.ts';
+import { type Builder, check, history, sorted, stage } from './fixtures.ts';
 
 /** The checker's result and the metrics it recorded. */
 function run(events: HistoryEvent[]): { r: FailoverResult; metrics: MetricStore } {
-  const model = createRunModel();
-  const checker = createFailoverChecker(resolveCheckOptions({}));
-  for (const raw of sorted(events)) {
-    const e = ingest(model, raw);
-    if (e === undefined) continue;
-    observe(model, e);
-    checker.add(e, model);
-  }
-  const metrics = createMetricStore();
-  return { r: checker.finish(model, metrics), metrics };
+  return check(createFailoverChecker, sorted(events));
 }
 
 const p = (metrics: MetricStore, name: 'failover_seconds' | 'recovery_seconds', q: number, tags = {}) =>

@@ -1,5 +1,10 @@
 // A small builder for hand-made histories: times are seconds since the run start, sessions
 // default to `s-<user>`, and `message()` writes a whole send → ack → deliveries lifecycle.
+
+import type { MetricStore } from '../../checks/metrics.ts';
+import type { RunModel } from '../../checks/model.ts';
+import type { Checker, CheckOptions } from '../../checks/result.ts';
+import { checkRun } from '../../checks/run-checker.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
 
 export const T0 = 1_700_000_000_000;
@@ -216,4 +221,14 @@ export function sorted(events: HistoryEvent[]): HistoryEvent[] {
     .map((e, i) => ({ e, i }))
     .sort((a, b) => a.e.t - b.e.t || a.i - b.i)
     .map((x) => x.e);
+}
+
+/** One checker over events in the order given: its result, the metrics it recorded, the model it judged. */
+export function check<R>(
+  create: (options: CheckOptions) => Checker<R>,
+  events: HistoryEvent[],
+  options: Partial<CheckOptions> = {},
+): { r: R; metrics: MetricStore; model: RunModel; rejected: number } {
+  const { result, metrics, model, rejected } = checkRun(create, events, options);
+  return { r: result, metrics, model, rejected };
 }

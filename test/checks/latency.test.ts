@@ -5,31 +5,20 @@ import { describe, expect, it } from 'vitest';
 import { checkLatency, createLatencyChecker, type LatencyResult } from '../../checks/latency.ts';
 import {
   aggregate,
-  createMetricStore,
   METRIC_NAMES,
   type MetricName,
   type MetricStore,
   selectSink,
   type Tags,
 } from '../../checks/metrics.ts';
-import { createRunModel, ingest, observe } from '../../checks/model.ts';
 import { resolveCheckOptions } from '../../checks/result.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
 import { syntheticHistory } from '../support/synthetic.ts';
-import { type Builder, history, sorted, stage } from './fixtures.ts';
+import { type Builder, check, history, sorted, stage } from './fixtures.ts';
 
 /** The checker's result and the metrics it recorded, over events in the order given. */
 function run(events: HistoryEvent[]): { r: LatencyResult; metrics: MetricStore } {
-  const model = createRunModel();
-  const checker = createLatencyChecker(resolveCheckOptions({}));
-  for (const raw of events) {
-    const e = ingest(model, raw);
-    if (e === undefined) continue;
-    observe(model, e);
-    checker.add(e, model);
-  }
-  const metrics = createMetricStore();
-  return { r: checker.finish(model, metrics), metrics };
+  return check(createLatencyChecker, events);
 }
 
 /** Each tag set a metric holds, in the order recorded, with its count (and sum of ms, for trends). */

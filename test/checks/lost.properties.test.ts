@@ -4,27 +4,16 @@
 // count; and the counts always agree with each other and with the acked_lost metric.
 import { describe, expect, it } from 'vitest';
 import { checkLost, createLostChecker, type LostResult } from '../../checks/lost.ts';
-import { aggregate, createMetricStore, type MetricStore, selectSink } from '../../checks/metrics.ts';
-import { createRunModel, ingest, observe } from '../../checks/model.ts';
-import { resolveCheckOptions } from '../../checks/result.ts';
+import { aggregate, type MetricStore, selectSink } from '../../checks/metrics.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
 import { createRandom, type Random } from '../../lib/random.ts';
 import { syntheticHistory } from '../support/synthetic.ts';
-import { at, type Builder, history, sorted } from './fixtures.ts';
+import { at, type Builder, check, history, sorted } from './fixtures.ts';
 
 type FinalReadEvent = Extract<HistoryEvent, { type: 'final_read' }>;
 
 function run(events: HistoryEvent[]): { r: LostResult; metrics: MetricStore } {
-  const model = createRunModel();
-  const checker = createLostChecker(resolveCheckOptions());
-  for (const raw of events) {
-    const e = ingest(model, raw);
-    if (e === undefined) continue;
-    observe(model, e);
-    checker.add(e, model);
-  }
-  const metrics = createMetricStore();
-  return { r: checker.finish(model, metrics), metrics };
+  return check(createLostChecker, events);
 }
 
 /** Every count of a result (what a verdict is made of), without the explanations. */

@@ -1,16 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { checkLost, createLostChecker, type LostResult } from '../../checks/lost.ts';
-import {
-  aggregate,
-  createMetricStore,
-  type MetricStore,
-  selectSink,
-  type Tags,
-} from '../../checks/metrics.ts';
-import { createRunModel, ingest, observe } from '../../checks/model.ts';
+import { aggregate, type MetricStore, selectSink, type Tags } from '../../checks/metrics.ts';
 import { type CheckOptions, resolveCheckOptions } from '../../checks/result.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { at, type Builder, history, sorted, stage } from './fixtures.ts';
+import { at, type Builder, check, history, sorted, stage } from './fixtures.ts';
 
 /** Two messages, both delivered to every other member and held by both regions. */
 function valid(): Builder {
@@ -206,16 +199,7 @@ function run(
   events: HistoryEvent[],
   options: Partial<CheckOptions> = {},
 ): { r: LostResult; metrics: MetricStore } {
-  const model = createRunModel();
-  const checker = createLostChecker(resolveCheckOptions(options));
-  for (const raw of events) {
-    const e = ingest(model, raw);
-    if (e === undefined) continue;
-    observe(model, e);
-    checker.add(e, model);
-  }
-  const metrics = createMetricStore();
-  return { r: checker.finish(model, metrics), metrics };
+  return check(createLostChecker, events, options);
 }
 
 type LostMetric = 'acked_lost' | 'unexpected_messages' | 'failed_but_appeared';

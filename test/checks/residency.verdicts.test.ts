@@ -3,29 +3,19 @@
 // totals and per-region metric samples thresholds read, and the example that explains each
 // offending (conversation, region) pair.
 import { describe, expect, it } from 'vitest';
-import { createMetricStore, type MetricStore } from '../../checks/metrics.ts';
-import { createRunModel, ingest, observe } from '../../checks/model.ts';
+import type { MetricStore } from '../../checks/metrics.ts';
 import { checkResidency, createResidencyChecker, type ResidencyResult } from '../../checks/residency.ts';
 import { type CheckOptions, resolveCheckOptions } from '../../checks/result.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
 import { createRandom } from '../../lib/random.ts';
-import { at, type Builder, history, sorted } from './fixtures.ts';
+import { at, type Builder, check, history, sorted } from './fixtures.ts';
 
 /** Runs the checker over a history and keeps the metric store it filled. */
 function run(
   events: HistoryEvent[],
   options: Partial<CheckOptions> = {},
 ): { r: ResidencyResult; metrics: MetricStore } {
-  const model = createRunModel();
-  const checker = createResidencyChecker(resolveCheckOptions(options));
-  for (const raw of events) {
-    const e = ingest(model, raw);
-    if (e === undefined) continue;
-    observe(model, e);
-    checker.add(e, model);
-  }
-  const metrics = createMetricStore();
-  return { r: checker.finish(model, metrics), metrics };
+  return check(createResidencyChecker, events, options);
 }
 
 /** The residency_violations samples, region → count, as thresholds on `{region:…}` see them. */

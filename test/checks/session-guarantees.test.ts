@@ -2,8 +2,7 @@
 // read-your-writes after reconnects (with and without an echoing target), monotonic reads and
 // silent gaps, with the counts, the metrics they record and the examples that explain them.
 import { describe, expect, it } from 'vitest';
-import { aggregate, createMetricStore, selectSink } from '../../checks/metrics.ts';
-import { createRunModel, ingest, observe } from '../../checks/model.ts';
+import { aggregate, selectSink } from '../../checks/metrics.ts';
 import { type CheckOptions, resolveCheckOptions } from '../../checks/result.ts';
 import {
   checkSessionGuarantees,
@@ -11,7 +10,7 @@ import {
   type SessionGuaranteesResult,
 } from '../../checks/session-guarantees.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { at, type Builder, sorted, stage } from './fixtures.ts';
+import { at, type Builder, check, sorted, stage } from './fixtures.ts';
 
 /** What the checker recorded in the metric store: one counter per guarantee. */
 interface Recorded {
@@ -25,16 +24,8 @@ function run(
   events: HistoryEvent[],
   options: Partial<CheckOptions> = {},
 ): { r: SessionGuaranteesResult; m: Recorded } {
-  const model = createRunModel();
-  const checker = createSessionGuaranteesChecker(resolveCheckOptions(options));
-  for (const raw of sorted(events)) {
-    const e = ingest(model, raw);
-    if (e === undefined) throw new Error(`fixture event rejected: ${JSON.stringify(raw)}`);
-    observe(model, e);
-    checker.add(e, model);
-  }
-  const metrics = createMetricStore();
-  const r = checker.finish(model, metrics);
+  const { r, metrics, rejected } = check(createSessionGuaranteesChecker, sorted(events), options);
+  if (rejected > 0) throw new Error(`${rejected} fixture event(s) rejected`);
   const count = (name: 'read_your_writes_violations' | 'monotonic_read_violations' | 'silent_gaps'): number =>
     aggregate(selectSink(metrics, name), 'count', 0);
   return {
