@@ -1,0 +1,54 @@
+// A reference-server node's command line: its own address and data, the credentials, the
+// directory through its dir proxy, and its peers (same-region peers directly, others through
+// the link proxies), plus the bug knobs and extra flags of the options.
+import { dirProxyName, linkProxyName } from '../layout.ts';
+import type { TopologyState } from './state.ts';
+import type { NodeInfo } from './types.ts';
+
+function peersOf(state: TopologyState, region: string, node: string): string {
+  const entries: string[] = [];
+  for (const other of state.nodeStates.values()) {
+    const peer = other.info;
+    if (peer.region === region && peer.node === node) continue;
+    const address =
+      peer.region === region
+        ? `${peer.host}:${peer.port}`
+        : state.proxies.get(linkProxyName(region, peer.region, peer.node))?.listen;
+    if (address === undefined) continue;
+    entries.push(`${peer.region}/${peer.node}=http://${address}`);
+  }
+  return entries.join(',');
+}
+
+export function argsOf(state: TopologyState, info: NodeInfo): string[] {
+  const { options } = state;
+  const dirListen = state.proxies.get(dirProxyName(info.region, info.node))?.listen;
+  const args = [
+    'server',
+    '--region',
+    info.region,
+    '--node',
+    info.node,
+    '--host',
+    info.host,
+    '--port',
+    String(info.port),
+    '--data',
+    info.dataDir,
+    '--secret',
+    options.secret,
+    '--admin-token',
+    options.adminToken,
+    '--directory',
+    `http://${dirListen}`,
+    '--ack',
+    options.ack ?? 'replicated',
+    '--lease-ms',
+    String(state.leaseMs),
+  ];
+  const peers = peersOf(state, info.region, info.node);
+  if (peers !== '') args.push('--peers', peers);
+  for (const bug of options.bugs ?? []) args.push('--bug', bug);
+  args.push(...(options.serverArgs ?? []));
+  return args;
+}

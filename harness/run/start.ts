@@ -1,0 +1,78 @@
+// The start of a run: the local topology (registered with the cleanup registry as it starts),
+// then the system under test and the chaos backends wired to it. Nodes a fault adds mid-run
+// join the target's region lists, so the load reaches them too.
+import { randomBytes } from 'node:crypto';
+import { type ChaosBackends, createProcessBackend, createToxiproxyBackend } from '../../chaos/index.ts';
+import type { SystemUnderTest } from '../../contracts/target.ts';
+import { createRandom } from '../../lib/random.ts';
+import { createLocalSystem, createProcessControl } from '../local/system.ts';
+import { type LocalTopology, startLocalTopology } from '../local/topology.ts';
+import { createAdminBackend } from '../targets/reference/admin.ts';
+import { createReferenceTarget } from '../targets/reference/target.ts';
+import { Interrupted, type RunState } from './state.ts';
+
+/** Starts the topology into `state.topology`; throws Interrupted if the run was aborted meanwhile. */
+export async function startTopology(
+  state: RunState,
+  toxiproxyUrl: string | undefined,
+): Promise<LocalTopology> {
+  const { scenario, seed } = state.prepared;
+  state.phase = 'setup';
+  state.topology = await startLocalTopology({
+    runDir: state.runDir,
+    regions: scenario.topology.regions,
+    nodesPerRegion: scenario.topology.nodesPerRegion,
+    ack: scenario.topology.ack,
+    leaseMs: scenario.topology.leaseMs,
+    bugs: scenario.topology.bugs,
+    seed,
+    // Credentials are per run and random: they have nothing to do with what the seed replays.
+    secret: randomBytes(16).toString('hex'),
+    adminToken: randomBytes(16).toString('hex'),
+    toxiproxyUrl,
+    registry: state.registry,
+    onStatus: (message) => state.progress.log(`  ${message}`),
+  });
+  const topo = state.topology;
+  state.record.topology = { regions: topo.describe().regions };
+  if (state.abort.signal.aborted) throw new Interrupted();
+  return topo;
+}
+
+/** The reference target over the topology, as the system load/ drives, and the chaos backends. */
+export function connectSystem(
+  topo: LocalTopology,
+  seed: number,
+): { system: SystemUnderTest; backends: ChaosBackends } {
+  // The adapter reads these arrays on every call: a node added mid-run is appended here.
+  const referenceRegions = topo.regionEndpoints();
+  const clientRandom = createRandom(seed).fork('client');
+  const target = createReferenceTarget({
+    regions: referenceRegions,
+    secret: topo.secret,
+    adminToken: topo.adminToken,
+    random: () => clientRandom.next(),
+  });
+  const system = createLocalSystem(topo, target);
+  const processBackend = createProcessBackend(
+    createProcessControl(topo, {
+      onNodeAdded: (info) => {
+        const region = referenceRegions.find((r) => r.name === info.region);
+        region?.endpoints.push(info.clientUrl);
+        region?.adminUrls.push(info.httpUrl);
+      },
+    }),
+  );
+  const backends = {
+    proxy: createToxiproxyBackend(topo.proxyApiUrl),
+    process: processBackend,
+    admin: createAdminBackend({
+      adminToken: topo.adminToken,
+      adminUrlOf: (id: string) => {
+        const slash = id.indexOf('/');
+        return topo.node(id.slice(0, slash), id.slice(slash + 1)).httpUrl;
+      },
+    }),
+  };
+  return { system, backends };
+}
