@@ -9,12 +9,19 @@
 //   message, below the highest seq it received, and no reset at or above it said so.
 
 import type { HistoryEvent } from '../contracts/history.ts';
-import { at, plural, seqRange, when } from './explain.ts';
+import { at, when } from './explain.ts';
 import { addCount, type MetricStore } from './metrics.ts';
 import { type RunModel, relSeconds } from './model.ts';
-import { type Checker, type CheckOptions, createExampleList, type Example } from './result.ts';
+import {
+  type Checker,
+  type CheckOptions,
+  createExampleList,
+  type Example,
+  type ExampleList,
+} from './result.ts';
 import { runChecker } from './run-checker.ts';
-import { createSeqSlots, getSlot, type SeqSlots, setSlot, slotSeqs } from './seq-slots.ts';
+import { createSeqSlots, getSlot, type SeqSlots, setSlot } from './seq-slots.ts';
+import { findSilentGaps, type Received } from './silent-gaps.ts';
 
 export interface SessionGuaranteesResult {
   readYourWritesViolations: number;
@@ -26,7 +33,7 @@ export interface SessionGuaranteesResult {
   examples: Example[];
 }
 
-interface UserConv {
+interface UserConv extends Received {
   /** Per own ack, in history order: the user's ack ordinal, and running max seq / its cmid. */
   ackOrdinals: number[];
   ackMaxSeq: number[];
@@ -36,29 +43,43 @@ interface UserConv {
   seen: number;
   seenT: number;
   seenHow: string;
-  /** Highest seq any reset moved this user to: gaps at or below it were announced. */
-  resetCover: number;
-  /** Seq → delivery time, for gap detection. */
-  delivered: SeqSlots<number>;
-  maxDelivered: number;
+}
+
+/** What the checker keeps across events besides each user's conversations. */
+interface Kept {
+  /** Per session: the user's ack ordinal when its current connection came up, and when. */
+  connOrdinal: Map<string, { ordinal: number; t: number; region: string }>;
+  /** Sessions that got a reset for a conversation on their current connection. */
+  resetOnConn: Set<string>;
+  ryw: ExampleList;
+  rywEcho: ExampleList;
+  mono: ExampleList;
+  rywCount: number;
+  rywEchoCount: number;
+  monoCount: number;
+}
+
+function createKept(maxExamples: number): Kept {
+  return {
+    connOrdinal: new Map(),
+    resetOnConn: new Set(),
+    ryw: createExampleList(maxExamples),
+    rywEcho: createExampleList(maxExamples),
+    mono: createExampleList(maxExamples),
+    rywCount: 0,
+    rywEchoCount: 0,
+    monoCount: 0,
+  };
 }
 
 export function createSessionGuaranteesChecker(options: CheckOptions): Checker<SessionGuaranteesResult> {
   const state = new Map<string, Map<string, UserConv>>();
   /** Acks per user so far: ordinals order acks against conn_ups in history order. */
   const userAcks = new Map<string, number>();
-  /** Per session: the user's ack ordinal when its current connection came up, and when. */
-  const connOrdinal = new Map<string, { ordinal: number; t: number; region: string }>();
-  /** Sessions that got a reset for a conversation on their current connection. */
-  const resetOnConn = new Set<string>();
   /** Per conversation: seq → sender, from every source, to know which skipped seqs hold a message. */
   const seqSender = new Map<string, SeqSlots<string>>();
-  const ryw = createExampleList(options.maxExamples);
-  const rywEcho = createExampleList(options.maxExamples);
-  const mono = createExampleList(options.maxExamples);
-  let rywCount = 0;
-  let rywEchoCount = 0;
-  let monoCount = 0;
+  const k = createKept(options.maxExamples);
+  const { connOrdinal, resetOnConn } = k;
 
   const of = (user: string, conv: string): UserConv => {
     let byConv = state.get(user);
@@ -152,157 +173,129 @@ export function createSessionGuaranteesChecker(options: CheckOptions): Checker<S
           resetOnConn.add(`${e.session}\u0000${e.conv}`);
           break;
         }
-        case 'synced': {
-          const s = of(e.user, e.conv);
-          // Monotonic reads.
-          if (e.seq < s.seen) {
-            monoCount++;
-            // Stryker disable next-line ConditionalExpression: only skips building a sentence; add() keeps no more than maxExamples either way
-            if (mono.wanted) {
-              mono.add({
-                check: 'monotonic-reads',
-                message: `User ${e.user}'s sync of ${e.conv} reported seq ${e.seq}, but ${e.user} had already ${s.seenHow} at ${at(model, s.seenT)}, with no reset in between; the sync finished ${when(model, e.t)}.`,
-                conv: e.conv,
-                user: e.user,
-                ...(regionOf(model, e.session) !== undefined ? { region: regionOf(model, e.session) } : {}),
-                t: relSeconds(model, e.t),
-              });
-            }
-          } else if (e.seq > s.seen) {
-            s.seen = e.seq;
-            s.seenT = e.t;
-            s.seenHow = `synced to seq ${e.seq}`;
-          }
-          if (resetOnConn.has(`${e.session}\u0000${e.conv}`)) break;
-          const n = s.ackOrdinals.length;
-          // Stryker disable next-line ConditionalExpression: without acks lastAtOrBelow gives -1 and ownSeq is undefined, so nothing below counts
-          if (n === 0) break;
-          // Read-your-writes: the user's writes acked before this connection came up must be
-          // within what the sync reports.
-          const conn = connOrdinal.get(e.session);
-          if (conn !== undefined) {
-            const idx = lastAtOrBelow(s.ackOrdinals, conn.ordinal);
-            // No ack before this connection (idx -1): nothing is required.
-            if (e.seq < (s.ackMaxSeq[idx] ?? Number.NEGATIVE_INFINITY)) {
-              rywCount++;
-              // Stryker disable next-line ConditionalExpression: only skips building a sentence; add() keeps no more than maxExamples either way
-              if (ryw.wanted) {
-                const ownSeq = s.ackMaxSeq[idx] as number;
-                const ownCmid = s.ackMaxCmid[idx] as string;
-                ryw.add({
-                  check: 'read-your-writes',
-                  message: `User ${e.user}'s sync of ${e.conv} on a connection to ${conn.region} (opened at ${at(model, conn.t)}) said the log ends at seq ${e.seq}, below its own message ${ownCmid} acked with seq ${ownSeq} at ${at(model, s.ackMaxT[idx] as number)}; the sync finished ${when(model, e.t)}.`,
-                  conv: e.conv,
-                  cmid: ownCmid,
-                  from: e.user,
-                  user: e.user,
-                  region: conn.region,
-                  t: relSeconds(model, e.t),
-                });
-              }
-              break;
-            }
-          }
-          // With echo: a sync whose range covers the user's latest acked message must deliver it.
-          const ownSeq = s.ackMaxSeq[n - 1] as number;
-          if (ownSeq > e.afterSeq && ownSeq <= e.seq && getSlot(s.delivered, ownSeq) === undefined) {
-            rywEchoCount++;
-            // Stryker disable next-line ConditionalExpression: only skips building a sentence; add() keeps no more than maxExamples either way
-            if (rywEcho.wanted) {
-              const ownCmid = s.ackMaxCmid[n - 1] as string;
-              const region = regionOf(model, e.session);
-              rywEcho.add({
-                check: 'read-your-writes',
-                message: `User ${e.user}'s sync of ${e.conv} after seq ${e.afterSeq} reported seq ${e.seq} but never delivered its own message ${ownCmid} (seq ${ownSeq}, acked at ${at(model, s.ackMaxT[n - 1] as number)}), though the target echoes senders' messages; the sync finished ${when(model, e.t)}.`,
-                conv: e.conv,
-                cmid: ownCmid,
-                from: e.user,
-                user: e.user,
-                ...(region !== undefined ? { region } : {}),
-                t: relSeconds(model, e.t),
-              });
-            }
-          }
+        case 'synced':
+          onSynced(k, of(e.user, e.conv), e, model);
           break;
-        }
       }
     },
     finish(model: RunModel, metrics: MetricStore): SessionGuaranteesResult {
       const notes: string[] = [];
-      const readYourWrites = rywCount + (model.ownEcho ? rywEchoCount : 0);
-      if (!model.ownEcho && rywEchoCount > 0) {
+      const readYourWrites = k.rywCount + (model.ownEcho ? k.rywEchoCount : 0);
+      if (!model.ownEcho && k.rywEchoCount > 0) {
         notes.push(
           'no user ever received its own message, so syncs were not required to deliver the sender’s own messages',
         );
       }
 
-      // Which seqs hold a message, and whose: every message's first seq, plus strangers from final logs.
-      const seqSenders = new Map<string, SeqSlots<string>>();
-      for (const [conv, slots] of seqSender) {
-        const copy = createSeqSlots<string>();
-        for (const q of slotSeqs(slots)) setSlot(copy, q, getSlot(slots, q) as string);
-        seqSenders.set(conv, copy);
-      }
-      for (const m of model.messages) {
-        if (Number.isNaN(m.firstSeq)) continue;
-        let slots = seqSenders.get(m.conv);
-        if (slots === undefined) {
-          slots = createSeqSlots();
-          seqSenders.set(m.conv, slots);
-        }
-        if (getSlot(slots, m.firstSeq) === undefined) setSlot(slots, m.firstSeq, m.from);
-      }
-      const gapEx = createExampleList(options.maxExamples);
-      let gaps = 0;
-      let gapMessages = 0;
-      for (const [user, byConv] of state) {
-        for (const [conv, s] of byConv) {
-          // Stryker disable next-line ConditionalExpression: without deliveries no seq is below maxDelivered, so the loop and close() find nothing
-          if (s.maxDelivered === Number.NEGATIVE_INFINITY) continue;
-          const senders = seqSenders.get(conv);
-          // Stryker disable next-line ConditionalExpression: every delivery gave its message a firstSeq in this conversation, so senders exists here
-          if (senders === undefined) continue;
-          // Stryker disable next-line EqualityOperator: maxDelivered itself was received, so keeping it only closes the run at the same seq the final close() would
-          const known = slotSeqs(senders).filter((q) => q < s.maxDelivered);
-          let runStart = Number.NaN;
-          let runEnd = Number.NaN;
-          let runCount = 0;
-          const close = (nextSeq: number): void => {
-            if (runCount === 0) return;
-            gaps++;
-            gapMessages += runCount;
-            // Stryker disable next-line ConditionalExpression: only skips building a sentence; add() keeps no more than maxExamples either way
-            if (gapEx.wanted)
-              gapEx.add(gapExample(model, user, conv, runStart, runEnd, runCount, nextSeq, s));
-            runCount = 0;
-          };
-          for (const q of known) {
-            const got = getSlot(s.delivered, q) !== undefined;
-            if (!got && getSlot(senders, q) !== user && q > s.resetCover) {
-              if (runCount === 0) runStart = q;
-              runEnd = q;
-              runCount++;
-            } else if (got) {
-              close(q);
-            }
-          }
-          close(s.maxDelivered);
-        }
-      }
-
+      const {
+        gaps,
+        gapMessages,
+        examples: gapExamples,
+      } = findSilentGaps(model, state, seqSender, options.maxExamples);
       addCount(metrics, 'read_your_writes_violations', readYourWrites);
-      addCount(metrics, 'monotonic_read_violations', monoCount);
+      addCount(metrics, 'monotonic_read_violations', k.monoCount);
       addCount(metrics, 'silent_gaps', gaps);
       return {
         readYourWritesViolations: readYourWrites,
-        monotonicReadViolations: monoCount,
+        monotonicReadViolations: k.monoCount,
         silentGaps: gaps,
         silentGapMessages: gapMessages,
         notes,
-        examples: [...ryw.items, ...(model.ownEcho ? rywEcho.items : []), ...mono.items, ...gapEx.items],
+        examples: [
+          ...k.ryw.items,
+          ...(model.ownEcho ? k.rywEcho.items : []),
+          ...k.mono.items,
+          ...gapExamples,
+        ],
       };
     },
   };
+}
+
+type SyncedEvent = Extract<HistoryEvent, { type: 'synced' }>;
+
+/** A sync: monotonic reads first, then read-your-writes unless a reset on this connection cut history. */
+function onSynced(k: Kept, s: UserConv, e: SyncedEvent, model: RunModel): void {
+  checkMonotonicRead(k, s, e, model);
+  if (k.resetOnConn.has(`${e.session}\u0000${e.conv}`)) return;
+  // Stryker disable next-line ConditionalExpression: without acks lastAtOrBelow gives -1 and ownSeq is undefined, so nothing below counts
+  if (s.ackOrdinals.length === 0) return;
+  if (checkReadYourWrites(k, s, e, model)) return;
+  checkOwnEcho(k, s, e, model);
+}
+
+function checkMonotonicRead(k: Kept, s: UserConv, e: SyncedEvent, model: RunModel): void {
+  if (e.seq < s.seen) {
+    k.monoCount++;
+    // Stryker disable next-line ConditionalExpression: only skips building a sentence; add() keeps no more than maxExamples either way
+    if (k.mono.wanted) {
+      k.mono.add({
+        check: 'monotonic-reads',
+        message: `User ${e.user}'s sync of ${e.conv} reported seq ${e.seq}, but ${e.user} had already ${s.seenHow} at ${at(model, s.seenT)}, with no reset in between; the sync finished ${when(model, e.t)}.`,
+        conv: e.conv,
+        user: e.user,
+        ...(regionOf(model, e.session) !== undefined ? { region: regionOf(model, e.session) } : {}),
+        t: relSeconds(model, e.t),
+      });
+    }
+  } else if (e.seq > s.seen) {
+    s.seen = e.seq;
+    s.seenT = e.t;
+    s.seenHow = `synced to seq ${e.seq}`;
+  }
+}
+
+/**
+ * Read-your-writes: the user's writes acked before this connection came up must be within what
+ * the sync reports. Returns whether the sync broke it.
+ */
+function checkReadYourWrites(k: Kept, s: UserConv, e: SyncedEvent, model: RunModel): boolean {
+  const conn = k.connOrdinal.get(e.session);
+  if (conn === undefined) return false;
+  const idx = lastAtOrBelow(s.ackOrdinals, conn.ordinal);
+  // No ack before this connection (idx -1): nothing is required.
+  if (e.seq >= (s.ackMaxSeq[idx] ?? Number.NEGATIVE_INFINITY)) return false;
+  k.rywCount++;
+  // Stryker disable next-line ConditionalExpression: only skips building a sentence; add() keeps no more than maxExamples either way
+  if (k.ryw.wanted) {
+    const ownSeq = s.ackMaxSeq[idx] as number;
+    const ownCmid = s.ackMaxCmid[idx] as string;
+    k.ryw.add({
+      check: 'read-your-writes',
+      message: `User ${e.user}'s sync of ${e.conv} on a connection to ${conn.region} (opened at ${at(model, conn.t)}) said the log ends at seq ${e.seq}, below its own message ${ownCmid} acked with seq ${ownSeq} at ${at(model, s.ackMaxT[idx] as number)}; the sync finished ${when(model, e.t)}.`,
+      conv: e.conv,
+      cmid: ownCmid,
+      from: e.user,
+      user: e.user,
+      region: conn.region,
+      t: relSeconds(model, e.t),
+    });
+  }
+  return true;
+}
+
+/** With echo: a sync whose range covers the user's latest acked message must deliver it. */
+function checkOwnEcho(k: Kept, s: UserConv, e: SyncedEvent, model: RunModel): void {
+  const n = s.ackOrdinals.length;
+  const ownSeq = s.ackMaxSeq[n - 1] as number;
+  if (ownSeq > e.afterSeq && ownSeq <= e.seq && getSlot(s.delivered, ownSeq) === undefined) {
+    k.rywEchoCount++;
+    // Stryker disable next-line ConditionalExpression: only skips building a sentence; add() keeps no more than maxExamples either way
+    if (k.rywEcho.wanted) {
+      const ownCmid = s.ackMaxCmid[n - 1] as string;
+      const region = regionOf(model, e.session);
+      k.rywEcho.add({
+        check: 'read-your-writes',
+        message: `User ${e.user}'s sync of ${e.conv} after seq ${e.afterSeq} reported seq ${e.seq} but never delivered its own message ${ownCmid} (seq ${ownSeq}, acked at ${at(model, s.ackMaxT[n - 1] as number)}), though the target echoes senders' messages; the sync finished ${when(model, e.t)}.`,
+        conv: e.conv,
+        cmid: ownCmid,
+        from: e.user,
+        user: e.user,
+        ...(region !== undefined ? { region } : {}),
+        t: relSeconds(model, e.t),
+      });
+    }
+  }
 }
 
 function regionOf(model: RunModel, session: string): string | undefined {
@@ -323,43 +316,6 @@ function lastAtOrBelow(sorted: number[], x: number): number {
     } else hi = mid - 1;
   }
   return found;
-}
-
-function gapExample(
-  model: RunModel,
-  user: string,
-  conv: string,
-  from: number,
-  to: number,
-  count: number,
-  nextSeq: number,
-  s: UserConv,
-): Example {
-  const nextT = getSlot(s.delivered, nextSeq) ?? Number.NaN;
-  const reconnect = lastReconnectBefore(model, user, nextT);
-  const after = Number.isNaN(reconnect) ? '' : `, after reconnecting at ${at(model, reconnect)}`;
-  return {
-    check: 'silent-gaps',
-    message: `User ${user} never received ${seqRange(from, to)} of ${conv} (${plural(count, 'message')}), though it received seq ${nextSeq} ${when(model, nextT)}${after}; no reset covered them.`,
-    conv,
-    user,
-    t: relSeconds(model, nextT),
-  };
-}
-
-/** The latest conn_up of the user before t that was not its first connection, else NaN. */
-function lastReconnectBefore(model: RunModel, user: string, t: number): number {
-  const ups: number[] = [];
-  // Stryker disable next-line OptionalChaining,ArrayDeclaration: only called for a user with a delivery, whose record the model made
-  for (const s of model.users.get(user)?.sessions ?? []) {
-    // Stryker disable next-line EqualityOperator: an extra undefined is sorted last and is never <= t
-    for (let i = 0; i < s.intervals.length; i += 2) ups.push(s.intervals[i] as number);
-  }
-  ups.sort((a, b) => a - b);
-  let last = Number.NaN;
-  // Stryker disable next-line EqualityOperator: ups[ups.length] is undefined, which is never <= t
-  for (let i = 1; i < ups.length; i++) if ((ups[i] as number) <= t) last = ups[i] as number;
-  return last;
 }
 
 /** Read-your-writes, monotonic reads and silent gaps over a whole history. */
