@@ -7,6 +7,9 @@
 // log it holds; once all of them have answered (reports are only accepted after the question,
 // so they describe the node's state after the old lease ended), the one with the most complete
 // log becomes home under epoch+1. See docs/CONSISTENCY.md.
+//
+// This file wires the parts under directory/ (state, store, elections, heartbeat,
+// conversations, routes) and runs the lease timer and the HTTP server.
 
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
