@@ -205,77 +205,12 @@ export function createLatencyChecker(_options: CheckOptions): Checker<LatencyRes
       }
     },
     finish(model: RunModel, metrics: MetricStore): LatencyResult {
-      const measures: [
-        keyof Pick<RegionAcc, 'ack' | 'ackActual' | 'delivery' | 'deliveryActual'>,
-        MetricName,
-      ][] = [
-        ['ack', 'ack_latency_ms'],
-        ['ackActual', 'ack_latency_actual_ms'],
-        ['delivery', 'delivery_latency_ms'],
-        ['deliveryActual', 'delivery_latency_actual_ms'],
-      ];
       const sortedRegions = [...regions].sort((a, b) => a[0].localeCompare(b[0]));
-      for (const [region, acc] of sortedRegions) {
-        PHASES.forEach((phase, i) => {
-          const tags = { phase, region };
-          for (const [measure, name] of measures) {
-            const h = acc[measure][i] as Histogram;
-            if (h.count > 0) addTrendHistogram(metrics, name, h, tags);
-          }
-          const [sent, acked, errors, delivered] = acc.counts[i] as [number, number, number, number];
-          if (sent > 0) addCount(metrics, 'messages_sent', sent, tags);
-          if (acked > 0) addCount(metrics, 'messages_acked', acked, tags);
-          if (delivered > 0) addCount(metrics, 'messages_delivered', delivered, tags);
-          if (acked + errors > 0) addRate(metrics, 'send_error_rate', errors, acked + errors, tags);
-        });
-      }
-
-      const setOf = (accs: RegionAcc[], phases: number[]): LatencySet => {
-        const of = (measure: (typeof measures)[number][0]): Percentiles =>
-          pct(mergeAll(accs.flatMap((acc) => phases.map((i) => acc[measure][i] as Histogram))));
-        return {
-          ackMs: of('ack'),
-          ackActualMs: of('ackActual'),
-          deliveryMs: of('delivery'),
-          deliveryActualMs: of('deliveryActual'),
-        };
-      };
+      recordMetrics(metrics, sortedRegions);
       const all = sortedRegions.map(([, acc]) => acc);
-      const byRegion: Record<string, LatencySet> = {};
-      for (const [region, acc] of sortedRegions) byRegion[region] = setOf([acc], [0, 1, 2]);
-      const byPhase = {} as Record<Phase, LatencySet>;
-      PHASES.forEach((phase, i) => {
-        byPhase[phase] = setOf(all, [i]);
-      });
-
-      const keys: (keyof SeriesCounts)[] = ['sent', 'acked', 'delivered', 'errors'];
-      // Every series as long as the run or its latest event, whichever kind that event is.
-      let n = Math.max(0, Math.ceil((endTime(model) - model.t0) / 1000)) || 0;
-      for (const [, acc] of sortedRegions) for (const k of keys) n = Math.max(n, acc.series[k].length);
-      const total = emptySeries();
-      const regionSeries: Record<string, SeriesCounts> = {};
-      for (const [region, acc] of sortedRegions) {
-        const padded = emptySeries();
-        for (const k of keys) padded[k] = Array.from({ length: n }, (_, i) => acc.series[k][i] ?? 0);
-        regionSeries[region] = padded;
-      }
-      for (const k of keys) {
-        total[k] = Array.from({ length: n }, (_, i) =>
-          Object.values(regionSeries).reduce((sum, s) => sum + (s[k][i] as number), 0),
-        );
-      }
-
-      const phaseCounts = {} as Record<Phase, PhaseCounts>;
-      PHASES.forEach((phase, i) => {
-        const sum = [0, 0, 0, 0];
-        for (const acc of all) {
-          (acc.counts[i] as number[]).forEach((n, j) => {
-            sum[j] = (sum[j] as number) + n;
-          });
-        }
-        phaseCounts[phase] = { sent: sum[0]!, acked: sum[1]!, errors: sum[2]!, delivered: sum[3]! };
-      });
-
+      const { byRegion, byPhase } = latencyBreakdown(sortedRegions);
+      const { n, total, regionSeries } = paddedSeries(model, sortedRegions);
+      const phaseCounts = phaseCountsOf(all);
       // A missing mark is NaN, which is never after the other.
       const loadStart = model.phases.find((p) => p.name === 'load_start')?.t ?? Number.NaN;
       const loadStop = model.phases.find((p) => p.name === 'load_stop')?.t ?? Number.NaN;
@@ -296,12 +231,100 @@ export function createLatencyChecker(_options: CheckOptions): Checker<LatencyRes
           sendRatePerSecond: loadSeconds > 0 ? load.sent / loadSeconds : 0,
           deliverRatePerSecond: loadSeconds > 0 ? load.delivered / loadSeconds : 0,
         },
-        latency: { ...setOf(all, [0, 1, 2]), byRegion, byPhase },
+        latency: { ...latencySet(all, [0, 1, 2]), byRegion, byPhase },
         series: { stepSeconds: 1, length: n, total, regions: regionSeries },
         phaseCounts,
       };
     },
   };
+}
+
+const MEASURES: [keyof Pick<RegionAcc, 'ack' | 'ackActual' | 'delivery' | 'deliveryActual'>, MetricName][] = [
+  ['ack', 'ack_latency_ms'],
+  ['ackActual', 'ack_latency_actual_ms'],
+  ['delivery', 'delivery_latency_ms'],
+  ['deliveryActual', 'delivery_latency_actual_ms'],
+];
+
+/** Each region's latencies and counts per phase, as tagged metrics. */
+function recordMetrics(metrics: MetricStore, sortedRegions: [string, RegionAcc][]): void {
+  for (const [region, acc] of sortedRegions) {
+    PHASES.forEach((phase, i) => {
+      const tags = { phase, region };
+      for (const [measure, name] of MEASURES) {
+        const h = acc[measure][i] as Histogram;
+        if (h.count > 0) addTrendHistogram(metrics, name, h, tags);
+      }
+      const [sent, acked, errors, delivered] = acc.counts[i] as [number, number, number, number];
+      if (sent > 0) addCount(metrics, 'messages_sent', sent, tags);
+      if (acked > 0) addCount(metrics, 'messages_acked', acked, tags);
+      if (delivered > 0) addCount(metrics, 'messages_delivered', delivered, tags);
+      if (acked + errors > 0) addRate(metrics, 'send_error_rate', errors, acked + errors, tags);
+    });
+  }
+}
+
+/** The percentiles of the given regions' accumulators over the given phases. */
+function latencySet(accs: RegionAcc[], phases: number[]): LatencySet {
+  const of = (measure: (typeof MEASURES)[number][0]): Percentiles =>
+    pct(mergeAll(accs.flatMap((acc) => phases.map((i) => acc[measure][i] as Histogram))));
+  return {
+    ackMs: of('ack'),
+    ackActualMs: of('ackActual'),
+    deliveryMs: of('delivery'),
+    deliveryActualMs: of('deliveryActual'),
+  };
+}
+
+function latencyBreakdown(sortedRegions: [string, RegionAcc][]): {
+  byRegion: Record<string, LatencySet>;
+  byPhase: Record<Phase, LatencySet>;
+} {
+  const all = sortedRegions.map(([, acc]) => acc);
+  const byRegion: Record<string, LatencySet> = {};
+  for (const [region, acc] of sortedRegions) byRegion[region] = latencySet([acc], [0, 1, 2]);
+  const byPhase = {} as Record<Phase, LatencySet>;
+  PHASES.forEach((phase, i) => {
+    byPhase[phase] = latencySet(all, [i]);
+  });
+  return { byRegion, byPhase };
+}
+
+/** Every series as long as the run or its latest event, whichever kind that event is. */
+function paddedSeries(
+  model: RunModel,
+  sortedRegions: [string, RegionAcc][],
+): { n: number; total: SeriesCounts; regionSeries: Record<string, SeriesCounts> } {
+  const keys: (keyof SeriesCounts)[] = ['sent', 'acked', 'delivered', 'errors'];
+  let n = Math.max(0, Math.ceil((endTime(model) - model.t0) / 1000)) || 0;
+  for (const [, acc] of sortedRegions) for (const k of keys) n = Math.max(n, acc.series[k].length);
+  const total = emptySeries();
+  const regionSeries: Record<string, SeriesCounts> = {};
+  for (const [region, acc] of sortedRegions) {
+    const padded = emptySeries();
+    for (const k of keys) padded[k] = Array.from({ length: n }, (_, i) => acc.series[k][i] ?? 0);
+    regionSeries[region] = padded;
+  }
+  for (const k of keys) {
+    total[k] = Array.from({ length: n }, (_, i) =>
+      Object.values(regionSeries).reduce((sum, s) => sum + (s[k][i] as number), 0),
+    );
+  }
+  return { n, total, regionSeries };
+}
+
+function phaseCountsOf(all: RegionAcc[]): Record<Phase, PhaseCounts> {
+  const phaseCounts = {} as Record<Phase, PhaseCounts>;
+  PHASES.forEach((phase, i) => {
+    const sum = [0, 0, 0, 0];
+    for (const acc of all) {
+      (acc.counts[i] as number[]).forEach((n, j) => {
+        sum[j] = (sum[j] as number) + n;
+      });
+    }
+    phaseCounts[phase] = { sent: sum[0]!, acked: sum[1]!, errors: sum[2]!, delivered: sum[3]! };
+  });
+  return phaseCounts;
 }
 
 /** Latency and throughput over a whole history. */

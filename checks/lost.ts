@@ -72,47 +72,7 @@ export function createLostChecker(options: CheckOptions): Checker<LostResult> {
       const failedEx = createExampleList(options.maxExamples);
       const unjudged: string[] = [];
 
-      // Which final logs hold which messages, one byte per message per region (a million
-      // messages cost a few MB, no objects); strangers are entries no event ever named.
-      const n = model.messages.length;
-      const inRegion = new Map<string, Uint8Array>();
-      const anyRegion = new Uint8Array(n);
-      const strangers = new Map<string, Stranger>();
-      const unknownReads: string[] = [];
-      for (const [conv, byRegion] of model.finalReads) {
-        for (const read of byRegion.values()) {
-          if (!read.ok) {
-            unknownReads.push(`${conv} in ${read.region}${read.error ? ` (${read.error})` : ''}`);
-            continue;
-          }
-          let ids = inRegion.get(read.region);
-          if (ids === undefined) {
-            ids = new Uint8Array(n);
-            inRegion.set(read.region, ids);
-          }
-          for (let k = 0; k < read.messages.length; k++) {
-            const entry = read.messages[k]!;
-            const m = read.records[k];
-            if (m === undefined) {
-              const key = `${conv}\u0000${entry.from}\u0000${entry.cmid}`;
-              let s = strangers.get(key);
-              if (s === undefined) {
-                s = {
-                  conv,
-                  from: entry.from,
-                  cmid: entry.cmid,
-                  regions: [],
-                };
-                strangers.set(key, s);
-              }
-              if (!s.regions.includes(read.region)) s.regions.push(read.region);
-              continue;
-            }
-            ids[m.id] = 1;
-            anyRegion[m.id] = 1;
-          }
-        }
-      }
+      const { inRegion, anyRegion, strangers, unknownReads } = indexFinalLogs(model);
       if (unknownReads.length > 0) {
         unjudged.push(
           `${plural(unknownReads.length, 'final read')} failed, so acked messages were not judged there: ${list(unknownReads)}`,
@@ -174,28 +134,8 @@ export function createLostChecker(options: CheckOptions): Checker<LostResult> {
           continue;
         }
 
-        const missingIn: string[] = [];
-        for (const region of allowedRegions(model, m.conv)) {
-          const read = model.finalReads.get(m.conv)?.get(region);
-          if (read === undefined) {
-            if (model.finalReads.size > 0) missingReadPairs.add(`${m.conv} in ${region}`);
-            continue;
-          }
-          if (!read.ok) continue;
-          // Stryker disable next-line OptionalChaining: the ok read of this region made its inRegion entry in the first loop
-          if (inRegion.get(region)?.[m.id] !== 1) missingIn.push(region);
-        }
-        const notDeliveredTo: string[] = [];
-        const info = model.conversations.get(m.conv);
-        if (info === undefined) convsWithoutMembers.add(m.conv);
-        else {
-          for (const member of info.members) {
-            if (member === m.from) continue;
-            if (wasDelivered(model, member, m)) continue;
-            if (hadQuietConnection(model, member, m.ackT, options.deliveryGraceMs))
-              notDeliveredTo.push(member);
-          }
-        }
+        const missingIn = missingCopiesOf(model, m, inRegion, missingReadPairs);
+        const notDeliveredTo = notDeliveredOf(model, m, options.deliveryGraceMs, convsWithoutMembers);
         if (missingIn.length === 0 && notDeliveredTo.length === 0) continue;
         ackedLost++;
         lostByPhase[m.phase]++;
@@ -248,6 +188,118 @@ export function createLostChecker(options: CheckOptions): Checker<LostResult> {
       };
     },
   };
+}
+
+/** The final logs indexed by message. */
+interface FinalLogs {
+  /** Region → one byte per message id: 1 where that region's final log holds it. */
+  inRegion: Map<string, Uint8Array>;
+  /** One byte per message id: 1 where any final log holds it. */
+  anyRegion: Uint8Array;
+  /** Entries no event ever named, by conversation, sender and cmid. */
+  strangers: Map<string, Stranger>;
+  /** Final reads that failed, described. */
+  unknownReads: string[];
+}
+
+/**
+ * Which final logs hold which messages, one byte per message per region (a million messages
+ * cost a few MB, no objects); strangers are entries no event ever named.
+ */
+function indexFinalLogs(model: RunModel): FinalLogs {
+  const n = model.messages.length;
+  const logs: FinalLogs = {
+    inRegion: new Map(),
+    anyRegion: new Uint8Array(n),
+    strangers: new Map(),
+    unknownReads: [],
+  };
+  for (const [conv, byRegion] of model.finalReads) {
+    for (const read of byRegion.values()) {
+      if (!read.ok) {
+        logs.unknownReads.push(`${conv} in ${read.region}${read.error ? ` (${read.error})` : ''}`);
+        continue;
+      }
+      let ids = logs.inRegion.get(read.region);
+      if (ids === undefined) {
+        ids = new Uint8Array(n);
+        logs.inRegion.set(read.region, ids);
+      }
+      for (let k = 0; k < read.messages.length; k++) {
+        const entry = read.messages[k]!;
+        const m = read.records[k];
+        if (m === undefined) {
+          noteStranger(logs.strangers, conv, entry.from, entry.cmid, read.region);
+          continue;
+        }
+        ids[m.id] = 1;
+        logs.anyRegion[m.id] = 1;
+      }
+    }
+  }
+  return logs;
+}
+
+function noteStranger(
+  strangers: Map<string, Stranger>,
+  conv: string,
+  from: string,
+  cmid: string,
+  region: string,
+): void {
+  const key = `${conv}\u0000${from}\u0000${cmid}`;
+  let s = strangers.get(key);
+  if (s === undefined) {
+    s = { conv, from, cmid, regions: [] };
+    strangers.set(key, s);
+  }
+  if (!s.regions.includes(region)) s.regions.push(region);
+}
+
+/** The allowed regions whose ok final read lacks acked message `m`; regions never read go to `missingReadPairs`. */
+function missingCopiesOf(
+  model: RunModel,
+  m: MessageRecord,
+  inRegion: Map<string, Uint8Array>,
+  missingReadPairs: Set<string>,
+): string[] {
+  const missingIn: string[] = [];
+  for (const region of allowedRegions(model, m.conv)) {
+    const read = model.finalReads.get(m.conv)?.get(region);
+    if (read === undefined) {
+      if (model.finalReads.size > 0) missingReadPairs.add(`${m.conv} in ${region}`);
+      continue;
+    }
+    if (!read.ok) continue;
+    // Stryker disable next-line OptionalChaining: the ok read of this region made its inRegion entry in indexFinalLogs
+    if (inRegion.get(region)?.[m.id] !== 1) missingIn.push(region);
+  }
+  return missingIn;
+}
+
+/**
+ * Members other than the sender that never got acked message `m` though they held a quiet
+ * connection for the grace period after its ack; conversations with no members known go to
+ * `convsWithoutMembers`.
+ */
+function notDeliveredOf(
+  model: RunModel,
+  m: MessageRecord,
+  graceMs: number,
+  convsWithoutMembers: Set<string>,
+): string[] {
+  const notDeliveredTo: string[] = [];
+  const info = model.conversations.get(m.conv);
+  if (info === undefined) {
+    convsWithoutMembers.add(m.conv);
+    return notDeliveredTo;
+  }
+  for (const member of info.members) {
+    if (member === m.from) continue;
+    if (wasDelivered(model, member, m)) continue;
+    if (hadQuietConnection(model, member, m.ackT, graceMs)) notDeliveredTo.push(member);
+  }
+  return notDeliveredTo;
 }
 
 /** Region → seq, for each successful final read holding the message (for explanations). */

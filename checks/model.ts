@@ -367,6 +367,75 @@ function noteRegion(model: RunModel, region: string | undefined): void {
     model.regions.push(region);
 }
 
+function onSend(model: RunModel, e: Extract<HistoryEvent, { type: 'send' }>, t: number): void {
+  const m = messageOf(model, e.conv, e.user, e.cmid, e.intendedAt);
+  if (Number.isNaN(m.sendT)) {
+    m.sendT = t;
+    m.intendedAt = e.intendedAt;
+    m.sendRegion = e.region ?? regionOfUser(model, e.user);
+    m.phase = phaseAt(model, e.intendedAt);
+  }
+  model.current = m;
+}
+
+function onAck(model: RunModel, e: Extract<HistoryEvent, { type: 'ack' }>, t: number): void {
+  const m = messageOf(model, e.conv, e.user, e.cmid, t);
+  if (Number.isNaN(m.firstSeq)) m.firstSeq = e.seq;
+  if (!m.acked) {
+    m.acked = true;
+    m.ackT = t;
+    m.seq = e.seq;
+    m.level = e.level ?? model.ackLevel;
+    m.ackRegion = e.region ?? regionOfUser(model, e.user);
+  }
+  model.current = m;
+}
+
+function onDeliver(model: RunModel, e: Extract<HistoryEvent, { type: 'deliver' }>, t: number): void {
+  const m = messageOf(model, e.conv, e.from, e.cmid, t);
+  const session = sessionOf(model, e.user, e.session);
+  const got = session.delivered;
+  const prevSeq = got.get(m.id);
+  if (prevSeq === undefined || prevSeq === DROPPED) {
+    got.set(m.id, e.seq);
+    model.currentFirstToUser = prevSeq === undefined && !deliveredElsewhere(session, m.id);
+  } else {
+    model.currentRepeatOf = prevSeq;
+  }
+  if (m.deliveries === 0) m.firstDeliveryT = t;
+  if (Number.isNaN(m.firstSeq)) m.firstSeq = e.seq;
+  m.deliveries++;
+  if (e.from === e.user) model.ownEcho = true;
+  noteRegion(model, e.region);
+  model.current = m;
+}
+
+function onConnUp(model: RunModel, e: Extract<HistoryEvent, { type: 'conn_up' }>, t: number): void {
+  const s = sessionOf(model, e.user, e.session);
+  if (s.up) s.intervals[s.intervals.length - 1] = t;
+  s.up = true;
+  s.region = e.region;
+  s.intervals.push(t, Number.NaN);
+  s.intervalRegions.push(e.region);
+  const u = userOf(model, e.user);
+  u.region = e.region;
+  u.connUps++;
+  u.lastConnUpT = t;
+  model.sawConnections = true;
+  noteRegion(model, e.region);
+}
+
+function onFinalRead(model: RunModel, e: Extract<HistoryEvent, { type: 'final_read' }>): void {
+  const records = e.messages.map((entry) => findMessage(model, e.conv, entry.from, entry.cmid));
+  e.messages.forEach((entry, i) => {
+    const m = records[i];
+    if (e.ok && m !== undefined && Number.isNaN(m.firstSeq)) m.firstSeq = entry.seq;
+  });
+  storeFinalRead(model, e, records);
+  model.currentRead = records;
+  noteRegion(model, e.region);
+}
+
 export function observe(model: RunModel, e: HistoryEvent): void {
   model.events++;
   model.current = undefined;
@@ -404,30 +473,12 @@ export function observe(model: RunModel, e: HistoryEvent): void {
       noteRegion(model, e.region);
       break;
     }
-    case 'send': {
-      const m = messageOf(model, e.conv, e.user, e.cmid, e.intendedAt);
-      if (Number.isNaN(m.sendT)) {
-        m.sendT = t;
-        m.intendedAt = e.intendedAt;
-        m.sendRegion = e.region ?? regionOfUser(model, e.user);
-        m.phase = phaseAt(model, e.intendedAt);
-      }
-      model.current = m;
+    case 'send':
+      onSend(model, e, t);
       break;
-    }
-    case 'ack': {
-      const m = messageOf(model, e.conv, e.user, e.cmid, t);
-      if (Number.isNaN(m.firstSeq)) m.firstSeq = e.seq;
-      if (!m.acked) {
-        m.acked = true;
-        m.ackT = t;
-        m.seq = e.seq;
-        m.level = e.level ?? model.ackLevel;
-        m.ackRegion = e.region ?? regionOfUser(model, e.user);
-      }
-      model.current = m;
+    case 'ack':
+      onAck(model, e, t);
       break;
-    }
     case 'send_failed': {
       const m = messageOf(model, e.conv, e.user, e.cmid, t);
       if (Number.isNaN(m.failedT)) {
@@ -446,40 +497,12 @@ export function observe(model: RunModel, e: HistoryEvent): void {
       model.current = m;
       break;
     }
-    case 'deliver': {
-      const m = messageOf(model, e.conv, e.from, e.cmid, t);
-      const session = sessionOf(model, e.user, e.session);
-      const got = session.delivered;
-      const prevSeq = got.get(m.id);
-      if (prevSeq === undefined || prevSeq === DROPPED) {
-        got.set(m.id, e.seq);
-        model.currentFirstToUser = prevSeq === undefined && !deliveredElsewhere(session, m.id);
-      } else {
-        model.currentRepeatOf = prevSeq;
-      }
-      if (m.deliveries === 0) m.firstDeliveryT = t;
-      if (Number.isNaN(m.firstSeq)) m.firstSeq = e.seq;
-      m.deliveries++;
-      if (e.from === e.user) model.ownEcho = true;
-      noteRegion(model, e.region);
-      model.current = m;
+    case 'deliver':
+      onDeliver(model, e, t);
       break;
-    }
-    case 'conn_up': {
-      const s = sessionOf(model, e.user, e.session);
-      if (s.up) s.intervals[s.intervals.length - 1] = t;
-      s.up = true;
-      s.region = e.region;
-      s.intervals.push(t, Number.NaN);
-      s.intervalRegions.push(e.region);
-      const u = userOf(model, e.user);
-      u.region = e.region;
-      u.connUps++;
-      u.lastConnUpT = t;
-      model.sawConnections = true;
-      noteRegion(model, e.region);
+    case 'conn_up':
+      onConnUp(model, e, t);
       break;
-    }
     case 'conn_down': {
       const s = sessionOf(model, e.user, e.session);
       if (s.up) s.intervals[s.intervals.length - 1] = t;
@@ -521,17 +544,9 @@ export function observe(model: RunModel, e: HistoryEvent): void {
     case 'phase':
       model.phases.push({ name: e.name, t });
       break;
-    case 'final_read': {
-      const records = e.messages.map((entry) => findMessage(model, e.conv, entry.from, entry.cmid));
-      e.messages.forEach((entry, i) => {
-        const m = records[i];
-        if (e.ok && m !== undefined && Number.isNaN(m.firstSeq)) m.firstSeq = entry.seq;
-      });
-      storeFinalRead(model, e, records);
-      model.currentRead = records;
-      noteRegion(model, e.region);
+    case 'final_read':
+      onFinalRead(model, e);
       break;
-    }
     case 'health':
       model.health.reports++;
       if (!e.ok) {
