@@ -67,4 +67,4 @@ export function eventLog(): EventLog {
   return log;
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../../lib/async.ts';

@@ -1,6 +1,7 @@
 // Each bug knob, shown by a direct test to produce the anomaly it names. The matching correct
 // behaviour is asserted in standalone.int.test.ts and cluster.int.test.ts.
 import { afterEach, describe, expect, it } from 'vitest';
+import { sleep } from '../../lib/async.ts';
 import { type Cluster, startCluster } from '../support/cluster.ts';
 import { connect, type Frame, isAck, isAckOrError, type TestClient } from './ws-client.ts';
 
@@ -11,8 +12,6 @@ afterEach(async () => {
   await cluster?.stop();
   cluster = null;
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function open(c: Cluster, region: string, user: string): Promise<TestClient> {
   const client = await connect(c.node(region).wsUrl, c.token(user));

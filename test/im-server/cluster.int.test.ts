@@ -3,6 +3,7 @@
 // replicated-acked message lost and no seq used twice, restart and catch-up, fencing of a paused
 // home, `behind` and `unavailable`.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '../../lib/async.ts';
 import { type Cluster, startCluster } from '../support/cluster.ts';
 import { connect, type Frame, isAckOrError, type TestClient } from './ws-client.ts';
 
@@ -22,7 +23,6 @@ afterAll(async () => {
 });
 
 const id = (region: string): string => `${region}/n1`;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function waitUntil<T>(
   what: string,

@@ -4,11 +4,11 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type DirectoryServer, startDirectory } from '../../im-server/directory.ts';
 import type { ConvRecord, HeartbeatResponse } from '../../im-server/internal-protocol.ts';
 import { createLogger } from '../../im-server/log.ts';
+import { sleep } from '../../lib/async.ts';
 
 // Long enough that a loaded machine does not miss heartbeats the tests mean to send.
 const LEASE_MS = 1000;
 let directory: DirectoryServer;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 beforeEach(async () => {
   directory = await startDirectory({

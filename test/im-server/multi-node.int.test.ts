@@ -2,6 +2,7 @@
 // home reports committed (its copy does not count toward W); every node converges; a killed
 // home's conversations move to a survivor without losing an ack.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '../../lib/async.ts';
 import { type Cluster, startCluster } from '../support/cluster.ts';
 import { connect, type Frame, isAckOrError, type TestClient } from './ws-client.ts';
 
@@ -16,8 +17,6 @@ afterAll(async () => {
   await Promise.all(clients.map((c) => c.close().catch(() => {})));
   await cluster?.stop();
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function open(nodeId: string, user: string): Promise<TestClient> {
   const [region, node] = nodeId.split('/') as [string, string];

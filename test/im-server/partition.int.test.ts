@@ -3,6 +3,7 @@
 // that can replicate, under a new epoch, without losing an acked message; after the heal the
 // old home catches up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sleep } from '../../lib/async.ts';
 import { type Cluster, startCluster } from '../support/cluster.ts';
 import { type CutProxy, startCutProxy } from './tcp-cut.ts';
 import { connect, type Frame, isAckOrError, type TestClient } from './ws-client.ts';
@@ -42,8 +43,6 @@ afterAll(async () => {
   await cluster?.stop();
   await Promise.all([...proxies.values()].map((p) => p.close()));
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 async function sendUntilAck(c: TestClient, conv: string, cmid: string, timeoutMs = 30_000): Promise<Frame> {
   const deadline = Date.now() + timeoutMs;

@@ -156,7 +156,7 @@ export function portOf(listen: string): number {
   return Number(listen.slice(listen.lastIndexOf(':') + 1));
 }
 
-export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+export { sleep } from '../../lib/async.ts';
 
 /** The promise's value, or a rejection naming `what` after `ms`, so a broken toxic fails fast. */
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
