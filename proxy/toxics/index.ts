@@ -2,12 +2,12 @@
 import { bandwidth } from './bandwidth.ts';
 import { drop } from './drop.ts';
 import { latency } from './latency.ts';
-import { limitData } from './limit_data.ts';
-import { limitTime } from './limit_time.ts';
+import { limitData } from './limit-data.ts';
+import { limitTime } from './limit-time.ts';
 import { noop } from './noop.ts';
-import { resetPeer } from './reset_peer.ts';
+import { resetPeer } from './reset-peer.ts';
 import { slicer } from './slicer.ts';
-import { slowClose } from './slow_close.ts';
+import { slowClose } from './slow-close.ts';
 import { timeout } from './timeout.ts';
 import type { ToxicDefinition } from './types.ts';
 
