@@ -2,7 +2,7 @@
 // show the same strings, formatted here once.
 import { renameSync, writeFileSync } from 'node:fs';
 import type { CompareResult, MeasureComparison } from './compare.ts';
-import { pageHtml } from './html.ts';
+import { COMMON_SCRIPTS, pageHtml } from './html.ts';
 
 function fmtValue(value: number | null, unit: MeasureComparison['unit']): string {
   if (value === null) return '–';
@@ -115,7 +115,7 @@ export function renderCompareHtml(result: CompareResult): string {
   return pageHtml({
     title: `${result.regressed ? 'REGRESSED' : 'OK'} · compare · chatquake`,
     data: compareViewData(result),
-    scripts: ['common.js', 'compare.js'],
+    scripts: [COMMON_SCRIPTS, ['compare.js']],
   });
 }
 

@@ -4,7 +4,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnalyzeOptions } from './analyze.ts';
 import { buildReportData } from './data.ts';
-import { pageHtml } from './html.ts';
+import { COMMON_SCRIPTS, pageHtml } from './html.ts';
 import { loadRun } from './run-dir.ts';
 import type { ReportData } from './types.ts';
 
@@ -21,7 +21,7 @@ export function renderReportHtml(data: ReportData): string {
   return pageHtml({
     title: `${verdict} · ${data.run.scenario} · chatquake`,
     data,
-    scripts: ['common.js', 'report.js'],
+    scripts: [COMMON_SCRIPTS, ['report.js']],
   });
 }
 
