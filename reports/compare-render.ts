@@ -111,11 +111,14 @@ export function compareViewData(result: CompareResult): unknown {
   };
 }
 
+/** The files of compare.html's own script, in order: compare.js, the last, draws the page. */
+export const COMPARE_SCRIPTS: readonly string[] = ['compare-tables.js', 'compare.js'];
+
 export function renderCompareHtml(result: CompareResult): string {
   return pageHtml({
     title: `${result.regressed ? 'REGRESSED' : 'OK'} · compare · chatquake`,
     data: compareViewData(result),
-    scripts: [COMMON_SCRIPTS, ['compare.js']],
+    scripts: [COMMON_SCRIPTS, COMPARE_SCRIPTS],
   });
 }
 
