@@ -2,7 +2,7 @@
 // show the same strings, formatted here once.
 import { renameSync, writeFileSync } from 'node:fs';
 import type { CompareResult, MeasureComparison } from './compare.ts';
-import { pageHtml } from './html.ts';
+import { COMMON_SCRIPTS, pageHtml } from './html.ts';
 
 function fmtValue(value: number | null, unit: MeasureComparison['unit']): string {
   if (value === null) return '–';
@@ -111,11 +111,14 @@ export function compareViewData(result: CompareResult): unknown {
   };
 }
 
+/** The files of compare.html's own script, in order: compare.js, the last, draws the page. */
+export const COMPARE_SCRIPTS: readonly string[] = ['compare-tables.js', 'compare.js'];
+
 export function renderCompareHtml(result: CompareResult): string {
   return pageHtml({
     title: `${result.regressed ? 'REGRESSED' : 'OK'} · compare · chatquake`,
     data: compareViewData(result),
-    scripts: ['common.js', 'compare.js'],
+    scripts: [COMMON_SCRIPTS, COMPARE_SCRIPTS],
   });
 }
 

@@ -47,18 +47,37 @@ export function inlineJson(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c');
 }
 
+/**
+ * The files of the common page script (reports/page/common.js and the parts it lists), in
+ * order: common.js declares the CQ namespace, the others fill it in.
+ */
+export const COMMON_SCRIPTS: readonly string[] = [
+  'common.js',
+  'common-format.js',
+  'common-dom.js',
+  'common-time.js',
+  'common-faults.js',
+  'common-charts.js',
+];
+
 export interface PageSpec {
   title: string;
   /** Inlined as <script id="report-data" type="application/json">. */
   data: unknown;
-  /** Page scripts from reports/page/, in order, after uPlot. */
-  scripts: string[];
+  /**
+   * Page scripts from reports/page/, in order, after uPlot: one <script> per list, its files
+   * joined in order (so one CSP hash per script, however many files it is written in).
+   */
+  scripts: (readonly string[])[];
 }
+
+/** One inline script from its files, in order. */
+const joinScript = (files: readonly string[]): string => files.map(pageAsset).join('\n');
 
 export function pageHtml(spec: PageSpec): string {
   const uplot = uplotAssets();
   const css = `${uplot.css}\n${pageAsset('report.css')}`.replace(/<\/style/gi, '<\\/style');
-  const scripts = [uplot.js, ...spec.scripts.map(pageAsset)].map((s) =>
+  const scripts = [uplot.js, ...spec.scripts.map(joinScript)].map((s) =>
     s.replace(/<\/script/gi, '<\\/script'),
   );
   const csp = [

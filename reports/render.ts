@@ -4,7 +4,7 @@ import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AnalyzeOptions } from './analyze.ts';
 import { buildReportData } from './data.ts';
-import { pageHtml } from './html.ts';
+import { COMMON_SCRIPTS, pageHtml } from './html.ts';
 import { loadRun } from './run-dir.ts';
 import type { ReportData } from './types.ts';
 
@@ -14,6 +14,22 @@ export interface RenderOptions {
   analyze?: AnalyzeOptions;
 }
 
+/**
+ * The files of report.html's own script, in order: report-kit.js declares the CQReport
+ * namespace and the state its parts take, the parts add the sections, report.js draws them.
+ */
+export const REPORT_SCRIPTS: readonly string[] = [
+  'report-kit.js',
+  'report-top.js',
+  'report-overview.js',
+  'report-timeline.js',
+  'report-charts.js',
+  'report-failover.js',
+  'report-tables.js',
+  'report-consistency.js',
+  'report.js',
+];
+
 export function renderReportHtml(data: ReportData): string {
   const verdict = { pass: 'PASSED', fail: 'FAILED', invalid: 'INVALID', unknown: 'NO VERDICT' }[
     data.verdict.status
@@ -21,7 +37,7 @@ export function renderReportHtml(data: ReportData): string {
   return pageHtml({
     title: `${verdict} · ${data.run.scenario} · chatquake`,
     data,
-    scripts: ['common.js', 'report.js'],
+    scripts: [COMMON_SCRIPTS, REPORT_SCRIPTS],
   });
 }
 

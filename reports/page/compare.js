@@ -1,23 +1,16 @@
 // @ts-check
 // compare.html: reads the comparison inlined in #report-data (formatted in Node by
 // reports/compare-render.ts) and draws the verdict, the side-by-side tables and two overlaid
-// charts of the runs, aligned on their load start.
-
-/**
- * @typedef {import('../compare.ts').CompareResult} CompareResult
- * @typedef {import('../compare-render.ts').MeasureRow} MeasureRow
- * @typedef {Omit<CompareResult, 'measures'> & { rows: MeasureRow[] }} CompareView
- */
+// charts of the runs, aligned on their load start. The last of compare.html's script files:
+// the verdict and tables come from compare-tables.js.
 
 (() => {
-  const { h, table, fmtMs, fmtNum } = CQ;
+  const { h, fmtMs, fmtNum } = CQ;
   /** @type {CompareView} */
   const data = JSON.parse(document.getElementById('report-data')?.textContent ?? '{}');
   const app = /** @type {HTMLElement} */ (document.getElementById('app'));
   const status = data.regressed ? 'fail' : 'pass';
   const badge = data.regressed ? 'REGRESSED' : 'NO REGRESSION';
-  const conf = Math.round(data.options.confidence * 100);
-  const tolerance = Math.round(data.options.maxRegression * 100);
 
   app.append(
     h('header', { class: 'top' }, [
@@ -34,119 +27,11 @@
   );
   const main = h('main', { id: 'compare' });
   app.append(main);
-
-  main.append(
-    h('div', { class: `verdict ${status}`, id: 'verdict' }, [
-      h('strong', { text: badge }),
-      data.regressed
-        ? h(
-            'ul',
-            {},
-            data.reasons.map((r) => h('li', { text: r })),
-          )
-        : `Nothing is worse than the ${tolerance}% tolerance beyond the noise, and no new consistency violation.`,
-    ]),
-  );
-  if (data.caveats.length > 0) {
-    main.append(
-      h('div', { class: 'warnings' }, [
-        h('strong', { text: 'Caveats' }),
-        h(
-          'ul',
-          {},
-          data.caveats.map((c) => h('li', { text: c })),
-        ),
-      ]),
-    );
-  }
-
-  const runRow = (
-    /** @type {string} */ label,
-    /** @type {(x: CompareResult['baseline']) => string} */ get,
-  ) => ({
-    cells: [label, get(data.baseline), get(data.candidate)],
-  });
-  main.append(
-    h('section', { class: 'card', id: 'runs' }, [
-      h('h2', { text: 'Runs' }),
-      table(
-        ['', 'Baseline', 'Candidate'],
-        [
-          runRow('Folder', (x) => x.label),
-          runRow('Run id', (x) => x.runId),
-          runRow('Scenario', (x) => x.scenario),
-          runRow('Seed', (x) => String(x.seed ?? '–')),
-          runRow('Server bugs', (x) => (x.bugs.length > 0 ? x.bugs.join(', ') : 'none')),
-          runRow('Valid', (x) => (x.valid ? 'yes' : 'NO: the generator could not keep up')),
-          runRow('Duration', (x) => CQ.fmtDuration(x.durationSeconds)),
-        ],
-      ),
-    ]),
-  );
-
-  main.append(
-    h('section', { class: 'card', id: 'measures' }, [
-      h('h2', { text: 'Gated measures' }),
-      h('p', {
-        class: 'lede',
-        text: `Change is how much worse the candidate is (positive = worse). A measure regresses when it is more than ${tolerance}% worse and the ${conf}% bootstrap interval of the change lies wholly on the worse side: large, and not noise.`,
-      }),
-      table(
-        [
-          'Measure',
-          ['Baseline', 'num'],
-          ['Candidate', 'num'],
-          ['Change', 'num'],
-          [`${conf}% interval`, 'num'],
-          'Verdict',
-        ],
-        data.rows.map((r) => ({
-          class: r.regressed ? 'bad' : '',
-          data: { measure: r.label, verdict: r.verdict },
-          cells: [
-            r.label,
-            [r.baseline, 'num'],
-            [r.candidate, 'num'],
-            [r.change, r.regressed ? 'num bad' : 'num'],
-            [r.interval, 'num'],
-            h('span', {
-              title: r.note,
-              class: r.regressed ? 'change worse' : r.verdict === 'improved' ? 'change better' : '',
-              text: `${r.verdict}: ${r.note}`,
-            }),
-          ],
-        })),
-        'measures',
-      ),
-    ]),
-  );
-
-  main.append(
-    h('section', { class: 'card', id: 'consistency' }, [
-      h('h2', { text: 'Consistency' }),
-      h('p', {
-        class: 'lede',
-        text: 'Any violation the baseline had none of is a regression, whatever its size.',
-      }),
-      table(
-        ['Check', ['Baseline', 'num'], ['Candidate', 'num'], ''],
-        data.consistency.map((c) => ({
-          class: c.isNew ? 'bad' : '',
-          data: { check: c.key, baseline: c.baseline, candidate: c.candidate },
-          cells: [
-            c.label,
-            [String(c.baseline), 'num'],
-            [String(c.candidate), c.candidate > 0 ? 'num bad' : 'num'],
-            [
-              c.isNew ? 'new violation' : c.candidate > c.baseline ? 'more than baseline' : '',
-              c.isNew ? 'status' : '',
-            ],
-          ],
-        })),
-        'violations',
-      ),
-    ]),
-  );
+  main.append(CQCompare.verdict(data));
+  if (data.caveats.length > 0) main.append(CQCompare.caveats(data));
+  main.append(CQCompare.runs(data));
+  main.append(CQCompare.measures(data));
+  main.append(CQCompare.consistency(data));
 
   // Both runs on one axis: seconds since each run's load started.
   const b = data.charts.baseline;
@@ -182,14 +67,15 @@
       ackBox,
     ]),
   );
+  const series = [
+    { label: 'baseline', color: '#6b7280' },
+    { label: 'candidate', color: '#2563eb', width: 2 },
+  ];
   CQ.timeChart(group, deliveryBox, {
     id: 'compare-delivery',
     x,
     ys: [at(b.deliveryP99, b.step), at(c.deliveryP99, c.step)],
-    series: [
-      { label: 'baseline', color: '#6b7280' },
-      { label: 'candidate', color: '#2563eb', width: 2 },
-    ],
+    series,
     fmt: fmtMs,
     log: true,
   });
@@ -197,10 +83,7 @@
     id: 'compare-throughput',
     x,
     ys: [at(b.acked, 1), at(c.acked, 1)],
-    series: [
-      { label: 'baseline', color: '#6b7280' },
-      { label: 'candidate', color: '#2563eb', width: 2 },
-    ],
+    series,
     fmt: fmtNum,
   });
 
