@@ -2,6 +2,9 @@
 // does no statistics of its own, so the numbers in the report are the numbers the tests check.
 // Every time is in seconds since the run started (`run.t0`), every latency in milliseconds
 // unless the field says seconds; a percentile of nothing is null, never NaN (JSON has no NaN).
+import type { IncidentCounts, Percentiles } from '../checks/index.ts';
+
+export type { Percentiles };
 
 export const REPORT_SCHEMA_VERSION = 1;
 
@@ -10,15 +13,6 @@ export interface LatencyStats {
   count: number;
   p50: number | null;
   p95: number | null;
-  p99: number | null;
-  max: number | null;
-}
-
-/** The checkers' percentiles (checks/result.ts), as summary.json carries them. */
-export interface Percentiles {
-  count: number;
-  p50: number | null;
-  p90: number | null;
   p99: number | null;
   max: number | null;
 }
@@ -40,6 +34,19 @@ export interface LatencySeries {
   p95: (number | null)[];
   p99: (number | null)[];
   max: (number | null)[];
+}
+
+/** Delivery and ack latency over time, for the whole run and per region. */
+export interface LatencyCharts {
+  delivery: { all: LatencySeries; byRegion: Record<string, LatencySeries> };
+  ack: { all: LatencySeries; byRegion: Record<string, LatencySeries> };
+}
+
+/** Per region, per time step: open connections, reconnects and failovers. */
+export interface ConnectionSeries {
+  open: Record<string, number[]>;
+  reconnects: Record<string, number[]>;
+  failovers: Record<string, number[]>;
 }
 
 export interface FaultLane {
@@ -203,15 +210,8 @@ export interface ReportData {
   faults: FaultWindow[];
   throughput: { all: ThroughputSeries; byRegion: Record<string, ThroughputSeries> };
   /** Indexed by the time each message was meant to be sent (coordinated-omission safe). */
-  latency: {
-    delivery: { all: LatencySeries; byRegion: Record<string, LatencySeries> };
-    ack: { all: LatencySeries; byRegion: Record<string, LatencySeries> };
-  };
-  connections: {
-    open: Record<string, number[]>;
-    reconnects: Record<string, number[]>;
-    failovers: Record<string, number[]>;
-  };
+  latency: LatencyCharts;
+  connections: ConnectionSeries;
   /** A seeded sample of individual sends: when they were meant to go out, latency, outcome. */
   samples: {
     t: number[];
@@ -223,14 +223,7 @@ export interface ReportData {
   failover: {
     overall: Percentiles & { censored: number };
     recovery: Percentiles & { censored: number };
-    counts: {
-      incidents: number;
-      clients: number;
-      failedOver: number;
-      rodeOut: number;
-      neverRecovered: number;
-      unobserved: number;
-    };
+    counts: IncidentCounts;
     faults: FailoverFaultRow[];
   };
   matrix: { regions: string[]; cells: MatrixCell[] };

@@ -2,6 +2,7 @@
 // per millisecond). Big chunks leave in pieces of at most 100 ms worth, like Toxiproxy. A rate
 // of 0 lets nothing through until the toxic changes or goes, as in Toxiproxy.
 import { z } from 'zod';
+import { createOneShot } from './one-shot.ts';
 import type { Chunk, EndKind, ToxicDefinition } from './types.ts';
 
 type Item = { chunk: Chunk; arrived: number; end?: undefined } | { end: EndKind };
@@ -20,11 +21,10 @@ export const bandwidth: ToxicDefinition = {
     // When the wire is free again: the send time of everything released so far. Scheduled,
     // not observed, times, so a late timer is made up for and the average rate holds.
     let busyUntil = 0;
-    let timer: NodeJS.Timeout | undefined;
+    const timer = createOneShot();
     let disposed = false;
 
     const step = (): void => {
-      timer = undefined;
       while (head < items.length && !disposed) {
         const item = items[head] as Item;
         if (item.end !== undefined) {
@@ -38,7 +38,7 @@ export const bandwidth: ToxicDefinition = {
         const at = Math.max(busyUntil, item.arrived) + piece / rate;
         const now = performance.now();
         if (at > now + SLACK_MS) {
-          timer = setTimeout(step, at - now);
+          timer.arm(at - now, step);
           return;
         }
         busyUntil = at;
@@ -56,7 +56,7 @@ export const bandwidth: ToxicDefinition = {
       }
     };
     const wake = (): void => {
-      if (timer === undefined) step();
+      if (!timer.pending) step();
     };
 
     return {
@@ -72,13 +72,11 @@ export const bandwidth: ToxicDefinition = {
       },
       update(next) {
         rate = next.rate ?? rate;
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
+        timer.cancel();
         step();
       },
       flush() {
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
+        timer.cancel();
         while (head < items.length && !disposed) {
           const item = items[head++] as Item;
           if (item.end !== undefined) output.end(item.end);
@@ -89,8 +87,7 @@ export const bandwidth: ToxicDefinition = {
       },
       dispose() {
         disposed = true;
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
+        timer.cancel();
         items.length = 0;
       },
     };

@@ -1,6 +1,7 @@
 // limit_time (chatquake): closes the connection `time` ms after it was accepted. Added to
 // connections already older than that, it closes them at once. Data passes untouched until then.
 import { z } from 'zod';
+import { createOneShot } from './one-shot.ts';
 import type { ToxicDefinition } from './types.ts';
 
 export const limitTime: ToxicDefinition = {
@@ -8,18 +9,16 @@ export const limitTime: ToxicDefinition = {
   defaults: { time: 0 },
   schema: z.object({ time: z.number().int().min(0) }).partial(),
   create(attributes, context, output) {
-    let timer: NodeJS.Timeout | undefined;
+    const timer = createOneShot();
     let ended = false;
     const close = (): void => {
-      timer = undefined;
       if (ended) return;
       ended = true;
       output.end('close');
     };
     const arm = (time: number): void => {
-      if (timer !== undefined) clearTimeout(timer);
       // A timer, even for 0, so the stage is wired in before it ends the stream.
-      timer = setTimeout(close, Math.max(0, context.openedAt + time - performance.now()));
+      timer.arm(context.openedAt + time - performance.now(), close);
     };
     arm(attributes.time ?? 0);
     return {
@@ -30,20 +29,14 @@ export const limitTime: ToxicDefinition = {
       end(kind) {
         if (ended) return;
         ended = true;
-        if (timer !== undefined) clearTimeout(timer);
+        timer.cancel();
         output.end(kind);
       },
       update(next) {
         if (!ended) arm(next.time ?? 0);
       },
-      flush() {
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
-      },
-      dispose() {
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
-      },
+      flush: timer.cancel,
+      dispose: timer.cancel,
     };
   },
 };

@@ -1,6 +1,7 @@
 // An ordered hold-and-release buffer for toxics that delay data (latency, slicer). Items leave
 // in the order they came, each no earlier than its own release time, so a chunk with a short
 // jitter never overtakes the one before it, as with Toxiproxy's one-chunk-at-a-time pipe.
+import { createOneShot } from './one-shot.ts';
 import type { Chunk, EndKind, Sink } from './types.ts';
 
 type Item = { chunk: Chunk; end?: undefined; at: number } | { chunk?: undefined; end: EndKind; at: number };
@@ -25,12 +26,11 @@ const SLACK_MS = 0.5;
 export function createReleaseQueue(output: Sink): ReleaseQueue {
   const items: Item[] = [];
   let head = 0;
-  let timer: NodeJS.Timeout | undefined;
+  const timer = createOneShot();
   let lastAt = 0;
   let disposed = false;
 
   const release = (): void => {
-    timer = undefined;
     const now = performance.now();
     while (head < items.length) {
       const item = items[head] as Item;
@@ -55,9 +55,8 @@ export function createReleaseQueue(output: Sink): ReleaseQueue {
   };
 
   const schedule = (): void => {
-    if (timer !== undefined || disposed || head >= items.length) return;
-    const wait = (items[head] as Item).at - performance.now();
-    timer = setTimeout(release, Math.max(0, wait));
+    if (timer.pending || disposed || head >= items.length) return;
+    timer.arm((items[head] as Item).at - performance.now(), release);
   };
 
   return {
@@ -74,8 +73,7 @@ export function createReleaseQueue(output: Sink): ReleaseQueue {
       schedule();
     },
     flush() {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      timer.cancel();
       while (head < items.length && !disposed) {
         const item = items[head++] as Item;
         if (item.chunk !== undefined) output.push(item.chunk);
@@ -86,8 +84,7 @@ export function createReleaseQueue(output: Sink): ReleaseQueue {
     },
     dispose() {
       disposed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      timer.cancel();
       items.length = 0;
       head = 0;
     },

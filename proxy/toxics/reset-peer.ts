@@ -1,6 +1,7 @@
 // reset_peer: the first data (or end) in this direction is swallowed and, `timeout` ms later,
 // both sockets are reset with an RST (SO_LINGER 0), so peers see ECONNRESET, not a clean EOF.
 import { z } from 'zod';
+import { createOneShot } from './one-shot.ts';
 import type { ToxicDefinition } from './types.ts';
 
 export const resetPeer: ToxicDefinition = {
@@ -9,15 +10,12 @@ export const resetPeer: ToxicDefinition = {
   schema: z.object({ timeout: z.number().int().min(0) }).partial(),
   create(attributes, context, output) {
     let wait = attributes.timeout ?? 0;
-    let timer: NodeJS.Timeout | undefined;
+    const timer = createOneShot();
     let triggered = false;
     const trigger = (): void => {
       if (triggered) return;
       triggered = true;
-      timer = setTimeout(() => {
-        timer = undefined;
-        output.end('reset');
-      }, wait);
+      timer.arm(wait, () => output.end('reset'));
     };
     return {
       push(chunk) {
@@ -30,14 +28,8 @@ export const resetPeer: ToxicDefinition = {
       update(next) {
         wait = next.timeout ?? wait;
       },
-      flush() {
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
-      },
-      dispose() {
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
-      },
+      flush: timer.cancel,
+      dispose: timer.cancel,
     };
   },
 };

@@ -1,5 +1,6 @@
 // slow_close: data passes at once; the end of the stream is held for `delay` ms.
 import { z } from 'zod';
+import { createOneShot } from './one-shot.ts';
 import type { EndKind, ToxicDefinition } from './types.ts';
 
 export const slowClose: ToxicDefinition = {
@@ -8,10 +9,9 @@ export const slowClose: ToxicDefinition = {
   schema: z.object({ delay: z.number().int().min(0) }).partial(),
   create(attributes, _context, output) {
     let delay = attributes.delay ?? 0;
-    let timer: NodeJS.Timeout | undefined;
+    const timer = createOneShot();
     let held: EndKind | undefined;
     const pass = (): void => {
-      timer = undefined;
       if (held === undefined) return;
       const kind = held;
       held = undefined;
@@ -24,18 +24,17 @@ export const slowClose: ToxicDefinition = {
       end(kind) {
         if (held !== undefined) return;
         held = kind;
-        timer = setTimeout(pass, delay);
+        timer.arm(delay, pass);
       },
       update(next) {
         delay = next.delay ?? delay;
       },
       flush() {
-        if (timer !== undefined) clearTimeout(timer);
+        timer.cancel();
         pass();
       },
       dispose() {
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
+        timer.cancel();
         held = undefined;
       },
     };

@@ -1,6 +1,7 @@
 // timeout: nothing gets through; the connection closes `timeout` ms after the toxic starts on
 // it, or never when the timeout is 0 (a blackhole). Removing the toxic closes what it held.
 import { z } from 'zod';
+import { createOneShot } from './one-shot.ts';
 import type { ToxicDefinition } from './types.ts';
 
 export const timeout: ToxicDefinition = {
@@ -9,17 +10,15 @@ export const timeout: ToxicDefinition = {
   schema: z.object({ timeout: z.number().int().min(0) }).partial(),
   closesOnRemove: true,
   create(attributes, context, output) {
-    let timer: NodeJS.Timeout | undefined;
+    const timer = createOneShot();
     let ended = false;
     const arm = (ms: number): void => {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      timer.cancel();
       if (ms > 0 && !ended) {
-        timer = setTimeout(() => {
-          timer = undefined;
+        timer.arm(ms, () => {
           ended = true;
           output.end('close');
-        }, ms);
+        });
       }
     };
     arm(attributes.timeout ?? 0);
@@ -30,21 +29,15 @@ export const timeout: ToxicDefinition = {
       end(kind) {
         if (ended) return;
         ended = true;
-        if (timer !== undefined) clearTimeout(timer);
+        timer.cancel();
         output.end(kind);
       },
       // As in Toxiproxy, a changed toxic starts over: the clock restarts from the update.
       update(next) {
         arm(next.timeout ?? 0);
       },
-      flush() {
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
-      },
-      dispose() {
-        if (timer !== undefined) clearTimeout(timer);
-        timer = undefined;
-      },
+      flush: timer.cancel,
+      dispose: timer.cancel,
     };
   },
 };

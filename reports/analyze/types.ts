@@ -3,7 +3,7 @@
 // share them without importing each other.
 import type { HistoryEvent } from '../../contracts/history.ts';
 import type { Histogram } from '../../lib/histogram.ts';
-import type { FaultLane, FaultWindow, LatencySeries, LatencyStats } from '../types.ts';
+import type { ConnectionSeries, FaultLane, FaultWindow, LatencyCharts, LatencyStats } from '../types.ts';
 
 export interface AnalyzeOptions {
   /** Individual sends kept for the raw-latency scatter; default 4000. */
@@ -52,15 +52,8 @@ export interface RunAnalysis {
   phases: { name: string; t: number }[];
   step: number;
   x: number[];
-  latency: {
-    delivery: { all: LatencySeries; byRegion: Record<string, LatencySeries> };
-    ack: { all: LatencySeries; byRegion: Record<string, LatencySeries> };
-  };
-  connections: {
-    open: Record<string, number[]>;
-    reconnects: Record<string, number[]>;
-    failovers: Record<string, number[]>;
-  };
+  latency: LatencyCharts;
+  connections: ConnectionSeries;
   samples: { t: number[]; ms: number[]; outcome: number[]; total: number };
   lanes: FaultLane[];
   faults: FaultWindow[];
