@@ -2,24 +2,25 @@
 // order, from the entries kept in memory when they are there and from storage when they are not.
 // Nothing above what conv-state.ts calls deliverable is pushed.
 
+import type { MsgFrame } from '../../contracts/wire.ts';
 import type { WireEntry } from '../internal-protocol.ts';
 import { deliverable, isResident } from './conv-state.ts';
 import type { Conv, EngineState } from './state.ts';
 
-const msgFrame = (conv: string, e: WireEntry): string =>
-  JSON.stringify({
-    type: 'msg',
-    conv,
-    epoch: e.epoch,
-    seq: e.seq,
-    from: e.from,
-    cmid: e.cmid,
-    body: e.body,
-    serverTime: e.serverTime,
-  });
+/** The `msg` frame of a committed entry, as pushed live or sent in answer to a sync. */
+export const msgFrame = (conv: string, e: WireEntry): MsgFrame => ({
+  type: 'msg',
+  conv,
+  epoch: e.epoch,
+  seq: e.seq,
+  from: e.from,
+  cmid: e.cmid,
+  body: e.body,
+  serverTime: e.serverTime,
+});
 
 export const push = (s: EngineState, c: Conv, e: WireEntry): void => {
-  const sent = s.pushToMembers(c.members, msgFrame(c.rec.id, e));
+  const sent = s.pushToMembers(c.members, JSON.stringify(msgFrame(c.rec.id, e)));
   if (sent > 0) s.metrics.delivered.inc({ via: 'push' }, sent);
 };
 

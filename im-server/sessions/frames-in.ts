@@ -4,6 +4,7 @@
 import type { RawData } from 'ws';
 import type { SendFrame, SyncFrame } from '../../contracts/wire.ts';
 import type { Clock } from '../clock.ts';
+import { msgFrame } from '../engine/delivery.ts';
 import type { Engine } from '../engine.ts';
 import { parseClientFrame } from '../frames.ts';
 import { errorMessage, type Logger } from '../log.ts';
@@ -64,16 +65,7 @@ async function handleSync(deps: FramesInDeps, session: Session, frame: SyncFrame
     return;
   }
   for (const e of outcome.messages) {
-    sendFrame(session, {
-      type: 'msg',
-      conv: frame.conv,
-      epoch: e.epoch,
-      seq: e.seq,
-      from: e.from,
-      cmid: e.cmid,
-      body: e.body,
-      serverTime: e.serverTime,
-    });
+    sendFrame(session, msgFrame(frame.conv, e));
   }
   if (outcome.messages.length > 0) metrics.delivered.inc({ via: 'sync' }, outcome.messages.length);
   if (outcome.status === 'synced') sendFrame(session, { type: 'synced', conv: frame.conv, seq: outcome.seq });

@@ -20,6 +20,9 @@ import type {
 } from '../../../contracts/target.ts';
 import { ConversationDigest, ConversationLogEntry, CreateConversationBody } from '../../../contracts/wire.ts';
 import { signToken } from '../../../im-server/index.ts';
+import { createAdminHttp } from './admin-http.ts';
+
+export { TargetUnavailableError } from './admin-http.ts';
 
 export interface ReferenceRegion {
   name: string;
@@ -64,21 +67,12 @@ const LogBody = z.object({
   messages: z.array(ConversationLogEntry),
 });
 
-interface HttpAnswer {
-  status: number;
-  body: unknown;
-}
-
-/** Raised when no node of a region (or of the whole system) gave a usable answer. */
-export class TargetUnavailableError extends Error {
-  override name = 'TargetUnavailableError';
-}
-
 export function createReferenceTarget(options: ReferenceTargetOptions): MessagingTarget {
   const requestTimeoutMs = options.requestTimeoutMs ?? 3000;
   const tokenTtlSeconds = options.tokenTtlSeconds ?? 86_400;
   if (options.regions.length === 0) throw new RangeError('regions: at least one region is required');
   const sessionCounts = new Map<string, number>();
+  const { firstAnswer, errorText } = createAdminHttp({ adminToken: options.adminToken, requestTimeoutMs });
 
   function region(name: string): ReferenceRegion {
     const found = options.regions.find((r) => r.name === name);
@@ -86,69 +80,6 @@ export function createReferenceTarget(options: ReferenceTargetOptions): Messagin
       throw new RangeError(`region "${name}" is not one of ${options.regions.map((r) => r.name).join(', ')}`);
     }
     return found;
-  }
-
-  async function request(baseUrl: string, method: string, path: string, body?: unknown): Promise<HttpAnswer> {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        authorization: `Bearer ${options.adminToken}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      signal: AbortSignal.timeout(requestTimeoutMs),
-    });
-    const text = await response.text();
-    let parsed: unknown = text;
-    if (text.length > 0) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        // Not JSON; keep the text for the error message.
-      }
-    }
-    return { status: response.status, body: parsed };
-  }
-
-  function describeFailure(url: string, error: unknown): string {
-    if (error instanceof Error) {
-      if (error.name === 'TimeoutError') return `${url}: no answer within ${requestTimeoutMs} ms`;
-      const cause = (error as Error & { cause?: { code?: string } }).cause;
-      return `${url}: ${cause?.code ?? error.message}`;
-    }
-    return `${url}: ${String(error)}`;
-  }
-
-  function errorText(answer: HttpAnswer): string {
-    const body = answer.body;
-    if (typeof body === 'object' && body !== null && 'error' in body) return String(body.error);
-    return typeof body === 'string' ? body.slice(0, 200) : JSON.stringify(body).slice(0, 200);
-  }
-
-  /**
-   * Asks the region's nodes in order and returns the first answer that is not a server-side
-   * failure; connection errors, timeouts and 5xx move on to the next node.
-   */
-  async function firstAnswer(
-    urls: string[],
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<HttpAnswer> {
-    const failures: string[] = [];
-    for (const url of urls) {
-      try {
-        const answer = await request(url, method, path, body);
-        if (answer.status >= 500) {
-          failures.push(`${url}: HTTP ${answer.status} ${errorText(answer)}`);
-          continue;
-        }
-        return answer;
-      } catch (error) {
-        failures.push(describeFailure(url, error));
-      }
-    }
-    throw new TargetUnavailableError(`${method} ${path}: no node answered (${failures.join('; ')})`);
   }
 
   function sameSpec(a: CreateConversationBody, b: unknown): boolean {
