@@ -110,20 +110,10 @@ function outcomeEvent(
       });
       return;
     case 'send_failed':
-      if (settle(state, event.cmid)) counts.failed++;
-      ctx.append({
-        type: 'send_failed',
-        t: event.t,
-        user: user.id,
-        conv: event.conv,
-        cmid: event.cmid,
-        reason: event.reason,
-      });
-      return;
     case 'send_indeterminate':
-      if (settle(state, event.cmid)) counts.indeterminate++;
+      if (settle(state, event.cmid)) counts[event.type === 'send_failed' ? 'failed' : 'indeterminate']++;
       ctx.append({
-        type: 'send_indeterminate',
+        type: event.type,
         t: event.t,
         user: user.id,
         conv: event.conv,

@@ -3,7 +3,14 @@
 // share them without importing each other.
 import type { HistoryEvent } from '../../contracts/history.ts';
 import type { Histogram } from '../../lib/histogram.ts';
-import type { ConnectionSeries, FaultLane, FaultWindow, LatencyCharts, LatencyStats } from '../types.ts';
+import type {
+  ConnectionSeries,
+  FaultLane,
+  FaultWindow,
+  LatencyCharts,
+  LatencyStats,
+  MatrixCell,
+} from '../types.ts';
 
 export interface AnalyzeOptions {
   /** Individual sends kept for the raw-latency scatter; default 4000. */
@@ -20,15 +27,6 @@ export interface ReconnectOutcome {
   reconnected: number;
   /** Seconds from losing the connection (the fault start if connected then) to the next one, sorted. */
   samples: number[];
-}
-
-export interface MatrixCell {
-  from: string;
-  to: string;
-  deliveries: number;
-  p99: number | null;
-  expected: number;
-  undelivered: number;
 }
 
 export interface FaultPhase {
@@ -71,3 +69,5 @@ export interface Analyzer {
   add(event: HistoryEvent): void;
   finish(): RunAnalysis;
 }
+
+export type { MatrixCell };
