@@ -16,10 +16,13 @@ export interface Received {
   maxDelivered: number;
 }
 
-export interface SilentGaps {
+interface GapCounts {
   gaps: number;
   /** Messages inside the gaps. */
   gapMessages: number;
+}
+
+export interface SilentGaps extends GapCounts {
   examples: Example[];
 }
 
@@ -34,7 +37,7 @@ export function findSilentGaps(
   maxExamples: number,
 ): SilentGaps {
   const seqSenders = seqHolders(model, seqSender);
-  const found: SilentGaps = { gaps: 0, gapMessages: 0, examples: [] };
+  const found: GapCounts = { gaps: 0, gapMessages: 0 };
   const gapEx = createExampleList(maxExamples);
   for (const [user, byConv] of received) {
     for (const [conv, s] of byConv) {
@@ -46,8 +49,7 @@ export function findSilentGaps(
       scanConversation(model, user, conv, s, senders, found, gapEx);
     }
   }
-  found.examples = gapEx.items;
-  return found;
+  return { ...found, examples: gapEx.items };
 }
 
 /** Which seqs hold a message, and whose: every message's first seq, plus strangers from final logs. */
@@ -80,7 +82,7 @@ function scanConversation(
   conv: string,
   s: Received,
   senders: SeqSlots<string>,
-  found: SilentGaps,
+  found: GapCounts,
   gapEx: ExampleList,
 ): void {
   // Stryker disable next-line EqualityOperator: maxDelivered itself was received, so keeping it only closes the run at the same seq the final close() would
