@@ -1,8 +1,8 @@
-import { defineConfig } from 'vitest/config';
-
 // Two projects: unit tests run in parallel; integration tests start real processes on
 // loopback and run one file at a time so that timing-sensitive assertions are not starved
 // on a 2-core machine.
+import { defineConfig } from 'vitest/config';
+
 export default defineConfig({
   test: {
     projects: [

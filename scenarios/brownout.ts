@@ -1,3 +1,5 @@
+// Built-in scenario: a region that is slow and lossy rather than down, the failure that
+// health checks miss; resends must not duplicate and the healthy regions must stay fast.
 import { defineScenario } from '../harness/index.ts';
 
 export default defineScenario({

@@ -1,3 +1,5 @@
+// Built-in scenario: server clocks a minute apart plus a lease that cannot be renewed, to catch
+// ordering or fencing that trusts wall clocks.
 import { defineScenario } from '../harness/index.ts';
 
 export default defineScenario({

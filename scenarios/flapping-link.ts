@@ -1,3 +1,5 @@
+// Built-in scenario: a region whose links go up and down every second, so every reconnect and
+// every restart of replication must catch up without a gap or a repeat.
 import { defineScenario } from '../harness/index.ts';
 
 export default defineScenario({

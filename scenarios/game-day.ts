@@ -1,3 +1,5 @@
+// Built-in scenario: the one-minute tour `npm start` runs (slow link, region lost and back,
+// partition, frozen node); the place to start reading scenarios.
 import { defineScenario } from '../harness/index.ts';
 
 export default defineScenario({

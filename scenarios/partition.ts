@@ -1,3 +1,5 @@
+// Built-in scenario: the regions split in two groups, to check that a home cut off from every
+// replica stops acknowledging and that conversations move without divergence.
 import { defineScenario } from '../harness/index.ts';
 
 export default defineScenario({

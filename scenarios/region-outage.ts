@@ -1,3 +1,5 @@
+// Built-in scenario: the flagship cloud failure, a region going dark in steps, to measure
+// failover per client and prove that no acked message is lost.
 import { defineScenario } from '../harness/index.ts';
 
 export default defineScenario({

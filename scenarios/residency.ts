@@ -1,3 +1,5 @@
+// Built-in scenario: conversations bound to two regions while one goes dark, to check that
+// data never moves where the law forbids, even when availability suffers.
 import { defineScenario } from '../harness/index.ts';
 
 export default defineScenario({

@@ -1,3 +1,4 @@
+// Built-in scenario: no faults, the baseline every other scenario is read against.
 import { defineScenario } from '../harness/index.ts';
 
 export default defineScenario({

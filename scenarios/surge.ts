@@ -1,3 +1,5 @@
+// Built-in scenario: a fivefold traffic surge in one region while it scales out and an old node
+// is taken out, so clients move mid-surge.
 import { defineScenario } from '../harness/index.ts';
 
 export default defineScenario({

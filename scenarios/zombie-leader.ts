@@ -1,3 +1,5 @@
+// Built-in scenario: a home frozen past its lease wakes up still believing it leads, to check
+// that epochs fence it off.
 import { defineScenario } from '../harness/index.ts';
 
 export default defineScenario({
