@@ -1,9 +1,9 @@
-// Holds the code to the rules inside rooms: no source function over 200 lines, and kebab-case
-// file names; then shows that the checks catch a planted long function and a snake_case file.
+// Holds the code to the rules inside rooms: no source function over 200 lines, a header comment
+// on every source file, kebab-case file names; then shows that each check catches a planted case.
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { readTree } from './graph.ts';
-import { badFileNames, longFunctions, MAX_FUNCTION_LINES } from './shape.ts';
+import { badFileNames, longFunctions, MAX_FUNCTION_LINES, missingHeaders } from './shape.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -16,6 +16,10 @@ describe('the shape of the code', () => {
   it(`has no source function over ${MAX_FUNCTION_LINES} lines`, () => {
     expect(source.size).toBeGreaterThan(200);
     expect(longFunctions(source)).toEqual([]);
+  });
+
+  it('opens every source file with a comment saying why it exists', () => {
+    expect(missingHeaders(source)).toEqual([]);
   });
 
   it('names every file in kebab-case', () => {
@@ -38,6 +42,16 @@ describe('the shape check itself', () => {
     const inner = `    m() {\n      let x = 0;\n${body(5)}\n      return x;\n    },`;
     const files = new Map([['load/f.ts', `export function createF() {\n  return {\n${inner}\n  };\n}\n`]]);
     expect(longFunctions(files, 7)).toEqual(['load/f.ts:1 createF (13 lines)', 'load/f.ts:3 m (9 lines)']);
+  });
+
+  it('names a source file without a header comment, after a shebang too', () => {
+    const files = new Map([
+      ['bin/cli.js', '#!/usr/bin/env node\n// Why this exists.\nrun();\n'],
+      ['load/a.ts', '/** Why. */\nexport const a = 1;\n'],
+      ['load/b.ts', "import { a } from './a.ts';\n// too late\n"],
+      ['bin/bare.js', '#!/usr/bin/env node\nrun();\n'],
+    ]);
+    expect(missingHeaders(files)).toEqual(['bin/bare.js', 'load/b.ts']);
   });
 
   it('names a snake_case or camelCase file', () => {

@@ -1,5 +1,6 @@
 // The house rules inside a room that a reader notices first: no function so long that it needs
-// banners to be read (docs/ARCHITECTURE.md, "Inside a room"), and one file-naming style. Plain
+// banners to be read (docs/ARCHITECTURE.md, "Inside a room"), a comment on top of every source
+// file saying why it exists, and one file-naming style. Plain
 // functions over the file map readTree() gives, so the test can also run them on planted files.
 import ts from 'typescript';
 
@@ -47,4 +48,12 @@ const FILE_NAME = /^[a-z0-9]+(?:-[a-z0-9]+)*(?:\.[a-z0-9]+(?:-[a-z0-9]+)*)*$/;
 /** Source files whose name is not kebab-case (Toxiproxy's `limit_data` toxic lives in `limit-data.ts`). */
 export function badFileNames(files: Map<string, string>): string[] {
   return [...files.keys()].filter((file) => !FILE_NAME.test(file.split('/').pop() ?? '')).sort();
+}
+
+/** Source files that do not open (after a shebang) with a comment saying why they exist. */
+export function missingHeaders(files: Map<string, string>): string[] {
+  return [...files]
+    .filter(([, text]) => !/^(?:#![^\n]*\n)?\s*(?:\/\/|\/\*)/.test(text))
+    .map(([file]) => file)
+    .sort();
 }
