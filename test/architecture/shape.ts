@@ -1,7 +1,7 @@
 // The house rules inside a room that a reader notices first: no function so long that it needs
 // banners to be read (docs/ARCHITECTURE.md, "Inside a room"), a comment on top of every source
-// file saying why it exists, and one file-naming style. Plain
-// functions over the file map readTree() gives, so the test can also run them on planted files.
+// file saying why it exists, and one file-naming style. Plain functions over the file map
+// readTree() gives, so the test can also run them on planted files.
 import ts from 'typescript';
 
 /** A source function's length is counted from its first line to its last, both included. */
