@@ -1,8 +1,15 @@
 // The start of a run: the local topology (registered with the cleanup registry as it starts),
 // then the system under test and the chaos backends wired to it. Nodes a fault adds mid-run
-// join the target's region lists, so the load reaches them too.
+// join the target's region lists, so the load reaches them too. The fault backend touches only
+// the run's own proxies (a Toxiproxy may be shared).
 import { randomBytes } from 'node:crypto';
-import { type ChaosBackends, createProcessBackend, createToxiproxyBackend } from '../../chaos/index.ts';
+import {
+  type ChaosBackends,
+  createProcessBackend,
+  createScopedProxyBackend,
+  createToxiproxyClient,
+  type ProxyBackend,
+} from '../../chaos/index.ts';
 import type { SystemUnderTest } from '../../contracts/target.ts';
 import { createRandom } from '../../lib/random.ts';
 import { createLocalSystem, createProcessControl } from '../local/system.ts';
@@ -63,8 +70,10 @@ export function connectSystem(
       },
     }),
   );
+  const owned = () => topo.proxies().map((p) => p.name);
+  const scoped: ProxyBackend = createScopedProxyBackend(createToxiproxyClient(topo.proxyApiUrl), owned);
   const backends = {
-    proxy: createToxiproxyBackend(topo.proxyApiUrl),
+    proxy: scoped,
     process: processBackend,
     admin: createAdminBackend({
       adminToken: topo.adminToken,
