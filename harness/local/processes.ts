@@ -1,10 +1,13 @@
 // Child processes of a run: started from the chatquake CLI, their stdout and stderr appended to
 // one log file each, readiness read from the JSON "listening" line they print, and stopped for
 // certain (SIGCONT first in case a fault paused them, then SIGTERM, then SIGKILL after a grace).
+// Each child holds a lifeline (stdin, a pipe we never write to, and our pid in its environment)
+// so that it ends itself if we die without stopping it.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LIFELINE_ENV } from '../../lib/lifeline.ts';
 import { type CleanupRegistry, cleanup as defaultCleanup } from './cleanup.ts';
 
 export const CHATQUAKE_BIN = fileURLToPath(new URL('../../bin/chatquake.js', import.meta.url));
@@ -54,11 +57,14 @@ export async function startService(options: ServiceOptions): Promise<Service> {
 
   // Own process group: a Ctrl-C in the terminal reaches only the harness, which then tears
   // everything down in order (heal, stop, collect) instead of every child dying at once.
-  const child = spawn(process.execPath, [CHATQUAKE_BIN, ...options.args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const argv = [CHATQUAKE_BIN, ...options.args];
+  const child = spawn(process.execPath, argv, {
+    stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
-    env: options.env ?? process.env,
+    env: { ...(options.env ?? process.env), [LIFELINE_ENV]: String(process.pid) },
   });
+  // The lifeline: never written to; it closes when this process dies, however it dies.
+  child.stdin?.on('error', () => {});
   // The header names the pid, so a test (or a person) can tell which process wrote the log.
   log.write(`# ${new Date().toISOString()} pid ${child.pid ?? '?'} chatquake ${options.args.join(' ')}\n`);
   const untrack = registry.trackChild(child);
