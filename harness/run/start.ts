@@ -1,7 +1,7 @@
 // The start of a run: the local topology (registered with the cleanup registry as it starts),
 // then the system under test and the chaos backends wired to it. Nodes a fault adds mid-run
 // join the target's region lists, so the load reaches them too. The fault backend touches only
-// the run's own proxies (a Toxiproxy may be shared).
+// the run's own proxies (a Toxiproxy may be shared) and records each fault in the run's ledger.
 import { randomBytes } from 'node:crypto';
 import {
   type ChaosBackends,
@@ -12,6 +12,7 @@ import {
 } from '../../chaos/index.ts';
 import type { SystemUnderTest } from '../../contracts/target.ts';
 import { createRandom } from '../../lib/random.ts';
+import { type RunLedger, recordFaults } from '../local/ledger.ts';
 import { createLocalSystem, createProcessControl } from '../local/system.ts';
 import { type LocalTopology, startLocalTopology } from '../local/topology.ts';
 import { createAdminBackend } from '../targets/reference/admin.ts';
@@ -38,6 +39,7 @@ export async function startTopology(
     adminToken: randomBytes(16).toString('hex'),
     toxiproxyUrl,
     registry: state.registry,
+    ...(state.ledger === undefined ? {} : { ledger: state.ledger }),
     onStatus: (message) => state.progress.log(`  ${message}`),
   });
   const topo = state.topology;
@@ -50,6 +52,7 @@ export async function startTopology(
 export function connectSystem(
   topo: LocalTopology,
   seed: number,
+  ledger?: RunLedger,
 ): { system: SystemUnderTest; backends: ChaosBackends } {
   // The adapter reads these arrays on every call: a node added mid-run is appended here.
   const referenceRegions = topo.regionEndpoints();
@@ -73,7 +76,7 @@ export function connectSystem(
   const owned = () => topo.proxies().map((p) => p.name);
   const scoped: ProxyBackend = createScopedProxyBackend(createToxiproxyClient(topo.proxyApiUrl), owned);
   const backends = {
-    proxy: scoped,
+    proxy: ledger === undefined ? scoped : recordFaults(scoped, ledger, owned),
     process: processBackend,
     admin: createAdminBackend({
       adminToken: topo.adminToken,
