@@ -139,8 +139,8 @@ export function createToxiproxyBackend(url: string, options: ToxiproxyOptions = 
 
 /**
  * The fault half of the client, limited to the proxies `owned` names (read at each reset, so
- * proxies added mid-run count). Its `reset` removes those proxies' toxics and re-enables them,
- * one call at a time, and leaves every other proxy on the server as it was: a shared Toxiproxy
+ * proxies added mid-run count). Its `reset` removes those proxies' toxics and re-enables them
+ * (the proxies side by side, each bounded by the client's timeout), and leaves every other proxy on the server as it was: a shared Toxiproxy
  * holds other teams' proxies, and POST /reset would re-enable and strip them all. Every owned
  * proxy is tried; the failures are reported together.
  */
@@ -154,17 +154,14 @@ export function createScopedProxyBackend(
     removeToxic: (proxy, name) => client.removeToxic(proxy, name),
     async reset() {
       const present = await client.listProxies();
-      const errors: string[] = [];
-      for (const name of owned()) {
+      const heal = async (name: string): Promise<void> => {
         const proxy = present[name];
-        if (proxy === undefined) continue;
-        try {
-          for (const toxic of await client.listToxics(name)) await client.removeToxic(name, toxic);
-          if (!proxy.enabled) await client.setEnabled(name, true);
-        } catch (error) {
-          errors.push((error as Error).message);
-        }
-      }
+        if (proxy === undefined) return;
+        for (const toxic of await client.listToxics(name)) await client.removeToxic(name, toxic);
+        if (!proxy.enabled) await client.setEnabled(name, true);
+      };
+      const results = await Promise.allSettled(owned().map(heal));
+      const errors = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
       if (errors.length > 0) throw new Error(errors.join('; '));
     },
   };
