@@ -3,6 +3,7 @@
 
 export { createProcessBackend, type ProcessBackendHandle } from './backends/process.ts';
 export {
+  createScopedProxyBackend,
   createToxiproxyBackend,
   createToxiproxyClient,
   type ProxyBody,

@@ -1,9 +1,10 @@
 // `chatquake directory --port P [--host 127.0.0.1] [--lease-ms 3000] [--data DIR] [--secret S] [--admin-token A]`
+// Started by a run, it ends itself once the run is gone (lib/lifeline.ts).
 
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { describeIssues } from '../contracts/errors.ts';
-
+import { holdLifeline, writeErr, writeOut } from '../lib/lifeline.ts';
 import { DEFAULT_LEASE_MS, startDirectory } from './directory.ts';
 import { createLogger } from './log.ts';
 
@@ -32,35 +33,50 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     }).values;
   } catch (error) {
-    process.stderr.write(`chatquake directory: ${(error as Error).message}\n`);
+    writeErr(`chatquake directory: ${(error as Error).message}\n`);
     return 2;
   }
   const flags = Flags.safeParse(values);
   if (!flags.success) {
-    process.stderr.write(`chatquake directory: --${describeIssues(flags.error)}\n`);
+    writeErr(`chatquake directory: --${describeIssues(flags.error)}\n`);
     return 2;
   }
   const f = flags.data;
   const logger = createLogger({ component: 'directory' });
-  const directory = await startDirectory({
-    host: f.host,
-    port: f.port,
-    leaseMs: f['lease-ms'],
-    logger,
-    ...(f.data === undefined ? {} : { dataDir: f.data }),
-    ...(f.secret === undefined ? {} : { secret: f.secret }),
-    ...(f['admin-token'] === undefined ? {} : { adminToken: f['admin-token'] }),
-  });
-  process.stdout.write(
-    `${JSON.stringify({ event: 'listening', host: directory.host, port: directory.port })}\n`,
-  );
+  let onGone: (why: string) => void = () => process.exit(1);
+  const releaseLifeline = holdLifeline({ onGone: (why) => onGone(why) });
+  let directory: Awaited<ReturnType<typeof startDirectory>>;
+  try {
+    directory = await startDirectory({
+      host: f.host,
+      port: f.port,
+      leaseMs: f['lease-ms'],
+      logger,
+      ...(f.data === undefined ? {} : { dataDir: f.data }),
+      ...(f.secret === undefined ? {} : { secret: f.secret }),
+      ...(f['admin-token'] === undefined ? {} : { adminToken: f['admin-token'] }),
+    });
+  } catch (error) {
+    releaseLifeline();
+    writeErr(`chatquake directory: could not start: ${(error as Error).message}\n`);
+    return 1;
+  }
+  writeOut(`${JSON.stringify({ event: 'listening', host: directory.host, port: directory.port })}\n`);
   return new Promise<number>((resolve) => {
+    let closing = false;
     const shutdown = (): void => {
+      if (closing) return;
+      closing = true;
+      releaseLifeline();
       logger.info('shutting down');
       directory.close().then(
         () => resolve(0),
         () => resolve(1),
       );
+    };
+    onGone = (why) => {
+      logger.warn('the harness is gone, shutting down', { why });
+      shutdown();
     };
     process.once('SIGTERM', shutdown);
     process.once('SIGINT', shutdown);

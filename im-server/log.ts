@@ -1,4 +1,7 @@
 // JSON-lines logging to stderr; stdout is reserved for the one `listening` line the harness reads.
+// A write to a stderr without a reader is dropped, never raised (lib/lifeline.ts).
+import { writeErr } from '../lib/lifeline.ts';
+
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
 const rank: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -18,9 +21,7 @@ function envLevel(): LogLevel {
 export function createLogger(base: Record<string, unknown>, level: LogLevel = envLevel()): Logger {
   const write = (at: LogLevel, msg: string, fields?: Record<string, unknown>): void => {
     if (rank[at] < rank[level]) return;
-    process.stderr.write(
-      `${JSON.stringify({ t: new Date().toISOString(), level: at, msg, ...base, ...fields })}\n`,
-    );
+    writeErr(`${JSON.stringify({ t: new Date().toISOString(), level: at, msg, ...base, ...fields })}\n`);
   };
   return {
     debug: (msg, fields) => write('debug', msg, fields),

@@ -11,6 +11,7 @@ import {
   DEFAULT_MAX_FRAME_BYTES,
   RegionName,
 } from '../contracts/wire.ts';
+import { holdLifeline, isBrokenPipe, writeErr, writeOut } from '../lib/lifeline.ts';
 import { createClock } from './clock.ts';
 import type { PeerInfo } from './control-plane.ts';
 import { DEFAULT_LEASE_MS } from './directory.ts';
@@ -119,17 +120,22 @@ export function parseServerFlags(
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseServerFlags(argv);
   if (!parsed.ok) {
-    process.stderr.write(`chatquake server: ${parsed.message}\n`);
+    writeErr(`chatquake server: ${parsed.message}\n`);
     return 2;
   }
   const f = parsed.flags;
   const logger = createLogger({ component: 'server', region: f.region, node: f.node });
-  process.on('uncaughtException', (error) =>
-    logger.error('uncaught exception', { error: errorMessage(error), stack: error.stack }),
-  );
-  process.on('unhandledRejection', (error) =>
-    logger.error('unhandled rejection', { error: errorMessage(error) }),
-  );
+  // Until the node is up, a lost parent (or log pipe) simply ends the process.
+  let onGone: (why: string) => void = () => process.exit(1);
+  const releaseLifeline = holdLifeline({ onGone: (why) => onGone(why) });
+  process.on('uncaughtException', (error) => {
+    // A broken log pipe is handled by the lifeline; logging it would only break it again.
+    if (!isBrokenPipe(error))
+      logger.error('uncaught exception', { error: errorMessage(error), stack: error.stack });
+  });
+  process.on('unhandledRejection', (error) => {
+    if (!isBrokenPipe(error)) logger.error('unhandled rejection', { error: errorMessage(error) });
+  });
   let node: Awaited<ReturnType<typeof startNode>>;
   try {
     node = await startNode({
@@ -153,14 +159,19 @@ export async function main(argv: string[]): Promise<number> {
       logger,
     });
   } catch (error) {
-    process.stderr.write(`chatquake server: could not start: ${errorMessage(error)}\n`);
+    releaseLifeline();
+    writeErr(`chatquake server: could not start: ${errorMessage(error)}\n`);
     return 1;
   }
-  process.stdout.write(
+  writeOut(
     `${JSON.stringify({ event: 'listening', region: f.region, node: f.node, host: node.host, port: node.port })}\n`,
   );
   return new Promise<number>((resolve) => {
+    let closing = false;
     const shutdown = (): void => {
+      if (closing) return;
+      closing = true;
+      releaseLifeline();
       node.close().then(
         () => resolve(0),
         (error: unknown) => {
@@ -168,6 +179,11 @@ export async function main(argv: string[]): Promise<number> {
           resolve(1);
         },
       );
+    };
+    // An orphan closes as on SIGTERM (bounded by the lifeline's forced exit).
+    onGone = (why) => {
+      logger.warn('the harness is gone, shutting down', { why });
+      shutdown();
     };
     process.once('SIGTERM', shutdown);
     process.once('SIGINT', shutdown);

@@ -1,9 +1,11 @@
-// `chatquake token --user U --secret S [--ttl SECONDS]`: prints one signed client token.
+// `chatquake token --user U --secret S [--ttl SECONDS]`: prints one signed client token. A reader
+// that went away gets nothing and the exit code 1, not an EPIPE stack trace (lib/lifeline.ts).
 
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { describeIssues } from '../contracts/errors.ts';
 import { UserId } from '../contracts/wire.ts';
+import { guardStdio, writeErr, writeOut } from '../lib/lifeline.ts';
 import { DEFAULT_TOKEN_TTL_SECONDS, signToken } from './token.ts';
 
 const Flags = z.object({
@@ -13,6 +15,9 @@ const Flags = z.object({
 });
 
 export async function main(argv: string[]): Promise<number> {
+  guardStdio(() => {
+    process.exitCode = 1;
+  });
   let values: Record<string, unknown>;
   try {
     values = parseArgs({
@@ -21,15 +26,15 @@ export async function main(argv: string[]): Promise<number> {
       strict: true,
     }).values;
   } catch (error) {
-    process.stderr.write(`chatquake token: ${(error as Error).message}\n`);
+    writeErr(`chatquake token: ${(error as Error).message}\n`);
     return 2;
   }
   const flags = Flags.safeParse(values);
   if (!flags.success) {
-    process.stderr.write(`chatquake token: --${describeIssues(flags.error)}\n`);
+    writeErr(`chatquake token: --${describeIssues(flags.error)}\n`);
     return 2;
   }
-  process.stdout.write(
+  writeOut(
     `${signToken({ user: flags.data.user, secret: flags.data.secret, ttlSeconds: flags.data.ttl })}\n`,
   );
   return 0;

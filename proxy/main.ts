@@ -1,10 +1,12 @@
 // `chatquake proxy`: the fault proxy as a process. Prints one JSON "listening" line on stdout
-// when ready, logs API changes as JSON lines on stderr, closes everything on SIGTERM/SIGINT.
+// when ready, logs API changes as JSON lines on stderr, closes everything on SIGTERM/SIGINT, and
+// (started by a run) once the run is gone (lib/lifeline.ts).
 
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { describeIssues } from '../contracts/errors.ts';
+import { holdLifeline, writeErr, writeOut } from '../lib/lifeline.ts';
 import { startFaultProxy } from './index.ts';
 import { type ProxyConfig, proxyConfigFileSchema } from './schemas.ts';
 
@@ -25,7 +27,7 @@ const flagsSchema = z.object({
 });
 
 function usageError(message: string): number {
-  process.stderr.write(`chatquake proxy: ${message}\nUsage: ${USAGE}\n`);
+  writeErr(`chatquake proxy: ${message}\nUsage: ${USAGE}\n`);
   return 2;
 }
 
@@ -83,6 +85,8 @@ export async function main(argv: string[]): Promise<number> {
     config = loaded;
   }
 
+  let gone: ((why: string) => void) | undefined;
+  const releaseLifeline = holdLifeline({ onGone: (why) => (gone ? gone(why) : process.exit(1)) });
   let server: Awaited<ReturnType<typeof startFaultProxy>>;
   try {
     server = await startFaultProxy({
@@ -90,26 +94,28 @@ export async function main(argv: string[]): Promise<number> {
       port,
       seed,
       config,
-      log: (event) =>
-        process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`),
+      log: (event) => writeErr(`${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`),
     });
   } catch (error) {
-    process.stderr.write(`chatquake proxy: ${(error as Error).message}\n`);
+    releaseLifeline();
+    writeErr(`chatquake proxy: ${(error as Error).message}\n`);
     return 1;
   }
-  process.stdout.write(
+  writeOut(
     `${JSON.stringify({ event: 'listening', host: server.host, port: server.port, url: server.url })}\n`,
   );
 
   let onSignal: (signal: NodeJS.Signals) => void = () => {};
-  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+  const signal = await new Promise<NodeJS.Signals | string>((resolve) => {
     onSignal = resolve;
+    gone = resolve;
     process.on('SIGTERM', onSignal);
     process.on('SIGINT', onSignal);
   });
+  releaseLifeline();
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   await server.close();
-  process.stderr.write(`${JSON.stringify({ time: new Date().toISOString(), event: 'closed', signal })}\n`);
+  writeErr(`${JSON.stringify({ time: new Date().toISOString(), event: 'closed', signal })}\n`);
   return 0;
 }

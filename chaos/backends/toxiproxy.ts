@@ -30,6 +30,8 @@ export interface ToxiproxyClient extends ProxyBackend {
   updateProxy(name: string, fields: Partial<Omit<ProxyBody, 'name'>>): Promise<ProxyBody>;
   deleteProxy(name: string): Promise<void>;
   listProxies(): Promise<Record<string, ProxyBody>>;
+  /** The names of a proxy's toxics. */
+  listToxics(proxy: string): Promise<string[]>;
   version(): Promise<string>;
 }
 
@@ -91,6 +93,15 @@ export function createToxiproxyClient(url: string, options: ToxiproxyOptions = {
     async listProxies() {
       return parsed(z.record(z.string(), ProxyBody), await call('list', 'GET', '/proxies'), 'list');
     },
+    async listToxics(proxy) {
+      const what = `list toxics of ${proxy}`;
+      const toxics = parsed(
+        z.array(z.object({ name: z.string() })),
+        await call(what, 'GET', `${proxyPath(proxy)}/toxics`),
+        what,
+      );
+      return toxics.map((t) => t.name);
+    },
     async version() {
       const value = await call('version', 'GET', '/version');
       if (typeof value === 'string') return value;
@@ -118,7 +129,40 @@ export function createToxiproxyClient(url: string, options: ToxiproxyOptions = {
   };
 }
 
-/** The fault half of the client, for chaos/apply.ts. */
+/**
+ * The fault half of the client, for chaos/apply.ts. Its `reset` is Toxiproxy's POST /reset of the
+ * whole server: only for a Toxiproxy nobody else uses; a run uses createScopedProxyBackend.
+ */
 export function createToxiproxyBackend(url: string, options: ToxiproxyOptions = {}): ProxyBackend {
   return createToxiproxyClient(url, options);
+}
+
+/**
+ * The fault half of the client, limited to the proxies `owned` names (read at each reset, so
+ * proxies added mid-run count). Its `reset` removes those proxies' toxics and re-enables them
+ * (the proxies side by side, each bounded by the client's timeout), and leaves every other proxy on the server as it was: a shared Toxiproxy
+ * holds other teams' proxies, and POST /reset would re-enable and strip them all. Every owned
+ * proxy is tried; the failures are reported together.
+ */
+export function createScopedProxyBackend(
+  client: ToxiproxyClient,
+  owned: () => readonly string[],
+): ProxyBackend {
+  return {
+    setEnabled: (proxy, enabled) => client.setEnabled(proxy, enabled),
+    addToxic: (proxy, toxic) => client.addToxic(proxy, toxic),
+    removeToxic: (proxy, name) => client.removeToxic(proxy, name),
+    async reset() {
+      const present = await client.listProxies();
+      const heal = async (name: string): Promise<void> => {
+        const proxy = present[name];
+        if (proxy === undefined) return;
+        for (const toxic of await client.listToxics(name)) await client.removeToxic(name, toxic);
+        if (!proxy.enabled) await client.setEnabled(name, true);
+      };
+      const results = await Promise.allSettled(owned().map(heal));
+      const errors = results.flatMap((r) => (r.status === 'rejected' ? [(r.reason as Error).message] : []));
+      if (errors.length > 0) throw new Error(errors.join('; '));
+    },
+  };
 }

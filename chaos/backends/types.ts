@@ -17,7 +17,11 @@ export interface ProxyBackend {
   setEnabled(proxy: string, enabled: boolean): Promise<void>;
   addToxic(proxy: string, toxic: ToxicSpec): Promise<void>;
   removeToxic(proxy: string, toxicName: string): Promise<void>;
-  /** Re-enables every proxy and removes every toxic (Toxiproxy's `POST /reset`). */
+  /**
+   * Re-enables every proxy this backend may touch and removes their toxics: the whole server
+   * (Toxiproxy's `POST /reset`) for createToxiproxyBackend, only the run's own proxies for
+   * createScopedProxyBackend, which a run uses.
+   */
   reset(): Promise<void>;
 }
 

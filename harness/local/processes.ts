@@ -1,11 +1,16 @@
 // Child processes of a run: started from the chatquake CLI, their stdout and stderr appended to
 // one log file each, readiness read from the JSON "listening" line they print, and stopped for
 // certain (SIGCONT first in case a fault paused them, then SIGTERM, then SIGKILL after a grace).
+// Each child holds a lifeline (stdin, a pipe we never write to, and our pid in its environment)
+// so that it ends itself if we die without stopping it; the run's ledger records it before it
+// is spawned and forgets it once it has exited.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LIFELINE_ENV } from '../../lib/lifeline.ts';
 import { type CleanupRegistry, cleanup as defaultCleanup } from './cleanup.ts';
+import type { RunLedger } from './ledger.ts';
 
 export const CHATQUAKE_BIN = fileURLToPath(new URL('../../bin/chatquake.js', import.meta.url));
 
@@ -24,6 +29,8 @@ export interface ServiceOptions {
   stopGraceMs?: number;
   env?: NodeJS.ProcessEnv;
   registry?: CleanupRegistry;
+  /** Where the run records what it started, if it keeps a record. */
+  ledger?: RunLedger;
 }
 
 export interface Service {
@@ -54,11 +61,21 @@ export async function startService(options: ServiceOptions): Promise<Service> {
 
   // Own process group: a Ctrl-C in the terminal reaches only the harness, which then tears
   // everything down in order (heal, stop, collect) instead of every child dying at once.
-  const child = spawn(process.execPath, [CHATQUAKE_BIN, ...options.args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const argv = [CHATQUAKE_BIN, ...options.args];
+  const ledgerId = options.ledger?.processStarting(options.name, [process.execPath, ...argv]);
+  const child = spawn(process.execPath, argv, {
+    stdio: ['pipe', 'pipe', 'pipe'],
     detached: true,
-    env: options.env ?? process.env,
+    env: { ...(options.env ?? process.env), [LIFELINE_ENV]: String(process.pid) },
   });
+  // The lifeline: never written to; it closes when this process dies, however it dies.
+  child.stdin?.on('error', () => {});
+  if (ledgerId !== undefined) {
+    if (child.pid !== undefined) options.ledger?.processSpawned(ledgerId, child.pid);
+    const forget = () => options.ledger?.processExited(ledgerId);
+    child.once('exit', forget);
+    child.once('error', forget);
+  }
   // The header names the pid, so a test (or a person) can tell which process wrote the log.
   log.write(`# ${new Date().toISOString()} pid ${child.pid ?? '?'} chatquake ${options.args.join(' ')}\n`);
   const untrack = registry.trackChild(child);
@@ -179,6 +196,8 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   }
   const pid = child.pid;
   const readyLine = ready;
+  if (ledgerId !== undefined && typeof readyLine.port === 'number')
+    options.ledger?.processListening(ledgerId, [readyLine.port]);
   return {
     name: options.name,
     child,

@@ -28,6 +28,7 @@ export const RUN_FILES = [
   'summary.json',
   'junit.xml',
   'report.html',
+  'started.json',
   'logs',
   'data',
 ] as const;

@@ -3,10 +3,14 @@
 // down, then judge the history and write the results. Teardown is certain: everything started
 // is registered with the cleanup registry, which runs on success, on error and on a signal.
 // This file runs the phases in order over one RunState (state.ts); each phase has its module.
-import { join, relative, resolve } from 'node:path';
+// Before it starts anything it clears what a crashed earlier run in the same tree left behind,
+// and it keeps its own record of what it started (started.json) for the next one.
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Summary } from '../../contracts/summary.ts';
 import type { Progress } from '../cli/progress.ts';
 import { type CleanupRegistry, cleanup as defaultCleanup } from '../local/cleanup.ts';
+import { createRunLedger } from '../local/ledger.ts';
+import { clearLeftovers, describeCleared } from '../local/leftovers.ts';
 import type { PreparedRun } from '../scenario/prepare.ts';
 import { finishRun } from './finish.ts';
 import { openHistory } from './history.ts';
@@ -47,19 +51,28 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const { scenario, seed } = prepared;
   const startedAt = new Date();
   const runDir = resolve(cwd, options.outDir ?? newRunDir(join(cwd, 'runs'), scenario.name, startedAt));
+  // Before the folder is opened: a reused --out folder may be the crashed run.
+  const cleared = await clearLeftovers({
+    searchDirs: [dirname(runDir), join(cwd, 'runs')],
+    clearedBy: `${basename(runDir)} (pid ${process.pid})`,
+  });
   const runId = openRunDir(runDir, prepared, startedAt);
+  const ledger = createRunLedger(runDir, runId);
   const shown = relative(cwd, runDir) || '.';
   progress.log(`chatquake: ${scenario.name} (seed ${seed}${prepared.seedDrawn ? ', drawn' : ''}) → ${shown}`);
+  // Shown even with --quiet: the user must hear that processes were killed.
+  const clearedLine = describeCleared(cleared, cwd);
+  if (clearedLine !== undefined) process.stderr.write(`${clearedLine}\n`);
   const record = initialRecord(prepared, runId, startedAt);
   writeRunJson(runDir, record);
 
   const abort = new AbortController();
   const stopFollowing = followSignal(abort, options.signal);
   const registry = options.registry ?? defaultCleanup;
-  const state = createRunState({ prepared, progress, registry, runDir, runId, record, abort });
+  const state = createRunState({ prepared, progress, registry, runDir, runId, record, abort, ledger });
   try {
     const topology = await startTopology(state, options.toxiproxyUrl);
-    const { system, backends } = connectSystem(topology, seed);
+    const { system, backends } = connectSystem(topology, seed, ledger);
     const history = openHistory(state, backends);
     await runLoadPhase(state, system, history);
     await settle(state, system, history);
@@ -68,6 +81,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   } finally {
     stopFollowing();
     await tearDown(state);
+    ledger.finish();
+    const problem = ledger.problem();
+    if (problem !== undefined) record.warnings.push(problem);
   }
   const { judgement, summary } = await finishRun(state);
   return { runDir, judgement, record, summary };

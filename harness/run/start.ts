@@ -1,10 +1,18 @@
 // The start of a run: the local topology (registered with the cleanup registry as it starts),
 // then the system under test and the chaos backends wired to it. Nodes a fault adds mid-run
-// join the target's region lists, so the load reaches them too.
+// join the target's region lists, so the load reaches them too. The fault backend touches only
+// the run's own proxies (a Toxiproxy may be shared) and records each fault in the run's ledger.
 import { randomBytes } from 'node:crypto';
-import { type ChaosBackends, createProcessBackend, createToxiproxyBackend } from '../../chaos/index.ts';
+import {
+  type ChaosBackends,
+  createProcessBackend,
+  createScopedProxyBackend,
+  createToxiproxyClient,
+  type ProxyBackend,
+} from '../../chaos/index.ts';
 import type { SystemUnderTest } from '../../contracts/target.ts';
 import { createRandom } from '../../lib/random.ts';
+import { type RunLedger, recordFaults } from '../local/ledger.ts';
 import { createLocalSystem, createProcessControl } from '../local/system.ts';
 import { type LocalTopology, startLocalTopology } from '../local/topology.ts';
 import { createAdminBackend } from '../targets/reference/admin.ts';
@@ -31,6 +39,7 @@ export async function startTopology(
     adminToken: randomBytes(16).toString('hex'),
     toxiproxyUrl,
     registry: state.registry,
+    ...(state.ledger === undefined ? {} : { ledger: state.ledger }),
     onStatus: (message) => state.progress.log(`  ${message}`),
   });
   const topo = state.topology;
@@ -43,6 +52,7 @@ export async function startTopology(
 export function connectSystem(
   topo: LocalTopology,
   seed: number,
+  ledger?: RunLedger,
 ): { system: SystemUnderTest; backends: ChaosBackends } {
   // The adapter reads these arrays on every call: a node added mid-run is appended here.
   const referenceRegions = topo.regionEndpoints();
@@ -63,8 +73,10 @@ export function connectSystem(
       },
     }),
   );
+  const owned = () => topo.proxies().map((p) => p.name);
+  const scoped: ProxyBackend = createScopedProxyBackend(createToxiproxyClient(topo.proxyApiUrl), owned);
   const backends = {
-    proxy: createToxiproxyBackend(topo.proxyApiUrl),
+    proxy: ledger === undefined ? scoped : recordFaults(scoped, ledger, owned),
     process: processBackend,
     admin: createAdminBackend({
       adminToken: topo.adminToken,

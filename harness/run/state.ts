@@ -5,6 +5,7 @@ import type { AppliedFault, TimelineRun } from '../../chaos/index.ts';
 import type { HistoryRecorder, LiveStats } from '../../load/index.ts';
 import type { Progress } from '../cli/progress.ts';
 import type { CleanupRegistry } from '../local/cleanup.ts';
+import type { RunLedger } from '../local/ledger.ts';
 import type { LocalTopology } from '../local/topology.ts';
 import type { PreparedRun } from '../scenario/prepare.ts';
 import { createLiveJudge, type LiveJudge } from './judge.ts';
@@ -20,6 +21,8 @@ export interface RunState {
   readonly record: RunRecord;
   /** Aborted by the caller's signal or by a threshold with abortOnFail. */
   readonly abort: AbortController;
+  /** What the run started, on disk (started.json), for the next run if this one crashes. */
+  readonly ledger: RunLedger | undefined;
   readonly live: LiveJudge;
   /** performance.now() when the run began, for wallSeconds. */
   readonly started: number;
@@ -36,7 +39,10 @@ export interface RunState {
 
 /** A run about to start its topology: nothing started yet, the clock running from now. */
 export function createRunState(
-  fields: Pick<RunState, 'prepared' | 'progress' | 'registry' | 'runDir' | 'runId' | 'record' | 'abort'>,
+  fields: Pick<
+    RunState,
+    'prepared' | 'progress' | 'registry' | 'runDir' | 'runId' | 'record' | 'abort' | 'ledger'
+  >,
 ): RunState {
   return {
     ...fields,

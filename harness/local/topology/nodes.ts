@@ -51,6 +51,7 @@ export async function startNode(state: TopologyState, node: NodeState): Promise<
     args: node.args,
     logFile: node.info.logFile,
     registry: state.registry,
+    ledger: state.options.ledger,
   });
   node.service = service;
   node.info.pid = service.pid;

@@ -26,12 +26,17 @@ export async function createProxy(
 ): Promise<ProxyInfo> {
   // A run killed before its teardown leaves its proxies in an external Toxiproxy; the names
   // are this topology's, so a leftover is replaced rather than refused with a 409.
+  const upstream = upstreamOf(state, plane, proxy);
+  // On an external Toxiproxy the proxy outlives us if we crash: recorded before it exists.
+  const ledger = state.external === undefined ? undefined : state.options.ledger;
   if (state.external !== undefined) await state.external.deleteProxy(proxy.name).catch(() => {});
+  ledger?.proxyCreating(proxy.name, upstream);
   const created = await plane.toxiproxy.createProxy({
     name: proxy.name,
     listen: `${proxy.listenHost}:0`,
-    upstream: upstreamOf(state, plane, proxy),
+    upstream,
   });
+  ledger?.proxyCreated(proxy.name, created.listen);
   const info: ProxyInfo = { ...proxy, listen: created.listen, upstream: created.upstream };
   state.proxies.set(proxy.name, info);
   return info;
@@ -45,9 +50,23 @@ export async function removeNodeProxies(
   node: string,
 ): Promise<void> {
   for (const proxy of proxiesForNode(state.regions, region, node)) {
-    await plane.toxiproxy.deleteProxy(proxy.name).catch(() => {});
+    await deleteProxy(state, plane.toxiproxy, proxy.name);
     state.proxies.delete(proxy.name);
   }
+}
+
+/** Deletes one proxy; a proxy already gone counts as deleted. Never throws. */
+export async function deleteProxy(
+  state: TopologyState,
+  toxiproxy: ToxiproxyClient,
+  name: string,
+): Promise<void> {
+  try {
+    await toxiproxy.deleteProxy(name);
+  } catch (error) {
+    if ((error as { status?: number }).status !== 404) return;
+  }
+  state.options.ledger?.proxyRemoved(name);
 }
 
 /** What clients dial for a node: its edge proxy. */

@@ -30,6 +30,7 @@ export async function startDirectory(state: TopologyState): Promise<string> {
     ],
     logFile: join(state.logsDir, 'directory.log'),
     registry: state.registry,
+    ledger: state.options.ledger,
   });
   state.services.push(directory);
   return `${DIRECTORY_HOST}:${readyPort(directory)}`;
@@ -43,6 +44,7 @@ export async function connectProxyApi(state: TopologyState): Promise<ToxiproxyCl
     const external = createToxiproxyClient(externalUrl);
     state.external = external;
     await external.version();
+    state.options.ledger?.useToxiproxy(external.url, true);
     return external;
   }
   state.status('starting the fault proxy');
@@ -51,7 +53,10 @@ export async function connectProxyApi(state: TopologyState): Promise<ToxiproxyCl
     args: ['proxy', '--host', '127.0.0.1', '--port', '0', '--seed', String(state.options.seed)],
     logFile: join(state.logsDir, 'proxy.log'),
     registry: state.registry,
+    ledger: state.options.ledger,
   });
   state.services.push(proxyService);
-  return createToxiproxyClient(`http://127.0.0.1:${readyPort(proxyService)}`, { timeoutMs: 10_000 });
+  const url = `http://127.0.0.1:${readyPort(proxyService)}`;
+  state.options.ledger?.useToxiproxy(url, false);
+  return createToxiproxyClient(url, { timeoutMs: 10_000 });
 }

@@ -2,6 +2,7 @@
 // that a signal or a failed start still stops whatever did start: nodes first (they hold client
 // connections), then the proxies of an external Toxiproxy, then the services in reverse.
 import { stopNode } from './nodes.ts';
+import { deleteProxy } from './proxies.ts';
 import type { TopologyState } from './state.ts';
 
 /** Registers the teardown and returns it; calling it again returns the same promise. */
@@ -15,9 +16,7 @@ export function registerTeardown(state: TopologyState): () => Promise<void> {
       const external = state.external;
       if (external !== undefined) {
         // An external Toxiproxy outlives the run: remove what we created there.
-        await Promise.all(
-          [...state.proxies.keys()].map((name) => external.deleteProxy(name).catch(() => {})),
-        );
+        await Promise.all([...state.proxies.keys()].map((name) => deleteProxy(state, external, name)));
       }
       for (const service of state.services.reverse()) await service.stop();
       unregister();

@@ -4,6 +4,7 @@
 import type { ToxiproxyClient } from '../../../chaos/index.ts';
 import type { CleanupRegistry } from '../cleanup.ts';
 import type { ProxyLayout } from '../layout.ts';
+import type { RunLedger } from '../ledger.ts';
 
 export interface LocalTopologyOptions {
   /** Logs go to `<runDir>/logs`, node data to `<runDir>/data`. */
@@ -26,6 +27,8 @@ export interface LocalTopologyOptions {
   /** Extra server flags, for tests and experiments. */
   serverArgs?: string[];
   registry?: CleanupRegistry;
+  /** The run's record of what it started (processes, proxies on an external Toxiproxy), if any. */
+  ledger?: RunLedger;
   /** Progress messages ("starting eu-west/n1"). */
   onStatus?: (message: string) => void;
 }
