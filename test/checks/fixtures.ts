@@ -10,7 +10,8 @@ import type { HistoryEvent } from '../../contracts/history.ts';
 export const T0 = 1_700_000_000_000;
 export const at = (seconds: number): number => T0 + seconds * 1000;
 
-type Entry = [seq: number, from: string, cmid: string];
+/** One entry of a final log: the seq the region gave a message, its sender and its cmid. */
+export type Entry = [seq: number, from: string, cmid: string];
 
 export interface Builder {
   events: HistoryEvent[];
@@ -47,12 +48,17 @@ export interface Builder {
   faultStop(id: string, s: number): Builder;
   phase(name: 'load_start' | 'load_stop' | 'healed' | 'converged' | 'final_reads', s: number): Builder;
   digest(region: string, conv: string, count: number, lastSeq: number, hash: string, s: number): Builder;
-  finalRead(region: string, conv: string, entries: Entry[], s: number, ok?: boolean, error?: string): Builder;
+  /** A final read that succeeded: the log of `conv` in `region` at s, one entry an argument. */
+  finalRead(region: string, conv: string, s: number, ...entries: Entry[]): Builder;
+  /** A final read that failed (with `error` when given), carrying whatever entries it still listed. */
+  failedRead(region: string, conv: string, s: number, error?: string, ...entries: Entry[]): Builder;
   health(ok: boolean, s: number, reason?: string): Builder;
   end(s: number): Builder;
   /** send at s, ack 20 ms later, deliveries to `receivers` 50 ms after the send. */
   message(conv: string, from: string, cmid: string, seq: number, s: number, receivers: string[]): Builder;
 }
+
+const logOf = (entries: Entry[]) => entries.map(([seq, from, cmid]) => ({ seq, from, cmid }));
 
 export function history(): Builder {
   const events: HistoryEvent[] = [];
@@ -162,15 +168,19 @@ export function history(): Builder {
       events.push({ type: 'digest', t: at(s), region, conv, count, lastSeq, hash });
       return b;
     },
-    finalRead(region, conv, entries, s, ok = true, error) {
+    finalRead(region, conv, s, ...entries) {
+      events.push({ type: 'final_read', t: at(s), region, conv, ok: true, messages: logOf(entries) });
+      return b;
+    },
+    failedRead(region, conv, s, error, ...entries) {
       events.push({
         type: 'final_read',
         t: at(s),
         region,
         conv,
-        ok,
+        ok: false,
         ...(error !== undefined ? { error } : {}),
-        messages: ok ? entries.map(([seq, from, cmid]) => ({ seq, from, cmid })) : [],
+        messages: logOf(entries),
       });
       return b;
     },

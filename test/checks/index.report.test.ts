@@ -41,7 +41,7 @@ function everyAnomaly(): HistoryEvent[] {
       .phase('healed', 10)
       .digest('eu-west', 'c1', 3, 3, 'aaa', 20)
       .digest('us-east', 'c1', 2, 3, 'bbb', 20)
-      .finalRead('us-east', 'c2', [[1, 'u1', 'x1']], 28)
+      .finalRead('us-east', 'c2', 28, [1, 'u1', 'x1'])
       .end(30).events,
   );
 }
@@ -53,8 +53,8 @@ function clean(): HistoryEvent[] {
     .phase('healed', 10)
     .digest('eu-west', 'c1', 1, 1, 'h1', 12)
     .digest('us-east', 'c1', 1, 1, 'h1', 12.5)
-    .finalRead('eu-west', 'c1', [[1, 'u1', 'm1']], 28)
-    .finalRead('us-east', 'c1', [[1, 'u1', 'm1']], 28)
+    .finalRead('eu-west', 'c1', 28, [1, 'u1', 'm1'])
+    .finalRead('us-east', 'c1', 28, [1, 'u1', 'm1'])
     .end(30).events;
 }
 
@@ -190,8 +190,8 @@ describe('notes', () => {
       .send('u1', 'c1', 'm1', 1)
       .send('u2', 'c1', 'm2', 2)
       .message('c1', 'u3', 'm3', 3, 3, ['u1', 'u2'])
-      .finalRead('eu-west', 'c1', [[1, 'u3', 'm3']], 28)
-      .finalRead('us-east', 'c1', [[1, 'u3', 'm3']], 28)
+      .finalRead('eu-west', 'c1', 28, [1, 'u3', 'm3'])
+      .finalRead('us-east', 'c1', 28, [1, 'u3', 'm3'])
       .end(30).events;
     const r = checkHistory(events);
     expect(r.load).toMatchObject({ sent: 3, acked: 1, pending: 2 });

@@ -64,24 +64,8 @@ describe('checkHistory', () => {
       .send('u1', 'c1', 'm2', 3)
       .ack('u1', 'c1', 'm2', 2, 3.02)
       .deliver('u3', 'c1', 'u1', 'm2', 2, 3.05)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm2'],
-        ],
-        29,
-      )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm2'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u1', 'm2'])
+      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'], [2, 'u1', 'm2'])
       .end(30);
     const r = checkHistory(h.events);
     expect(r.consistency).toMatchObject({ ackedLost: 1, duplicates: 1, orderViolations: 0 });

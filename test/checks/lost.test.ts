@@ -3,7 +3,7 @@ import { checkLost, createLostChecker, type LostResult } from '../../checks/lost
 import { aggregate, type MetricStore, selectSink, type Tags } from '../../checks/metrics.ts';
 import { type CheckOptions, resolveCheckOptions } from '../../checks/result.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { at, type Builder, check, history, sorted, stage } from './fixtures.ts';
+import { type Builder, check, history, sorted, stage } from './fixtures.ts';
 
 /** Two messages, both delivered to every other member and held by both regions. */
 function valid(): Builder {
@@ -17,7 +17,10 @@ const both: [number, string, string][] = [
 
 describe('acked-message loss', () => {
   it('finds nothing in a history where every acked message reached every region and member', () => {
-    const h = valid().finalRead('eu-west', 'c1', both, 29).finalRead('us-east', 'c1', both, 29).end(30);
+    const h = valid()
+      .finalRead('eu-west', 'c1', 29, ...both)
+      .finalRead('us-east', 'c1', 29, ...both)
+      .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({
       ackedLost: 0,
@@ -34,8 +37,8 @@ describe('acked-message loss', () => {
     const h = valid()
       .faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 4)
       .faultStop('f1', 10)
-      .finalRead('eu-west', 'c1', both, 29)
-      .finalRead('us-east', 'c1', [[1, 'u1', 'm1']], 29)
+      .finalRead('eu-west', 'c1', 29, ...both)
+      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'])
       .end(30);
     const r = checkLost(sorted(h.events));
     expect(r.ackedLost).toBe(1);
@@ -61,8 +64,8 @@ describe('acked-message loss', () => {
       .ack('u3', 'c1', 'm1', 1, 5.02, 'stored')
       .deliver('u1', 'c1', 'u3', 'm1', 1, 5.05)
       .deliver('u2', 'c1', 'u3', 'm1', 1, 5.05)
-      .finalRead('eu-west', 'c1', [], 29)
-      .finalRead('us-east', 'c1', [[1, 'u3', 'm1']], 29)
+      .finalRead('eu-west', 'c1', 29)
+      .finalRead('us-east', 'c1', 29, [1, 'u3', 'm1'])
       .end(30);
     const r = checkLost(h.events);
     expect(r.ackedLost).toBe(1);
@@ -124,8 +127,8 @@ describe('acked-message loss', () => {
 
   it('does not judge a region whose final read failed, and says so', () => {
     const h = valid()
-      .finalRead('eu-west', 'c1', both, 29)
-      .finalRead('us-east', 'c1', [], 29, false, 'timeout')
+      .finalRead('eu-west', 'c1', 29, ...both)
+      .failedRead('us-east', 'c1', 29, 'timeout')
       .end(30);
     const r = checkLost(h.events);
     expect(r.ackedLost).toBe(0);
@@ -137,8 +140,8 @@ describe('acked-message loss', () => {
   it('reports messages that appeared but were never sent, by delivery and by final log', () => {
     const h = valid()
       .deliver('u2', 'c1', 'u3', 'm9', 3, 6)
-      .finalRead('eu-west', 'c1', [...both, [3, 'u3', 'm9'], [4, 'u1', 'm10']], 29)
-      .finalRead('us-east', 'c1', [...both, [3, 'u3', 'm9']], 29)
+      .finalRead('eu-west', 'c1', 29, ...both, [3, 'u3', 'm9'], [4, 'u1', 'm10'])
+      .finalRead('us-east', 'c1', 29, ...both, [3, 'u3', 'm9'])
       .end(30);
     const r = checkLost(h.events);
     expect(r.unexpected).toBe(2);
@@ -154,8 +157,8 @@ describe('acked-message loss', () => {
     const h = valid()
       .send('u1', 'c1', 'm3', 2)
       .failed('u1', 'c1', 'm3', 2.5)
-      .finalRead('eu-west', 'c1', [...both, [3, 'u1', 'm3']], 29)
-      .finalRead('us-east', 'c1', both, 29)
+      .finalRead('eu-west', 'c1', 29, ...both, [3, 'u1', 'm3'])
+      .finalRead('us-east', 'c1', 29, ...both)
       .end(30);
     const r = checkLost(sorted(h.events));
     expect(r.failedButAppeared).toBe(1);
@@ -244,26 +247,16 @@ describe('acked-message loss: counts, metrics and times', () => {
       .deliver('u3', 'c1', 'u1', 'm4', 4, 25.6)
       .send('u2', 'c1', 'm5', 26)
       .failed('u2', 'c1', 'm5', 26.5)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [2, 'u3', 'm2'],
-          [5, 'u2', 'm5'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [2, 'u3', 'm2'], [5, 'u2', 'm5'])
       .finalRead(
         'us-east',
         'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u3', 'm2'],
-          [3, 'u3', 'm3'],
-          [4, 'u1', 'm4'],
-          [6, 'u9', 'm9'],
-        ],
         29,
+        [1, 'u1', 'm1'],
+        [2, 'u3', 'm2'],
+        [3, 'u3', 'm3'],
+        [4, 'u1', 'm4'],
+        [6, 'u9', 'm9'],
       )
       .end(30);
     const { r, metrics } = run(h.events);
@@ -298,7 +291,10 @@ describe('acked-message loss: counts, metrics and times', () => {
   });
 
   it('records zero in every acked_lost phase and the other counters when nothing went wrong', () => {
-    const h = valid().finalRead('eu-west', 'c1', both, 29).finalRead('us-east', 'c1', both, 29).end(30);
+    const h = valid()
+      .finalRead('eu-west', 'c1', 29, ...both)
+      .finalRead('us-east', 'c1', 29, ...both)
+      .end(30);
     const { metrics } = run(h.events);
     const tagged = [...metrics.metrics.get('acked_lost')!.values()].map((x) => [x.tags.phase, x.sink]);
     expect(tagged).toEqual([
@@ -314,8 +310,8 @@ describe('acked-message loss: counts, metrics and times', () => {
     const h = stage()
       .send('u1', 'c1', 'm1', 1)
       .ack('u1', 'c1', 'm1', 7, 1.4)
-      .finalRead('eu-west', 'c1', [], 29)
-      .finalRead('us-east', 'c1', [], 29)
+      .finalRead('eu-west', 'c1', 29)
+      .finalRead('us-east', 'c1', 29)
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 1, missingCopies: 2, undelivered: 2, unexpected: 0 });
@@ -340,8 +336,8 @@ describe('acked-message loss: counts, metrics and times', () => {
       .send('u3', 'c1', 'm2', 2)
       .ack('u3', 'c1', 'm2', 2, 2.2)
       .deliver('u1', 'c1', 'u3', 'm2', 2, 2.3)
-      .finalRead('eu-west', 'c1', [[2, 'u3', 'm2']], 29)
-      .finalRead('us-east', 'c1', both, 29)
+      .finalRead('eu-west', 'c1', 29, [2, 'u3', 'm2'])
+      .finalRead('us-east', 'c1', 29, ...both)
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 2, missingCopies: 1, undelivered: 1 });
@@ -399,8 +395,8 @@ describe('acked-message loss: counts, metrics and times', () => {
       .ack('u1', 'c1', 'm3', 3, 3.1, 'stored')
       .deliver('u2', 'c1', 'u1', 'm3', 3, 3.2)
       .deliver('u3', 'c1', 'u1', 'm3', 3, 3.2)
-      .finalRead('eu-west', 'c1', [[3, 'u1', 'm3']], 29)
-      .finalRead('us-east', 'c1', [[3, 'u1', 'm3']], 29)
+      .finalRead('eu-west', 'c1', 29, [3, 'u1', 'm3'])
+      .finalRead('us-east', 'c1', 29, [3, 'u1', 'm3'])
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 2, ackedLostStoredOnly: 1, missingCopies: 4 });
@@ -423,7 +419,7 @@ describe('acked-message loss: counts, metrics and times', () => {
       .send('u1', 'c1', 'm4', 5)
       .failed('u1', 'c1', 'm4', 5.5)
       .deliver('u2', 'c1', 'u1', 'm4', 4, 5.6)
-      .finalRead('eu-west', 'c1', [[8, 'u8', 'm8']], 29)
+      .finalRead('eu-west', 'c1', 29, [8, 'u8', 'm8'])
       .end(30);
     const totals = { ackedLost: 2, unexpected: 2, failedButAppeared: 2 };
     const one = checkLost(h.events, { maxExamples: 1 });
@@ -454,7 +450,7 @@ describe('acked-message loss: what could not be judged', () => {
       .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
       .message('c1', 'u3', 'm2', 2, 2, ['u1', 'u2'])
       .message('c2', 'u1', 'm3', 3, 3, ['u3'])
-      .finalRead('eu-west', 'c1', both, 29)
+      .finalRead('eu-west', 'c1', 29, ...both)
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 0, missingCopies: 0, undelivered: 0 });
@@ -488,16 +484,8 @@ describe('acked-message loss: what could not be judged', () => {
       .ack('u1', 'c9', 'm1', 1, 1.1)
       .send('u1', 'c9', 'm2', 2)
       .ack('u1', 'c9', 'm2', 2, 2.1)
-      .finalRead(
-        'eu-west',
-        'c9',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm2'],
-        ],
-        29,
-      )
-      .finalRead('us-east', 'c9', [[1, 'u1', 'm1']], 29)
+      .finalRead('eu-west', 'c9', 29, [1, 'u1', 'm1'], [2, 'u1', 'm2'])
+      .finalRead('us-east', 'c9', 29, [1, 'u1', 'm1'])
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 1, missingCopies: 1, undelivered: 0 });
@@ -506,10 +494,7 @@ describe('acked-message loss: what could not be judged', () => {
   });
 
   it('lists every failed final read, with its error when it has one', () => {
-    const h = valid()
-      .finalRead('eu-west', 'c1', [], 29, false)
-      .finalRead('us-east', 'c1', [], 29, false, 'timeout')
-      .end(30);
+    const h = valid().failedRead('eu-west', 'c1', 29).failedRead('us-east', 'c1', 29, 'timeout').end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 0, missingCopies: 0, undelivered: 0 });
     expect(r.unjudged).toEqual([
@@ -518,24 +503,13 @@ describe('acked-message loss: what could not be judged', () => {
   });
 
   it('ignores whatever entries a failed final read lists', () => {
-    const failedRead: HistoryEvent = {
-      type: 'final_read',
-      t: at(29),
-      region: 'us-east',
-      conv: 'c1',
-      ok: false,
-      error: 'partial',
-      messages: [
-        { seq: 1, from: 'u1', cmid: 'm1' },
-        { seq: 7, from: 'u1', cmid: 'm3' },
-        { seq: 8, from: 'u9', cmid: 'm9' },
-      ],
-    };
     const h = valid()
       .send('u1', 'c1', 'm3', 6)
       .failed('u1', 'c1', 'm3', 6.5)
-      .finalRead('eu-west', 'c1', [...both, [3, 'u1', 'm3']], 29);
-    const r = checkLost([...h.events, failedRead, ...history().end(30).events]);
+      .finalRead('eu-west', 'c1', 29, ...both, [3, 'u1', 'm3'])
+      .failedRead('us-east', 'c1', 29, 'partial', [1, 'u1', 'm1'], [7, 'u1', 'm3'], [8, 'u9', 'm9'])
+      .end(30);
+    const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 0, unexpected: 0, failedButAppeared: 1 });
     expect(r.examples.map((e) => e.message)).toEqual([
       'Message m3 from u1 in c1 was refused at +6.5s (unavailable) yet appeared: in the final log of eu-west (seq 3).',
@@ -555,8 +529,8 @@ describe('acked-message loss: what could not be judged', () => {
       .up('u2', 'eu-west', 0.1)
       .message('c2', 'u1', 'm1', 1, 1, ['u2'])
       .message('c2', 'u2', 'm2', 2, 2, ['u1'])
-      .finalRead('eu-west', 'c2', [[1, 'u1', 'm1']], 29)
-      .finalRead('us-east', 'c2', [], 29)
+      .finalRead('eu-west', 'c2', 29, [1, 'u1', 'm1'])
+      .finalRead('us-east', 'c2', 29)
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 1, missingCopies: 1 });
@@ -568,9 +542,9 @@ describe('acked-message loss: what could not be judged', () => {
 describe('acked-message loss: messages that should not have appeared', () => {
   it('counts each message no event named once per conversation, listing each region that holds it once', () => {
     const h = valid()
-      .finalRead('eu-west', 'c1', [...both, [3, 'u9', 'm9'], [4, 'u9', 'm9'], [5, 'u8', 'm8']], 29)
-      .finalRead('us-east', 'c1', [...both, [3, 'u9', 'm9'], [5, 'u8', 'm8']], 29)
-      .finalRead('eu-west', 'c2', [[1, 'u9', 'm9']], 29)
+      .finalRead('eu-west', 'c1', 29, ...both, [3, 'u9', 'm9'], [4, 'u9', 'm9'], [5, 'u8', 'm8'])
+      .finalRead('us-east', 'c1', 29, ...both, [3, 'u9', 'm9'], [5, 'u8', 'm8'])
+      .finalRead('eu-west', 'c2', 29, [1, 'u9', 'm9'])
       .end(30);
     const { r, metrics } = run(h.events);
     expect(r).toMatchObject({ unexpected: 3, ackedLost: 0, failedButAppeared: 0 });
@@ -609,8 +583,8 @@ describe('acked-message loss: messages that should not have appeared', () => {
     const h = valid()
       .deliver('u2', 'c1', 'u3', 'm9', 3, 6.3)
       .deliver('u1', 'c1', 'u3', 'm9', 3, 7)
-      .finalRead('eu-west', 'c1', both, 29)
-      .finalRead('us-east', 'c1', both, 29)
+      .finalRead('eu-west', 'c1', 29, ...both)
+      .finalRead('us-east', 'c1', 29, ...both)
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ unexpected: 1, ackedLost: 0 });
@@ -638,17 +612,8 @@ describe('acked-message loss: messages that should not have appeared', () => {
       .failed('u1', 'c1', 'm3', 3)
       .indeterminate('u1', 'c1', 'm4', 4)
       .deliver('u2', 'c1', 'u1', 'm4', 4, 4.1)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u3', 'm2'],
-          [3, 'u1', 'm3'],
-        ],
-        29,
-      )
-      .finalRead('us-east', 'c1', [[1, 'u1', 'm1']], 29)
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u3', 'm2'], [3, 'u1', 'm3'])
+      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'])
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({
@@ -670,8 +635,8 @@ describe('acked-message loss: messages that should not have appeared', () => {
       .send('u1', 'c1', 'm1', 1)
       .deliver('u2', 'c1', 'u1', 'm1', 1, 1.1)
       .send('u1', 'c1', 'm2', 2)
-      .finalRead('eu-west', 'c1', [[1, 'u1', 'm1']], 29)
-      .finalRead('us-east', 'c1', [], 29)
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'])
+      .finalRead('us-east', 'c1', 29)
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({
@@ -702,8 +667,8 @@ describe('acked-message loss: messages that should not have appeared', () => {
     const h = stage()
       .send('u1', 'c1', 'm1', 1)
       .indeterminate('u1', 'c1', 'm1', 6)
-      .finalRead('eu-west', 'c1', [[1, 'u1', 'm1']], 29)
-      .finalRead('us-east', 'c1', [], 29)
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'])
+      .finalRead('us-east', 'c1', 29)
       .end(30);
     expect(checkLost(h.events)).toMatchObject({ recovered: 1, indeterminateMissing: 0, ackedLost: 0 });
   });
@@ -735,7 +700,7 @@ describe('acked-message loss: messages that should not have appeared', () => {
     const h = stage()
       .send('u1', 'c1', 'm3', 2)
       .failed('u1', 'c1', 'm3', 2.5)
-      .finalRead('eu-west', 'c1', [[1, 'u1', 'm3']], 29)
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm3'])
       .end(30);
     expect(checkLost(h.events).examples).toStrictEqual([
       {
@@ -756,16 +721,8 @@ describe('acked-message loss: messages that should not have appeared', () => {
       .send('u1', 'c1', 'm3', 2)
       .failed('u1', 'c1', 'm3', 2.5)
       .deliver('u2', 'c1', 'u1', 'm3', 4, 2.6)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [3, 'u2', 'm3'],
-          [4, 'u1', 'm3'],
-        ],
-        29,
-      )
-      .finalRead('us-east', 'c1', [[5, 'u1', 'm3']], 29)
+      .finalRead('eu-west', 'c1', 29, [3, 'u2', 'm3'], [4, 'u1', 'm3'])
+      .finalRead('us-east', 'c1', 29, [5, 'u1', 'm3'])
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ failedButAppeared: 1, unexpected: 1 });
@@ -780,8 +737,8 @@ describe('acked-message loss: messages that should not have appeared', () => {
     const h = stage()
       .send('u1', 'c1', 'm3', 2)
       .failed('u1', 'c1', 'm3', 2.5)
-      .finalRead('eu-west', 'c1', [], 29)
-      .finalRead('us-east', 'c1', [], 29)
+      .finalRead('eu-west', 'c1', 29)
+      .finalRead('us-east', 'c1', 29)
       .end(30);
     const { r, metrics } = run(h.events);
     expect(r).toMatchObject({ failedButAppeared: 0, ackedLost: 0, unexpected: 0, examples: [] });

@@ -141,7 +141,7 @@ describe('the run model: time base and regions', () => {
         .up('u2', 'us-east', 1)
         .deliver('u1', 'c1', 'u2', 'm1', 1, 2, { region: 'ap-south' })
         .deliver('u1', 'c1', 'u2', 'm2', 2, 2.5)
-        .finalRead('eu-central', 'c1', [], 3)
+        .finalRead('eu-central', 'c1', 3)
         .user('u3', 'eu-west')
         .up('u1', 'ap-south', 4).events,
     );
@@ -155,7 +155,7 @@ describe('the run model: time base and regions', () => {
         .user('u1', 'us-east')
         .up('u1', 'ap-south', 1)
         .deliver('u1', 'c1', 'u2', 'm1', 1, 2, { region: 'eu-central' })
-        .finalRead('sa-east', 'c1', [], 3).events,
+        .finalRead('sa-east', 'c1', 3).events,
     );
     expect(model.regions).toEqual(['eu-west']);
   });
@@ -673,16 +673,7 @@ describe('the run model: final reads', () => {
         .send('u1', 'c1', 'm1', 1)
         .send('u1', 'c1', 'm2', 2)
         .ack('u1', 'c1', 'm2', 9, 2.1)
-        .finalRead(
-          'eu-west',
-          'c1',
-          [
-            [4, 'u1', 'm1'],
-            [5, 'u1', 'm2'],
-            [6, 'u3', 'never-sent'],
-          ],
-          29,
-        ).events,
+        .finalRead('eu-west', 'c1', 29, [4, 'u1', 'm1'], [5, 'u1', 'm2'], [6, 'u3', 'never-sent']).events,
     );
     const m1 = record(model, 'c1', 'u1', 'm1');
     const m2 = record(model, 'c1', 'u1', 'm2');
@@ -724,12 +715,12 @@ describe('the run model: final reads', () => {
   it('keeps, per conversation and region, the last ok read; a failed read replaces only a failed one', () => {
     const model = modelOf(
       stage()
-        .finalRead('eu-west', 'c1', [], 20, false, 'first failure')
-        .finalRead('eu-west', 'c1', [], 21, false, 'second failure')
-        .finalRead('us-east', 'c1', [[1, 'u1', 'm1']], 22)
-        .finalRead('us-east', 'c1', [[1, 'u1', 'm1']], 23)
-        .finalRead('us-east', 'c1', [], 24, false, 'late failure')
-        .finalRead('us-east', 'c2', [], 25).events,
+        .failedRead('eu-west', 'c1', 20, 'first failure')
+        .failedRead('eu-west', 'c1', 21, 'second failure')
+        .finalRead('us-east', 'c1', 22, [1, 'u1', 'm1'])
+        .finalRead('us-east', 'c1', 23, [1, 'u1', 'm1'])
+        .failedRead('us-east', 'c1', 24, 'late failure')
+        .finalRead('us-east', 'c2', 25).events,
     );
     expect(model.finalReads.get('c1')?.get('eu-west')).toMatchObject({
       t: at(21),

@@ -4,24 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkOrder } from '../../checks/order.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { at, history, stage } from './fixtures.ts';
-
-function failedRead(
-  region: string,
-  conv: string,
-  s: number,
-  entries: [number, string, string][],
-): HistoryEvent {
-  return {
-    type: 'final_read',
-    t: at(s),
-    region,
-    conv,
-    ok: false,
-    error: 'timeout',
-    messages: entries.map(([seq, from, cmid]) => ({ seq, from, cmid })),
-  };
-}
+import { history, stage } from './fixtures.ts';
 
 describe('order: seq conflicts', () => {
   it('counts one message at one extra seq once, however many claims repeat it', () => {
@@ -29,8 +12,8 @@ describe('order: seq conflicts', () => {
       .message('c1', 'u1', 'm1', 1, 1, [])
       .deliver('u2', 'c1', 'u1', 'm1', 3, 1.05)
       .deliver('u3', 'c1', 'u1', 'm1', 3, 1.06)
-      .finalRead('eu-west', 'c1', [[3, 'u1', 'm1']], 29)
-      .finalRead('us-east', 'c1', [[4, 'u1', 'm1']], 29)
+      .finalRead('eu-west', 'c1', 29, [3, 'u1', 'm1'])
+      .finalRead('us-east', 'c1', 29, [4, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 2, orderViolations: 0 });
@@ -65,8 +48,8 @@ describe('order: seq conflicts', () => {
       .conv('c2', ['u1', 'u2'])
       .message('c1', 'u1', 'm1', 1, 1, ['u2'])
       .message('c2', 'u1', 'n1', 1, 1.5, ['u2'])
-      .finalRead('eu-west', 'c1', [[1, 'u1', 'm1']], 29)
-      .finalRead('eu-west', 'c2', [[1, 'u1', 'n1']], 29)
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'])
+      .finalRead('eu-west', 'c2', 29, [1, 'u1', 'n1'])
       .end(30);
     expect(checkOrder(h.events)).toMatchObject({ divergentConversations: 0, seqConflicts: 0, examples: [] });
   });
@@ -83,9 +66,9 @@ describe('order: seq conflicts', () => {
       .ack('u2', 'c2', 'n1', 4, 2.08)
       // c3: two final logs contradict each other about a message nobody acked or received.
       .send('u3', 'c3', 'k1', 3)
-      .finalRead('us-east', 'c3', [[1, 'u3', 'k1']], 28)
-      .finalRead('eu-west', 'c3', [[2, 'u3', 'k1']], 28.5)
-      .finalRead('eu-west', 'c1', [[2, 'u1', 'm1']], 29)
+      .finalRead('us-east', 'c3', 28, [1, 'u3', 'k1'])
+      .finalRead('eu-west', 'c3', 28.5, [2, 'u3', 'k1'])
+      .finalRead('eu-west', 'c1', 29, [2, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 3, seqConflicts: 3 });
@@ -149,24 +132,9 @@ describe('order: seq conflicts', () => {
       .message('c1', 'u1', 'm1', 1, 1, [])
       .message('c1', 'u1', 'm2', 2, 2, [])
       .deliver('u2', 'c1', 'u1', 'm1', 5, 2.5)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm2'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u1', 'm2'])
+      .failedRead('us-east', 'c1', 29.5, 'timeout', [1, 'u1', 'm2'], [2, 'u1', 'm1'])
       .end(30);
-    h.events.splice(
-      -1,
-      0,
-      failedRead('us-east', 'c1', 29.5, [
-        [1, 'u1', 'm2'],
-        [2, 'u1', 'm1'],
-      ]),
-    );
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 1 });
     expect(r.examples.map((e) => e.message)).toEqual([
@@ -177,16 +145,8 @@ describe('order: seq conflicts', () => {
   it('skips final log entries no event named', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, [])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u9', 'ghost'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
-      .finalRead('us-east', 'c1', [[1, 'u1', 'm1']], 29)
+      .finalRead('eu-west', 'c1', 29, [1, 'u9', 'ghost'], [2, 'u1', 'm1'])
+      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 1 });
@@ -208,15 +168,7 @@ describe('order: explaining divergence by a cycle', () => {
   it('explains a log holding one message twice by its first conflict, not a cycle of one', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, [])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 1 });
@@ -229,25 +181,8 @@ describe('order: explaining divergence by a cycle', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, [])
       .message('c1', 'u3', 'm2', 3, 2, [])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [3, 'u3', 'm2'],
-          [2, 'u9', 'ghost'],
-          [1, 'u1', 'm1'],
-        ],
-        29,
-      )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [1, 'u3', 'm2'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [3, 'u3', 'm2'], [2, 'u9', 'ghost'], [1, 'u1', 'm1'])
+      .finalRead('us-east', 'c1', 29, [1, 'u3', 'm2'], [2, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 3 });
@@ -269,35 +204,10 @@ describe('order: explaining divergence by a cycle', () => {
       .message('c1', 'u2', 'm2', 2, 2, [])
       .message('c1', 'u3', 'm3', 3, 3, [])
       .message('c1', 'u3', 'm4', 4, 4, [])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u2', 'm2'],
-          [3, 'u3', 'm3'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u2', 'm2'], [3, 'u3', 'm3'])
       // m1 also leads to m4, a dead end the search must look past.
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [4, 'u3', 'm4'],
-        ],
-        29,
-      )
-      .finalRead(
-        'ap-south',
-        'c1',
-        [
-          [1, 'u3', 'm3'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
+      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'], [4, 'u3', 'm4'])
+      .finalRead('ap-south', 'c1', 29, [1, 'u3', 'm3'], [2, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 4 });
@@ -314,37 +224,10 @@ describe('order: explaining divergence by a cycle', () => {
       .message('c1', 'u2', 'm2', 2, 2, [])
       .message('c1', 'u3', 'm3', 3, 3, [])
       .message('c1', 'u3', 'm4', 4, 4, [])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u2', 'm2'],
-          [3, 'u3', 'm3'],
-        ],
-        29,
-      )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [4, 'u3', 'm4'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u2', 'm2'], [3, 'u3', 'm3'])
+      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'], [4, 'u3', 'm4'])
       // m3 conflicts first and lies on m3 → m1 → m2 → m3; m1 → m4 → m1 is shorter.
-      .finalRead(
-        'ap-south',
-        'c1',
-        [
-          [1, 'u3', 'm3'],
-          [2, 'u1', 'm1'],
-          [3, 'u3', 'm4'],
-          [5, 'u1', 'm1'],
-        ],
-        29,
-      )
+      .finalRead('ap-south', 'c1', 29, [1, 'u3', 'm3'], [2, 'u1', 'm1'], [3, 'u3', 'm4'], [5, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r.divergentConversations).toBe(1);
@@ -361,7 +244,10 @@ describe('order: explaining divergence by a cycle', () => {
       const b = stage();
       for (let k = 1; k <= 7; k++) b.message('c1', 'u1', `m${k}`, k, k, []);
       const inOrder: [number, string, string][] = [1, 2, 3, 4, 5, 6, 7].map((k) => [k, 'u1', `m${k}`]);
-      return b.finalRead('eu-west', 'c1', inOrder, 29).finalRead('us-east', 'c1', listed, 29).end(30).events;
+      return b
+        .finalRead('eu-west', 'c1', 29, ...inOrder)
+        .finalRead('us-east', 'c1', 29, ...listed)
+        .end(30).events;
     };
     const threeFirst = logs([
       [1, 'u1', 'm3'],
@@ -399,15 +285,7 @@ describe('order: explaining divergence by a cycle', () => {
       // A second tab of u2 got them the other way round, as the log has them: the log names that step.
       .deliver('u2', 'c1', 'u1', 'm2', 2, 3.5, { session: 's-u2-b' })
       .deliver('u2', 'c1', 'u1', 'm1', 1, 3.6, { session: 's-u2-b' })
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm2'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm2'], [2, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, receiverInversions: 2 });
@@ -428,15 +306,7 @@ describe('order: explaining divergence by a cycle', () => {
       .deliver('u2', 'c1', 'u3', 'm3', 3, 3)
       .deliver('u2', 'c1', 'u1', 'm1', 1, 3.1)
       .deliver('u2', 'c1', 'u1', 'm2', 2, 3.2)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm2'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm2'], [2, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r.receiverInversions).toBe(2);
@@ -453,15 +323,7 @@ describe('order: explaining divergence by a cycle', () => {
       .deliver('u2', 'c1', 'u1', 'm2', 2, 3)
       .reset('u2', 'c1', 0, 3.5)
       .deliver('u2', 'c1', 'u1', 'm1', 1, 4, { via: 'sync' })
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm2'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u1', 'm2'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, receiverInversions: 0 });
@@ -484,24 +346,8 @@ describe('order: explaining divergence by a cycle', () => {
       );
     }
     b.message('c1', 'u1', 'm51', 200, 6, []).message('c1', 'u1', 'm52', 201, 7, []);
-    b.finalRead(
-      'eu-west',
-      'c1',
-      [
-        [200, 'u1', 'm51'],
-        [201, 'u1', 'm52'],
-      ],
-      29,
-    )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [200, 'u1', 'm52'],
-          [201, 'u1', 'm51'],
-        ],
-        29,
-      )
+    b.finalRead('eu-west', 'c1', 29, [200, 'u1', 'm51'], [201, 'u1', 'm52'])
+      .finalRead('us-east', 'c1', 29, [200, 'u1', 'm52'], [201, 'u1', 'm51'])
       .end(30);
     const r = checkOrder(b.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 54, receiverInversions: 0 });
@@ -514,24 +360,8 @@ describe('order: explaining divergence by a cycle', () => {
     const b = stage().message('c1', 'u1', 'x', 1, 1, []);
     for (let seq = 2; seq <= 61; seq++) b.deliver('u2', 'c1', 'u1', 'x', seq, 1 + seq * 0.01);
     b.message('c1', 'u1', 'm1', 100, 2, []).message('c1', 'u1', 'm2', 101, 3, []);
-    b.finalRead(
-      'eu-west',
-      'c1',
-      [
-        [100, 'u1', 'm1'],
-        [101, 'u1', 'm2'],
-      ],
-      29,
-    )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [100, 'u1', 'm2'],
-          [101, 'u1', 'm1'],
-        ],
-        29,
-      )
+    b.finalRead('eu-west', 'c1', 29, [100, 'u1', 'm1'], [101, 'u1', 'm2'])
+      .finalRead('us-east', 'c1', 29, [100, 'u1', 'm2'], [101, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(b.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 64 });

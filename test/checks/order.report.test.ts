@@ -95,16 +95,8 @@ describe('order: report', () => {
       stage()
         .message('c1', 'u1', 'm1', 1, 1, [])
         .message('c1', 'u1', 'm2', 2, 2, [])
-        .finalRead(
-          'eu-west',
-          'c1',
-          [
-            [2, 'u1', 'm2'],
-            [1, 'u1', 'm1'],
-          ],
-          29,
-        )
-        .finalRead('us-east', 'c1', [[3, 'u1', 'm1']], 29)
+        .finalRead('eu-west', 'c1', 29, [2, 'u1', 'm2'], [1, 'u1', 'm1'])
+        .finalRead('us-east', 'c1', 29, [3, 'u1', 'm1'])
         .end(30).events,
     );
     expect(checker.finish(model, createMetricStore()).divergentConversations).toBe(1);

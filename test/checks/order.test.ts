@@ -8,16 +8,7 @@ describe('order', () => {
       .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
       .message('c1', 'u2', 'm2', 2, 2, ['u1', 'u3'])
       .message('c1', 'u1', 'm3', 3, 3, ['u2', 'u3'])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u2', 'm2'],
-          [3, 'u1', 'm3'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u2', 'm2'], [3, 'u1', 'm3'])
       .end(30);
     expect(checkOrder(h.events)).toMatchObject({
       orderViolations: 0,
@@ -143,24 +134,8 @@ describe('order', () => {
       .message('c1', 'u1', 'm1', 1, 1, [])
       .send('u3', 'c1', 'm2', 1.5)
       .ack('u3', 'c1', 'm2', 2, 1.6)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u3', 'm2'],
-        ],
-        29,
-      )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [1, 'u3', 'm2'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u3', 'm2'])
+      .finalRead('us-east', 'c1', 29, [1, 'u3', 'm2'], [2, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r.divergentConversations).toBe(1);

@@ -10,7 +10,7 @@ import {
   type SessionGuaranteesResult,
 } from '../../checks/session-guarantees.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { at, type Builder, check, sorted, stage } from './fixtures.ts';
+import { type Builder, check, sorted, stage } from './fixtures.ts';
 
 /** What the checker recorded in the metric store: one counter per guarantee. */
 interface Recorded {
@@ -633,16 +633,7 @@ describe('silent gaps: runs, resets and who wrote a seq', () => {
   it('counts a seq that only a final log names as a message the user skipped', () => {
     expect(run(strangerAt2().end(30).events).r.silentGaps).toBe(0);
     const h = strangerAt2()
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u3', 'x'],
-          [3, 'u1', 'm3'],
-        ],
-        20,
-      )
+      .finalRead('eu-west', 'c1', 20, [1, 'u1', 'm1'], [2, 'u3', 'x'], [3, 'u1', 'm3'])
       .end(30);
     const { r } = run(h.events);
     expect(r.silentGaps).toBe(1);
@@ -652,16 +643,9 @@ describe('silent gaps: runs, resets and who wrote a seq', () => {
   });
 
   it('ignores the entries of a final read that failed', () => {
-    const failedRead: HistoryEvent = {
-      type: 'final_read',
-      t: at(20),
-      region: 'eu-west',
-      conv: 'c1',
-      ok: false,
-      error: 'timeout',
-      messages: [{ seq: 2, cmid: 'x', from: 'u3' }],
-    };
-    const { r } = run([...strangerAt2().end(30).events, failedRead]);
+    const { r } = run(
+      strangerAt2().end(30).failedRead('eu-west', 'c1', 20, 'timeout', [2, 'u3', 'x']).events,
+    );
     expect(r.silentGaps).toBe(0);
   });
 
@@ -671,24 +655,15 @@ describe('silent gaps: runs, resets and who wrote a seq', () => {
       .message('c1', 'u1', 'm1', 1, 1, ['u2'])
       .message('c1', 'u1', 'm2', 2, 2, ['u2'])
       .message('c1', 'u1', 'm4', 4, 4, ['u2'])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [3, 'u1', 'm2'],
-          [4, 'u1', 'm4'],
-        ],
-        20,
-      )
+      .finalRead('eu-west', 'c1', 20, [1, 'u1', 'm1'], [3, 'u1', 'm2'], [4, 'u1', 'm4'])
       .end(30);
     expect(run(h.events).r.silentGaps).toBe(0);
   });
 
   it('when final logs disagree on who wrote a seq, goes by the first one read', () => {
     const h = strangerAt2()
-      .finalRead('eu-west', 'c1', [[2, 'u2', 'x']], 20)
-      .finalRead('us-east', 'c1', [[2, 'u3', 'y']], 21)
+      .finalRead('eu-west', 'c1', 20, [2, 'u2', 'x'])
+      .finalRead('us-east', 'c1', 21, [2, 'u3', 'y'])
       .end(30);
     expect(run(h.events).r.silentGaps).toBe(0);
   });
