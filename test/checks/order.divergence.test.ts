@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkOrder } from '../../checks/order.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { history, stage } from './fixtures.ts';
+import { type Builder, type Entry, history, stage } from './fixtures.ts';
 
 describe('order: seq conflicts', () => {
   it('counts one message at one extra seq once, however many claims repeat it', () => {
@@ -196,8 +196,9 @@ describe('order: explaining divergence by a cycle', () => {
     ]);
   });
 
-  it('finds a cycle through three logs and starts it at the earliest message', () => {
-    const h = history()
+  /** m1…m4 acked at seqs 1…4; eu-west logs m1, m2, m3 and us-east m1, m4; ap-south's log is the test's. */
+  const twoOfThreeLogs = (): Builder =>
+    history()
       .start(['eu-west', 'us-east', 'ap-south'])
       .conv('c1', ['u1', 'u2', 'u3'])
       .message('c1', 'u1', 'm1', 1, 1, [])
@@ -205,10 +206,11 @@ describe('order: explaining divergence by a cycle', () => {
       .message('c1', 'u3', 'm3', 3, 3, [])
       .message('c1', 'u3', 'm4', 4, 4, [])
       .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u2', 'm2'], [3, 'u3', 'm3'])
-      // m1 also leads to m4, a dead end the search must look past.
-      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'], [4, 'u3', 'm4'])
-      .finalRead('ap-south', 'c1', 29, [1, 'u3', 'm3'], [2, 'u1', 'm1'])
-      .end(30);
+      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'], [4, 'u3', 'm4']);
+
+  it('finds a cycle through three logs and starts it at the earliest message', () => {
+    // m1 also leads to m4 (us-east), a dead end the search must look past.
+    const h = twoOfThreeLogs().finalRead('ap-south', 'c1', 29, [1, 'u3', 'm3'], [2, 'u1', 'm1']).end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 4 });
     expect(r.examples[0]!.message).toBe(
@@ -217,16 +219,8 @@ describe('order: explaining divergence by a cycle', () => {
   });
 
   it('prefers the shortest cycle, and names the first log that showed each step', () => {
-    const h = history()
-      .start(['eu-west', 'us-east', 'ap-south'])
-      .conv('c1', ['u1', 'u2', 'u3'])
-      .message('c1', 'u1', 'm1', 1, 1, [])
-      .message('c1', 'u2', 'm2', 2, 2, [])
-      .message('c1', 'u3', 'm3', 3, 3, [])
-      .message('c1', 'u3', 'm4', 4, 4, [])
-      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u2', 'm2'], [3, 'u3', 'm3'])
-      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'], [4, 'u3', 'm4'])
-      // m3 conflicts first and lies on m3 → m1 → m2 → m3; m1 → m4 → m1 is shorter.
+    // m3 conflicts first and lies on m3 → m1 → m2 → m3; m1 → m4 → m1 is shorter.
+    const h = twoOfThreeLogs()
       .finalRead('ap-south', 'c1', 29, [1, 'u3', 'm3'], [2, 'u1', 'm1'], [3, 'u3', 'm4'], [5, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
@@ -240,27 +234,17 @@ describe('order: explaining divergence by a cycle', () => {
     // One log runs m1 … m7 in order; the other puts m3 before m1 and m7 before m4, closing the
     // cycles m1 → m2 → m3 → m1 and m4 → m5 → m6 → m7 → m4. The order the second log lists its
     // entries in decides which of them conflicts, and so which cycle is searched, first.
-    const logs = (listed: [number, string, string][]): HistoryEvent[] => {
+    const logs = (...listed: Entry[]): HistoryEvent[] => {
       const b = stage();
       for (let k = 1; k <= 7; k++) b.message('c1', 'u1', `m${k}`, k, k, []);
-      const inOrder: [number, string, string][] = [1, 2, 3, 4, 5, 6, 7].map((k) => [k, 'u1', `m${k}`]);
+      const inOrder: Entry[] = [1, 2, 3, 4, 5, 6, 7].map((k) => [k, 'u1', `m${k}`]);
       return b
         .finalRead('eu-west', 'c1', 29, ...inOrder)
         .finalRead('us-east', 'c1', 29, ...listed)
         .end(30).events;
     };
-    const threeFirst = logs([
-      [1, 'u1', 'm3'],
-      [2, 'u1', 'm1'],
-      [3, 'u1', 'm7'],
-      [4, 'u1', 'm4'],
-    ]);
-    const fourFirst = logs([
-      [3, 'u1', 'm7'],
-      [4, 'u1', 'm4'],
-      [1, 'u1', 'm3'],
-      [2, 'u1', 'm1'],
-    ]);
+    const threeFirst = logs([1, 'u1', 'm3'], [2, 'u1', 'm1'], [3, 'u1', 'm7'], [4, 'u1', 'm4']);
+    const fourFirst = logs([3, 'u1', 'm7'], [4, 'u1', 'm4'], [1, 'u1', 'm3'], [2, 'u1', 'm1']);
     const expected =
       'Conversation c1 has no single order: the final log of eu-west puts m1 before m2, the final log of eu-west puts m2 before m3 and the final log of us-east puts m3 before m1.';
     for (const events of [threeFirst, fourFirst]) {
