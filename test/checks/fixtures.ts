@@ -31,6 +31,8 @@ export interface Builder {
     level?: string,
     region?: string,
   ): Builder;
+  /** A send at s that was acked with seq at ackS: send, then ack. */
+  acked(user: string, conv: string, cmid: string, s: number, seq: number, ackS: number): Builder;
   failed(user: string, conv: string, cmid: string, s: number, reason?: string): Builder;
   indeterminate(user: string, conv: string, cmid: string, s: number): Builder;
   deliver(
@@ -121,6 +123,9 @@ export function history(): Builder {
       });
       return b;
     },
+    acked(user, conv, cmid, s, seq, ackS) {
+      return b.send(user, conv, cmid, s).ack(user, conv, cmid, seq, ackS);
+    },
     failed(user, conv, cmid, s, reason = 'unavailable') {
       events.push({ type: 'send_failed', t: at(s), user, conv, cmid, reason });
       return b;
@@ -201,7 +206,7 @@ export function history(): Builder {
       return b;
     },
     message(conv, from, cmid, seq, s, receivers) {
-      b.send(from, conv, cmid, s).ack(from, conv, cmid, seq, s + 0.02);
+      b.acked(from, conv, cmid, s, seq, s + 0.02);
       for (const r of receivers) b.deliver(r, conv, from, cmid, seq, s + 0.05);
       return b;
     },

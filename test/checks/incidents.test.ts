@@ -249,8 +249,7 @@ describe('what counts as service after the impact', () => {
       .send('u1', 'c1', 'm1', 11)
       .deliver('u2', 'c1', 'u1', 'm1', 3, 11.2)
       .ack('u1', 'c1', 'm1', 3, 11.4)
-      .send('u1', 'c1', 'm3', 11.5)
-      .ack('u1', 'c1', 'm3', 5, 11.6)
+      .acked('u1', 'c1', 'm3', 11.5, 5, 11.6)
       .send('u3', 'c1', 'm2', 11.7)
       .deliver('u2', 'c1', 'u3', 'm2', 6, 11.8)
       .ack('u2', 'c1', 'm4', 4, 12)
@@ -294,8 +293,7 @@ describe('what counts as service after the impact', () => {
   it('ignores acks and deliveries for clients without an open incident', () => {
     const h = stage()
       .faultStart('f1', 'regionOutage', 'us-east', ['us-east'], 10)
-      .send('u1', 'c1', 'm1', 11)
-      .ack('u1', 'c1', 'm1', 1, 11.1)
+      .acked('u1', 'c1', 'm1', 11, 1, 11.1)
       .deliver('u2', 'c1', 'u1', 'm1', 1, 11.2)
       .end(30);
     // u3 was owed u1's message, which never reached it.
@@ -368,8 +366,7 @@ describe('whether service came back during the faults', () => {
     const h = stage()
       .faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 10)
       .send('u3', 'c1', 'm2', 10.5)
-      .send('u1', 'c1', 'm1', 11)
-      .ack('u1', 'c1', 'm1', 1, 11.1)
+      .acked('u1', 'c1', 'm1', 11, 1, 11.1)
       .faultStop('f1', 20)
       .end(30);
     // u1's send was acked, but u3's message to it never arrived.

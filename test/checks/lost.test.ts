@@ -74,11 +74,7 @@ describe('acked-message loss', () => {
   });
 
   it('reports an acked message never delivered to a member who stayed connected past the grace', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.02)
-      .deliver('u3', 'c1', 'u1', 'm1', 1, 1.05)
-      .end(30);
+    const h = stage().acked('u1', 'c1', 'm1', 1, 1, 1.02).deliver('u3', 'c1', 'u1', 'm1', 1, 1.05).end(30);
     const r = checkLost(h.events);
     expect(r.ackedLost).toBe(1);
     expect(r.undelivered).toBe(1);
@@ -92,8 +88,7 @@ describe('acked-message loss', () => {
 
   it('does not owe a message to a member that disconnected before the grace ran out and never came back', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.02)
+      .acked('u1', 'c1', 'm1', 1, 1, 1.02)
       .deliver('u3', 'c1', 'u1', 'm1', 1, 1.05)
       .down('u2', 'eu-west', 2)
       .end(30);
@@ -102,8 +97,7 @@ describe('acked-message loss', () => {
 
   it('owes a message to a member that reconnected later and stayed (the sync should have brought it)', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.02)
+      .acked('u1', 'c1', 'm1', 1, 1, 1.02)
       .deliver('u3', 'c1', 'u1', 'm1', 1, 1.05)
       .down('u2', 'eu-west', 2)
       .up('u2', 'us-east', 20)
@@ -116,8 +110,7 @@ describe('acked-message loss', () => {
   it('does not count time under a fault touching the member’s region toward the grace', () => {
     const h = stage()
       .faultStart('f1', 'partition', 'eu-west', ['eu-west'], 0.5)
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.02)
+      .acked('u1', 'c1', 'm1', 1, 1, 1.02)
       .deliver('u3', 'c1', 'u1', 'm1', 1, 1.05)
       .faultStop('f1', 27)
       .end(30);
@@ -230,19 +223,16 @@ describe('acked-message loss: counts, metrics and times', () => {
 
   it('counts lost messages per phase of their send in the acked_lost metric, with the ack time of each', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.5)
+      .acked('u1', 'c1', 'm1', 1, 1, 1.5)
       .deliver('u2', 'c1', 'u1', 'm1', 1, 1.6)
       .deliver('u3', 'c1', 'u1', 'm1', 1, 1.6)
       .message('c1', 'u3', 'm2', 2, 2, ['u1', 'u2'])
       .faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 10)
-      .send('u3', 'c1', 'm3', 12)
-      .ack('u3', 'c1', 'm3', 3, 12.5)
+      .acked('u3', 'c1', 'm3', 12, 3, 12.5)
       .deliver('u1', 'c1', 'u3', 'm3', 3, 12.6)
       .deliver('u2', 'c1', 'u3', 'm3', 3, 12.6)
       .faultStop('f1', 20)
-      .send('u1', 'c1', 'm4', 25)
-      .ack('u1', 'c1', 'm4', 4, 25.5)
+      .acked('u1', 'c1', 'm4', 25, 4, 25.5)
       .deliver('u2', 'c1', 'u1', 'm4', 4, 25.6)
       .deliver('u3', 'c1', 'u1', 'm4', 4, 25.6)
       .send('u2', 'c1', 'm5', 26)
@@ -308,8 +298,7 @@ describe('acked-message loss: counts, metrics and times', () => {
 
   it('counts one lost message once but every missing copy and every owed member, naming the first of each', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 7, 1.4)
+      .acked('u1', 'c1', 'm1', 1, 7, 1.4)
       .finalRead('eu-west', 'c1', 29)
       .finalRead('us-east', 'c1', 29)
       .end(30);
@@ -333,8 +322,7 @@ describe('acked-message loss: counts, metrics and times', () => {
   it('names no member in the example of a message that was only missing from a log, and no region when it was only undelivered', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
-      .send('u3', 'c1', 'm2', 2)
-      .ack('u3', 'c1', 'm2', 2, 2.2)
+      .acked('u3', 'c1', 'm2', 2, 2, 2.2)
       .deliver('u1', 'c1', 'u3', 'm2', 2, 2.3)
       .finalRead('eu-west', 'c1', 29, [2, 'u3', 'm2'])
       .finalRead('us-east', 'c1', 29, ...both)
@@ -367,8 +355,7 @@ describe('acked-message loss: counts, metrics and times', () => {
 
   it('judges delivery with the configured grace and states it in seconds', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1)
+      .acked('u1', 'c1', 'm1', 1, 1, 1)
       .deliver('u3', 'c1', 'u1', 'm1', 1, 1.05)
       .down('u2', 'eu-west', 4)
       .end(30);
@@ -408,10 +395,8 @@ describe('acked-message loss: counts, metrics and times', () => {
 
   it('keeps up to maxExamples of each kind, lost first, then unexpected, then failed, and counts them all', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.02)
-      .send('u1', 'c1', 'm2', 2)
-      .ack('u1', 'c1', 'm2', 2, 2.02)
+      .acked('u1', 'c1', 'm1', 1, 1, 1.02)
+      .acked('u1', 'c1', 'm2', 2, 2, 2.02)
       .deliver('u2', 'c1', 'u3', 'm9', 9, 3)
       .send('u1', 'c1', 'm3', 4)
       .failed('u1', 'c1', 'm3', 4.5)
@@ -480,10 +465,8 @@ describe('acked-message loss: what could not be judged', () => {
       .start()
       .user('u1', 'eu-west')
       .up('u1', 'eu-west', 0.1)
-      .send('u1', 'c9', 'm1', 1)
-      .ack('u1', 'c9', 'm1', 1, 1.1)
-      .send('u1', 'c9', 'm2', 2)
-      .ack('u1', 'c9', 'm2', 2, 2.1)
+      .acked('u1', 'c9', 'm1', 1, 1, 1.1)
+      .acked('u1', 'c9', 'm2', 2, 2, 2.1)
       .finalRead('eu-west', 'c9', 29, [1, 'u1', 'm1'], [2, 'u1', 'm2'])
       .finalRead('us-east', 'c9', 29, [1, 'u1', 'm1'])
       .end(30);

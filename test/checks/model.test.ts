@@ -447,8 +447,7 @@ describe('the run model: one record per message', () => {
       history()
         .start(['eu-west', 'us-east'], 'replicated')
         .user('u1', 'eu-west')
-        .send('u1', 'c1', 'm1', 1)
-        .ack('u1', 'c1', 'm1', 7, 1.5)
+        .acked('u1', 'c1', 'm1', 1, 7, 1.5)
         .ack('u1', 'c1', 'm1', 9, 2, 'stored', 'us-east')
         .ack('u1', 'c1', 'm2', 8, 3, 'stored', 'us-east').events,
     );
@@ -671,8 +670,7 @@ describe('the run model: final reads', () => {
     const model = modelOf(
       stage()
         .send('u1', 'c1', 'm1', 1)
-        .send('u1', 'c1', 'm2', 2)
-        .ack('u1', 'c1', 'm2', 9, 2.1)
+        .acked('u1', 'c1', 'm2', 2, 9, 2.1)
         .finalRead('eu-west', 'c1', 29, [4, 'u1', 'm1'], [5, 'u1', 'm2'], [6, 'u3', 'never-sent']).events,
     );
     const m1 = record(model, 'c1', 'u1', 'm1');

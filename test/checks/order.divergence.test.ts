@@ -154,10 +154,7 @@ describe('order: seq conflicts', () => {
   });
 
   it('keeps checking without run_start, timing explanations from the first event', () => {
-    const h = history()
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 1, 2.5)
-      .deliver('u2', 'c1', 'u1', 'm1', 2, 4);
+    const h = history().acked('u1', 'c1', 'm1', 2, 1, 2.5).deliver('u2', 'c1', 'u1', 'm1', 2, 4);
     expect(checkOrder(h.events).examples[0]!.message).toBe(
       'Message m1 from u1 in c1 holds two seqs: acked to u1 at seq 1 at +0.5s, and delivered to u2 at seq 2 at +2.0s.',
     );

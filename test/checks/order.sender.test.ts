@@ -7,12 +7,7 @@ import { stage } from './fixtures.ts';
 
 describe('order: sender order', () => {
   it('counts an ack at the very moment of the next send as before it', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 5, 2)
-      .send('u1', 'c1', 'm2', 2)
-      .ack('u1', 'c1', 'm2', 4, 2.5)
-      .end(30);
+    const h = stage().acked('u1', 'c1', 'm1', 1, 5, 2).acked('u1', 'c1', 'm2', 2, 4, 2.5).end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ senderInversions: 1, receiverInversions: 0, orderViolations: 1 });
     expect(r.examples).toEqual([
@@ -29,12 +24,7 @@ describe('order: sender order', () => {
   });
 
   it('bounds later sends by a message acked the instant it was sent', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 5, 1)
-      .send('u1', 'c1', 'm2', 2)
-      .ack('u1', 'c1', 'm2', 4, 2.02)
-      .end(30);
+    const h = stage().acked('u1', 'c1', 'm1', 1, 5, 1).acked('u1', 'c1', 'm2', 2, 4, 2.02).end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ senderInversions: 1, orderViolations: 1 });
     expect(r.examples[0]!.message).toBe(
@@ -44,12 +34,9 @@ describe('order: sender order', () => {
 
   it('compares a send with the highest seq acked before it, not the latest ack', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 7, 1.1)
-      .send('u1', 'c1', 'm2', 1.05)
-      .ack('u1', 'c1', 'm2', 3, 1.2)
-      .send('u1', 'c1', 'm3', 2.5)
-      .ack('u1', 'c1', 'm3', 5, 2.6)
+      .acked('u1', 'c1', 'm1', 1, 7, 1.1)
+      .acked('u1', 'c1', 'm2', 1.05, 3, 1.2)
+      .acked('u1', 'c1', 'm3', 2.5, 5, 2.6)
       .end(30);
     const r = checkOrder(h.events);
     expect(r.senderInversions).toBe(1);
@@ -60,12 +47,9 @@ describe('order: sender order', () => {
 
   it('raises the bar as higher seqs are acked', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.1)
-      .send('u1', 'c1', 'm2', 2)
-      .ack('u1', 'c1', 'm2', 6, 2.1)
-      .send('u1', 'c1', 'm3', 3)
-      .ack('u1', 'c1', 'm3', 4, 3.1)
+      .acked('u1', 'c1', 'm1', 1, 1, 1.1)
+      .acked('u1', 'c1', 'm2', 2, 6, 2.1)
+      .acked('u1', 'c1', 'm3', 3, 4, 3.1)
       .end(30);
     const r = checkOrder(h.events);
     expect(r.senderInversions).toBe(1);
@@ -75,12 +59,7 @@ describe('order: sender order', () => {
   });
 
   it('accepts sends acked at the very moment they were sent, in seq order', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.1)
-      .send('u1', 'c1', 'm2', 2)
-      .ack('u1', 'c1', 'm2', 2, 2)
-      .end(30);
+    const h = stage().acked('u1', 'c1', 'm1', 1, 1, 1.1).acked('u1', 'c1', 'm2', 2, 2, 2).end(30);
     expect(checkOrder(h.events)).toMatchObject({ senderInversions: 0, orderViolations: 0, examples: [] });
   });
 
@@ -88,8 +67,7 @@ describe('order: sender order', () => {
     // m1 and m2 overlap and are acked out of send order; m3 is sent between the two acks.
     const h = stage()
       .send('u1', 'c1', 'm1', 1)
-      .send('u1', 'c1', 'm2', 1.1)
-      .ack('u1', 'c1', 'm2', 6, 1.3)
+      .acked('u1', 'c1', 'm2', 1.1, 6, 1.3)
       .send('u1', 'c1', 'm3', 1.4)
       .ack('u1', 'c1', 'm1', 8, 1.5)
       .ack('u1', 'c1', 'm3', 5, 1.6)
@@ -102,12 +80,9 @@ describe('order: sender order', () => {
 
   it('names the first message acked at the highest seq when two share it', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 7, 1.1)
-      .send('u1', 'c1', 'm2', 1.05)
-      .ack('u1', 'c1', 'm2', 7, 1.2)
-      .send('u1', 'c1', 'm3', 2)
-      .ack('u1', 'c1', 'm3', 5, 2.1)
+      .acked('u1', 'c1', 'm1', 1, 7, 1.1)
+      .acked('u1', 'c1', 'm2', 1.05, 7, 1.2)
+      .acked('u1', 'c1', 'm3', 2, 5, 2.1)
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ senderInversions: 1, divergentConversations: 1 });
@@ -117,12 +92,7 @@ describe('order: sender order', () => {
   });
 
   it('leaves a later message at the same seq to divergence, not sender order', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 5, 1.1)
-      .send('u1', 'c1', 'm2', 2)
-      .ack('u1', 'c1', 'm2', 5, 2.1)
-      .end(30);
+    const h = stage().acked('u1', 'c1', 'm1', 1, 5, 1.1).acked('u1', 'c1', 'm2', 2, 5, 2.1).end(30);
     expect(checkOrder(h.events)).toMatchObject({
       senderInversions: 0,
       orderViolations: 0,
@@ -133,26 +103,19 @@ describe('order: sender order', () => {
   it('judges sends by their time even when the history lists them out of order', () => {
     // mB overlapped mA, so its lower seq is fine; mC came after both acks and is above both.
     const h = stage()
-      .send('u1', 'c1', 'mA', 1)
-      .ack('u1', 'c1', 'mA', 10, 2)
-      .send('u1', 'c1', 'mC', 3)
-      .ack('u1', 'c1', 'mC', 11, 3.1)
-      .send('u1', 'c1', 'mB', 1.5)
-      .ack('u1', 'c1', 'mB', 3, 2.5)
+      .acked('u1', 'c1', 'mA', 1, 10, 2)
+      .acked('u1', 'c1', 'mC', 3, 11, 3.1)
+      .acked('u1', 'c1', 'mB', 1.5, 3, 2.5)
       .end(30);
     expect(checkOrder(h.events)).toMatchObject({ senderInversions: 0, orderViolations: 0 });
   });
 
   it('counts every later send below an earlier ack, each once', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 9, 1.1)
-      .send('u1', 'c1', 'm2', 2)
-      .ack('u1', 'c1', 'm2', 4, 2.1)
-      .send('u1', 'c1', 'm3', 3)
-      .ack('u1', 'c1', 'm3', 6, 3.1)
-      .send('u1', 'c1', 'm4', 4)
-      .ack('u1', 'c1', 'm4', 10, 4.1)
+      .acked('u1', 'c1', 'm1', 1, 9, 1.1)
+      .acked('u1', 'c1', 'm2', 2, 4, 2.1)
+      .acked('u1', 'c1', 'm3', 3, 6, 3.1)
+      .acked('u1', 'c1', 'm4', 4, 10, 4.1)
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ senderInversions: 2, orderViolations: 2 });
@@ -165,12 +128,9 @@ describe('order: sender order', () => {
   it('compares only messages of the same sender in the same conversation', () => {
     const h = stage()
       .conv('c2', ['u1', 'u3'])
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 5, 1.1)
-      .send('u3', 'c1', 'm2', 2)
-      .ack('u3', 'c1', 'm2', 4, 2.1)
-      .send('u1', 'c2', 'n1', 3)
-      .ack('u1', 'c2', 'n1', 1, 3.1)
+      .acked('u1', 'c1', 'm1', 1, 5, 1.1)
+      .acked('u3', 'c1', 'm2', 2, 4, 2.1)
+      .acked('u1', 'c2', 'n1', 3, 1, 3.1)
       .end(30);
     expect(checkOrder(h.events)).toMatchObject({ senderInversions: 0, orderViolations: 0 });
   });
@@ -180,10 +140,8 @@ describe('order: sender order', () => {
       .send('u1', 'c1', 'm0', 0.5)
       .failed('u1', 'c1', 'm0', 0.6)
       .ack('u1', 'c1', 'mx', 9, 0.7)
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 5, 1.1)
-      .send('u1', 'c1', 'm2', 2)
-      .ack('u1', 'c1', 'm2', 4, 2.1)
+      .acked('u1', 'c1', 'm1', 1, 5, 1.1)
+      .acked('u1', 'c1', 'm2', 2, 4, 2.1)
       .end(30);
     // Only m2 against m1 counts: mx has no send to order it by, m0 has no seq.
     const r = checkOrder(h.events);
@@ -194,20 +152,14 @@ describe('order: sender order', () => {
   });
 
   it('ignores an ack without a send even when it is the highest seq', () => {
-    const h = stage()
-      .ack('u1', 'c1', 'mx', 9, 0.7)
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 2, 1.1)
-      .end(30);
+    const h = stage().ack('u1', 'c1', 'mx', 9, 0.7).acked('u1', 'c1', 'm1', 1, 2, 1.1).end(30);
     expect(checkOrder(h.events).senderInversions).toBe(0);
   });
 
   it('keeps receiver examples first and drops sender examples past the limit, still counting them', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 5, 1.1)
-      .send('u1', 'c1', 'm2', 2)
-      .ack('u1', 'c1', 'm2', 4, 2.1)
+      .acked('u1', 'c1', 'm1', 1, 5, 1.1)
+      .acked('u1', 'c1', 'm2', 2, 4, 2.1)
       .deliver('u2', 'c1', 'u1', 'm1', 5, 2.2)
       .deliver('u2', 'c1', 'u1', 'm2', 4, 2.3)
       .end(30);

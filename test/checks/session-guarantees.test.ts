@@ -48,8 +48,7 @@ const verdict = (r: SessionGuaranteesResult): Recorded => ({
 /** u1 in eu-west writes m1 (seq 5), then eu-west goes down and u1 fails over to us-east. */
 function failedOver(): Builder {
   return stage()
-    .send('u1', 'c1', 'm1', 2)
-    .ack('u1', 'c1', 'm1', 5, 2.02)
+    .acked('u1', 'c1', 'm1', 2, 5, 2.02)
     .faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 3)
     .down('u1', 'eu-west', 3.1)
     .failover('u1', 'eu-west', 'us-east', 3.9)
@@ -80,11 +79,7 @@ describe('read-your-writes', () => {
   });
 
   it('does not judge a sync on a connection that was already up when the ack came', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 5, 2.02)
-      .synced('u1', 'c1', 0, 3, 2.03)
-      .end(30);
+    const h = stage().acked('u1', 'c1', 'm1', 2, 5, 2.02).synced('u1', 'c1', 0, 3, 2.03).end(30);
     expect(checkSessionGuarantees(h.events).readYourWritesViolations).toBe(0);
   });
 
@@ -96,8 +91,7 @@ describe('read-your-writes', () => {
   it('when the target echoes senders, requires the covering sync to deliver the own message', () => {
     const h = failedOver()
       // u3 received its own message once: this target echoes senders.
-      .send('u3', 'c1', 'm0', 1)
-      .ack('u3', 'c1', 'm0', 4, 1.02)
+      .acked('u3', 'c1', 'm0', 1, 4, 1.02)
       .deliver('u3', 'c1', 'u3', 'm0', 4, 1.05)
       .synced('u1', 'c1', 4, 6, 4.5)
       .end(30);
@@ -219,10 +213,8 @@ describe('read-your-writes: which acks a sync must reflect', () => {
 
   it('holds the sync to the highest seq acked before the reconnect, even when a later ack got a lower seq', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 5, 2.02)
-      .send('u1', 'c1', 'm2', 2.1)
-      .ack('u1', 'c1', 'm2', 3, 2.12)
+      .acked('u1', 'c1', 'm1', 2, 5, 2.02)
+      .acked('u1', 'c1', 'm2', 2.1, 3, 2.12)
       .down('u1', 'eu-west', 3)
       .up('u1', 'us-east', 4)
       .synced('u1', 'c1', 0, 4, 4.5)
@@ -237,10 +229,8 @@ describe('read-your-writes: which acks a sync must reflect', () => {
 
   it('names the first message acked at the highest seq when two acks share it', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 5, 2.02)
-      .send('u1', 'c1', 'm2', 2.5)
-      .ack('u1', 'c1', 'm2', 5, 2.52)
+      .acked('u1', 'c1', 'm1', 2, 5, 2.02)
+      .acked('u1', 'c1', 'm2', 2.5, 5, 2.52)
       .down('u1', 'eu-west', 3)
       .up('u1', 'us-east', 4)
       .synced('u1', 'c1', 0, 4, 4.5)
@@ -254,12 +244,10 @@ describe('read-your-writes: which acks a sync must reflect', () => {
   /** u1 acks m1 (seq 5), reconnects to us-east at +4 s, then acks m2 (seq 9) on the new connection. */
   const ackAfterReconnect = (): Builder =>
     stage()
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 5, 2.02)
+      .acked('u1', 'c1', 'm1', 2, 5, 2.02)
       .down('u1', 'eu-west', 3)
       .up('u1', 'us-east', 4)
-      .send('u1', 'c1', 'm2', 5)
-      .ack('u1', 'c1', 'm2', 9, 5.02);
+      .acked('u1', 'c1', 'm2', 5, 9, 5.02);
 
   it('does not require an ack that came after the connection opened', () => {
     const { r, m } = run(ackAfterReconnect().synced('u1', 'c1', 0, 6, 5.5).end(30).events);
@@ -276,12 +264,10 @@ describe('read-your-writes: which acks a sync must reflect', () => {
   it('counts acks in other conversations when ordering a conversation’s acks against reconnects', () => {
     // u1's ack in c2 comes after the reconnect; the c1 ack before it is still required.
     const h = stage()
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 5, 2.02)
+      .acked('u1', 'c1', 'm1', 2, 5, 2.02)
       .down('u1', 'eu-west', 3)
       .up('u1', 'us-east', 4)
-      .send('u1', 'c2', 'n1', 4.2)
-      .ack('u1', 'c2', 'n1', 1, 4.22)
+      .acked('u1', 'c2', 'n1', 4.2, 1, 4.22)
       .synced('u1', 'c1', 0, 4, 4.5)
       .synced('u1', 'c2', 0, 0, 4.6)
       .end(30);
@@ -318,11 +304,7 @@ describe('read-your-writes: which acks a sync must reflect', () => {
   });
 
   it('does not judge a sync on a session that never reported a connection', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 5, 2.02)
-      .synced('u1', 'c1', 0, 3, 3, 'phone')
-      .end(30);
+    const h = stage().acked('u1', 'c1', 'm1', 2, 5, 2.02).synced('u1', 'c1', 0, 3, 3, 'phone').end(30);
     expect(verdict(run(h.events).r)).toEqual({ readYourWrites: 0, monotonicReads: 0, silentGaps: 0 });
   });
 
@@ -344,11 +326,9 @@ describe('read-your-writes on a target that echoes senders', () => {
   /** u3 got its own m0 back (the target echoes); u1, connected since +0.1 s, acks m1 with seq 5. */
   const echoing = (): Builder =>
     stage()
-      .send('u3', 'c1', 'm0', 1)
-      .ack('u3', 'c1', 'm0', 4, 1.02)
+      .acked('u3', 'c1', 'm0', 1, 4, 1.02)
       .deliver('u3', 'c1', 'u3', 'm0', 4, 1.05)
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 5, 2.02);
+      .acked('u1', 'c1', 'm1', 2, 5, 2.02);
 
   it('reports a sync whose range covers the own message but that never delivered it', () => {
     const { r, m } = run(echoing().synced('u1', 'c1', 4, 6, 3).end(30).events);
@@ -389,8 +369,7 @@ describe('read-your-writes on a target that echoes senders', () => {
 
   it('judges against the highest own seq, even when the latest ack got a lower one', () => {
     const h = echoing()
-      .send('u1', 'c1', 'm2', 2.1)
-      .ack('u1', 'c1', 'm2', 3, 2.12)
+      .acked('u1', 'c1', 'm2', 2.1, 3, 2.12)
       .deliver('u1', 'c1', 'u1', 'm2', 3, 2.15)
       .synced('u1', 'c1', 2, 6, 3)
       .end(30);
@@ -707,8 +686,7 @@ describe('silent gaps: when the user last reconnected', () => {
       .message('c1', 'u1', 'm1', 1, 1, ['u2'])
       .down('u2', 'eu-west', 1.5)
       .message('c1', 'u1', 'm2', 2, 2, [])
-      .send('u1', 'c1', 'm3', 3)
-      .ack('u1', 'c1', 'm3', 3, 3.02);
+      .acked('u1', 'c1', 'm3', 3, 3, 3.02);
 
   it('names the latest reconnect of any of the user’s sessions before the next delivery', () => {
     const h = away()
@@ -741,12 +719,10 @@ describe('examples across the guarantees', () => {
   it('lists read-your-writes, echo, monotonic-read and gap examples in that order', () => {
     const h = failedOver()
       // u3 gets its own m0 back, so the target echoes.
-      .send('u3', 'c1', 'm0', 1)
-      .ack('u3', 'c1', 'm0', 4, 1.02)
+      .acked('u3', 'c1', 'm0', 1, 4, 1.02)
       .deliver('u3', 'c1', 'u3', 'm0', 4, 1.05)
       .synced('u1', 'c1', 4, 3, 4.5)
-      .send('u3', 'c1', 'm7', 6)
-      .ack('u3', 'c1', 'm7', 7, 6.02)
+      .acked('u3', 'c1', 'm7', 6, 7, 6.02)
       .synced('u3', 'c1', 6, 8, 7)
       .synced('u3', 'c1', 0, 5, 8)
       .message('c2', 'u1', 'n1', 1, 9, ['u2'])
