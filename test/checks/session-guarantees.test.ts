@@ -56,6 +56,28 @@ function failedOver(): Builder {
     .faultStop('f1', 20);
 }
 
+/** u3 sends m0 (seq 4) and gets it back: the target echoes senders' own messages. */
+const echoes = (b: Builder): Builder =>
+  b.acked('u3', 'c1', 'm0', 1, 4, 1.02).deliver('u3', 'c1', 'u3', 'm0', 4, 1.05);
+
+/** u2 received seqs 1–3 of c1 (the last at +3.1 s), then moved from eu-west to us-east at +4.5 s. */
+const seen3 = (): Builder =>
+  stage()
+    .message('c1', 'u1', 'm1', 1, 1, ['u2'])
+    .message('c1', 'u1', 'm2', 2, 2, ['u2'])
+    .message('c1', 'u3', 'm3', 3, 3, ['u2'])
+    .down('u2', 'eu-west', 4)
+    .up('u2', 'us-east', 4.5);
+
+/** u2 received seq 1 of c1, then was away from +1.5 s to +10 s while seqs 2 and 3 were written. */
+const gapped = (): Builder =>
+  stage()
+    .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
+    .message('c1', 'u1', 'm2', 2, 2, ['u3'])
+    .message('c1', 'u3', 'm3', 3, 3, ['u1'])
+    .down('u2', 'eu-west', 1.5)
+    .up('u2', 'us-east', 10);
+
 describe('read-your-writes', () => {
   it('reports a sync after failover that does not reach the user’s own acked message', () => {
     const h = failedOver().synced('u1', 'c1', 4, 3, 4.5).end(30);
@@ -89,12 +111,7 @@ describe('read-your-writes', () => {
   });
 
   it('when the target echoes senders, requires the covering sync to deliver the own message', () => {
-    const h = failedOver()
-      // u3 received its own message once: this target echoes senders.
-      .acked('u3', 'c1', 'm0', 1, 4, 1.02)
-      .deliver('u3', 'c1', 'u3', 'm0', 4, 1.05)
-      .synced('u1', 'c1', 4, 6, 4.5)
-      .end(30);
+    const h = echoes(failedOver()).synced('u1', 'c1', 4, 6, 4.5).end(30);
     const r = checkSessionGuarantees(sorted(h.events));
     expect(r.readYourWritesViolations).toBe(1);
     expect(r.examples[0]!.message).toContain('never delivered its own message m1 (seq 5');
@@ -109,14 +126,6 @@ describe('read-your-writes', () => {
 });
 
 describe('monotonic reads', () => {
-  const seen3 = (): Builder =>
-    stage()
-      .message('c1', 'u1', 'm1', 1, 1, ['u2'])
-      .message('c1', 'u1', 'm2', 2, 2, ['u2'])
-      .message('c1', 'u3', 'm3', 3, 3, ['u2'])
-      .down('u2', 'eu-west', 4)
-      .up('u2', 'us-east', 4.5);
-
   it('reports a sync that reports less than the user already saw', () => {
     const h = seen3().synced('u2', 'c1', 3, 2, 5).end(30);
     const r = checkSessionGuarantees(h.events);
@@ -147,14 +156,6 @@ describe('monotonic reads', () => {
 });
 
 describe('silent gaps', () => {
-  const gapped = (): Builder =>
-    stage()
-      .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
-      .message('c1', 'u1', 'm2', 2, 2, ['u3'])
-      .message('c1', 'u3', 'm3', 3, 3, ['u1'])
-      .down('u2', 'eu-west', 1.5)
-      .up('u2', 'us-east', 10);
-
   it('reports seqs a user skipped after reconnecting, as one gap with its size', () => {
     const h = gapped().message('c1', 'u1', 'm4', 4, 10.95, ['u2', 'u3']).end(30);
     const r = checkSessionGuarantees(sorted(h.events));
@@ -324,30 +325,26 @@ describe('read-your-writes: which acks a sync must reflect', () => {
 
 describe('read-your-writes on a target that echoes senders', () => {
   /** u3 got its own m0 back (the target echoes); u1, connected since +0.1 s, acks m1 with seq 5. */
-  const echoing = (): Builder =>
-    stage()
-      .acked('u3', 'c1', 'm0', 1, 4, 1.02)
-      .deliver('u3', 'c1', 'u3', 'm0', 4, 1.05)
-      .acked('u1', 'c1', 'm1', 2, 5, 2.02);
+  const echoing = (): Builder => echoes(stage()).acked('u1', 'c1', 'm1', 2, 5, 2.02);
+
+  /** What a sync by u1 after seq 4, up to seq 6 at +3 s, that never delivered m1 is reported as. */
+  const skippedOwn = {
+    check: 'read-your-writes',
+    message:
+      "User u1's sync of c1 after seq 4 reported seq 6 but never delivered its own message m1 (seq 5, acked at +2.0s), though the target echoes senders' messages; the sync finished at +3.0s.",
+    conv: 'c1',
+    cmid: 'm1',
+    from: 'u1',
+    user: 'u1',
+    t: 3,
+  };
 
   it('reports a sync whose range covers the own message but that never delivered it', () => {
     const { r, m } = run(echoing().synced('u1', 'c1', 4, 6, 3).end(30).events);
     expect(verdict(r)).toEqual({ readYourWrites: 1, monotonicReads: 0, silentGaps: 0 });
     expect(m.readYourWrites).toBe(1);
     expect(r.notes).toEqual([]);
-    expect(r.examples).toStrictEqual([
-      {
-        check: 'read-your-writes',
-        message:
-          "User u1's sync of c1 after seq 4 reported seq 6 but never delivered its own message m1 (seq 5, acked at +2.0s), though the target echoes senders' messages; the sync finished at +3.0s.",
-        conv: 'c1',
-        cmid: 'm1',
-        from: 'u1',
-        user: 'u1',
-        region: 'eu-west',
-        t: 3,
-      },
-    ]);
+    expect(r.examples).toStrictEqual([{ ...skippedOwn, region: 'eu-west' }]);
   });
 
   it('requires the own message when the sync ends exactly at its seq', () => {
@@ -381,18 +378,7 @@ describe('read-your-writes on a target that echoes senders', () => {
   it('leaves the region out of the example when the session never reported a connection', () => {
     const { r } = run(echoing().synced('u1', 'c1', 4, 6, 3, 'phone').end(30).events);
     expect(r.readYourWritesViolations).toBe(1);
-    expect(r.examples).toStrictEqual([
-      {
-        check: 'read-your-writes',
-        message:
-          "User u1's sync of c1 after seq 4 reported seq 6 but never delivered its own message m1 (seq 5, acked at +2.0s), though the target echoes senders' messages; the sync finished at +3.0s.",
-        conv: 'c1',
-        cmid: 'm1',
-        from: 'u1',
-        user: 'u1',
-        t: 3,
-      },
-    ]);
+    expect(r.examples).toStrictEqual([skippedOwn]);
   });
 
   it('without an echoing target, counts nothing, keeps no example and says why in a note', () => {
@@ -413,14 +399,6 @@ describe('read-your-writes on a target that echoes senders', () => {
 });
 
 describe('monotonic reads: what counts as already seen', () => {
-  const seen3 = (): Builder =>
-    stage()
-      .message('c1', 'u1', 'm1', 1, 1, ['u2'])
-      .message('c1', 'u1', 'm2', 2, 2, ['u2'])
-      .message('c1', 'u3', 'm3', 3, 3, ['u2'])
-      .down('u2', 'eu-west', 4)
-      .up('u2', 'us-east', 4.5);
-
   it('records the violation in the metric and a full example', () => {
     const { r, m } = run(seen3().synced('u2', 'c1', 3, 2, 5).end(30).events);
     expect(m).toEqual({ readYourWrites: 0, monotonicReads: 1, silentGaps: 0 });
@@ -497,14 +475,7 @@ describe('monotonic reads: what counts as already seen', () => {
 
 describe('silent gaps: runs, resets and who wrote a seq', () => {
   it('records a gap in the metric with its size', () => {
-    const h = stage()
-      .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
-      .message('c1', 'u1', 'm2', 2, 2, ['u3'])
-      .message('c1', 'u3', 'm3', 3, 3, ['u1'])
-      .down('u2', 'eu-west', 1.5)
-      .up('u2', 'us-east', 10)
-      .message('c1', 'u1', 'm4', 4, 10.95, ['u2', 'u3'])
-      .end(30);
+    const h = gapped().message('c1', 'u1', 'm4', 4, 10.95, ['u2', 'u3']).end(30);
     const { r, m } = run(h.events);
     expect(m).toEqual({ readYourWrites: 0, monotonicReads: 0, silentGaps: 1 });
     expect(r.silentGapMessages).toBe(2);
@@ -717,10 +688,7 @@ describe('silent gaps: when the user last reconnected', () => {
 
 describe('examples across the guarantees', () => {
   it('lists read-your-writes, echo, monotonic-read and gap examples in that order', () => {
-    const h = failedOver()
-      // u3 gets its own m0 back, so the target echoes.
-      .acked('u3', 'c1', 'm0', 1, 4, 1.02)
-      .deliver('u3', 'c1', 'u3', 'm0', 4, 1.05)
+    const h = echoes(failedOver())
       .synced('u1', 'c1', 4, 3, 4.5)
       .acked('u3', 'c1', 'm7', 6, 7, 6.02)
       .synced('u3', 'c1', 6, 8, 7)
