@@ -3,24 +3,25 @@ import { checkLost, createLostChecker, type LostResult } from '../../checks/lost
 import { aggregate, type MetricStore, selectSink, type Tags } from '../../checks/metrics.ts';
 import { type CheckOptions, resolveCheckOptions } from '../../checks/result.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { type Builder, check, history, sorted, stage } from './fixtures.ts';
+import { type Builder, check, type Entry, history, sorted, stage } from './fixtures.ts';
 
 /** Two messages, both delivered to every other member and held by both regions. */
 function valid(): Builder {
   return stage().message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3']).message('c1', 'u3', 'm2', 2, 5, ['u1', 'u2']);
 }
 
-const both: [number, string, string][] = [
+const both: Entry[] = [
   [1, 'u1', 'm1'],
   [2, 'u3', 'm2'],
 ];
 
+/** Both regions' final logs, read at +29 s, hold both messages of valid(). */
+const bothLogged = (b: Builder): Builder =>
+  b.finalRead('eu-west', 'c1', 29, ...both).finalRead('us-east', 'c1', 29, ...both);
+
 describe('acked-message loss', () => {
   it('finds nothing in a history where every acked message reached every region and member', () => {
-    const h = valid()
-      .finalRead('eu-west', 'c1', 29, ...both)
-      .finalRead('us-east', 'c1', 29, ...both)
-      .end(30);
+    const h = bothLogged(valid()).end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({
       ackedLost: 0,
@@ -281,10 +282,7 @@ describe('acked-message loss: counts, metrics and times', () => {
   });
 
   it('records zero in every acked_lost phase and the other counters when nothing went wrong', () => {
-    const h = valid()
-      .finalRead('eu-west', 'c1', 29, ...both)
-      .finalRead('us-east', 'c1', 29, ...both)
-      .end(30);
+    const h = bothLogged(valid()).end(30);
     const { metrics } = run(h.events);
     const tagged = [...metrics.metrics.get('acked_lost')!.values()].map((x) => [x.tags.phase, x.sink]);
     expect(tagged).toEqual([
@@ -563,12 +561,9 @@ describe('acked-message loss: messages that should not have appeared', () => {
   });
 
   it('names the first receiver and time of a never-sent message that was only delivered, and no region', () => {
-    const h = valid()
-      .deliver('u2', 'c1', 'u3', 'm9', 3, 6.3)
-      .deliver('u1', 'c1', 'u3', 'm9', 3, 7)
-      .finalRead('eu-west', 'c1', 29, ...both)
-      .finalRead('us-east', 'c1', 29, ...both)
-      .end(30);
+    const h = bothLogged(
+      valid().deliver('u2', 'c1', 'u3', 'm9', 3, 6.3).deliver('u1', 'c1', 'u3', 'm9', 3, 7),
+    ).end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ unexpected: 1, ackedLost: 0 });
     expect(r.examples).toStrictEqual([
