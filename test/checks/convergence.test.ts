@@ -125,6 +125,10 @@ const unconvergedMetric = (metrics: MetricStore): number =>
 const agree = (b: Builder, conv: string, s: number, hash = 'h'): Builder =>
   b.digest('eu-west', conv, 2, 2, hash, s).digest('us-east', conv, 2, 2, hash, s);
 
+/** At +21 s the stage's regions report digests of `conv` that differ only in their hash. */
+const disagree = (b: Builder, conv: string): Builder =>
+  b.digest('eu-west', conv, 1, 1, 'a', 21).digest('us-east', conv, 1, 1, 'b', 21);
+
 const noTimes = { count: 0, p50: null, p90: null, p99: null, max: null };
 
 describe('convergence: where the heal is', () => {
@@ -429,8 +433,7 @@ describe('convergence: explanations', () => {
 
   it('keeps the first maxExamples examples while counting every unconverged conversation', () => {
     const b = stage().conv('c2', ['u1', 'u3']).conv('c3', ['u1', 'u3']).phase('healed', 20);
-    for (const conv of ['c1', 'c2', 'c3'])
-      b.digest('eu-west', conv, 1, 1, 'a', 21).digest('us-east', conv, 1, 1, 'b', 21);
+    for (const conv of ['c1', 'c2', 'c3']) disagree(b, conv);
     const two = run(b.end(30).events, { maxExamples: 2 });
     expect(two.r.unconverged).toBe(3);
     expect(two.r.examples.map((ex) => ex.conv)).toEqual(['c1', 'c2']);
@@ -447,8 +450,7 @@ describe('convergence: times and metrics', () => {
     const b = stage().phase('healed', 20);
     for (let k = 1; k <= n + split; k++) b.conv(`k${k}`, ['u1', 'u3']);
     for (let k = 1; k <= n; k++) agree(b, `k${k}`, 20 + k);
-    for (let k = n + 1; k <= n + split; k++)
-      b.digest('eu-west', `k${k}`, 1, 1, 'a', 21).digest('us-east', `k${k}`, 1, 1, 'b', 21);
+    for (let k = n + 1; k <= n + split; k++) disagree(b, `k${k}`);
     return b.end(40);
   }
 
