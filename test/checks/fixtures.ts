@@ -230,6 +230,30 @@ export function stage(): Builder {
     .up('u3', 'us-east', 0.1);
 }
 
+/** A valid ack with every optional field, less its type: for the hot-path schema tests. */
+export const fullAck = {
+  t: 1,
+  user: 'u',
+  conv: 'c',
+  cmid: 'm',
+  seq: 1,
+  epoch: 0,
+  level: 'stored',
+  region: 'r',
+};
+/** A valid deliver with every optional field, less its type: for the hot-path schema tests. */
+export const fullDeliver = {
+  t: 1,
+  user: 'u',
+  session: 's',
+  conv: 'c',
+  cmid: 'm',
+  from: 'f',
+  seq: 1,
+  via: 'push',
+  region: 'r',
+};
+
 /** Sorts by time, keeping insertion order for ties (fixtures are written out of order). */
 export function sorted(events: HistoryEvent[]): HistoryEvent[] {
   return events

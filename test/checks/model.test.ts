@@ -27,7 +27,7 @@ import type { CheckOptions } from '../../checks/result.ts';
 import { runChecker } from '../../checks/run-checker.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
 import { HistoryEvent as HistoryEventSchema } from '../../contracts/history.ts';
-import { at, history, stage, T0 } from './fixtures.ts';
+import { at, fullAck, fullDeliver, history, stage, T0 } from './fixtures.ts';
 
 /** The model after taking in every event (invalid ones are counted and skipped). */
 function modelOf(events: readonly unknown[]): RunModel {
@@ -1127,29 +1127,8 @@ describe('hadQuietConnection: did a member have its chance to receive?', () => {
 describe('isValidHotEvent: the fast path for send, ack and deliver', () => {
   const good: Record<'send' | 'ack' | 'deliver', Record<string, unknown>> = {
     send: { type: 'send', t: 1.5, intendedAt: 1.25, user: 'u', conv: 'c', cmid: 'm', region: 'r' },
-    ack: {
-      type: 'ack',
-      t: 1,
-      user: 'u',
-      conv: 'c',
-      cmid: 'm',
-      seq: 1,
-      epoch: 0,
-      level: 'stored',
-      region: 'r',
-    },
-    deliver: {
-      type: 'deliver',
-      t: 1,
-      user: 'u',
-      session: 's',
-      conv: 'c',
-      cmid: 'm',
-      from: 'f',
-      seq: 1,
-      via: 'push',
-      region: 'r',
-    },
+    ack: { type: 'ack', ...fullAck },
+    deliver: { type: 'deliver', ...fullDeliver },
   };
   const required: Record<'send' | 'ack' | 'deliver', string[]> = {
     send: ['t', 'intendedAt', 'user', 'conv', 'cmid'],
