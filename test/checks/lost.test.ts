@@ -353,22 +353,18 @@ describe('acked-message loss: counts, metrics and times', () => {
   });
 
   it('counts only the lost messages acked at level "stored" as stored-only', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.1, 'stored')
-      .deliver('u2', 'c1', 'u1', 'm1', 1, 1.2)
-      .deliver('u3', 'c1', 'u1', 'm1', 1, 1.2)
-      .send('u1', 'c1', 'm2', 2)
-      .ack('u1', 'c1', 'm2', 2, 2.1, 'replicated')
-      .deliver('u2', 'c1', 'u1', 'm2', 2, 2.2)
-      .deliver('u3', 'c1', 'u1', 'm2', 2, 2.2)
-      .send('u1', 'c1', 'm3', 3)
-      .ack('u1', 'c1', 'm3', 3, 3.1, 'stored')
-      .deliver('u2', 'c1', 'u1', 'm3', 3, 3.2)
-      .deliver('u3', 'c1', 'u1', 'm3', 3, 3.2)
-      .finalRead('eu-west', 'c1', 29, [3, 'u1', 'm3'])
-      .finalRead('us-east', 'c1', 29, [3, 'u1', 'm3'])
-      .end(30);
+    const h = stage();
+    // u1 sends m<k> at +k s; it is acked with seq k at the level given 0.1 s later and
+    // delivered to u2 and u3 0.1 s after that.
+    for (const [k, level] of [
+      [1, 'stored'],
+      [2, 'replicated'],
+      [3, 'stored'],
+    ] as const) {
+      h.send('u1', 'c1', `m${k}`, k).ack('u1', 'c1', `m${k}`, k, k + 0.1, level);
+      h.deliver('u2', 'c1', 'u1', `m${k}`, k, k + 0.2).deliver('u3', 'c1', 'u1', `m${k}`, k, k + 0.2);
+    }
+    h.finalRead('eu-west', 'c1', 29, [3, 'u1', 'm3']).finalRead('us-east', 'c1', 29, [3, 'u1', 'm3']).end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 2, ackedLostStoredOnly: 1, missingCopies: 4 });
     expect(r.examples.map((e) => e.message)).toEqual([
@@ -509,6 +505,12 @@ describe('acked-message loss: what could not be judged', () => {
 });
 
 describe('acked-message loss: messages that should not have appeared', () => {
+  /** u1 sends m3 at +2 s and it is refused at +2.5 s (for `reason`, else unavailable). */
+  const refused = (reason?: string): Builder =>
+    stage().send('u1', 'c1', 'm3', 2).failed('u1', 'c1', 'm3', 2.5, reason);
+  /** What every explanation of that refusal names. */
+  const refusedM3 = { check: 'failed-but-appeared', conv: 'c1', cmid: 'm3', from: 'u1', t: 2.5 };
+
   it('counts each message no event named once per conversation, listing each region that holds it once', () => {
     const h = valid()
       .finalRead('eu-west', 'c1', 29, ...both, [3, 'u9', 'm9'], [4, 'u9', 'm9'], [5, 'u8', 'm8'])
@@ -640,9 +642,7 @@ describe('acked-message loss: messages that should not have appeared', () => {
   });
 
   it('explains a refused send that was only delivered by its first receiver, without a region', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm3', 2)
-      .failed('u1', 'c1', 'm3', 2.5, 'rejected')
+    const h = refused('rejected')
       .deliver('u2', 'c1', 'u1', 'm3', 3, 2.6)
       .deliver('u3', 'c1', 'u1', 'm3', 3, 2.8)
       .end(30);
@@ -651,41 +651,27 @@ describe('acked-message loss: messages that should not have appeared', () => {
     expect(count(metrics, 'failed_but_appeared')).toBe(1);
     expect(r.examples).toStrictEqual([
       {
-        check: 'failed-but-appeared',
+        ...refusedM3,
         message:
           'Message m3 from u1 in c1 was refused at +2.5s (rejected) yet appeared: delivered to u2 at +2.6s.',
-        conv: 'c1',
-        cmid: 'm3',
-        from: 'u1',
-        t: 2.5,
       },
     ]);
   });
 
   it('explains a refused send held only by a final log without naming any receiver', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm3', 2)
-      .failed('u1', 'c1', 'm3', 2.5)
-      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm3'])
-      .end(30);
+    const h = refused().finalRead('eu-west', 'c1', 29, [1, 'u1', 'm3']).end(30);
     expect(checkLost(h.events).examples).toStrictEqual([
       {
-        check: 'failed-but-appeared',
+        ...refusedM3,
         message:
           'Message m3 from u1 in c1 was refused at +2.5s (unavailable) yet appeared: in the final log of eu-west (seq 1).',
-        conv: 'c1',
-        cmid: 'm3',
-        from: 'u1',
         region: 'eu-west',
-        t: 2.5,
       },
     ]);
   });
 
   it('gives a refused send’s own seq in each log, not that of another sender’s message with the same cmid', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm3', 2)
-      .failed('u1', 'c1', 'm3', 2.5)
+    const h = refused()
       .deliver('u2', 'c1', 'u1', 'm3', 4, 2.6)
       .finalRead('eu-west', 'c1', 29, [3, 'u2', 'm3'], [4, 'u1', 'm3'])
       .finalRead('us-east', 'c1', 29, [5, 'u1', 'm3'])
@@ -700,12 +686,7 @@ describe('acked-message loss: messages that should not have appeared', () => {
   });
 
   it('does not flag a refused send that never appeared', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm3', 2)
-      .failed('u1', 'c1', 'm3', 2.5)
-      .finalRead('eu-west', 'c1', 29)
-      .finalRead('us-east', 'c1', 29)
-      .end(30);
+    const h = refused().finalRead('eu-west', 'c1', 29).finalRead('us-east', 'c1', 29).end(30);
     const { r, metrics } = run(h.events);
     expect(r).toMatchObject({ failedButAppeared: 0, ackedLost: 0, unexpected: 0, examples: [] });
     expect(count(metrics, 'failed_but_appeared')).toBe(0);
