@@ -2,7 +2,7 @@ import { type AddressInfo, connect, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { createToxiproxyBackend } from '../../chaos/backends/toxiproxy.ts';
 import { startFaultProxy } from '../../proxy/index.ts';
-import { type ApiProxy, api, EDGE, toxiproxyApiSuite } from './fixtures/toxiproxy-api-suite.ts';
+import { type ApiProxy, api, EDGE, toxicSpec, toxiproxyApiSuite } from './fixtures/toxiproxy-api-suite.ts';
 
 toxiproxyApiSuite('the embedded fault proxy', () => startFaultProxy({ port: 0, seed: 1 }));
 
@@ -38,13 +38,7 @@ describe('toxiproxy backend on the embedded proxy’s data plane', () => {
       await backend.setEnabled(EDGE, false);
       await expect(roundTrip()).rejects.toThrow(/ECONNREFUSED/);
       await backend.setEnabled(EDGE, true);
-      await backend.addToxic(EDGE, {
-        name: 'slow',
-        type: 'latency',
-        stream: 'downstream',
-        toxicity: 1,
-        attributes: { latency: 300, jitter: 0 },
-      });
+      await backend.addToxic(EDGE, toxicSpec('slow', 'latency', 'downstream', { latency: 300, jitter: 0 }));
       expect(await roundTrip()).toBeGreaterThanOrEqual(290);
       await backend.reset();
       expect(await roundTrip()).toBeLessThan(290);

@@ -65,8 +65,8 @@ describe('convergence', () => {
       .phase('healed', 20)
       .digest('eu-west', 'c1', 1, 1, 'same', 21)
       .digest('us-east', 'c1', 1, 1, 'same', 21)
-      .finalRead('eu-west', 'c1', [[1, 'u1', 'm1']], 28)
-      .finalRead('us-east', 'c1', [[1, 'u2', 'm9']], 28)
+      .finalRead('eu-west', 'c1', 28, [1, 'u1', 'm1'])
+      .finalRead('us-east', 'c1', 28, [1, 'u2', 'm9'])
       .end(30);
     const r = checkConvergence(h.events);
     expect(r.unconverged).toBe(1);
@@ -77,8 +77,8 @@ describe('convergence', () => {
 
   it('judges by final reads alone when no digests were polled, without a time', () => {
     const h = stage()
-      .finalRead('eu-west', 'c1', [[1, 'u1', 'm1']], 28)
-      .finalRead('us-east', 'c1', [[1, 'u1', 'm1']], 28)
+      .finalRead('eu-west', 'c1', 28, [1, 'u1', 'm1'])
+      .finalRead('us-east', 'c1', 28, [1, 'u1', 'm1'])
       .end(30);
     const r = checkConvergence(h.events);
     expect(r).toMatchObject({ converged: 1, unconverged: 0 });
@@ -124,6 +124,10 @@ const unconvergedMetric = (metrics: MetricStore): number =>
 /** Both regions of the stage report the same digest of `conv` at `s`. */
 const agree = (b: Builder, conv: string, s: number, hash = 'h'): Builder =>
   b.digest('eu-west', conv, 2, 2, hash, s).digest('us-east', conv, 2, 2, hash, s);
+
+/** At +21 s the stage's regions report digests of `conv` that differ only in their hash. */
+const disagree = (b: Builder, conv: string): Builder =>
+  b.digest('eu-west', conv, 1, 1, 'a', 21).digest('us-east', conv, 1, 1, 'b', 21);
 
 const noTimes = { count: 0, p50: null, p90: null, p99: null, max: null };
 
@@ -269,26 +273,8 @@ describe('convergence: final logs', () => {
   it('agrees on the same final logs listed in different orders, with no time but a note', () => {
     const h = stage()
       .phase('healed', 20)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u2', 'm2'],
-          [3, 'u3', 'm3'],
-        ],
-        28,
-      )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [3, 'u3', 'm3'],
-          [1, 'u1', 'm1'],
-          [2, 'u2', 'm2'],
-        ],
-        28,
-      )
+      .finalRead('eu-west', 'c1', 28, [1, 'u1', 'm1'], [2, 'u2', 'm2'], [3, 'u3', 'm3'])
+      .finalRead('us-east', 'c1', 28, [3, 'u3', 'm3'], [1, 'u1', 'm1'], [2, 'u2', 'm2'])
       .end(30);
     const { r, metrics } = run(h.events);
     expect(r).toMatchObject({ judged: 1, converged: 1, unconverged: 0, unjudged: 0, healAt: 20 });
@@ -302,24 +288,8 @@ describe('convergence: final logs', () => {
 
   it('leaves the final logs in the run model in the order they were read', () => {
     const h = stage()
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u2', 'm2'],
-        ],
-        28,
-      )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [2, 'u2', 'm2'],
-          [1, 'u1', 'm1'],
-        ],
-        28,
-      )
+      .finalRead('eu-west', 'c1', 28, [1, 'u1', 'm1'], [2, 'u2', 'm2'])
+      .finalRead('us-east', 'c1', 28, [2, 'u2', 'm2'], [1, 'u1', 'm1'])
       .end(30);
     const { r, model } = run(h.events);
     expect(r.converged).toBe(1);
@@ -333,33 +303,17 @@ describe('convergence: final logs', () => {
 
   it('tells apart final logs whose entries would run together', () => {
     const h = stage()
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm2'],
-          [3, 'u1', 'm4'],
-        ],
-        28,
-      )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [1, 'u1', 'm'],
-          [23, 'u1', 'm4'],
-        ],
-        28,
-      )
+      .finalRead('eu-west', 'c1', 28, [1, 'u1', 'm2'], [3, 'u1', 'm4'])
+      .finalRead('us-east', 'c1', 28, [1, 'u1', 'm'], [23, 'u1', 'm4'])
       .end(30);
     expect(run(h.events).r).toMatchObject({ converged: 0, unconverged: 1 });
   });
 
   it('judges by digests when not every allowed region’s final log was read', () => {
     const h = agree(agree(stage().conv('c2', ['u1', 'u3']).phase('healed', 20), 'c1', 22), 'c2', 23)
-      .finalRead('eu-west', 'c1', [[1, 'u1', 'm1']], 28)
-      .finalRead('eu-west', 'c2', [[1, 'u1', 'm1']], 28)
-      .finalRead('us-east', 'c2', [], 28, false, 'timeout')
+      .finalRead('eu-west', 'c1', 28, [1, 'u1', 'm1'])
+      .finalRead('eu-west', 'c2', 28, [1, 'u1', 'm1'])
+      .failedRead('us-east', 'c2', 28, 'timeout')
       .end(30);
     const { r } = run(h.events);
     expect(r).toMatchObject({ judged: 2, converged: 2, unconverged: 0, notes: [] });
@@ -372,8 +326,8 @@ describe('convergence: final logs', () => {
       .phase('healed', 20)
       .digest('eu-west', 'c1', 2, 2, 'aaaa', 22)
       .digest('us-east', 'c1', 1, 1, 'bbbb', 22)
-      .finalRead('eu-west', 'c1', [[1, 'u1', 'm1']], 28)
-      .finalRead('us-east', 'c1', [[1, 'u1', 'm1']], 28)
+      .finalRead('eu-west', 'c1', 28, [1, 'u1', 'm1'])
+      .finalRead('us-east', 'c1', 28, [1, 'u1', 'm1'])
       .end(30);
     const { r } = run(h.events);
     expect(r).toMatchObject({ converged: 0, unconverged: 1 });
@@ -384,8 +338,8 @@ describe('convergence: final logs', () => {
 
   it('leaves a conversation unjudged when its final reads failed and no digest came', () => {
     const h = stage()
-      .finalRead('eu-west', 'c1', [], 28, false, 'timeout')
-      .finalRead('us-east', 'c1', [], 28, false, 'timeout')
+      .failedRead('eu-west', 'c1', 28, 'timeout')
+      .failedRead('us-east', 'c1', 28, 'timeout')
       .end(30);
     const { r } = run(h.events);
     expect(r).toMatchObject({ judged: 0, converged: 0, unconverged: 0, unjudged: 1 });
@@ -396,15 +350,15 @@ describe('convergence: final logs', () => {
     const h = history()
       .start()
       .conv('c1', ['u1', 'u2'], [])
-      .finalRead('eu-west', 'c1', [[1, 'u1', 'm1']], 28)
+      .finalRead('eu-west', 'c1', 28, [1, 'u1', 'm1'])
       .end(30);
     expect(run(h.events).r).toMatchObject({ judged: 0, converged: 0, unconverged: 0, unjudged: 1 });
   });
 
   it('judges conversations named only by digests or final reads, and counts the silent ones', () => {
     const h = agree(stage().conv('c2', ['u1', 'u2']).phase('healed', 20), 'c9', 21)
-      .finalRead('eu-west', 'c8', [[1, 'u1', 'm1']], 28)
-      .finalRead('us-east', 'c8', [[1, 'u1', 'm1']], 28)
+      .finalRead('eu-west', 'c8', 28, [1, 'u1', 'm1'])
+      .finalRead('us-east', 'c8', 28, [1, 'u1', 'm1'])
       .end(30);
     const { r } = run(h.events);
     expect(r).toMatchObject({ judged: 2, converged: 2, unconverged: 0, unjudged: 2 });
@@ -424,19 +378,11 @@ describe('convergence: explanations', () => {
       .start(five)
       .conv('c1', ['u1', 'u2'])
       .phase('healed', 20)
-      .finalRead(
-        'r1',
-        'c1',
-        [
-          [7, 'u2', 'm7'],
-          [2, 'u1', 'm2'],
-        ],
-        28,
-      )
-      .finalRead('r2', 'c1', [[1, 'u1', 'm1']], 28)
-      .finalRead('r3', 'c1', [], 28)
-      .finalRead('r4', 'c1', [[1, 'u1', 'm1']], 28)
-      .finalRead('r5', 'c1', [[1, 'u1', 'm1']], 28)
+      .finalRead('r1', 'c1', 28, [7, 'u2', 'm7'], [2, 'u1', 'm2'])
+      .finalRead('r2', 'c1', 28, [1, 'u1', 'm1'])
+      .finalRead('r3', 'c1', 28)
+      .finalRead('r4', 'c1', 28, [1, 'u1', 'm1'])
+      .finalRead('r5', 'c1', 28, [1, 'u1', 'm1'])
       .end(30);
     const { r } = run(h.events);
     expect(r.examples).toEqual([
@@ -487,8 +433,7 @@ describe('convergence: explanations', () => {
 
   it('keeps the first maxExamples examples while counting every unconverged conversation', () => {
     const b = stage().conv('c2', ['u1', 'u3']).conv('c3', ['u1', 'u3']).phase('healed', 20);
-    for (const conv of ['c1', 'c2', 'c3'])
-      b.digest('eu-west', conv, 1, 1, 'a', 21).digest('us-east', conv, 1, 1, 'b', 21);
+    for (const conv of ['c1', 'c2', 'c3']) disagree(b, conv);
     const two = run(b.end(30).events, { maxExamples: 2 });
     expect(two.r.unconverged).toBe(3);
     expect(two.r.examples.map((ex) => ex.conv)).toEqual(['c1', 'c2']);
@@ -505,8 +450,7 @@ describe('convergence: times and metrics', () => {
     const b = stage().phase('healed', 20);
     for (let k = 1; k <= n + split; k++) b.conv(`k${k}`, ['u1', 'u3']);
     for (let k = 1; k <= n; k++) agree(b, `k${k}`, 20 + k);
-    for (let k = n + 1; k <= n + split; k++)
-      b.digest('eu-west', `k${k}`, 1, 1, 'a', 21).digest('us-east', `k${k}`, 1, 1, 'b', 21);
+    for (let k = n + 1; k <= n + split; k++) disagree(b, `k${k}`);
     return b.end(40);
   }
 
@@ -566,33 +510,17 @@ describe('residency', () => {
 
   it('finds nothing when bound conversations stay in their regions', () => {
     const h = bound()
-      .finalRead('eu-west', 'c7', [[1, 'u1', 'm1']], 28)
-      .finalRead('us-east', 'c7', [], 28)
-      .finalRead('us-east', 'c8', [[1, 'u1', 'm2']], 28)
+      .finalRead('eu-west', 'c7', 28, [1, 'u1', 'm1'])
+      .finalRead('us-east', 'c7', 28)
+      .finalRead('us-east', 'c8', 28, [1, 'u1', 'm2'])
       .end(30);
     expect(checkResidency(h.events)).toMatchObject({ residencyViolations: 0, boundConversations: 1 });
   });
 
   it('reports copies in a region outside the set', () => {
     const h = bound()
-      .finalRead(
-        'eu-west',
-        'c7',
-        [
-          [1, 'u2', 'm5'],
-          [2, 'u1', 'm6'],
-        ],
-        28,
-      )
-      .finalRead(
-        'us-east',
-        'c7',
-        [
-          [1, 'u2', 'm5'],
-          [2, 'u1', 'm6'],
-        ],
-        28,
-      )
+      .finalRead('eu-west', 'c7', 28, [1, 'u2', 'm5'], [2, 'u1', 'm6'])
+      .finalRead('us-east', 'c7', 28, [1, 'u2', 'm5'], [2, 'u1', 'm6'])
       .end(30);
     const r = checkResidency(h.events);
     expect(r).toMatchObject({ residencyViolations: 2, offendingPairs: 1 });

@@ -45,6 +45,18 @@ function nonEmptyReads(events: HistoryEvent[]): number[] {
   return events.flatMap((e, i) => (e.type === 'final_read' && e.messages.length > 0 ? [i] : []));
 }
 
+/** A history of `shape` and the non-empty final read `pick` chooses (a shape with none is skipped). */
+function someRead(
+  shape: SyntheticOptions,
+  pick: number,
+): { events: HistoryEvent[]; index: number; read: FinalReadEvent } {
+  const events = syntheticHistory(shape);
+  const reads = nonEmptyReads(events);
+  fc.pre(reads.length > 0);
+  const index = reads[pick % reads.length]!;
+  return { events, index, read: events[index] as FinalReadEvent };
+}
+
 describe('duplicates laws', () => {
   it('a correct history has no duplicates and records no metric', () => {
     fc.assert(
@@ -60,11 +72,7 @@ describe('duplicates laws', () => {
   it('copying one entry of a final log to a fresh seq adds exactly one log duplicate in that region', () => {
     fc.assert(
       fc.property(shapes, fc.nat(), fc.nat(), (shape, pickRead, pickEntry) => {
-        const events = syntheticHistory(shape);
-        const reads = nonEmptyReads(events);
-        fc.pre(reads.length > 0);
-        const index = reads[pickRead % reads.length]!;
-        const read = events[index] as FinalReadEvent;
+        const { events, index, read } = someRead(shape, pickRead);
         const entry = read.messages[pickEntry % read.messages.length]!;
         const fresh = Math.max(...read.messages.map((m) => m.seq)) + 1;
         const copied = { ...read, messages: [...read.messages, { ...entry, seq: fresh }] };
@@ -86,11 +94,7 @@ describe('duplicates laws', () => {
   it('a new message at a seq a final log already uses adds exactly one collision in that region', () => {
     fc.assert(
       fc.property(shapes, fc.nat(), fc.nat(), (shape, pickRead, pickEntry) => {
-        const events = syntheticHistory(shape);
-        const reads = nonEmptyReads(events);
-        fc.pre(reads.length > 0);
-        const index = reads[pickRead % reads.length]!;
-        const read = events[index] as FinalReadEvent;
+        const { events, index, read } = someRead(shape, pickRead);
         const entry = read.messages[pickEntry % read.messages.length]!;
         const intruder = { seq: entry.seq, from: entry.from, cmid: `${entry.cmid}-intruder` };
         const crowded = { ...read, messages: [...read.messages, intruder] };
@@ -112,11 +116,7 @@ describe('duplicates laws', () => {
   it('the order a final log lists its entries in changes no count and no metric', () => {
     fc.assert(
       fc.property(shapes, fc.nat(), fc.nat(), (shape, pickRead, seed) => {
-        const events = syntheticHistory(shape);
-        const reads = nonEmptyReads(events);
-        fc.pre(reads.length > 0);
-        const index = reads[pickRead % reads.length]!;
-        const read = events[index] as FinalReadEvent;
+        const { events, index, read } = someRead(shape, pickRead);
         // Make the log faulty first (one copy, one collision), so there is something to count.
         const first = read.messages[0]!;
         const faulty = {

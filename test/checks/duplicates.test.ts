@@ -7,7 +7,7 @@ import { aggregate, createMetricStore, type MetricStore, selectSink } from '../.
 import { createRunModel, observe } from '../../checks/model.ts';
 import { type CheckOptions, resolveCheckOptions } from '../../checks/result.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { at, check, history, sorted, stage } from './fixtures.ts';
+import { check, history, sorted, stage } from './fixtures.ts';
 
 /** The checker's result and the metrics it recorded. */
 function run(
@@ -33,15 +33,7 @@ describe('duplicates', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
       .message('c1', 'u2', 'm2', 2, 2, ['u1', 'u3'])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u2', 'm2'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u2', 'm2'])
       .end(30);
     expect(checkDuplicates(h.events)).toMatchObject({ duplicates: 0, examples: [] });
   });
@@ -88,15 +80,7 @@ describe('duplicates', () => {
   it('reports a final log holding one message at two seqs', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
+      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'], [2, 'u1', 'm1'])
       .end(30);
     const r = checkDuplicates(h.events);
     expect(r.logDuplicates).toBe(1);
@@ -113,15 +97,13 @@ describe('duplicates', () => {
       .finalRead(
         'eu-west',
         'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm1'],
-          [3, 'u1', 'm1'],
-          [4, 'u2', 'a'],
-          [4, 'u2', 'b'],
-          [4, 'u2', 'c'],
-        ],
         29,
+        [1, 'u1', 'm1'],
+        [2, 'u1', 'm1'],
+        [3, 'u1', 'm1'],
+        [4, 'u2', 'a'],
+        [4, 'u2', 'b'],
+        [4, 'u2', 'c'],
       )
       .end(30);
     const { r, metrics } = run(h.events);
@@ -133,15 +115,7 @@ describe('duplicates', () => {
   it('reports a final log holding two messages at one seq', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [1, 'u3', 'm7'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [1, 'u3', 'm7'])
       .end(30);
     const r = checkDuplicates(h.events);
     expect(r.logSeqCollisions).toBe(1);
@@ -250,7 +224,9 @@ describe('duplicates: session repeats', () => {
 describe('duplicates: final logs', () => {
   it('counts one per extra copy and lists at most five seqs', () => {
     const entries: [number, string, string][] = [3, 5, 8, 13, 21, 34, 55].map((seq) => [seq, 'u1', 'm1']);
-    const h = stage().finalRead('eu-west', 'c1', entries, 28.5).end(30);
+    const h = stage()
+      .finalRead('eu-west', 'c1', 28.5, ...entries)
+      .end(30);
     const { r } = run(h.events);
     expect(r).toMatchObject({ duplicates: 6, sessionDuplicates: 0, logDuplicates: 6, logSeqCollisions: 0 });
     expect(r.examples).toEqual([
@@ -272,15 +248,13 @@ describe('duplicates: final logs', () => {
       .finalRead(
         'us-east',
         'c1',
-        [
-          [1, 'u2', 'm4'],
-          [2, 'u2', 'm4'],
-          [3, 'u1', 'm5'],
-          [4, 'u2', 'm4'],
-          [5, 'u2', 'm4'],
-          [6, 'u2', 'm4'],
-        ],
         29,
+        [1, 'u2', 'm4'],
+        [2, 'u2', 'm4'],
+        [3, 'u1', 'm5'],
+        [4, 'u2', 'm4'],
+        [5, 'u2', 'm4'],
+        [6, 'u2', 'm4'],
       )
       .end(30);
     const { r } = run(h.events);
@@ -292,32 +266,13 @@ describe('duplicates: final logs', () => {
 
   it('tells messages apart by sender as well as by cmid', () => {
     const h = stage()
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u2', 'm1'],
-          [3, 'u3', 'm1'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u2', 'm1'], [3, 'u3', 'm1'])
       .end(30);
     expect(run(h.events).r.duplicates).toBe(0);
   });
 
   it('counts one message listed twice at the same seq as a duplicate, not as a collision', () => {
-    const h = stage()
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [1, 'u1', 'm1'],
-        ],
-        29,
-      )
-      .end(30);
+    const h = stage().finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [1, 'u1', 'm1']).end(30);
     const { r } = run(h.events);
     expect(r).toMatchObject({ duplicates: 1, logDuplicates: 1, logSeqCollisions: 0 });
     expect(r.examples.map((ex) => ex.message)).toEqual([
@@ -330,16 +285,14 @@ describe('duplicates: final logs', () => {
       .finalRead(
         'us-east',
         'c1',
-        [
-          [4, 'u1', 'a'],
-          [4, 'u2', 'b'],
-          [4, 'u3', 'c'],
-          [4, 'u3', 'd'],
-          [5, 'u1', 'e'],
-          [6, 'u1', 'f'],
-          [6, 'u2', 'g'],
-        ],
         27,
+        [4, 'u1', 'a'],
+        [4, 'u2', 'b'],
+        [4, 'u3', 'c'],
+        [4, 'u3', 'd'],
+        [5, 'u1', 'e'],
+        [6, 'u1', 'f'],
+        [6, 'u2', 'g'],
       )
       .end(30);
     const { r } = run(h.events);
@@ -366,34 +319,9 @@ describe('duplicates: final logs', () => {
   it('judges each region’s log and each conversation on its own, tagging the metric by region', () => {
     const h = stage()
       .conv('c2', ['u1', 'u3'])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u2', 'm2'],
-        ],
-        28,
-      )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm1'],
-        ],
-        28,
-      )
-      .finalRead(
-        'eu-west',
-        'c2',
-        [
-          [1, 'u3', 'm3'],
-          [1, 'u1', 'm9'],
-          [2, 'u3', 'm3'],
-        ],
-        28,
-      )
+      .finalRead('eu-west', 'c1', 28, [1, 'u1', 'm1'], [2, 'u2', 'm2'])
+      .finalRead('us-east', 'c1', 28, [1, 'u1', 'm1'], [2, 'u1', 'm1'])
+      .finalRead('eu-west', 'c2', 28, [1, 'u3', 'm3'], [1, 'u1', 'm9'], [2, 'u3', 'm3'])
       .end(30);
     const { r, metrics } = run(h.events);
     expect(r).toMatchObject({ duplicates: 3, logDuplicates: 2, logSeqCollisions: 1 });
@@ -411,21 +339,10 @@ describe('duplicates: final logs', () => {
   });
 
   it('ignores a final read that failed, whatever it lists', () => {
-    const failed: HistoryEvent = {
-      type: 'final_read',
-      t: at(29),
-      region: 'eu-west',
-      conv: 'c1',
-      ok: false,
-      error: 'timeout',
-      messages: [
-        { seq: 1, from: 'u1', cmid: 'm1' },
-        { seq: 1, from: 'u2', cmid: 'm2' },
-        { seq: 2, from: 'u1', cmid: 'm1' },
-      ],
-    };
-    const h = stage().end(30);
-    const { r, metrics } = run([...h.events, failed]);
+    const h = stage()
+      .end(30)
+      .failedRead('eu-west', 'c1', 29, 'timeout', [1, 'u1', 'm1'], [1, 'u2', 'm2'], [2, 'u1', 'm1']);
+    const { r, metrics } = run(h.events);
     expect(r).toMatchObject({ duplicates: 0, examples: [] });
     expect(byRegion(metrics)).toEqual([]);
   });
@@ -434,17 +351,7 @@ describe('duplicates: final logs', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, ['u2'])
       .deliver('u2', 'c1', 'u1', 'm1', 1, 2)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm1'],
-          [3, 'u2', 'm2'],
-          [3, 'u3', 'm3'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u1', 'm1'], [3, 'u2', 'm2'], [3, 'u3', 'm3'])
       .end(30);
     const { r, metrics } = run(h.events);
     expect(r).toMatchObject({ duplicates: 3, sessionDuplicates: 1, logDuplicates: 1, logSeqCollisions: 1 });
@@ -459,16 +366,7 @@ describe('duplicates: examples and reuse', () => {
       .message('c1', 'u1', 'm1', 1, 1, ['u2'])
       .deliver('u2', 'c1', 'u1', 'm1', 1, 2)
       .deliver('u2', 'c1', 'u1', 'm1', 1, 3)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm1'],
-          [2, 'u2', 'm2'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u1', 'm1'], [2, 'u2', 'm2'])
       .end(30);
 
   it('keeps the first maxExamples examples, session repeats first, while counting everything', () => {

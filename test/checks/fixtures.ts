@@ -10,7 +10,8 @@ import type { HistoryEvent } from '../../contracts/history.ts';
 export const T0 = 1_700_000_000_000;
 export const at = (seconds: number): number => T0 + seconds * 1000;
 
-type Entry = [seq: number, from: string, cmid: string];
+/** One entry of a final log: the seq the region gave a message, its sender and its cmid. */
+export type Entry = [seq: number, from: string, cmid: string];
 
 export interface Builder {
   events: HistoryEvent[];
@@ -30,6 +31,8 @@ export interface Builder {
     level?: string,
     region?: string,
   ): Builder;
+  /** A send at s that was acked with seq at ackS: send, then ack. */
+  acked(user: string, conv: string, cmid: string, s: number, seq: number, ackS: number): Builder;
   failed(user: string, conv: string, cmid: string, s: number, reason?: string): Builder;
   indeterminate(user: string, conv: string, cmid: string, s: number): Builder;
   deliver(
@@ -47,12 +50,17 @@ export interface Builder {
   faultStop(id: string, s: number): Builder;
   phase(name: 'load_start' | 'load_stop' | 'healed' | 'converged' | 'final_reads', s: number): Builder;
   digest(region: string, conv: string, count: number, lastSeq: number, hash: string, s: number): Builder;
-  finalRead(region: string, conv: string, entries: Entry[], s: number, ok?: boolean, error?: string): Builder;
+  /** A final read that succeeded: the log of `conv` in `region` at s, one entry an argument. */
+  finalRead(region: string, conv: string, s: number, ...entries: Entry[]): Builder;
+  /** A final read that failed (with `error` when given), carrying whatever entries it still listed. */
+  failedRead(region: string, conv: string, s: number, error?: string, ...entries: Entry[]): Builder;
   health(ok: boolean, s: number, reason?: string): Builder;
   end(s: number): Builder;
   /** send at s, ack 20 ms later, deliveries to `receivers` 50 ms after the send. */
   message(conv: string, from: string, cmid: string, seq: number, s: number, receivers: string[]): Builder;
 }
+
+const logOf = (entries: Entry[]) => entries.map(([seq, from, cmid]) => ({ seq, from, cmid }));
 
 export function history(): Builder {
   const events: HistoryEvent[] = [];
@@ -115,6 +123,9 @@ export function history(): Builder {
       });
       return b;
     },
+    acked(user, conv, cmid, s, seq, ackS) {
+      return b.send(user, conv, cmid, s).ack(user, conv, cmid, seq, ackS);
+    },
     failed(user, conv, cmid, s, reason = 'unavailable') {
       events.push({ type: 'send_failed', t: at(s), user, conv, cmid, reason });
       return b;
@@ -162,15 +173,19 @@ export function history(): Builder {
       events.push({ type: 'digest', t: at(s), region, conv, count, lastSeq, hash });
       return b;
     },
-    finalRead(region, conv, entries, s, ok = true, error) {
+    finalRead(region, conv, s, ...entries) {
+      events.push({ type: 'final_read', t: at(s), region, conv, ok: true, messages: logOf(entries) });
+      return b;
+    },
+    failedRead(region, conv, s, error, ...entries) {
       events.push({
         type: 'final_read',
         t: at(s),
         region,
         conv,
-        ok,
+        ok: false,
         ...(error !== undefined ? { error } : {}),
-        messages: ok ? entries.map(([seq, from, cmid]) => ({ seq, from, cmid })) : [],
+        messages: logOf(entries),
       });
       return b;
     },
@@ -191,7 +206,7 @@ export function history(): Builder {
       return b;
     },
     message(conv, from, cmid, seq, s, receivers) {
-      b.send(from, conv, cmid, s).ack(from, conv, cmid, seq, s + 0.02);
+      b.acked(from, conv, cmid, s, seq, s + 0.02);
       for (const r of receivers) b.deliver(r, conv, from, cmid, seq, s + 0.05);
       return b;
     },
@@ -214,6 +229,30 @@ export function stage(): Builder {
     .up('u2', 'eu-west', 0.1)
     .up('u3', 'us-east', 0.1);
 }
+
+/** A valid ack with every optional field, less its type: for the hot-path schema tests. */
+export const fullAck = {
+  t: 1,
+  user: 'u',
+  conv: 'c',
+  cmid: 'm',
+  seq: 1,
+  epoch: 0,
+  level: 'stored',
+  region: 'r',
+};
+/** A valid deliver with every optional field, less its type: for the hot-path schema tests. */
+export const fullDeliver = {
+  t: 1,
+  user: 'u',
+  session: 's',
+  conv: 'c',
+  cmid: 'm',
+  from: 'f',
+  seq: 1,
+  via: 'push',
+  region: 'r',
+};
 
 /** Sorts by time, keeping insertion order for ties (fixtures are written out of order). */
 export function sorted(events: HistoryEvent[]): HistoryEvent[] {

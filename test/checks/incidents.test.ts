@@ -3,7 +3,13 @@
 // impact, and when an incident closes (during its faults or after them). The failover checker
 // builds every figure on these incidents, so each field is pinned here exactly.
 import { describe, expect, it } from 'vitest';
-import { createIncidentTracker, type Incident, observed, servedAgain } from '../../checks/incidents.ts';
+import {
+  createIncidentTracker,
+  type Impact,
+  type Incident,
+  observed,
+  servedAgain,
+} from '../../checks/incidents.ts';
 import { createRunModel, ingest, observe } from '../../checks/model.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
 import { sorted, stage, T0 } from './fixtures.ts';
@@ -57,6 +63,18 @@ const untouched = {
   duringFault: false,
 };
 
+/** The view of an incident that has seen nothing since its impact; its regions are its own unless given. */
+function quiet(
+  user: string,
+  region: string,
+  start: number,
+  impact: Impact,
+  faults: string[],
+  regions = [region],
+) {
+  return { user, region, start, impact, faults, regions, ...untouched };
+}
+
 /** A bare incident for the pure predicates. */
 function incident(fields: Partial<Incident>): Incident {
   return {
@@ -83,17 +101,7 @@ describe('which clients a fault touches', () => {
       .faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 10)
       .end(30);
     // u2 was offline at the start, u3 was connected to us-east.
-    expect(track(h.events).map(view)).toEqual([
-      {
-        user: 'u1',
-        region: 'eu-west',
-        start: 10,
-        impact: 'connected',
-        faults: ['f1'],
-        regions: ['eu-west'],
-        ...untouched,
-      },
-    ]);
+    expect(track(h.events).map(view)).toEqual([quiet('u1', 'eu-west', 10, 'connected', ['f1'])]);
   });
 
   it('opens a lost incident, from the moment of the loss, when a client loses a connection to a fault region while the fault is active', () => {
@@ -105,24 +113,8 @@ describe('which clients a fault touches', () => {
       .end(30);
     // u3 was on us-east at the start; u2's loss was on a region the fault does not name.
     expect(track(h.events).map(view)).toEqual([
-      {
-        user: 'u3',
-        region: 'us-east',
-        start: 10,
-        impact: 'connected',
-        faults: ['f1'],
-        regions: ['us-east'],
-        ...untouched,
-      },
-      {
-        user: 'u1',
-        region: 'us-east',
-        start: 12,
-        impact: 'lost',
-        faults: ['f1'],
-        regions: ['us-east'],
-        ...untouched,
-      },
+      quiet('u3', 'us-east', 10, 'connected', ['f1']),
+      quiet('u1', 'us-east', 12, 'lost', ['f1']),
     ]);
   });
 
@@ -139,15 +131,7 @@ describe('which clients a fault touches', () => {
       .end(30);
     // A region-less fault touches no connected client at its start: u1 and u3 have no incident.
     expect(track(h.events).map(view)).toEqual([
-      {
-        user: 'u2',
-        region: 'eu-west',
-        start: 11,
-        impact: 'lost',
-        faults: ['f0', 'f3', 'f4'],
-        regions: ['ap-south', 'eu-west', 'sa-east'],
-        ...untouched,
-      },
+      quiet('u2', 'eu-west', 11, 'lost', ['f0', 'f3', 'f4'], ['ap-south', 'eu-west', 'sa-east']),
     ]);
   });
 
@@ -177,15 +161,7 @@ describe('which clients a fault touches', () => {
     // u3 was on us-east when both started: one incident, joined by the second.
     const [u3, u1] = track(h.events).map(view);
     expect(u3).toMatchObject({ user: 'u3', start: 10, impact: 'connected', faults: ['slow', 'split'] });
-    expect(u1).toEqual({
-      user: 'u1',
-      region: 'us-east',
-      start: 12,
-      impact: 'lost',
-      faults: ['slow', 'split'],
-      regions: ['ap-south', 'us-east'],
-      ...untouched,
-    });
+    expect(u1).toEqual(quiet('u1', 'us-east', 12, 'lost', ['slow', 'split'], ['ap-south', 'us-east']));
   });
 
   it('stops touching clients once the fault stops, and ignores a stop for a fault that is not active', () => {
@@ -249,8 +225,7 @@ describe('what counts as service after the impact', () => {
       .send('u1', 'c1', 'm1', 11)
       .deliver('u2', 'c1', 'u1', 'm1', 3, 11.2)
       .ack('u1', 'c1', 'm1', 3, 11.4)
-      .send('u1', 'c1', 'm3', 11.5)
-      .ack('u1', 'c1', 'm3', 5, 11.6)
+      .acked('u1', 'c1', 'm3', 11.5, 5, 11.6)
       .send('u3', 'c1', 'm2', 11.7)
       .deliver('u2', 'c1', 'u3', 'm2', 6, 11.8)
       .ack('u2', 'c1', 'm4', 4, 12)
@@ -294,22 +269,12 @@ describe('what counts as service after the impact', () => {
   it('ignores acks and deliveries for clients without an open incident', () => {
     const h = stage()
       .faultStart('f1', 'regionOutage', 'us-east', ['us-east'], 10)
-      .send('u1', 'c1', 'm1', 11)
-      .ack('u1', 'c1', 'm1', 1, 11.1)
+      .acked('u1', 'c1', 'm1', 11, 1, 11.1)
       .deliver('u2', 'c1', 'u1', 'm1', 1, 11.2)
       .end(30);
     // u3 was owed u1's message, which never reached it.
     expect(track(h.events).map(view)).toEqual([
-      {
-        user: 'u3',
-        region: 'us-east',
-        start: 10,
-        impact: 'connected',
-        faults: ['f1'],
-        regions: ['us-east'],
-        ...untouched,
-        othersSent: true,
-      },
+      { ...quiet('u3', 'us-east', 10, 'connected', ['f1']), othersSent: true },
     ]);
   });
 });
@@ -368,8 +333,7 @@ describe('whether service came back during the faults', () => {
     const h = stage()
       .faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 10)
       .send('u3', 'c1', 'm2', 10.5)
-      .send('u1', 'c1', 'm1', 11)
-      .ack('u1', 'c1', 'm1', 1, 11.1)
+      .acked('u1', 'c1', 'm1', 11, 1, 11.1)
       .faultStop('f1', 20)
       .end(30);
     // u1's send was acked, but u3's message to it never arrived.

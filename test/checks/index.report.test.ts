@@ -29,10 +29,8 @@ function everyAnomaly(): HistoryEvent[] {
       .conv('c2', ['u1', 'u2'], ['eu-west'])
       .message('c1', 'u1', 'm1', 1, 1, ['u2'])
       .deliver('u2', 'c1', 'u1', 'm1', 1, 1.5)
-      .send('u1', 'c1', 'm2', 2)
-      .ack('u1', 'c1', 'm2', 2, 2.02)
-      .send('u1', 'c1', 'm3', 2.5)
-      .ack('u1', 'c1', 'm3', 3, 2.52)
+      .acked('u1', 'c1', 'm2', 2, 2, 2.02)
+      .acked('u1', 'c1', 'm3', 2.5, 3, 2.52)
       .deliver('u2', 'c1', 'u1', 'm3', 3, 2.6)
       .deliver('u2', 'c1', 'u1', 'm2', 2, 2.7)
       .deliver('u3', 'c1', 'u1', 'm2', 2, 2.6)
@@ -41,7 +39,7 @@ function everyAnomaly(): HistoryEvent[] {
       .phase('healed', 10)
       .digest('eu-west', 'c1', 3, 3, 'aaa', 20)
       .digest('us-east', 'c1', 2, 3, 'bbb', 20)
-      .finalRead('us-east', 'c2', [[1, 'u1', 'x1']], 28)
+      .finalRead('us-east', 'c2', 28, [1, 'u1', 'x1'])
       .end(30).events,
   );
 }
@@ -53,8 +51,8 @@ function clean(): HistoryEvent[] {
     .phase('healed', 10)
     .digest('eu-west', 'c1', 1, 1, 'h1', 12)
     .digest('us-east', 'c1', 1, 1, 'h1', 12.5)
-    .finalRead('eu-west', 'c1', [[1, 'u1', 'm1']], 28)
-    .finalRead('us-east', 'c1', [[1, 'u1', 'm1']], 28)
+    .finalRead('eu-west', 'c1', 28, [1, 'u1', 'm1'])
+    .finalRead('us-east', 'c1', 28, [1, 'u1', 'm1'])
     .end(30).events;
 }
 
@@ -190,8 +188,8 @@ describe('notes', () => {
       .send('u1', 'c1', 'm1', 1)
       .send('u2', 'c1', 'm2', 2)
       .message('c1', 'u3', 'm3', 3, 3, ['u1', 'u2'])
-      .finalRead('eu-west', 'c1', [[1, 'u3', 'm3']], 28)
-      .finalRead('us-east', 'c1', [[1, 'u3', 'm3']], 28)
+      .finalRead('eu-west', 'c1', 28, [1, 'u3', 'm3'])
+      .finalRead('us-east', 'c1', 28, [1, 'u3', 'm3'])
       .end(30).events;
     const r = checkHistory(events);
     expect(r.load).toMatchObject({ sent: 3, acked: 1, pending: 2 });
@@ -205,8 +203,7 @@ describe('notes', () => {
         // m9 never gets an outcome; there are no final reads and no digests; u1's sync after
         // reconnecting misses its own m1, which counts only where the target echoes senders,
         // and nobody ever receives their own message here.
-        .send('u1', 'c1', 'm1', 2)
-        .ack('u1', 'c1', 'm1', 5, 2.02)
+        .acked('u1', 'c1', 'm1', 2, 5, 2.02)
         .down('u1', 'eu-west', 3.1)
         .up('u1', 'us-east', 4)
         .deliver('u2', 'c1', 'u1', 'm1', 5, 2.1)
@@ -312,8 +309,7 @@ describe('examples and check rows', () => {
         .faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 10)
         .down('u2', 'eu-west', 10.1)
         .send('u2', 'c1', 'm1', 12)
-        .send('u3', 'c1', 'm2', 13)
-        .ack('u3', 'c1', 'm2', 1, 13.02)
+        .acked('u3', 'c1', 'm2', 13, 1, 13.02)
         .faultStop('f1', 20)
         .end(30).events,
     );

@@ -61,27 +61,10 @@ describe('checkHistory', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
       .deliver('u2', 'c1', 'u1', 'm1', 1, 2)
-      .send('u1', 'c1', 'm2', 3)
-      .ack('u1', 'c1', 'm2', 2, 3.02)
+      .acked('u1', 'c1', 'm2', 3, 2, 3.02)
       .deliver('u3', 'c1', 'u1', 'm2', 2, 3.05)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm2'],
-        ],
-        29,
-      )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm2'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u1', 'm2'])
+      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'], [2, 'u1', 'm2'])
       .end(30);
     const r = checkHistory(h.events);
     expect(r.consistency).toMatchObject({ ackedLost: 1, duplicates: 1, orderViolations: 0 });
@@ -120,8 +103,7 @@ describe('checkHistory', () => {
       .faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 10)
       .down('u1', 'eu-west', 10.1)
       .up('u1', 'us-east', 11)
-      .send('u1', 'c1', 'm1', 12)
-      .ack('u1', 'c1', 'm1', 1, 12.5)
+      .acked('u1', 'c1', 'm1', 12, 1, 12.5)
       .deliver('u2', 'c1', 'u1', 'm1', 1, 12.6)
       .deliver('u3', 'c1', 'u1', 'm1', 1, 12.6)
       .faultStop('f1', 20)

@@ -120,11 +120,7 @@ describe('latency and throughput', () => {
 
 describe('latency: per-second series at the edge of the run', () => {
   it('keeps a delivery stamped at run_end in the totals, with every series of a region the same length', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.5)
-      .deliver('u2', 'c1', 'u1', 'm1', 1, 3)
-      .end(3);
+    const h = stage().acked('u1', 'c1', 'm1', 1, 1, 1.5).deliver('u2', 'c1', 'u1', 'm1', 1, 3).end(3);
     const r = checkLatency(h.events);
     expect(r.load.delivered).toBe(1);
     expect(r.series.total.delivered).toEqual([0, 0, 0, 1]);
@@ -256,8 +252,7 @@ describe('where a sample is counted', () => {
       .send('u9', 'c1', 'm1', 1, 1, 'ap-south')
       .ack('u9', 'c1', 'm1', 1, 1.1)
       // u8 is unknown and names no region.
-      .send('u8', 'c1', 'm2', 2)
-      .ack('u8', 'c1', 'm2', 2, 2.1)
+      .acked('u8', 'c1', 'm2', 2, 2, 2.1)
       // u1 sends from eu-west, acked by us-east.
       .send('u1', 'c1', 'm3', 3)
       .ack('u1', 'c1', 'm3', 3, 3.1, undefined, 'us-east')
@@ -334,14 +329,12 @@ describe('where a sample is counted', () => {
 describe('what is counted once', () => {
   it('counts only a message’s first outcome, a retried send once, and an ack without a send', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.1)
+      .acked('u1', 'c1', 'm1', 1, 1, 1.1)
       .ack('u1', 'c1', 'm1', 1, 1.5) // the same ack again
       .send('u1', 'c1', 'm2', 2)
       .failed('u1', 'c1', 'm2', 2.1)
       .ack('u1', 'c1', 'm2', 2, 2.2) // acked after it failed: the failure stands
-      .send('u1', 'c1', 'm3', 3)
-      .ack('u1', 'c1', 'm3', 3, 3.1)
+      .acked('u1', 'c1', 'm3', 3, 3, 3.1)
       .failed('u1', 'c1', 'm3', 3.2) // failed after the ack: the ack stands
       .send('u1', 'c1', 'm4', 4)
       .indeterminate('u1', 'c1', 'm4', 4.5)
@@ -411,11 +404,7 @@ describe('the per-second series', () => {
   });
 
   it('extends every series past the end to hold a late send, padding other regions with zeros', () => {
-    const h = stage()
-      .message('c1', 'u1', 'm1', 1, 1, ['u2'])
-      .end(2)
-      .send('u3', 'c1', 'm2', 4.5)
-      .ack('u3', 'c1', 'm2', 2, 4.6);
+    const h = stage().message('c1', 'u1', 'm1', 1, 1, ['u2']).end(2).acked('u3', 'c1', 'm2', 4.5, 2, 4.6);
     const { r } = run(h.events);
     expect(r.series.length).toBe(5);
     expect(r.series.regions['eu-west']).toStrictEqual({

@@ -62,7 +62,8 @@ function messyHistory(rnd: Random): HistoryEvent[] {
     for (const region of ['eu-west', 'us-east']) {
       if (rnd.chance(0.1)) continue;
       const ok = rnd.chance(0.9);
-      b.finalRead(region, conv, ok ? log(conv, region) : [], 58, ok, ok ? undefined : 'timeout');
+      if (ok) b.finalRead(region, conv, 58, ...log(conv, region));
+      else b.failedRead(region, conv, 58, 'timeout');
     }
   }
   return sorted(b.end(60).events);

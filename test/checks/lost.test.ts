@@ -3,21 +3,25 @@ import { checkLost, createLostChecker, type LostResult } from '../../checks/lost
 import { aggregate, type MetricStore, selectSink, type Tags } from '../../checks/metrics.ts';
 import { type CheckOptions, resolveCheckOptions } from '../../checks/result.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { at, type Builder, check, history, sorted, stage } from './fixtures.ts';
+import { type Builder, check, type Entry, history, sorted, stage } from './fixtures.ts';
 
 /** Two messages, both delivered to every other member and held by both regions. */
 function valid(): Builder {
   return stage().message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3']).message('c1', 'u3', 'm2', 2, 5, ['u1', 'u2']);
 }
 
-const both: [number, string, string][] = [
+const both: Entry[] = [
   [1, 'u1', 'm1'],
   [2, 'u3', 'm2'],
 ];
 
+/** Both regions' final logs, read at +29 s, hold both messages of valid(). */
+const bothLogged = (b: Builder): Builder =>
+  b.finalRead('eu-west', 'c1', 29, ...both).finalRead('us-east', 'c1', 29, ...both);
+
 describe('acked-message loss', () => {
   it('finds nothing in a history where every acked message reached every region and member', () => {
-    const h = valid().finalRead('eu-west', 'c1', both, 29).finalRead('us-east', 'c1', both, 29).end(30);
+    const h = bothLogged(valid()).end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({
       ackedLost: 0,
@@ -34,8 +38,8 @@ describe('acked-message loss', () => {
     const h = valid()
       .faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 4)
       .faultStop('f1', 10)
-      .finalRead('eu-west', 'c1', both, 29)
-      .finalRead('us-east', 'c1', [[1, 'u1', 'm1']], 29)
+      .finalRead('eu-west', 'c1', 29, ...both)
+      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'])
       .end(30);
     const r = checkLost(sorted(h.events));
     expect(r.ackedLost).toBe(1);
@@ -61,8 +65,8 @@ describe('acked-message loss', () => {
       .ack('u3', 'c1', 'm1', 1, 5.02, 'stored')
       .deliver('u1', 'c1', 'u3', 'm1', 1, 5.05)
       .deliver('u2', 'c1', 'u3', 'm1', 1, 5.05)
-      .finalRead('eu-west', 'c1', [], 29)
-      .finalRead('us-east', 'c1', [[1, 'u3', 'm1']], 29)
+      .finalRead('eu-west', 'c1', 29)
+      .finalRead('us-east', 'c1', 29, [1, 'u3', 'm1'])
       .end(30);
     const r = checkLost(h.events);
     expect(r.ackedLost).toBe(1);
@@ -71,11 +75,7 @@ describe('acked-message loss', () => {
   });
 
   it('reports an acked message never delivered to a member who stayed connected past the grace', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.02)
-      .deliver('u3', 'c1', 'u1', 'm1', 1, 1.05)
-      .end(30);
+    const h = stage().acked('u1', 'c1', 'm1', 1, 1, 1.02).deliver('u3', 'c1', 'u1', 'm1', 1, 1.05).end(30);
     const r = checkLost(h.events);
     expect(r.ackedLost).toBe(1);
     expect(r.undelivered).toBe(1);
@@ -89,8 +89,7 @@ describe('acked-message loss', () => {
 
   it('does not owe a message to a member that disconnected before the grace ran out and never came back', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.02)
+      .acked('u1', 'c1', 'm1', 1, 1, 1.02)
       .deliver('u3', 'c1', 'u1', 'm1', 1, 1.05)
       .down('u2', 'eu-west', 2)
       .end(30);
@@ -99,8 +98,7 @@ describe('acked-message loss', () => {
 
   it('owes a message to a member that reconnected later and stayed (the sync should have brought it)', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.02)
+      .acked('u1', 'c1', 'm1', 1, 1, 1.02)
       .deliver('u3', 'c1', 'u1', 'm1', 1, 1.05)
       .down('u2', 'eu-west', 2)
       .up('u2', 'us-east', 20)
@@ -113,8 +111,7 @@ describe('acked-message loss', () => {
   it('does not count time under a fault touching the member’s region toward the grace', () => {
     const h = stage()
       .faultStart('f1', 'partition', 'eu-west', ['eu-west'], 0.5)
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.02)
+      .acked('u1', 'c1', 'm1', 1, 1, 1.02)
       .deliver('u3', 'c1', 'u1', 'm1', 1, 1.05)
       .faultStop('f1', 27)
       .end(30);
@@ -124,8 +121,8 @@ describe('acked-message loss', () => {
 
   it('does not judge a region whose final read failed, and says so', () => {
     const h = valid()
-      .finalRead('eu-west', 'c1', both, 29)
-      .finalRead('us-east', 'c1', [], 29, false, 'timeout')
+      .finalRead('eu-west', 'c1', 29, ...both)
+      .failedRead('us-east', 'c1', 29, 'timeout')
       .end(30);
     const r = checkLost(h.events);
     expect(r.ackedLost).toBe(0);
@@ -137,8 +134,8 @@ describe('acked-message loss', () => {
   it('reports messages that appeared but were never sent, by delivery and by final log', () => {
     const h = valid()
       .deliver('u2', 'c1', 'u3', 'm9', 3, 6)
-      .finalRead('eu-west', 'c1', [...both, [3, 'u3', 'm9'], [4, 'u1', 'm10']], 29)
-      .finalRead('us-east', 'c1', [...both, [3, 'u3', 'm9']], 29)
+      .finalRead('eu-west', 'c1', 29, ...both, [3, 'u3', 'm9'], [4, 'u1', 'm10'])
+      .finalRead('us-east', 'c1', 29, ...both, [3, 'u3', 'm9'])
       .end(30);
     const r = checkLost(h.events);
     expect(r.unexpected).toBe(2);
@@ -154,8 +151,8 @@ describe('acked-message loss', () => {
     const h = valid()
       .send('u1', 'c1', 'm3', 2)
       .failed('u1', 'c1', 'm3', 2.5)
-      .finalRead('eu-west', 'c1', [...both, [3, 'u1', 'm3']], 29)
-      .finalRead('us-east', 'c1', both, 29)
+      .finalRead('eu-west', 'c1', 29, ...both, [3, 'u1', 'm3'])
+      .finalRead('us-east', 'c1', 29, ...both)
       .end(30);
     const r = checkLost(sorted(h.events));
     expect(r.failedButAppeared).toBe(1);
@@ -206,20 +203,6 @@ type LostMetric = 'acked_lost' | 'unexpected_messages' | 'failed_but_appeared';
 const count = (metrics: MetricStore, name: LostMetric, tags: Tags = {}): number =>
   aggregate(selectSink(metrics, name, tags), 'count', 0);
 
-/** Regions eu-west and us-east; c1 with u1, u2, u3 and c2 with u1, u3; all connected from 0.1 s. */
-function twoConversations(): Builder {
-  return history()
-    .start()
-    .conv('c1', ['u1', 'u2', 'u3'])
-    .conv('c2', ['u1', 'u3'])
-    .user('u1', 'eu-west')
-    .user('u2', 'eu-west')
-    .user('u3', 'us-east')
-    .up('u1', 'eu-west', 0.1)
-    .up('u2', 'eu-west', 0.1)
-    .up('u3', 'us-east', 0.1);
-}
-
 describe('acked-message loss: counts, metrics and times', () => {
   it('is named acked-lost, the name its examples carry', () => {
     expect(createLostChecker(resolveCheckOptions()).name).toBe('acked-lost');
@@ -227,43 +210,30 @@ describe('acked-message loss: counts, metrics and times', () => {
 
   it('counts lost messages per phase of their send in the acked_lost metric, with the ack time of each', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.5)
+      .acked('u1', 'c1', 'm1', 1, 1, 1.5)
       .deliver('u2', 'c1', 'u1', 'm1', 1, 1.6)
       .deliver('u3', 'c1', 'u1', 'm1', 1, 1.6)
       .message('c1', 'u3', 'm2', 2, 2, ['u1', 'u2'])
       .faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 10)
-      .send('u3', 'c1', 'm3', 12)
-      .ack('u3', 'c1', 'm3', 3, 12.5)
+      .acked('u3', 'c1', 'm3', 12, 3, 12.5)
       .deliver('u1', 'c1', 'u3', 'm3', 3, 12.6)
       .deliver('u2', 'c1', 'u3', 'm3', 3, 12.6)
       .faultStop('f1', 20)
-      .send('u1', 'c1', 'm4', 25)
-      .ack('u1', 'c1', 'm4', 4, 25.5)
+      .acked('u1', 'c1', 'm4', 25, 4, 25.5)
       .deliver('u2', 'c1', 'u1', 'm4', 4, 25.6)
       .deliver('u3', 'c1', 'u1', 'm4', 4, 25.6)
       .send('u2', 'c1', 'm5', 26)
       .failed('u2', 'c1', 'm5', 26.5)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [2, 'u3', 'm2'],
-          [5, 'u2', 'm5'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [2, 'u3', 'm2'], [5, 'u2', 'm5'])
       .finalRead(
         'us-east',
         'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u3', 'm2'],
-          [3, 'u3', 'm3'],
-          [4, 'u1', 'm4'],
-          [6, 'u9', 'm9'],
-        ],
         29,
+        [1, 'u1', 'm1'],
+        [2, 'u3', 'm2'],
+        [3, 'u3', 'm3'],
+        [4, 'u1', 'm4'],
+        [6, 'u9', 'm9'],
       )
       .end(30);
     const { r, metrics } = run(h.events);
@@ -298,7 +268,7 @@ describe('acked-message loss: counts, metrics and times', () => {
   });
 
   it('records zero in every acked_lost phase and the other counters when nothing went wrong', () => {
-    const h = valid().finalRead('eu-west', 'c1', both, 29).finalRead('us-east', 'c1', both, 29).end(30);
+    const h = bothLogged(valid()).end(30);
     const { metrics } = run(h.events);
     const tagged = [...metrics.metrics.get('acked_lost')!.values()].map((x) => [x.tags.phase, x.sink]);
     expect(tagged).toEqual([
@@ -312,10 +282,9 @@ describe('acked-message loss: counts, metrics and times', () => {
 
   it('counts one lost message once but every missing copy and every owed member, naming the first of each', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 7, 1.4)
-      .finalRead('eu-west', 'c1', [], 29)
-      .finalRead('us-east', 'c1', [], 29)
+      .acked('u1', 'c1', 'm1', 1, 7, 1.4)
+      .finalRead('eu-west', 'c1', 29)
+      .finalRead('us-east', 'c1', 29)
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 1, missingCopies: 2, undelivered: 2, unexpected: 0 });
@@ -337,11 +306,10 @@ describe('acked-message loss: counts, metrics and times', () => {
   it('names no member in the example of a message that was only missing from a log, and no region when it was only undelivered', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
-      .send('u3', 'c1', 'm2', 2)
-      .ack('u3', 'c1', 'm2', 2, 2.2)
+      .acked('u3', 'c1', 'm2', 2, 2, 2.2)
       .deliver('u1', 'c1', 'u3', 'm2', 2, 2.3)
-      .finalRead('eu-west', 'c1', [[2, 'u3', 'm2']], 29)
-      .finalRead('us-east', 'c1', both, 29)
+      .finalRead('eu-west', 'c1', 29, [2, 'u3', 'm2'])
+      .finalRead('us-east', 'c1', 29, ...both)
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 2, missingCopies: 1, undelivered: 1 });
@@ -371,8 +339,7 @@ describe('acked-message loss: counts, metrics and times', () => {
 
   it('judges delivery with the configured grace and states it in seconds', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1)
+      .acked('u1', 'c1', 'm1', 1, 1, 1)
       .deliver('u3', 'c1', 'u1', 'm1', 1, 1.05)
       .down('u2', 'eu-west', 4)
       .end(30);
@@ -386,22 +353,18 @@ describe('acked-message loss: counts, metrics and times', () => {
   });
 
   it('counts only the lost messages acked at level "stored" as stored-only', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.1, 'stored')
-      .deliver('u2', 'c1', 'u1', 'm1', 1, 1.2)
-      .deliver('u3', 'c1', 'u1', 'm1', 1, 1.2)
-      .send('u1', 'c1', 'm2', 2)
-      .ack('u1', 'c1', 'm2', 2, 2.1, 'replicated')
-      .deliver('u2', 'c1', 'u1', 'm2', 2, 2.2)
-      .deliver('u3', 'c1', 'u1', 'm2', 2, 2.2)
-      .send('u1', 'c1', 'm3', 3)
-      .ack('u1', 'c1', 'm3', 3, 3.1, 'stored')
-      .deliver('u2', 'c1', 'u1', 'm3', 3, 3.2)
-      .deliver('u3', 'c1', 'u1', 'm3', 3, 3.2)
-      .finalRead('eu-west', 'c1', [[3, 'u1', 'm3']], 29)
-      .finalRead('us-east', 'c1', [[3, 'u1', 'm3']], 29)
-      .end(30);
+    const h = stage();
+    // u1 sends m<k> at +k s; it is acked with seq k at the level given 0.1 s later and
+    // delivered to u2 and u3 0.1 s after that.
+    for (const [k, level] of [
+      [1, 'stored'],
+      [2, 'replicated'],
+      [3, 'stored'],
+    ] as const) {
+      h.send('u1', 'c1', `m${k}`, k).ack('u1', 'c1', `m${k}`, k, k + 0.1, level);
+      h.deliver('u2', 'c1', 'u1', `m${k}`, k, k + 0.2).deliver('u3', 'c1', 'u1', `m${k}`, k, k + 0.2);
+    }
+    h.finalRead('eu-west', 'c1', 29, [3, 'u1', 'm3']).finalRead('us-east', 'c1', 29, [3, 'u1', 'm3']).end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 2, ackedLostStoredOnly: 1, missingCopies: 4 });
     expect(r.examples.map((e) => e.message)).toEqual([
@@ -412,10 +375,8 @@ describe('acked-message loss: counts, metrics and times', () => {
 
   it('keeps up to maxExamples of each kind, lost first, then unexpected, then failed, and counts them all', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.02)
-      .send('u1', 'c1', 'm2', 2)
-      .ack('u1', 'c1', 'm2', 2, 2.02)
+      .acked('u1', 'c1', 'm1', 1, 1, 1.02)
+      .acked('u1', 'c1', 'm2', 2, 2, 2.02)
       .deliver('u2', 'c1', 'u3', 'm9', 9, 3)
       .send('u1', 'c1', 'm3', 4)
       .failed('u1', 'c1', 'm3', 4.5)
@@ -423,7 +384,7 @@ describe('acked-message loss: counts, metrics and times', () => {
       .send('u1', 'c1', 'm4', 5)
       .failed('u1', 'c1', 'm4', 5.5)
       .deliver('u2', 'c1', 'u1', 'm4', 4, 5.6)
-      .finalRead('eu-west', 'c1', [[8, 'u8', 'm8']], 29)
+      .finalRead('eu-west', 'c1', 29, [8, 'u8', 'm8'])
       .end(30);
     const totals = { ackedLost: 2, unexpected: 2, failedButAppeared: 2 };
     const one = checkLost(h.events, { maxExamples: 1 });
@@ -450,13 +411,15 @@ describe('acked-message loss: counts, metrics and times', () => {
 
 describe('acked-message loss: what could not be judged', () => {
   it('lists each conversation×region pair with no final read once, and judges nothing there', () => {
-    const h = twoConversations()
+    const h = stage()
+      .conv('c2', ['u1', 'u3'])
       .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
       .message('c1', 'u3', 'm2', 2, 2, ['u1', 'u2'])
       .message('c2', 'u1', 'm3', 3, 3, ['u3'])
-      .finalRead('eu-west', 'c1', both, 29)
+      .finalRead('eu-west', 'c1', 29, ...both)
       .end(30);
-    const r = checkLost(h.events);
+    // Sorted, c2's conversation event joins c1's at the start, before the users.
+    const r = checkLost(sorted(h.events));
     expect(r).toMatchObject({ ackedLost: 0, missingCopies: 0, undelivered: 0 });
     expect(r.unjudged).toEqual([
       'no final read for 3 conversation×region pairs (c1 in us-east, c2 in eu-west and c2 in us-east): acked messages were not judged there',
@@ -484,20 +447,10 @@ describe('acked-message loss: what could not be judged', () => {
       .start()
       .user('u1', 'eu-west')
       .up('u1', 'eu-west', 0.1)
-      .send('u1', 'c9', 'm1', 1)
-      .ack('u1', 'c9', 'm1', 1, 1.1)
-      .send('u1', 'c9', 'm2', 2)
-      .ack('u1', 'c9', 'm2', 2, 2.1)
-      .finalRead(
-        'eu-west',
-        'c9',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm2'],
-        ],
-        29,
-      )
-      .finalRead('us-east', 'c9', [[1, 'u1', 'm1']], 29)
+      .acked('u1', 'c9', 'm1', 1, 1, 1.1)
+      .acked('u1', 'c9', 'm2', 2, 2, 2.1)
+      .finalRead('eu-west', 'c9', 29, [1, 'u1', 'm1'], [2, 'u1', 'm2'])
+      .finalRead('us-east', 'c9', 29, [1, 'u1', 'm1'])
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 1, missingCopies: 1, undelivered: 0 });
@@ -506,10 +459,7 @@ describe('acked-message loss: what could not be judged', () => {
   });
 
   it('lists every failed final read, with its error when it has one', () => {
-    const h = valid()
-      .finalRead('eu-west', 'c1', [], 29, false)
-      .finalRead('us-east', 'c1', [], 29, false, 'timeout')
-      .end(30);
+    const h = valid().failedRead('eu-west', 'c1', 29).failedRead('us-east', 'c1', 29, 'timeout').end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 0, missingCopies: 0, undelivered: 0 });
     expect(r.unjudged).toEqual([
@@ -518,24 +468,13 @@ describe('acked-message loss: what could not be judged', () => {
   });
 
   it('ignores whatever entries a failed final read lists', () => {
-    const failedRead: HistoryEvent = {
-      type: 'final_read',
-      t: at(29),
-      region: 'us-east',
-      conv: 'c1',
-      ok: false,
-      error: 'partial',
-      messages: [
-        { seq: 1, from: 'u1', cmid: 'm1' },
-        { seq: 7, from: 'u1', cmid: 'm3' },
-        { seq: 8, from: 'u9', cmid: 'm9' },
-      ],
-    };
     const h = valid()
       .send('u1', 'c1', 'm3', 6)
       .failed('u1', 'c1', 'm3', 6.5)
-      .finalRead('eu-west', 'c1', [...both, [3, 'u1', 'm3']], 29);
-    const r = checkLost([...h.events, failedRead, ...history().end(30).events]);
+      .finalRead('eu-west', 'c1', 29, ...both, [3, 'u1', 'm3'])
+      .failedRead('us-east', 'c1', 29, 'partial', [1, 'u1', 'm1'], [7, 'u1', 'm3'], [8, 'u9', 'm9'])
+      .end(30);
+    const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 0, unexpected: 0, failedButAppeared: 1 });
     expect(r.examples.map((e) => e.message)).toEqual([
       'Message m3 from u1 in c1 was refused at +6.5s (unavailable) yet appeared: in the final log of eu-west (seq 3).',
@@ -555,8 +494,8 @@ describe('acked-message loss: what could not be judged', () => {
       .up('u2', 'eu-west', 0.1)
       .message('c2', 'u1', 'm1', 1, 1, ['u2'])
       .message('c2', 'u2', 'm2', 2, 2, ['u1'])
-      .finalRead('eu-west', 'c2', [[1, 'u1', 'm1']], 29)
-      .finalRead('us-east', 'c2', [], 29)
+      .finalRead('eu-west', 'c2', 29, [1, 'u1', 'm1'])
+      .finalRead('us-east', 'c2', 29)
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ ackedLost: 1, missingCopies: 1 });
@@ -566,11 +505,17 @@ describe('acked-message loss: what could not be judged', () => {
 });
 
 describe('acked-message loss: messages that should not have appeared', () => {
+  /** u1 sends m3 at +2 s and it is refused at +2.5 s (for `reason`, else unavailable). */
+  const refused = (reason?: string): Builder =>
+    stage().send('u1', 'c1', 'm3', 2).failed('u1', 'c1', 'm3', 2.5, reason);
+  /** What every explanation of that refusal names. */
+  const refusedM3 = { check: 'failed-but-appeared', conv: 'c1', cmid: 'm3', from: 'u1', t: 2.5 };
+
   it('counts each message no event named once per conversation, listing each region that holds it once', () => {
     const h = valid()
-      .finalRead('eu-west', 'c1', [...both, [3, 'u9', 'm9'], [4, 'u9', 'm9'], [5, 'u8', 'm8']], 29)
-      .finalRead('us-east', 'c1', [...both, [3, 'u9', 'm9'], [5, 'u8', 'm8']], 29)
-      .finalRead('eu-west', 'c2', [[1, 'u9', 'm9']], 29)
+      .finalRead('eu-west', 'c1', 29, ...both, [3, 'u9', 'm9'], [4, 'u9', 'm9'], [5, 'u8', 'm8'])
+      .finalRead('us-east', 'c1', 29, ...both, [3, 'u9', 'm9'], [5, 'u8', 'm8'])
+      .finalRead('eu-west', 'c2', 29, [1, 'u9', 'm9'])
       .end(30);
     const { r, metrics } = run(h.events);
     expect(r).toMatchObject({ unexpected: 3, ackedLost: 0, failedButAppeared: 0 });
@@ -606,12 +551,9 @@ describe('acked-message loss: messages that should not have appeared', () => {
   });
 
   it('names the first receiver and time of a never-sent message that was only delivered, and no region', () => {
-    const h = valid()
-      .deliver('u2', 'c1', 'u3', 'm9', 3, 6.3)
-      .deliver('u1', 'c1', 'u3', 'm9', 3, 7)
-      .finalRead('eu-west', 'c1', both, 29)
-      .finalRead('us-east', 'c1', both, 29)
-      .end(30);
+    const h = bothLogged(
+      valid().deliver('u2', 'c1', 'u3', 'm9', 3, 6.3).deliver('u1', 'c1', 'u3', 'm9', 3, 7),
+    ).end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ unexpected: 1, ackedLost: 0 });
     expect(r.examples).toStrictEqual([
@@ -638,17 +580,8 @@ describe('acked-message loss: messages that should not have appeared', () => {
       .failed('u1', 'c1', 'm3', 3)
       .indeterminate('u1', 'c1', 'm4', 4)
       .deliver('u2', 'c1', 'u1', 'm4', 4, 4.1)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u3', 'm2'],
-          [3, 'u1', 'm3'],
-        ],
-        29,
-      )
-      .finalRead('us-east', 'c1', [[1, 'u1', 'm1']], 29)
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u3', 'm2'], [3, 'u1', 'm3'])
+      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'])
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({
@@ -670,8 +603,8 @@ describe('acked-message loss: messages that should not have appeared', () => {
       .send('u1', 'c1', 'm1', 1)
       .deliver('u2', 'c1', 'u1', 'm1', 1, 1.1)
       .send('u1', 'c1', 'm2', 2)
-      .finalRead('eu-west', 'c1', [[1, 'u1', 'm1']], 29)
-      .finalRead('us-east', 'c1', [], 29)
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'])
+      .finalRead('us-east', 'c1', 29)
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({
@@ -702,16 +635,14 @@ describe('acked-message loss: messages that should not have appeared', () => {
     const h = stage()
       .send('u1', 'c1', 'm1', 1)
       .indeterminate('u1', 'c1', 'm1', 6)
-      .finalRead('eu-west', 'c1', [[1, 'u1', 'm1']], 29)
-      .finalRead('us-east', 'c1', [], 29)
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'])
+      .finalRead('us-east', 'c1', 29)
       .end(30);
     expect(checkLost(h.events)).toMatchObject({ recovered: 1, indeterminateMissing: 0, ackedLost: 0 });
   });
 
   it('explains a refused send that was only delivered by its first receiver, without a region', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm3', 2)
-      .failed('u1', 'c1', 'm3', 2.5, 'rejected')
+    const h = refused('rejected')
       .deliver('u2', 'c1', 'u1', 'm3', 3, 2.6)
       .deliver('u3', 'c1', 'u1', 'm3', 3, 2.8)
       .end(30);
@@ -720,52 +651,30 @@ describe('acked-message loss: messages that should not have appeared', () => {
     expect(count(metrics, 'failed_but_appeared')).toBe(1);
     expect(r.examples).toStrictEqual([
       {
-        check: 'failed-but-appeared',
+        ...refusedM3,
         message:
           'Message m3 from u1 in c1 was refused at +2.5s (rejected) yet appeared: delivered to u2 at +2.6s.',
-        conv: 'c1',
-        cmid: 'm3',
-        from: 'u1',
-        t: 2.5,
       },
     ]);
   });
 
   it('explains a refused send held only by a final log without naming any receiver', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm3', 2)
-      .failed('u1', 'c1', 'm3', 2.5)
-      .finalRead('eu-west', 'c1', [[1, 'u1', 'm3']], 29)
-      .end(30);
+    const h = refused().finalRead('eu-west', 'c1', 29, [1, 'u1', 'm3']).end(30);
     expect(checkLost(h.events).examples).toStrictEqual([
       {
-        check: 'failed-but-appeared',
+        ...refusedM3,
         message:
           'Message m3 from u1 in c1 was refused at +2.5s (unavailable) yet appeared: in the final log of eu-west (seq 1).',
-        conv: 'c1',
-        cmid: 'm3',
-        from: 'u1',
         region: 'eu-west',
-        t: 2.5,
       },
     ]);
   });
 
   it('gives a refused send’s own seq in each log, not that of another sender’s message with the same cmid', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm3', 2)
-      .failed('u1', 'c1', 'm3', 2.5)
+    const h = refused()
       .deliver('u2', 'c1', 'u1', 'm3', 4, 2.6)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [3, 'u2', 'm3'],
-          [4, 'u1', 'm3'],
-        ],
-        29,
-      )
-      .finalRead('us-east', 'c1', [[5, 'u1', 'm3']], 29)
+      .finalRead('eu-west', 'c1', 29, [3, 'u2', 'm3'], [4, 'u1', 'm3'])
+      .finalRead('us-east', 'c1', 29, [5, 'u1', 'm3'])
       .end(30);
     const r = checkLost(h.events);
     expect(r).toMatchObject({ failedButAppeared: 1, unexpected: 1 });
@@ -777,12 +686,7 @@ describe('acked-message loss: messages that should not have appeared', () => {
   });
 
   it('does not flag a refused send that never appeared', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm3', 2)
-      .failed('u1', 'c1', 'm3', 2.5)
-      .finalRead('eu-west', 'c1', [], 29)
-      .finalRead('us-east', 'c1', [], 29)
-      .end(30);
+    const h = refused().finalRead('eu-west', 'c1', 29).finalRead('us-east', 'c1', 29).end(30);
     const { r, metrics } = run(h.events);
     expect(r).toMatchObject({ failedButAppeared: 0, ackedLost: 0, unexpected: 0, examples: [] });
     expect(count(metrics, 'failed_but_appeared')).toBe(0);

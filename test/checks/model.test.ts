@@ -27,7 +27,7 @@ import type { CheckOptions } from '../../checks/result.ts';
 import { runChecker } from '../../checks/run-checker.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
 import { HistoryEvent as HistoryEventSchema } from '../../contracts/history.ts';
-import { at, history, stage, T0 } from './fixtures.ts';
+import { at, fullAck, fullDeliver, history, stage, T0 } from './fixtures.ts';
 
 /** The model after taking in every event (invalid ones are counted and skipped). */
 function modelOf(events: readonly unknown[]): RunModel {
@@ -141,7 +141,7 @@ describe('the run model: time base and regions', () => {
         .up('u2', 'us-east', 1)
         .deliver('u1', 'c1', 'u2', 'm1', 1, 2, { region: 'ap-south' })
         .deliver('u1', 'c1', 'u2', 'm2', 2, 2.5)
-        .finalRead('eu-central', 'c1', [], 3)
+        .finalRead('eu-central', 'c1', 3)
         .user('u3', 'eu-west')
         .up('u1', 'ap-south', 4).events,
     );
@@ -155,7 +155,7 @@ describe('the run model: time base and regions', () => {
         .user('u1', 'us-east')
         .up('u1', 'ap-south', 1)
         .deliver('u1', 'c1', 'u2', 'm1', 1, 2, { region: 'eu-central' })
-        .finalRead('sa-east', 'c1', [], 3).events,
+        .finalRead('sa-east', 'c1', 3).events,
     );
     expect(model.regions).toEqual(['eu-west']);
   });
@@ -447,8 +447,7 @@ describe('the run model: one record per message', () => {
       history()
         .start(['eu-west', 'us-east'], 'replicated')
         .user('u1', 'eu-west')
-        .send('u1', 'c1', 'm1', 1)
-        .ack('u1', 'c1', 'm1', 7, 1.5)
+        .acked('u1', 'c1', 'm1', 1, 7, 1.5)
         .ack('u1', 'c1', 'm1', 9, 2, 'stored', 'us-east')
         .ack('u1', 'c1', 'm2', 8, 3, 'stored', 'us-east').events,
     );
@@ -671,18 +670,8 @@ describe('the run model: final reads', () => {
     const model = modelOf(
       stage()
         .send('u1', 'c1', 'm1', 1)
-        .send('u1', 'c1', 'm2', 2)
-        .ack('u1', 'c1', 'm2', 9, 2.1)
-        .finalRead(
-          'eu-west',
-          'c1',
-          [
-            [4, 'u1', 'm1'],
-            [5, 'u1', 'm2'],
-            [6, 'u3', 'never-sent'],
-          ],
-          29,
-        ).events,
+        .acked('u1', 'c1', 'm2', 2, 9, 2.1)
+        .finalRead('eu-west', 'c1', 29, [4, 'u1', 'm1'], [5, 'u1', 'm2'], [6, 'u3', 'never-sent']).events,
     );
     const m1 = record(model, 'c1', 'u1', 'm1');
     const m2 = record(model, 'c1', 'u1', 'm2');
@@ -724,12 +713,12 @@ describe('the run model: final reads', () => {
   it('keeps, per conversation and region, the last ok read; a failed read replaces only a failed one', () => {
     const model = modelOf(
       stage()
-        .finalRead('eu-west', 'c1', [], 20, false, 'first failure')
-        .finalRead('eu-west', 'c1', [], 21, false, 'second failure')
-        .finalRead('us-east', 'c1', [[1, 'u1', 'm1']], 22)
-        .finalRead('us-east', 'c1', [[1, 'u1', 'm1']], 23)
-        .finalRead('us-east', 'c1', [], 24, false, 'late failure')
-        .finalRead('us-east', 'c2', [], 25).events,
+        .failedRead('eu-west', 'c1', 20, 'first failure')
+        .failedRead('eu-west', 'c1', 21, 'second failure')
+        .finalRead('us-east', 'c1', 22, [1, 'u1', 'm1'])
+        .finalRead('us-east', 'c1', 23, [1, 'u1', 'm1'])
+        .failedRead('us-east', 'c1', 24, 'late failure')
+        .finalRead('us-east', 'c2', 25).events,
     );
     expect(model.finalReads.get('c1')?.get('eu-west')).toMatchObject({
       t: at(21),
@@ -1138,29 +1127,8 @@ describe('hadQuietConnection: did a member have its chance to receive?', () => {
 describe('isValidHotEvent: the fast path for send, ack and deliver', () => {
   const good: Record<'send' | 'ack' | 'deliver', Record<string, unknown>> = {
     send: { type: 'send', t: 1.5, intendedAt: 1.25, user: 'u', conv: 'c', cmid: 'm', region: 'r' },
-    ack: {
-      type: 'ack',
-      t: 1,
-      user: 'u',
-      conv: 'c',
-      cmid: 'm',
-      seq: 1,
-      epoch: 0,
-      level: 'stored',
-      region: 'r',
-    },
-    deliver: {
-      type: 'deliver',
-      t: 1,
-      user: 'u',
-      session: 's',
-      conv: 'c',
-      cmid: 'm',
-      from: 'f',
-      seq: 1,
-      via: 'push',
-      region: 'r',
-    },
+    ack: { type: 'ack', ...fullAck },
+    deliver: { type: 'deliver', ...fullDeliver },
   };
   const required: Record<'send' | 'ack' | 'deliver', string[]> = {
     send: ['t', 'intendedAt', 'user', 'conv', 'cmid'],

@@ -4,24 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkOrder } from '../../checks/order.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { at, history, stage } from './fixtures.ts';
-
-function failedRead(
-  region: string,
-  conv: string,
-  s: number,
-  entries: [number, string, string][],
-): HistoryEvent {
-  return {
-    type: 'final_read',
-    t: at(s),
-    region,
-    conv,
-    ok: false,
-    error: 'timeout',
-    messages: entries.map(([seq, from, cmid]) => ({ seq, from, cmid })),
-  };
-}
+import { type Builder, type Entry, history, stage } from './fixtures.ts';
 
 describe('order: seq conflicts', () => {
   it('counts one message at one extra seq once, however many claims repeat it', () => {
@@ -29,8 +12,8 @@ describe('order: seq conflicts', () => {
       .message('c1', 'u1', 'm1', 1, 1, [])
       .deliver('u2', 'c1', 'u1', 'm1', 3, 1.05)
       .deliver('u3', 'c1', 'u1', 'm1', 3, 1.06)
-      .finalRead('eu-west', 'c1', [[3, 'u1', 'm1']], 29)
-      .finalRead('us-east', 'c1', [[4, 'u1', 'm1']], 29)
+      .finalRead('eu-west', 'c1', 29, [3, 'u1', 'm1'])
+      .finalRead('us-east', 'c1', 29, [4, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 2, orderViolations: 0 });
@@ -65,8 +48,8 @@ describe('order: seq conflicts', () => {
       .conv('c2', ['u1', 'u2'])
       .message('c1', 'u1', 'm1', 1, 1, ['u2'])
       .message('c2', 'u1', 'n1', 1, 1.5, ['u2'])
-      .finalRead('eu-west', 'c1', [[1, 'u1', 'm1']], 29)
-      .finalRead('eu-west', 'c2', [[1, 'u1', 'n1']], 29)
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'])
+      .finalRead('eu-west', 'c2', 29, [1, 'u1', 'n1'])
       .end(30);
     expect(checkOrder(h.events)).toMatchObject({ divergentConversations: 0, seqConflicts: 0, examples: [] });
   });
@@ -83,9 +66,9 @@ describe('order: seq conflicts', () => {
       .ack('u2', 'c2', 'n1', 4, 2.08)
       // c3: two final logs contradict each other about a message nobody acked or received.
       .send('u3', 'c3', 'k1', 3)
-      .finalRead('us-east', 'c3', [[1, 'u3', 'k1']], 28)
-      .finalRead('eu-west', 'c3', [[2, 'u3', 'k1']], 28.5)
-      .finalRead('eu-west', 'c1', [[2, 'u1', 'm1']], 29)
+      .finalRead('us-east', 'c3', 28, [1, 'u3', 'k1'])
+      .finalRead('eu-west', 'c3', 28.5, [2, 'u3', 'k1'])
+      .finalRead('eu-west', 'c1', 29, [2, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 3, seqConflicts: 3 });
@@ -149,24 +132,9 @@ describe('order: seq conflicts', () => {
       .message('c1', 'u1', 'm1', 1, 1, [])
       .message('c1', 'u1', 'm2', 2, 2, [])
       .deliver('u2', 'c1', 'u1', 'm1', 5, 2.5)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm2'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u1', 'm2'])
+      .failedRead('us-east', 'c1', 29.5, 'timeout', [1, 'u1', 'm2'], [2, 'u1', 'm1'])
       .end(30);
-    h.events.splice(
-      -1,
-      0,
-      failedRead('us-east', 'c1', 29.5, [
-        [1, 'u1', 'm2'],
-        [2, 'u1', 'm1'],
-      ]),
-    );
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 1 });
     expect(r.examples.map((e) => e.message)).toEqual([
@@ -177,16 +145,8 @@ describe('order: seq conflicts', () => {
   it('skips final log entries no event named', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, [])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u9', 'ghost'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
-      .finalRead('us-east', 'c1', [[1, 'u1', 'm1']], 29)
+      .finalRead('eu-west', 'c1', 29, [1, 'u9', 'ghost'], [2, 'u1', 'm1'])
+      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 1 });
@@ -194,10 +154,7 @@ describe('order: seq conflicts', () => {
   });
 
   it('keeps checking without run_start, timing explanations from the first event', () => {
-    const h = history()
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 1, 2.5)
-      .deliver('u2', 'c1', 'u1', 'm1', 2, 4);
+    const h = history().acked('u1', 'c1', 'm1', 2, 1, 2.5).deliver('u2', 'c1', 'u1', 'm1', 2, 4);
     expect(checkOrder(h.events).examples[0]!.message).toBe(
       'Message m1 from u1 in c1 holds two seqs: acked to u1 at seq 1 at +0.5s, and delivered to u2 at seq 2 at +2.0s.',
     );
@@ -208,15 +165,7 @@ describe('order: explaining divergence by a cycle', () => {
   it('explains a log holding one message twice by its first conflict, not a cycle of one', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, [])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 1 });
@@ -229,25 +178,8 @@ describe('order: explaining divergence by a cycle', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, [])
       .message('c1', 'u3', 'm2', 3, 2, [])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [3, 'u3', 'm2'],
-          [2, 'u9', 'ghost'],
-          [1, 'u1', 'm1'],
-        ],
-        29,
-      )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [1, 'u3', 'm2'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [3, 'u3', 'm2'], [2, 'u9', 'ghost'], [1, 'u1', 'm1'])
+      .finalRead('us-east', 'c1', 29, [1, 'u3', 'm2'], [2, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 3 });
@@ -261,44 +193,21 @@ describe('order: explaining divergence by a cycle', () => {
     ]);
   });
 
-  it('finds a cycle through three logs and starts it at the earliest message', () => {
-    const h = history()
+  /** m1…m4 acked at seqs 1…4; eu-west logs m1, m2, m3 and us-east m1, m4; ap-south's log is the test's. */
+  const twoOfThreeLogs = (): Builder =>
+    history()
       .start(['eu-west', 'us-east', 'ap-south'])
       .conv('c1', ['u1', 'u2', 'u3'])
       .message('c1', 'u1', 'm1', 1, 1, [])
       .message('c1', 'u2', 'm2', 2, 2, [])
       .message('c1', 'u3', 'm3', 3, 3, [])
       .message('c1', 'u3', 'm4', 4, 4, [])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u2', 'm2'],
-          [3, 'u3', 'm3'],
-        ],
-        29,
-      )
-      // m1 also leads to m4, a dead end the search must look past.
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [4, 'u3', 'm4'],
-        ],
-        29,
-      )
-      .finalRead(
-        'ap-south',
-        'c1',
-        [
-          [1, 'u3', 'm3'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
-      .end(30);
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u2', 'm2'], [3, 'u3', 'm3'])
+      .finalRead('us-east', 'c1', 29, [1, 'u1', 'm1'], [4, 'u3', 'm4']);
+
+  it('finds a cycle through three logs and starts it at the earliest message', () => {
+    // m1 also leads to m4 (us-east), a dead end the search must look past.
+    const h = twoOfThreeLogs().finalRead('ap-south', 'c1', 29, [1, 'u3', 'm3'], [2, 'u1', 'm1']).end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 4 });
     expect(r.examples[0]!.message).toBe(
@@ -307,44 +216,9 @@ describe('order: explaining divergence by a cycle', () => {
   });
 
   it('prefers the shortest cycle, and names the first log that showed each step', () => {
-    const h = history()
-      .start(['eu-west', 'us-east', 'ap-south'])
-      .conv('c1', ['u1', 'u2', 'u3'])
-      .message('c1', 'u1', 'm1', 1, 1, [])
-      .message('c1', 'u2', 'm2', 2, 2, [])
-      .message('c1', 'u3', 'm3', 3, 3, [])
-      .message('c1', 'u3', 'm4', 4, 4, [])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u2', 'm2'],
-          [3, 'u3', 'm3'],
-        ],
-        29,
-      )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [4, 'u3', 'm4'],
-        ],
-        29,
-      )
-      // m3 conflicts first and lies on m3 → m1 → m2 → m3; m1 → m4 → m1 is shorter.
-      .finalRead(
-        'ap-south',
-        'c1',
-        [
-          [1, 'u3', 'm3'],
-          [2, 'u1', 'm1'],
-          [3, 'u3', 'm4'],
-          [5, 'u1', 'm1'],
-        ],
-        29,
-      )
+    // m3 conflicts first and lies on m3 → m1 → m2 → m3; m1 → m4 → m1 is shorter.
+    const h = twoOfThreeLogs()
+      .finalRead('ap-south', 'c1', 29, [1, 'u3', 'm3'], [2, 'u1', 'm1'], [3, 'u3', 'm4'], [5, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r.divergentConversations).toBe(1);
@@ -357,24 +231,17 @@ describe('order: explaining divergence by a cycle', () => {
     // One log runs m1 … m7 in order; the other puts m3 before m1 and m7 before m4, closing the
     // cycles m1 → m2 → m3 → m1 and m4 → m5 → m6 → m7 → m4. The order the second log lists its
     // entries in decides which of them conflicts, and so which cycle is searched, first.
-    const logs = (listed: [number, string, string][]): HistoryEvent[] => {
+    const logs = (...listed: Entry[]): HistoryEvent[] => {
       const b = stage();
       for (let k = 1; k <= 7; k++) b.message('c1', 'u1', `m${k}`, k, k, []);
-      const inOrder: [number, string, string][] = [1, 2, 3, 4, 5, 6, 7].map((k) => [k, 'u1', `m${k}`]);
-      return b.finalRead('eu-west', 'c1', inOrder, 29).finalRead('us-east', 'c1', listed, 29).end(30).events;
+      const inOrder: Entry[] = [1, 2, 3, 4, 5, 6, 7].map((k) => [k, 'u1', `m${k}`]);
+      return b
+        .finalRead('eu-west', 'c1', 29, ...inOrder)
+        .finalRead('us-east', 'c1', 29, ...listed)
+        .end(30).events;
     };
-    const threeFirst = logs([
-      [1, 'u1', 'm3'],
-      [2, 'u1', 'm1'],
-      [3, 'u1', 'm7'],
-      [4, 'u1', 'm4'],
-    ]);
-    const fourFirst = logs([
-      [3, 'u1', 'm7'],
-      [4, 'u1', 'm4'],
-      [1, 'u1', 'm3'],
-      [2, 'u1', 'm1'],
-    ]);
+    const threeFirst = logs([1, 'u1', 'm3'], [2, 'u1', 'm1'], [3, 'u1', 'm7'], [4, 'u1', 'm4']);
+    const fourFirst = logs([3, 'u1', 'm7'], [4, 'u1', 'm4'], [1, 'u1', 'm3'], [2, 'u1', 'm1']);
     const expected =
       'Conversation c1 has no single order: the final log of eu-west puts m1 before m2, the final log of eu-west puts m2 before m3 and the final log of us-east puts m3 before m1.';
     for (const events of [threeFirst, fourFirst]) {
@@ -399,15 +266,7 @@ describe('order: explaining divergence by a cycle', () => {
       // A second tab of u2 got them the other way round, as the log has them: the log names that step.
       .deliver('u2', 'c1', 'u1', 'm2', 2, 3.5, { session: 's-u2-b' })
       .deliver('u2', 'c1', 'u1', 'm1', 1, 3.6, { session: 's-u2-b' })
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm2'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm2'], [2, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, receiverInversions: 2 });
@@ -428,15 +287,7 @@ describe('order: explaining divergence by a cycle', () => {
       .deliver('u2', 'c1', 'u3', 'm3', 3, 3)
       .deliver('u2', 'c1', 'u1', 'm1', 1, 3.1)
       .deliver('u2', 'c1', 'u1', 'm2', 2, 3.2)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm2'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm2'], [2, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r.receiverInversions).toBe(2);
@@ -453,15 +304,7 @@ describe('order: explaining divergence by a cycle', () => {
       .deliver('u2', 'c1', 'u1', 'm2', 2, 3)
       .reset('u2', 'c1', 0, 3.5)
       .deliver('u2', 'c1', 'u1', 'm1', 1, 4, { via: 'sync' })
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u1', 'm2'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u1', 'm2'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r).toMatchObject({ divergentConversations: 1, receiverInversions: 0 });
@@ -484,24 +327,8 @@ describe('order: explaining divergence by a cycle', () => {
       );
     }
     b.message('c1', 'u1', 'm51', 200, 6, []).message('c1', 'u1', 'm52', 201, 7, []);
-    b.finalRead(
-      'eu-west',
-      'c1',
-      [
-        [200, 'u1', 'm51'],
-        [201, 'u1', 'm52'],
-      ],
-      29,
-    )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [200, 'u1', 'm52'],
-          [201, 'u1', 'm51'],
-        ],
-        29,
-      )
+    b.finalRead('eu-west', 'c1', 29, [200, 'u1', 'm51'], [201, 'u1', 'm52'])
+      .finalRead('us-east', 'c1', 29, [200, 'u1', 'm52'], [201, 'u1', 'm51'])
       .end(30);
     const r = checkOrder(b.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 54, receiverInversions: 0 });
@@ -514,24 +341,8 @@ describe('order: explaining divergence by a cycle', () => {
     const b = stage().message('c1', 'u1', 'x', 1, 1, []);
     for (let seq = 2; seq <= 61; seq++) b.deliver('u2', 'c1', 'u1', 'x', seq, 1 + seq * 0.01);
     b.message('c1', 'u1', 'm1', 100, 2, []).message('c1', 'u1', 'm2', 101, 3, []);
-    b.finalRead(
-      'eu-west',
-      'c1',
-      [
-        [100, 'u1', 'm1'],
-        [101, 'u1', 'm2'],
-      ],
-      29,
-    )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [100, 'u1', 'm2'],
-          [101, 'u1', 'm1'],
-        ],
-        29,
-      )
+    b.finalRead('eu-west', 'c1', 29, [100, 'u1', 'm1'], [101, 'u1', 'm2'])
+      .finalRead('us-east', 'c1', 29, [100, 'u1', 'm2'], [101, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(b.events);
     expect(r).toMatchObject({ divergentConversations: 1, seqConflicts: 64 });

@@ -35,10 +35,8 @@ function mixed(): HistoryEvent[] {
     .conv('c2', ['u1', 'u2'])
     .message('c1', 'u1', 'm1', 1, 1, [])
     .deliver('u3', 'c1', 'u1', 'm1', 2, 1.5)
-    .send('u1', 'c2', 'n1', 2)
-    .ack('u1', 'c2', 'n1', 5, 2.1)
-    .send('u1', 'c2', 'n2', 3)
-    .ack('u1', 'c2', 'n2', 4, 3.1)
+    .acked('u1', 'c2', 'n1', 2, 5, 2.1)
+    .acked('u1', 'c2', 'n2', 3, 4, 3.1)
     .deliver('u2', 'c2', 'u1', 'n1', 5, 3.2)
     .deliver('u2', 'c2', 'u1', 'n2', 4, 3.3)
     .end(30).events;
@@ -95,16 +93,8 @@ describe('order: report', () => {
       stage()
         .message('c1', 'u1', 'm1', 1, 1, [])
         .message('c1', 'u1', 'm2', 2, 2, [])
-        .finalRead(
-          'eu-west',
-          'c1',
-          [
-            [2, 'u1', 'm2'],
-            [1, 'u1', 'm1'],
-          ],
-          29,
-        )
-        .finalRead('us-east', 'c1', [[3, 'u1', 'm1']], 29)
+        .finalRead('eu-west', 'c1', 29, [2, 'u1', 'm2'], [1, 'u1', 'm1'])
+        .finalRead('us-east', 'c1', 29, [3, 'u1', 'm1'])
         .end(30).events,
     );
     expect(checker.finish(model, createMetricStore()).divergentConversations).toBe(1);

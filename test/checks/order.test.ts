@@ -8,16 +8,7 @@ describe('order', () => {
       .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
       .message('c1', 'u2', 'm2', 2, 2, ['u1', 'u3'])
       .message('c1', 'u1', 'm3', 3, 3, ['u2', 'u3'])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u2', 'm2'],
-          [3, 'u1', 'm3'],
-        ],
-        29,
-      )
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u2', 'm2'], [3, 'u1', 'm3'])
       .end(30);
     expect(checkOrder(h.events)).toMatchObject({
       orderViolations: 0,
@@ -28,10 +19,8 @@ describe('order', () => {
 
   it('reports a receiver whose stream goes backwards', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.02)
-      .send('u1', 'c1', 'm2', 1.5)
-      .ack('u1', 'c1', 'm2', 2, 1.52)
+      .acked('u1', 'c1', 'm1', 1, 1, 1.02)
+      .acked('u1', 'c1', 'm2', 1.5, 2, 1.52)
       .deliver('u2', 'c1', 'u1', 'm2', 2, 1.6)
       .deliver('u2', 'c1', 'u1', 'm1', 1, 1.7)
       .end(30);
@@ -78,12 +67,7 @@ describe('order', () => {
   });
 
   it('reports a sender whose later message got a lower seq than an earlier acked one', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 5, 1.02)
-      .send('u1', 'c1', 'm2', 2)
-      .ack('u1', 'c1', 'm2', 4, 2.02)
-      .end(30);
+    const h = stage().acked('u1', 'c1', 'm1', 1, 5, 1.02).acked('u1', 'c1', 'm2', 2, 4, 2.02).end(30);
     const r = checkOrder(h.events);
     expect(r.senderInversions).toBe(1);
     expect(r.examples[0]!.message).toBe(
@@ -94,19 +78,14 @@ describe('order', () => {
   it('allows overlapping sends of one sender to be ordered either way', () => {
     const h = stage()
       .send('u1', 'c1', 'm1', 1)
-      .send('u1', 'c1', 'm2', 1.01)
-      .ack('u1', 'c1', 'm2', 1, 1.03)
+      .acked('u1', 'c1', 'm2', 1.01, 1, 1.03)
       .ack('u1', 'c1', 'm1', 2, 1.04)
       .end(30);
     expect(checkOrder(h.events).senderInversions).toBe(0);
   });
 
   it('reports one message holding two seqs as divergence', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.02)
-      .deliver('u2', 'c1', 'u1', 'm1', 3, 1.05)
-      .end(30);
+    const h = stage().acked('u1', 'c1', 'm1', 1, 1, 1.02).deliver('u2', 'c1', 'u1', 'm1', 3, 1.05).end(30);
     const r = checkOrder(h.events);
     expect(r.divergentConversations).toBe(1);
     expect(r.seqConflicts).toBe(1);
@@ -119,10 +98,8 @@ describe('order', () => {
   it('reports one seq holding two messages as divergence, once per conflict', () => {
     const h = stage()
       .faultStart('f1', 'partition', 'eu-west', ['eu-west'], 0.5)
-      .send('u1', 'c1', 'm1', 1)
-      .ack('u1', 'c1', 'm1', 1, 1.02)
-      .send('u3', 'c1', 'm2', 1)
-      .ack('u3', 'c1', 'm2', 1, 1.03)
+      .acked('u1', 'c1', 'm1', 1, 1, 1.02)
+      .acked('u3', 'c1', 'm2', 1, 1, 1.03)
       .deliver('u2', 'c1', 'u1', 'm1', 1, 1.05)
       .deliver('u1', 'c1', 'u3', 'm2', 1, 1.06)
       .deliver('u2', 'c1', 'u3', 'm2', 1, 1.07)
@@ -141,26 +118,9 @@ describe('order', () => {
   it('explains divergent final logs with the cycle they form', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, [])
-      .send('u3', 'c1', 'm2', 1.5)
-      .ack('u3', 'c1', 'm2', 2, 1.6)
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u3', 'm2'],
-        ],
-        29,
-      )
-      .finalRead(
-        'us-east',
-        'c1',
-        [
-          [1, 'u3', 'm2'],
-          [2, 'u1', 'm1'],
-        ],
-        29,
-      )
+      .acked('u3', 'c1', 'm2', 1.5, 2, 1.6)
+      .finalRead('eu-west', 'c1', 29, [1, 'u1', 'm1'], [2, 'u3', 'm2'])
+      .finalRead('us-east', 'c1', 29, [1, 'u3', 'm2'], [2, 'u1', 'm1'])
       .end(30);
     const r = checkOrder(h.events);
     expect(r.divergentConversations).toBe(1);

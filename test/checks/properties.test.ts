@@ -7,6 +7,7 @@ import { type CheckReport, checkHistory } from '../../checks/index.ts';
 import { isValidHotEvent } from '../../checks/model.ts';
 import { type HistoryEvent, HistoryEvent as HistoryEventSchema } from '../../contracts/history.ts';
 import { type SyntheticOptions, syntheticHistory } from '../support/synthetic.ts';
+import { fullAck, fullDeliver } from './fixtures.ts';
 
 const shapes: fc.Arbitrary<SyntheticOptions> = fc.record({
   seed: fc.integer({ min: 1, max: 1_000_000 }),
@@ -202,19 +203,9 @@ describe('the fast schema path', () => {
   );
   const good = {
     send: { t: 1, intendedAt: 1, user: 'u', conv: 'c', cmid: 'm', region: 'r' },
-    ack: { t: 1, user: 'u', conv: 'c', cmid: 'm', seq: 1, epoch: 0, level: 'stored', region: 'r' },
-    deliver: {
-      t: 1,
-      user: 'u',
-      session: 's',
-      conv: 'c',
-      cmid: 'm',
-      from: 'f',
-      seq: 1,
-      via: 'push',
-      region: 'r',
-    },
-  } as const;
+    ack: fullAck,
+    deliver: fullDeliver,
+  };
 
   it('accepts exactly what the zod schema accepts', () => {
     fc.assert(

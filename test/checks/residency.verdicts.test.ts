@@ -44,10 +44,10 @@ describe('residency', () => {
   it('counts every bound conversation, and finds nothing when none has a copy outside its set', () => {
     const h = bound()
       .conv('c9', ['u1'], ['us-east'])
-      .finalRead('eu-west', 'c7', three, 28)
-      .finalRead('eu-central', 'c7', three, 28)
-      .finalRead('us-east', 'c8', three, 28)
-      .finalRead('ap-south', 'c8', three, 28)
+      .finalRead('eu-west', 'c7', 28, ...three)
+      .finalRead('eu-central', 'c7', 28, ...three)
+      .finalRead('us-east', 'c8', 28, ...three)
+      .finalRead('ap-south', 'c8', 28, ...three)
       .digest('eu-west', 'c7', 3, 3, 'h', 25)
       .digest('ap-south', 'c8', 3, 3, 'h', 25)
       .end(30);
@@ -58,9 +58,9 @@ describe('residency', () => {
 
   it('counts each copy in a final log outside the set, per region, with one example per pair', () => {
     const h = bound()
-      .finalRead('eu-west', 'c7', three, 28)
-      .finalRead('us-east', 'c7', three, 28.5)
-      .finalRead('ap-south', 'c7', three.slice(1), 29)
+      .finalRead('eu-west', 'c7', 28, ...three)
+      .finalRead('us-east', 'c7', 28.5, ...three)
+      .finalRead('ap-south', 'c7', 29, ...three.slice(1))
       .end(30);
     const { r, metrics } = run(h.events);
     expect(r).toMatchObject({ residencyViolations: 5, offendingPairs: 2, boundConversations: 1 });
@@ -88,9 +88,9 @@ describe('residency', () => {
   it('adds up one region’s copies across conversations in its metric sample', () => {
     const h = bound()
       .conv('c9', ['u1', 'u2'], ['eu-central'])
-      .finalRead('us-east', 'c7', three, 28)
-      .finalRead('us-east', 'c9', three.slice(0, 2), 28)
-      .finalRead('eu-west', 'c9', three.slice(0, 1), 28)
+      .finalRead('us-east', 'c7', 28, ...three)
+      .finalRead('us-east', 'c9', 28, ...three.slice(0, 2))
+      .finalRead('eu-west', 'c9', 28, ...three.slice(0, 1))
       .end(30);
     const { r, metrics } = run(h.events);
     expect(r).toMatchObject({ residencyViolations: 6, offendingPairs: 3, boundConversations: 2 });
@@ -103,16 +103,16 @@ describe('residency', () => {
   });
 
   it('finds nothing in an empty final log outside the set', () => {
-    const h = bound().finalRead('us-east', 'c7', [], 28).end(30);
+    const h = bound().finalRead('us-east', 'c7', 28).end(30);
     expect(run(h.events).r).toMatchObject({ residencyViolations: 0, offendingPairs: 0, examples: [] });
   });
 
   it('trusts a read final log over a stray digest, even an empty one', () => {
     const h = bound()
       .digest('us-east', 'c7', 5, 5, 'h', 20)
-      .finalRead('us-east', 'c7', [], 28)
+      .finalRead('us-east', 'c7', 28)
       .digest('ap-south', 'c7', 5, 5, 'h', 20)
-      .finalRead('ap-south', 'c7', three.slice(0, 1), 28)
+      .finalRead('ap-south', 'c7', 28, ...three.slice(0, 1))
       .end(30);
     const { r, metrics } = run(h.events);
     expect(r).toMatchObject({ residencyViolations: 1, offendingPairs: 1 });
@@ -165,7 +165,7 @@ describe('residency', () => {
   it('falls back to the digest when the stray region’s final read failed', () => {
     const h = bound()
       .digest('us-east', 'c7', 3, 3, 'h', 25)
-      .finalRead('us-east', 'c7', [], 28, false, 'timeout')
+      .failedRead('us-east', 'c7', 28, 'timeout')
       .end(30);
     const { r } = run(h.events);
     expect(r).toMatchObject({ residencyViolations: 3, offendingPairs: 1 });
@@ -176,8 +176,8 @@ describe('residency', () => {
   it('keeps an earlier successful final read over a later failed one', () => {
     const h = bound()
       .digest('us-east', 'c7', 9, 9, 'h', 25)
-      .finalRead('us-east', 'c7', three.slice(0, 2), 27)
-      .finalRead('us-east', 'c7', [], 28, false, 'timeout')
+      .finalRead('us-east', 'c7', 27, ...three.slice(0, 2))
+      .failedRead('us-east', 'c7', 28, 'timeout')
       .end(30);
     const { r } = run(h.events);
     expect(r).toMatchObject({ residencyViolations: 2, offendingPairs: 1 });
@@ -185,7 +185,7 @@ describe('residency', () => {
   });
 
   it('judges nothing where a stray read failed and no digest came', () => {
-    const h = bound().finalRead('us-east', 'c7', [], 28, false, 'timeout').end(30);
+    const h = bound().failedRead('us-east', 'c7', 28, 'timeout').end(30);
     const { r, metrics } = run(h.events);
     expect(r).toEqual({ residencyViolations: 0, offendingPairs: 0, boundConversations: 1, examples: [] });
     expect(samplesByRegion(metrics)).toEqual({});
@@ -213,8 +213,8 @@ describe('residency', () => {
   it('never takes a delivery or a read of a stray region for a digest', () => {
     const h = bound()
       .deliver('u2', 'c7', 'u1', 'm1', 1, 5, { region: 'us-east' })
-      .finalRead('us-east', 'c7', [], 28, false, 'timeout')
-      .finalRead('ap-south', 'c7', [], 28, false, 'timeout')
+      .failedRead('us-east', 'c7', 28, 'timeout')
+      .failedRead('ap-south', 'c7', 28, 'timeout')
       .end(30);
     expect(run(h.events).r).toMatchObject({ residencyViolations: 0, offendingPairs: 0 });
   });
@@ -248,8 +248,8 @@ describe('residency', () => {
       .start(regions)
       .conv('c5', ['u1'], regions.slice(0, 5))
       .conv('c6', ['u1'], regions.slice(0, 6))
-      .finalRead('r7', 'c5', three.slice(0, 1), 28)
-      .finalRead('r7', 'c6', three.slice(0, 1), 28)
+      .finalRead('r7', 'c5', 28, ...three.slice(0, 1))
+      .finalRead('r7', 'c6', 28, ...three.slice(0, 1))
       .end(30);
     expect(run(h.events).r.examples.map((e) => e.message)).toEqual([
       'Conversation c5 may live only in r1, r2, r3, r4 and r5, yet r7 holds 1 of its messages (first: m1 from u1, seq 1).',
@@ -260,9 +260,12 @@ describe('residency', () => {
   it('keeps counting past the example limit', () => {
     let h = bound();
     for (const region of ['us-east', 'ap-south']) {
-      for (const conv of ['c7', 'c8']) h = h.finalRead(region, conv, three, 28);
+      for (const conv of ['c7', 'c8']) h = h.finalRead(region, conv, 28, ...three);
     }
-    h = h.conv('c9', ['u1'], ['eu-west']).finalRead('eu-central', 'c9', three, 28).end(30);
+    h = h
+      .conv('c9', ['u1'], ['eu-west'])
+      .finalRead('eu-central', 'c9', 28, ...three)
+      .end(30);
     const { r, metrics } = run(sorted(h.events), { maxExamples: 2 });
     expect(r).toMatchObject({ residencyViolations: 9, offendingPairs: 3, boundConversations: 2 });
     expect(r.examples.map((e) => `${e.conv}@${e.region}`)).toEqual(['c7@us-east', 'c7@ap-south']);
@@ -274,7 +277,10 @@ describe('residency', () => {
   });
 
   it('gives the same verdict through checkResidency', () => {
-    const h = bound().finalRead('us-east', 'c7', three, 28).digest('ap-south', 'c7', 2, 2, 'h', 25).end(30);
+    const h = bound()
+      .finalRead('us-east', 'c7', 28, ...three)
+      .digest('ap-south', 'c7', 2, 2, 'h', 25)
+      .end(30);
     expect(checkResidency(h.events)).toEqual(run(h.events).r);
     expect(checkResidency(h.events)).toMatchObject({ residencyViolations: 5, offendingPairs: 2 });
   });
@@ -298,7 +304,10 @@ describe('residency laws', () => {
       if (rnd.chance(0.5)) h = h.digest(region, conv, n, n, 'h', rnd.int(10, 25));
       else {
         const entries = three.concat([[4, 'u2', 'm4']]).slice(0, n);
-        h = h.finalRead(region, conv, entries, rnd.int(26, 29), rnd.chance(0.8), 'timeout');
+        const s = rnd.int(26, 29);
+        h = rnd.chance(0.8)
+          ? h.finalRead(region, conv, s, ...entries)
+          : h.failedRead(region, conv, s, 'timeout');
       }
     }
     return sorted(h.end(30).events);

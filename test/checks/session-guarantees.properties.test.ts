@@ -209,7 +209,7 @@ function gapHistory(c: GapCase): Builder {
   c.resets.forEach((r, k) => {
     b.reset('u2', 'c1', c.base + r, 2.005 + k * 0.1);
   });
-  b.finalRead('eu-west', 'c1', finalLog, 20);
+  b.finalRead('eu-west', 'c1', 20, ...finalLog);
   return b.end(30);
 }
 

@@ -10,7 +10,7 @@ import {
   type SessionGuaranteesResult,
 } from '../../checks/session-guarantees.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { at, type Builder, check, sorted, stage } from './fixtures.ts';
+import { type Builder, check, sorted, stage } from './fixtures.ts';
 
 /** What the checker recorded in the metric store: one counter per guarantee. */
 interface Recorded {
@@ -48,14 +48,35 @@ const verdict = (r: SessionGuaranteesResult): Recorded => ({
 /** u1 in eu-west writes m1 (seq 5), then eu-west goes down and u1 fails over to us-east. */
 function failedOver(): Builder {
   return stage()
-    .send('u1', 'c1', 'm1', 2)
-    .ack('u1', 'c1', 'm1', 5, 2.02)
+    .acked('u1', 'c1', 'm1', 2, 5, 2.02)
     .faultStart('f1', 'regionOutage', 'eu-west', ['eu-west'], 3)
     .down('u1', 'eu-west', 3.1)
     .failover('u1', 'eu-west', 'us-east', 3.9)
     .up('u1', 'us-east', 4)
     .faultStop('f1', 20);
 }
+
+/** u3 sends m0 (seq 4) and gets it back: the target echoes senders' own messages. */
+const echoes = (b: Builder): Builder =>
+  b.acked('u3', 'c1', 'm0', 1, 4, 1.02).deliver('u3', 'c1', 'u3', 'm0', 4, 1.05);
+
+/** u2 received seqs 1–3 of c1 (the last at +3.1 s), then moved from eu-west to us-east at +4.5 s. */
+const seen3 = (): Builder =>
+  stage()
+    .message('c1', 'u1', 'm1', 1, 1, ['u2'])
+    .message('c1', 'u1', 'm2', 2, 2, ['u2'])
+    .message('c1', 'u3', 'm3', 3, 3, ['u2'])
+    .down('u2', 'eu-west', 4)
+    .up('u2', 'us-east', 4.5);
+
+/** u2 received seq 1 of c1, then was away from +1.5 s to +10 s while seqs 2 and 3 were written. */
+const gapped = (): Builder =>
+  stage()
+    .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
+    .message('c1', 'u1', 'm2', 2, 2, ['u3'])
+    .message('c1', 'u3', 'm3', 3, 3, ['u1'])
+    .down('u2', 'eu-west', 1.5)
+    .up('u2', 'us-east', 10);
 
 describe('read-your-writes', () => {
   it('reports a sync after failover that does not reach the user’s own acked message', () => {
@@ -80,11 +101,7 @@ describe('read-your-writes', () => {
   });
 
   it('does not judge a sync on a connection that was already up when the ack came', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 5, 2.02)
-      .synced('u1', 'c1', 0, 3, 2.03)
-      .end(30);
+    const h = stage().acked('u1', 'c1', 'm1', 2, 5, 2.02).synced('u1', 'c1', 0, 3, 2.03).end(30);
     expect(checkSessionGuarantees(h.events).readYourWritesViolations).toBe(0);
   });
 
@@ -94,13 +111,7 @@ describe('read-your-writes', () => {
   });
 
   it('when the target echoes senders, requires the covering sync to deliver the own message', () => {
-    const h = failedOver()
-      // u3 received its own message once: this target echoes senders.
-      .send('u3', 'c1', 'm0', 1)
-      .ack('u3', 'c1', 'm0', 4, 1.02)
-      .deliver('u3', 'c1', 'u3', 'm0', 4, 1.05)
-      .synced('u1', 'c1', 4, 6, 4.5)
-      .end(30);
+    const h = echoes(failedOver()).synced('u1', 'c1', 4, 6, 4.5).end(30);
     const r = checkSessionGuarantees(sorted(h.events));
     expect(r.readYourWritesViolations).toBe(1);
     expect(r.examples[0]!.message).toContain('never delivered its own message m1 (seq 5');
@@ -115,14 +126,6 @@ describe('read-your-writes', () => {
 });
 
 describe('monotonic reads', () => {
-  const seen3 = (): Builder =>
-    stage()
-      .message('c1', 'u1', 'm1', 1, 1, ['u2'])
-      .message('c1', 'u1', 'm2', 2, 2, ['u2'])
-      .message('c1', 'u3', 'm3', 3, 3, ['u2'])
-      .down('u2', 'eu-west', 4)
-      .up('u2', 'us-east', 4.5);
-
   it('reports a sync that reports less than the user already saw', () => {
     const h = seen3().synced('u2', 'c1', 3, 2, 5).end(30);
     const r = checkSessionGuarantees(h.events);
@@ -153,14 +156,6 @@ describe('monotonic reads', () => {
 });
 
 describe('silent gaps', () => {
-  const gapped = (): Builder =>
-    stage()
-      .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
-      .message('c1', 'u1', 'm2', 2, 2, ['u3'])
-      .message('c1', 'u3', 'm3', 3, 3, ['u1'])
-      .down('u2', 'eu-west', 1.5)
-      .up('u2', 'us-east', 10);
-
   it('reports seqs a user skipped after reconnecting, as one gap with its size', () => {
     const h = gapped().message('c1', 'u1', 'm4', 4, 10.95, ['u2', 'u3']).end(30);
     const r = checkSessionGuarantees(sorted(h.events));
@@ -219,10 +214,8 @@ describe('read-your-writes: which acks a sync must reflect', () => {
 
   it('holds the sync to the highest seq acked before the reconnect, even when a later ack got a lower seq', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 5, 2.02)
-      .send('u1', 'c1', 'm2', 2.1)
-      .ack('u1', 'c1', 'm2', 3, 2.12)
+      .acked('u1', 'c1', 'm1', 2, 5, 2.02)
+      .acked('u1', 'c1', 'm2', 2.1, 3, 2.12)
       .down('u1', 'eu-west', 3)
       .up('u1', 'us-east', 4)
       .synced('u1', 'c1', 0, 4, 4.5)
@@ -237,10 +230,8 @@ describe('read-your-writes: which acks a sync must reflect', () => {
 
   it('names the first message acked at the highest seq when two acks share it', () => {
     const h = stage()
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 5, 2.02)
-      .send('u1', 'c1', 'm2', 2.5)
-      .ack('u1', 'c1', 'm2', 5, 2.52)
+      .acked('u1', 'c1', 'm1', 2, 5, 2.02)
+      .acked('u1', 'c1', 'm2', 2.5, 5, 2.52)
       .down('u1', 'eu-west', 3)
       .up('u1', 'us-east', 4)
       .synced('u1', 'c1', 0, 4, 4.5)
@@ -254,12 +245,10 @@ describe('read-your-writes: which acks a sync must reflect', () => {
   /** u1 acks m1 (seq 5), reconnects to us-east at +4 s, then acks m2 (seq 9) on the new connection. */
   const ackAfterReconnect = (): Builder =>
     stage()
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 5, 2.02)
+      .acked('u1', 'c1', 'm1', 2, 5, 2.02)
       .down('u1', 'eu-west', 3)
       .up('u1', 'us-east', 4)
-      .send('u1', 'c1', 'm2', 5)
-      .ack('u1', 'c1', 'm2', 9, 5.02);
+      .acked('u1', 'c1', 'm2', 5, 9, 5.02);
 
   it('does not require an ack that came after the connection opened', () => {
     const { r, m } = run(ackAfterReconnect().synced('u1', 'c1', 0, 6, 5.5).end(30).events);
@@ -276,12 +265,10 @@ describe('read-your-writes: which acks a sync must reflect', () => {
   it('counts acks in other conversations when ordering a conversation’s acks against reconnects', () => {
     // u1's ack in c2 comes after the reconnect; the c1 ack before it is still required.
     const h = stage()
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 5, 2.02)
+      .acked('u1', 'c1', 'm1', 2, 5, 2.02)
       .down('u1', 'eu-west', 3)
       .up('u1', 'us-east', 4)
-      .send('u1', 'c2', 'n1', 4.2)
-      .ack('u1', 'c2', 'n1', 1, 4.22)
+      .acked('u1', 'c2', 'n1', 4.2, 1, 4.22)
       .synced('u1', 'c1', 0, 4, 4.5)
       .synced('u1', 'c2', 0, 0, 4.6)
       .end(30);
@@ -318,11 +305,7 @@ describe('read-your-writes: which acks a sync must reflect', () => {
   });
 
   it('does not judge a sync on a session that never reported a connection', () => {
-    const h = stage()
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 5, 2.02)
-      .synced('u1', 'c1', 0, 3, 3, 'phone')
-      .end(30);
+    const h = stage().acked('u1', 'c1', 'm1', 2, 5, 2.02).synced('u1', 'c1', 0, 3, 3, 'phone').end(30);
     expect(verdict(run(h.events).r)).toEqual({ readYourWrites: 0, monotonicReads: 0, silentGaps: 0 });
   });
 
@@ -342,32 +325,26 @@ describe('read-your-writes: which acks a sync must reflect', () => {
 
 describe('read-your-writes on a target that echoes senders', () => {
   /** u3 got its own m0 back (the target echoes); u1, connected since +0.1 s, acks m1 with seq 5. */
-  const echoing = (): Builder =>
-    stage()
-      .send('u3', 'c1', 'm0', 1)
-      .ack('u3', 'c1', 'm0', 4, 1.02)
-      .deliver('u3', 'c1', 'u3', 'm0', 4, 1.05)
-      .send('u1', 'c1', 'm1', 2)
-      .ack('u1', 'c1', 'm1', 5, 2.02);
+  const echoing = (): Builder => echoes(stage()).acked('u1', 'c1', 'm1', 2, 5, 2.02);
+
+  /** What a sync by u1 after seq 4, up to seq 6 at +3 s, that never delivered m1 is reported as. */
+  const skippedOwn = {
+    check: 'read-your-writes',
+    message:
+      "User u1's sync of c1 after seq 4 reported seq 6 but never delivered its own message m1 (seq 5, acked at +2.0s), though the target echoes senders' messages; the sync finished at +3.0s.",
+    conv: 'c1',
+    cmid: 'm1',
+    from: 'u1',
+    user: 'u1',
+    t: 3,
+  };
 
   it('reports a sync whose range covers the own message but that never delivered it', () => {
     const { r, m } = run(echoing().synced('u1', 'c1', 4, 6, 3).end(30).events);
     expect(verdict(r)).toEqual({ readYourWrites: 1, monotonicReads: 0, silentGaps: 0 });
     expect(m.readYourWrites).toBe(1);
     expect(r.notes).toEqual([]);
-    expect(r.examples).toStrictEqual([
-      {
-        check: 'read-your-writes',
-        message:
-          "User u1's sync of c1 after seq 4 reported seq 6 but never delivered its own message m1 (seq 5, acked at +2.0s), though the target echoes senders' messages; the sync finished at +3.0s.",
-        conv: 'c1',
-        cmid: 'm1',
-        from: 'u1',
-        user: 'u1',
-        region: 'eu-west',
-        t: 3,
-      },
-    ]);
+    expect(r.examples).toStrictEqual([{ ...skippedOwn, region: 'eu-west' }]);
   });
 
   it('requires the own message when the sync ends exactly at its seq', () => {
@@ -389,8 +366,7 @@ describe('read-your-writes on a target that echoes senders', () => {
 
   it('judges against the highest own seq, even when the latest ack got a lower one', () => {
     const h = echoing()
-      .send('u1', 'c1', 'm2', 2.1)
-      .ack('u1', 'c1', 'm2', 3, 2.12)
+      .acked('u1', 'c1', 'm2', 2.1, 3, 2.12)
       .deliver('u1', 'c1', 'u1', 'm2', 3, 2.15)
       .synced('u1', 'c1', 2, 6, 3)
       .end(30);
@@ -402,18 +378,7 @@ describe('read-your-writes on a target that echoes senders', () => {
   it('leaves the region out of the example when the session never reported a connection', () => {
     const { r } = run(echoing().synced('u1', 'c1', 4, 6, 3, 'phone').end(30).events);
     expect(r.readYourWritesViolations).toBe(1);
-    expect(r.examples).toStrictEqual([
-      {
-        check: 'read-your-writes',
-        message:
-          "User u1's sync of c1 after seq 4 reported seq 6 but never delivered its own message m1 (seq 5, acked at +2.0s), though the target echoes senders' messages; the sync finished at +3.0s.",
-        conv: 'c1',
-        cmid: 'm1',
-        from: 'u1',
-        user: 'u1',
-        t: 3,
-      },
-    ]);
+    expect(r.examples).toStrictEqual([skippedOwn]);
   });
 
   it('without an echoing target, counts nothing, keeps no example and says why in a note', () => {
@@ -434,14 +399,6 @@ describe('read-your-writes on a target that echoes senders', () => {
 });
 
 describe('monotonic reads: what counts as already seen', () => {
-  const seen3 = (): Builder =>
-    stage()
-      .message('c1', 'u1', 'm1', 1, 1, ['u2'])
-      .message('c1', 'u1', 'm2', 2, 2, ['u2'])
-      .message('c1', 'u3', 'm3', 3, 3, ['u2'])
-      .down('u2', 'eu-west', 4)
-      .up('u2', 'us-east', 4.5);
-
   it('records the violation in the metric and a full example', () => {
     const { r, m } = run(seen3().synced('u2', 'c1', 3, 2, 5).end(30).events);
     expect(m).toEqual({ readYourWrites: 0, monotonicReads: 1, silentGaps: 0 });
@@ -518,14 +475,7 @@ describe('monotonic reads: what counts as already seen', () => {
 
 describe('silent gaps: runs, resets and who wrote a seq', () => {
   it('records a gap in the metric with its size', () => {
-    const h = stage()
-      .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
-      .message('c1', 'u1', 'm2', 2, 2, ['u3'])
-      .message('c1', 'u3', 'm3', 3, 3, ['u1'])
-      .down('u2', 'eu-west', 1.5)
-      .up('u2', 'us-east', 10)
-      .message('c1', 'u1', 'm4', 4, 10.95, ['u2', 'u3'])
-      .end(30);
+    const h = gapped().message('c1', 'u1', 'm4', 4, 10.95, ['u2', 'u3']).end(30);
     const { r, m } = run(h.events);
     expect(m).toEqual({ readYourWrites: 0, monotonicReads: 0, silentGaps: 1 });
     expect(r.silentGapMessages).toBe(2);
@@ -633,16 +583,7 @@ describe('silent gaps: runs, resets and who wrote a seq', () => {
   it('counts a seq that only a final log names as a message the user skipped', () => {
     expect(run(strangerAt2().end(30).events).r.silentGaps).toBe(0);
     const h = strangerAt2()
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [2, 'u3', 'x'],
-          [3, 'u1', 'm3'],
-        ],
-        20,
-      )
+      .finalRead('eu-west', 'c1', 20, [1, 'u1', 'm1'], [2, 'u3', 'x'], [3, 'u1', 'm3'])
       .end(30);
     const { r } = run(h.events);
     expect(r.silentGaps).toBe(1);
@@ -652,16 +593,9 @@ describe('silent gaps: runs, resets and who wrote a seq', () => {
   });
 
   it('ignores the entries of a final read that failed', () => {
-    const failedRead: HistoryEvent = {
-      type: 'final_read',
-      t: at(20),
-      region: 'eu-west',
-      conv: 'c1',
-      ok: false,
-      error: 'timeout',
-      messages: [{ seq: 2, cmid: 'x', from: 'u3' }],
-    };
-    const { r } = run([...strangerAt2().end(30).events, failedRead]);
+    const { r } = run(
+      strangerAt2().end(30).failedRead('eu-west', 'c1', 20, 'timeout', [2, 'u3', 'x']).events,
+    );
     expect(r.silentGaps).toBe(0);
   });
 
@@ -671,24 +605,15 @@ describe('silent gaps: runs, resets and who wrote a seq', () => {
       .message('c1', 'u1', 'm1', 1, 1, ['u2'])
       .message('c1', 'u1', 'm2', 2, 2, ['u2'])
       .message('c1', 'u1', 'm4', 4, 4, ['u2'])
-      .finalRead(
-        'eu-west',
-        'c1',
-        [
-          [1, 'u1', 'm1'],
-          [3, 'u1', 'm2'],
-          [4, 'u1', 'm4'],
-        ],
-        20,
-      )
+      .finalRead('eu-west', 'c1', 20, [1, 'u1', 'm1'], [3, 'u1', 'm2'], [4, 'u1', 'm4'])
       .end(30);
     expect(run(h.events).r.silentGaps).toBe(0);
   });
 
   it('when final logs disagree on who wrote a seq, goes by the first one read', () => {
     const h = strangerAt2()
-      .finalRead('eu-west', 'c1', [[2, 'u2', 'x']], 20)
-      .finalRead('us-east', 'c1', [[2, 'u3', 'y']], 21)
+      .finalRead('eu-west', 'c1', 20, [2, 'u2', 'x'])
+      .finalRead('us-east', 'c1', 21, [2, 'u3', 'y'])
       .end(30);
     expect(run(h.events).r.silentGaps).toBe(0);
   });
@@ -732,8 +657,7 @@ describe('silent gaps: when the user last reconnected', () => {
       .message('c1', 'u1', 'm1', 1, 1, ['u2'])
       .down('u2', 'eu-west', 1.5)
       .message('c1', 'u1', 'm2', 2, 2, [])
-      .send('u1', 'c1', 'm3', 3)
-      .ack('u1', 'c1', 'm3', 3, 3.02);
+      .acked('u1', 'c1', 'm3', 3, 3, 3.02);
 
   it('names the latest reconnect of any of the user’s sessions before the next delivery', () => {
     const h = away()
@@ -764,14 +688,9 @@ describe('silent gaps: when the user last reconnected', () => {
 
 describe('examples across the guarantees', () => {
   it('lists read-your-writes, echo, monotonic-read and gap examples in that order', () => {
-    const h = failedOver()
-      // u3 gets its own m0 back, so the target echoes.
-      .send('u3', 'c1', 'm0', 1)
-      .ack('u3', 'c1', 'm0', 4, 1.02)
-      .deliver('u3', 'c1', 'u3', 'm0', 4, 1.05)
+    const h = echoes(failedOver())
       .synced('u1', 'c1', 4, 3, 4.5)
-      .send('u3', 'c1', 'm7', 6)
-      .ack('u3', 'c1', 'm7', 7, 6.02)
+      .acked('u3', 'c1', 'm7', 6, 7, 6.02)
       .synced('u3', 'c1', 6, 8, 7)
       .synced('u3', 'c1', 0, 5, 8)
       .message('c2', 'u1', 'n1', 1, 9, ['u2'])

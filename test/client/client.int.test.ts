@@ -6,6 +6,7 @@ import { type ClientOptions, createClient, type ImClient } from '../../client/in
 import { createRandom } from '../../lib/random.ts';
 import { type EventLog, eventLog, sleep } from './events.ts';
 import {
+  type BlackholeProxy,
   createFakeStore,
   type FakeNode,
   type FakeStore,
@@ -23,6 +24,31 @@ async function node(region: string, store: FakeStore, name = 'n1'): Promise<Fake
   const fake = await startFakeNode({ region, node: name, store });
   cleanups.push(() => fake.close());
   return fake;
+}
+
+/** A store shared by two nodes: home in eu (started first) and the other in us. */
+async function twoRegions(): Promise<{ store: FakeStore; home: FakeNode; other: FakeNode }> {
+  const store = createFakeStore();
+  const home = await node('eu', store);
+  const other = await node('us', store);
+  return { store, home, other };
+}
+
+/**
+ * twoRegions() with home reached through a proxy that can be told to swallow everything: the
+ * endpoints a client uses (eu through the proxy, then us), the proxy, and the nodes and store.
+ */
+async function proxiedHome(): Promise<{
+  store: FakeStore;
+  home: FakeNode;
+  other: FakeNode;
+  proxy: BlackholeProxy;
+  endpoints: { region: string; url: string }[];
+}> {
+  const { store, home, other } = await twoRegions();
+  const proxy = await startBlackholeProxy(home.port);
+  cleanups.push(() => proxy.close());
+  return { store, home, other, proxy, endpoints: [{ region: 'eu', url: proxy.url }, other] };
 }
 
 function client(
@@ -45,6 +71,18 @@ function client(
   });
   cleanups.push(() => c.close());
   return { client: c, log };
+}
+
+/** bob, following room on a single eu node, has synced and then received a1…a3 (seqs 1–3) by push. */
+async function bobReceivedThree(): Promise<{ store: FakeStore; home: FakeNode; c: ImClient; log: EventLog }> {
+  const store = createFakeStore();
+  const home = await node('eu', store);
+  const { client: c, log } = client('bob', [home], { conversations: ['room'] });
+  c.start();
+  await log.waitFor('synced');
+  for (let i = 1; i <= 3; i++) home.push('room', store.append('room', 'alice', `a${i}`, 'x').message);
+  await log.waitForCount('delivered', 3);
+  return { store, home, c, log };
 }
 
 describe('client against fake nodes', () => {
@@ -113,9 +151,7 @@ describe('client against fake nodes', () => {
   });
 
   it('fails over to the next region when home goes down, resends the unacked message there, and the same cmid gets the same seq', async () => {
-    const store = createFakeStore();
-    const home = await node('eu', store);
-    const other = await node('us', store);
+    const { store, home, other } = await twoRegions();
     const { client: c, log } = client('alice', [home, other]);
     c.start();
     await log.waitFor('connected');
@@ -258,13 +294,7 @@ describe('client against fake nodes', () => {
   });
 
   it('reports a reset and continues from its seq, redelivering what the node now holds there', async () => {
-    const store = createFakeStore();
-    const home = await node('eu', store);
-    const { client: c, log } = client('bob', [home], { conversations: ['room'] });
-    c.start();
-    await log.waitFor('synced');
-    for (let i = 1; i <= 3; i++) home.push('room', store.append('room', 'alice', `a${i}`, 'x').message);
-    await log.waitForCount('delivered', 3);
+    const { store, home, c, log } = await bobReceivedThree();
     // The node lost seq 3 and replaced it (a history that forked and was resolved).
     store.conversations.get('room')!.splice(2, 1, { ...store.after('room', 2)[0]!, cmid: 'a3-new' });
     home.sendTo('bob', { type: 'reset', conv: 'room', seq: 2, reason: 'epoch changed' });
@@ -281,13 +311,7 @@ describe('client against fake nodes', () => {
   });
 
   it('answers a reset to its sync by syncing again from the reset seq, once, and then takes new messages at those seqs', async () => {
-    const store = createFakeStore();
-    const home = await node('eu', store);
-    const { client: c, log } = client('bob', [home], { conversations: ['room'] });
-    c.start();
-    await log.waitFor('synced');
-    for (let i = 1; i <= 3; i++) home.push('room', store.append('room', 'alice', `a${i}`, 'x').message);
-    await log.waitForCount('delivered', 3);
+    const { store, home, log } = await bobReceivedThree();
     // The node comes back without seq 3 (say it was never committed) and the client reconnects.
     store.conversations.get('room')!.pop();
     home.dropAll();
@@ -393,9 +417,7 @@ describe('client against fake nodes', () => {
   });
 
   it('treats HTTP 401 on upgrade as fatal: one error event and no further attempts', async () => {
-    const store = createFakeStore();
-    const home = await node('eu', store);
-    const other = await node('us', store);
+    const { home, other } = await twoRegions();
     home.refuseWith = 401;
     const { client: c, log } = client('alice', [home, other]);
     c.start();
@@ -442,9 +464,7 @@ describe('client against fake nodes', () => {
   });
 
   it('times out an attempt that is never welcomed and moves on after that one timeout', async () => {
-    const store = createFakeStore();
-    const home = await node('eu', store);
-    const other = await node('us', store);
+    const { home, other } = await twoRegions();
     home.silentWelcome = true;
     const { client: c, log } = client('alice', [home, other], { connectTimeoutMs: 150 });
     c.start();
@@ -457,12 +477,8 @@ describe('client against fake nodes', () => {
   });
 
   it('notices a silent (blackholed) connection through unanswered resends and pings, and fails over', async () => {
-    const store = createFakeStore();
-    const home = await node('eu', store);
-    const other = await node('us', store);
-    const proxy = await startBlackholeProxy(home.port);
-    cleanups.push(() => proxy.close());
-    const { client: c, log } = client('alice', [{ region: 'eu', url: proxy.url }, other], {
+    const { proxy, endpoints } = await proxiedHome();
+    const { client: c, log } = client('alice', endpoints, {
       ackTimeoutMs: 200,
       connectTimeoutMs: 200,
       // Longer than the test: the unanswered resend, not the idle heartbeat, asks for the pong.
@@ -486,9 +502,7 @@ describe('client against fake nodes', () => {
   });
 
   it('returns home once home answers again, without losing a message on the way', async () => {
-    const store = createFakeStore();
-    const home = await node('eu', store);
-    const other = await node('us', store);
+    const { home, other } = await twoRegions();
     const { client: c, log } = client('alice', [home, other], { returnHomeAfterMs: 250 });
     c.start();
     await log.waitFor('connected');
@@ -571,14 +585,10 @@ describe('client against fake nodes', () => {
   });
 
   it('a receive-only client behind a silenced link notices within heartbeatMs + heartbeatTimeoutMs and fails over', async () => {
-    const store = createFakeStore();
-    const home = await node('eu', store);
-    const other = await node('us', store);
-    const proxy = await startBlackholeProxy(home.port);
-    cleanups.push(() => proxy.close());
+    const { store, home, other, proxy, endpoints } = await proxiedHome();
     const heartbeatMs = 150;
     const heartbeatTimeoutMs = 150;
-    const { client: c, log } = client('bob', [{ region: 'eu', url: proxy.url }, other], {
+    const { client: c, log } = client('bob', endpoints, {
       conversations: ['room'],
       heartbeatMs,
       heartbeatTimeoutMs,
@@ -629,9 +639,7 @@ describe('client against fake nodes', () => {
   });
 
   it('refused attempts still get failoverAfter tries each before the next endpoint', async () => {
-    const store = createFakeStore();
-    const home = await node('eu', store);
-    const other = await node('us', store);
+    const { home, other } = await twoRegions();
     home.refuseWith = 503;
     const { client: c, log } = client('alice', [home, other], { failoverAfter: 3 });
     c.start();
@@ -668,12 +676,8 @@ describe('client against fake nodes', () => {
   });
 
   it('after a heartbeat failover, probes the silent home without leaving the working region, then returns once', async () => {
-    const store = createFakeStore();
-    const home = await node('eu', store);
-    const other = await node('us', store);
-    const proxy = await startBlackholeProxy(home.port);
-    cleanups.push(() => proxy.close());
-    const { client: c, log } = client('bob', [{ region: 'eu', url: proxy.url }, other], {
+    const { proxy, endpoints } = await proxiedHome();
+    const { client: c, log } = client('bob', endpoints, {
       heartbeatMs: 100,
       heartbeatTimeoutMs: 100,
       connectTimeoutMs: 150,
@@ -698,9 +702,7 @@ describe('client against fake nodes', () => {
   });
 
   it('waits longer before returning to a home that failed right after the last return', async () => {
-    const store = createFakeStore();
-    const home = await node('eu', store);
-    const other = await node('us', store);
+    const { home, other } = await twoRegions();
     const returnHomeAfterMs = 300;
     const { client: c, log } = client('bob', [home, other], { returnHomeAfterMs });
     c.start();

@@ -2,10 +2,11 @@
 // and nothing answers. Receive-only clients homed there must notice through the heartbeat, move
 // to another region within a bound, and get what is written meanwhile; the client's default
 // timeouts are used, since they are what scenarios run with.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createClient, type ImClient } from '../../client/index.ts';
 import { createRandom } from '../../lib/random.ts';
-import { type Cluster, convHomedIn, startCluster } from '../support/cluster.ts';
+import { convHomedIn } from '../support/cluster.ts';
+import { clusterSuite } from './cluster-suite.ts';
 import { type EventLog, eventLog, sleep } from './events.ts';
 
 const REGIONS = ['eu', 'us', 'ap'];
@@ -14,31 +15,21 @@ const CLIENTS = 12;
 /** Defaults: heartbeat 2000 + timeout 2000, then backoff and one connect elsewhere. */
 const RECOVERY_BOUND_MS = 10_000;
 
-let cluster: Cluster;
-const clients: ImClient[] = [];
-
-beforeAll(async () => {
-  cluster = await startCluster({ regions: REGIONS, leaseMs: 1000 });
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await cluster?.stop();
-});
+const suite = clusterSuite(REGIONS);
 
 function client(user: string, regions: string[], conversations: string[]): { c: ImClient; log: EventLog } {
   const log = eventLog();
   const c = createClient({
     user,
-    token: () => cluster.token(user),
-    endpoints: regions.map((region) => ({ region, url: cluster.node(region).wsUrl })),
+    token: () => suite.cluster.token(user),
+    endpoints: regions.map((region) => ({ region, url: suite.cluster.node(region).wsUrl })),
     conversations,
     // Probes home are tried during the freeze too; they must not disturb the working connection.
     returnHomeAfterMs: 2000,
     random: createRandom(`pause-${user}`).next,
     onEvent: log.onEvent,
   });
-  clients.push(c);
+  suite.clients.push(c);
   return { c, log };
 }
 
@@ -47,7 +38,7 @@ describe('client against a frozen (SIGSTOPped) node', () => {
     // Homed away from the frozen region, so sends are acked throughout and only the clients move.
     const conv = convHomedIn(REGIONS, 'us', 'pause');
     const users = Array.from({ length: CLIENTS }, (_, i) => `reader${i}`);
-    const created = await cluster.admin('us/n1', 'POST', '/admin/conversations', {
+    const created = await suite.cluster.admin('us/n1', 'POST', '/admin/conversations', {
       id: conv,
       members: ['writer', ...users],
     });
@@ -67,7 +58,7 @@ describe('client against a frozen (SIGSTOPped) node', () => {
     await writer.log.waitFor('acked', undefined, 20_000);
     for (const r of readers) await r.log.waitFor('delivered', (d) => d.cmid === 'before', 20_000);
 
-    await cluster.kill(FROZEN, 'SIGSTOP');
+    await suite.cluster.kill(FROZEN, 'SIGSTOP');
     const frozenAt = Date.now();
     try {
       // Written while the readers are still stuck on the frozen node: they get it by sync.
@@ -101,7 +92,7 @@ describe('client against a frozen (SIGSTOPped) node', () => {
         expect(r.c.region).not.toBe('eu');
       }
     } finally {
-      await cluster.kill(FROZEN, 'SIGCONT');
+      await suite.cluster.kill(FROZEN, 'SIGCONT');
     }
     const thawedAt = Date.now();
     // The next probe home is welcomed: each returns once and stays.

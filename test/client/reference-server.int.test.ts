@@ -1,30 +1,21 @@
 // The client against the real reference cluster (separate processes on loopback): the same cmid
 // gets the same seq, a reconnect's sync fills what was missed, and killing the home region loses
 // nothing the client saw acked.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type ClientOptions, createClient, type ImClient } from '../../client/index.ts';
 import { createRandom } from '../../lib/random.ts';
-import { type Cluster, convHomedIn, startCluster } from '../support/cluster.ts';
+import { convHomedIn } from '../support/cluster.ts';
+import { clusterSuite } from './cluster-suite.ts';
 import { type EventLog, eventLog, sleep } from './events.ts';
 
 // Three regions: with the default replicated acks (one other region must hold a message), any
 // one region can be lost and the other two still ack.
 const REGIONS = ['eu', 'us', 'ap'];
 
-let cluster: Cluster;
-const clients: ImClient[] = [];
-
-beforeAll(async () => {
-  cluster = await startCluster({ regions: REGIONS, leaseMs: 1000 });
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all(clients.splice(0).map((c) => c.close()));
-  await cluster?.stop();
-});
+const suite = clusterSuite(REGIONS);
 
 async function createConversation(id: string, members: string[]): Promise<void> {
-  const answer = await cluster.admin('eu/n1', 'POST', '/admin/conversations', { id, members });
+  const answer = await suite.cluster.admin('eu/n1', 'POST', '/admin/conversations', { id, members });
   expect(answer.status, JSON.stringify(answer.body)).toBe(201);
 }
 
@@ -36,8 +27,8 @@ function client(
   const log = eventLog();
   const c = createClient({
     user,
-    token: () => cluster.token(user),
-    endpoints: regions.map((region) => ({ region, url: cluster.node(region).wsUrl })),
+    token: () => suite.cluster.token(user),
+    endpoints: regions.map((region) => ({ region, url: suite.cluster.node(region).wsUrl })),
     backoff: { minMs: 50, maxMs: 500 },
     ackTimeoutMs: 2000,
     sendTimeoutMs: 30_000,
@@ -45,7 +36,7 @@ function client(
     onEvent: log.onEvent,
     ...overrides,
   });
-  clients.push(c);
+  suite.clients.push(c);
   return { c, log };
 }
 
@@ -63,7 +54,7 @@ describe('client against the reference cluster', () => {
     const again = await second.log.waitFor('acked', undefined, 20_000);
     expect(again.seq).toBe(ack.seq);
     expect(again.epoch).toBe(ack.epoch);
-    const log = await cluster.admin('eu/n1', 'GET', `/admin/conversations/${conv}/log`);
+    const log = await suite.cluster.admin('eu/n1', 'GET', `/admin/conversations/${conv}/log`);
     const messages = (log.body as { messages: { cmid: string }[] }).messages;
     expect(messages.filter((m) => m.cmid === 'only-once')).toHaveLength(1);
   });
@@ -78,14 +69,14 @@ describe('client against the reference cluster', () => {
     await bob.log.waitFor('synced', undefined, 20_000);
     alice.c.send(conv, 'before', 'x');
     await bob.log.waitFor('delivered', (d) => d.cmid === 'before', 20_000);
-    await cluster.kill('us/n1');
+    await suite.cluster.kill('us/n1');
     const missed = ['m1', 'm2', 'm3', 'm4', 'm5'];
     try {
       await bob.log.waitFor('disconnected');
       for (const cmid of missed) alice.c.send(conv, cmid, 'x');
       await alice.log.waitForCount('acked', 6, undefined, 20_000);
     } finally {
-      await cluster.restart('us/n1');
+      await suite.cluster.restart('us/n1');
     }
     const all = await bob.log.waitForCount('delivered', 6, undefined, 30_000);
     expect(all.map((d) => d.cmid)).toEqual(['before', ...missed]);
@@ -108,7 +99,7 @@ describe('client against the reference cluster', () => {
     const total = 30;
     for (let i = 0; i < total; i++) {
       carol.c.send(conv, `c${i}`, `message ${i}`);
-      if (i === 10) await cluster.kill('eu/n1');
+      if (i === 10) await suite.cluster.kill('eu/n1');
       await sleep(50);
     }
     const failover = await carol.log.waitFor('failover', undefined, 30_000);
@@ -148,7 +139,7 @@ describe('client against the reference cluster', () => {
     const seqOf = new Map(delivered.map((d) => [d.cmid, d.seq]));
     for (const a of acked) expect(seqOf.get(a.cmid), a.cmid).toBe(a.seq);
     // And the surviving region's log holds each acked message exactly once.
-    const log = await cluster.admin('us/n1', 'GET', `/admin/conversations/${conv}/log`);
+    const log = await suite.cluster.admin('us/n1', 'GET', `/admin/conversations/${conv}/log`);
     const cmids = (log.body as { messages: { cmid: string }[] }).messages.map((m) => m.cmid);
     for (const cmid of ackedCmids)
       expect(

@@ -29,23 +29,17 @@ interface Case {
 
 const T = 1_700_000_000_000.5;
 
+/** For each field in turn, every one of `values` set as that field. */
+const each =
+  (...values: unknown[]) =>
+  (...fields: string[]): [string[], unknown][] =>
+    fields.flatMap((field) => values.map((value): [string[], unknown] => [[field], value]));
 /** Bad values every non-empty string field refuses. */
-const notStr = (field: string): [string[], unknown][] => [
-  [[field], ''],
-  [[field], 7],
-  [[field], null],
-];
+const notStr = each('', 7, null);
 /** Bad values every time field refuses. */
-const notMs = (field: string): [string[], unknown][] => [
-  [[field], Number.POSITIVE_INFINITY],
-  [[field], Number.NaN],
-  [[field], '1700000000000'],
-];
+const notMs = each(Number.POSITIVE_INFINITY, Number.NaN, '1700000000000');
 /** Bad values every integer (seq-like) field refuses. */
-const notInt = (field: string): [string[], unknown][] => [
-  [[field], 1.5],
-  [[field], '3'],
-];
+const notInt = each(1.5, '3');
 
 const cases: Record<History.HistoryEventType, Case> = {
   run_start: {
@@ -62,8 +56,7 @@ const cases: Record<History.HistoryEventType, Case> = {
     optional: ['ackLevel'],
     bad: [
       ...notMs('t'),
-      ...notStr('runId'),
-      ...notStr('scenario'),
+      ...notStr('runId', 'scenario'),
       [['seed'], 0.5],
       [['seed'], '42'],
       [['regions'], []],
@@ -90,20 +83,13 @@ const cases: Record<History.HistoryEventType, Case> = {
     schema: 'UserEvent',
     valid: { type: 'user', t: T, user: 'u1', region: 'eu-west' },
     optional: [],
-    bad: [...notMs('t'), ...notStr('user'), ...notStr('region')],
+    bad: [...notMs('t'), ...notStr('user', 'region')],
   },
   send: {
     schema: 'SendEvent',
     valid: { type: 'send', t: T, intendedAt: T - 3, user: 'u1', conv: 'c1', cmid: 'm1', region: 'eu-west' },
     optional: ['region'],
-    bad: [
-      ...notMs('t'),
-      ...notMs('intendedAt'),
-      ...notStr('user'),
-      ...notStr('conv'),
-      ...notStr('cmid'),
-      [['region'], 3],
-    ],
+    bad: [...notMs('t', 'intendedAt'), ...notStr('user', 'conv', 'cmid'), [['region'], 3]],
   },
   ack: {
     schema: 'AckEvent',
@@ -121,11 +107,8 @@ const cases: Record<History.HistoryEventType, Case> = {
     optional: ['epoch', 'level', 'region'],
     bad: [
       ...notMs('t'),
-      ...notStr('user'),
-      ...notStr('conv'),
-      ...notStr('cmid'),
-      ...notInt('seq'),
-      ...notInt('epoch'),
+      ...notStr('user', 'conv', 'cmid'),
+      ...notInt('seq', 'epoch'),
       [['level'], 1],
       [['region'], false],
     ],
@@ -134,13 +117,13 @@ const cases: Record<History.HistoryEventType, Case> = {
     schema: 'SendFailedEvent',
     valid: { type: 'send_failed', t: T, user: 'u1', conv: 'c1', cmid: 'm1', reason: 'rejected' },
     optional: [],
-    bad: [...notMs('t'), ...notStr('user'), ...notStr('conv'), ...notStr('cmid'), [['reason'], 1]],
+    bad: [...notMs('t'), ...notStr('user', 'conv', 'cmid'), [['reason'], 1]],
   },
   send_indeterminate: {
     schema: 'SendIndeterminateEvent',
     valid: { type: 'send_indeterminate', t: T, user: 'u1', conv: 'c1', cmid: 'm1', reason: 'timeout' },
     optional: [],
-    bad: [...notMs('t'), ...notStr('user'), ...notStr('conv'), ...notStr('cmid'), [['reason'], null]],
+    bad: [...notMs('t'), ...notStr('user', 'conv', 'cmid'), [['reason'], null]],
   },
   deliver: {
     schema: 'DeliverEvent',
@@ -159,11 +142,7 @@ const cases: Record<History.HistoryEventType, Case> = {
     optional: ['region'],
     bad: [
       ...notMs('t'),
-      ...notStr('user'),
-      ...notStr('session'),
-      ...notStr('conv'),
-      ...notStr('cmid'),
-      ...notStr('from'),
+      ...notStr('user', 'session', 'conv', 'cmid', 'from'),
       ...notInt('seq'),
       [['via'], 'pull'],
       [['via'], ''],
@@ -174,58 +153,37 @@ const cases: Record<History.HistoryEventType, Case> = {
     schema: 'ConnUpEvent',
     valid: { type: 'conn_up', t: T, user: 'u1', session: 's-u1', region: 'eu-west', node: 'n1' },
     optional: ['node'],
-    bad: [...notMs('t'), ...notStr('user'), ...notStr('session'), ...notStr('region'), [['node'], 1]],
+    bad: [...notMs('t'), ...notStr('user', 'session', 'region'), [['node'], 1]],
   },
   conn_down: {
     schema: 'ConnDownEvent',
     valid: { type: 'conn_down', t: T, user: 'u1', session: 's-u1', region: 'eu-west', reason: 'closed' },
     optional: [],
-    bad: [...notMs('t'), ...notStr('user'), ...notStr('session'), ...notStr('region'), [['reason'], 1]],
+    bad: [...notMs('t'), ...notStr('user', 'session', 'region'), [['reason'], 1]],
   },
   failover: {
     schema: 'FailoverEvent',
     valid: { type: 'failover', t: T, user: 'u1', session: 's-u1', from: 'eu-west', to: 'us-east' },
     optional: [],
-    bad: [...notMs('t'), ...notStr('user'), ...notStr('session'), ...notStr('from'), ...notStr('to')],
+    bad: [...notMs('t'), ...notStr('user', 'session', 'from', 'to')],
   },
   reset: {
     schema: 'ResetEvent',
     valid: { type: 'reset', t: T, user: 'u1', session: 's-u1', conv: 'c1', seq: 4, reason: 'epoch changed' },
     optional: [],
-    bad: [
-      ...notMs('t'),
-      ...notStr('user'),
-      ...notStr('session'),
-      ...notStr('conv'),
-      ...notInt('seq'),
-      [['reason'], undefined],
-    ],
+    bad: [...notMs('t'), ...notStr('user', 'session', 'conv'), ...notInt('seq'), [['reason'], undefined]],
   },
   synced: {
     schema: 'SyncedEvent',
     valid: { type: 'synced', t: T, user: 'u1', session: 's-u1', conv: 'c1', afterSeq: 3, seq: 9 },
     optional: [],
-    bad: [
-      ...notMs('t'),
-      ...notStr('user'),
-      ...notStr('session'),
-      ...notStr('conv'),
-      ...notInt('afterSeq'),
-      ...notInt('seq'),
-    ],
+    bad: [...notMs('t'), ...notStr('user', 'session', 'conv'), ...notInt('afterSeq', 'seq')],
   },
   out_of_order: {
     schema: 'OutOfOrderEvent',
     valid: { type: 'out_of_order', t: T, user: 'u1', session: 's-u1', conv: 'c1', seq: 3, afterSeq: 9 },
     optional: [],
-    bad: [
-      ...notMs('t'),
-      ...notStr('user'),
-      ...notStr('session'),
-      ...notStr('conv'),
-      ...notInt('seq'),
-      ...notInt('afterSeq'),
-    ],
+    bad: [...notMs('t'), ...notStr('user', 'session', 'conv'), ...notInt('seq', 'afterSeq')],
   },
   fault_start: {
     schema: 'FaultStartEvent',
@@ -240,8 +198,7 @@ const cases: Record<History.HistoryEventType, Case> = {
     optional: [],
     bad: [
       ...notMs('t'),
-      ...notStr('faultId'),
-      ...notStr('kind'),
+      ...notStr('faultId', 'kind'),
       [['target'], 1],
       [['regions', 0], ''],
       [['regions'], 'eu-west'],
@@ -263,14 +220,7 @@ const cases: Record<History.HistoryEventType, Case> = {
     schema: 'DigestEvent',
     valid: { type: 'digest', t: T, region: 'eu-west', conv: 'c1', count: 3, lastSeq: 7, hash: 'ab12' },
     optional: [],
-    bad: [
-      ...notMs('t'),
-      ...notStr('region'),
-      ...notStr('conv'),
-      ...notInt('count'),
-      ...notInt('lastSeq'),
-      [['hash'], 5],
-    ],
+    bad: [...notMs('t'), ...notStr('region', 'conv'), ...notInt('count', 'lastSeq'), [['hash'], 5]],
   },
   final_read: {
     schema: 'FinalReadEvent',
@@ -289,8 +239,7 @@ const cases: Record<History.HistoryEventType, Case> = {
     optional: ['error'],
     bad: [
       ...notMs('t'),
-      ...notStr('region'),
-      ...notStr('conv'),
+      ...notStr('region', 'conv'),
       [['ok'], 'true'],
       [['error'], 1],
       [['messages'], 'm1'],

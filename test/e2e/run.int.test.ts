@@ -63,6 +63,16 @@ function summaryOf(dir: string): SummaryShape {
   return JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as SummaryShape;
 }
 
+/** `chatquake run <scenario>`, each flag `--<name> <value>` in the order given (true: the bare flag), `--out <dir>` last. */
+function runScenario(scenario: string, flags: Record<string, string | number | true>, dir: string) {
+  const args = ['run', scenario];
+  for (const [name, value] of Object.entries(flags)) {
+    args.push(`--${name}`);
+    if (value !== true) args.push(String(value));
+  }
+  return runCli([...args, '--out', dir]);
+}
+
 function expectNothingLeft(dir: string): void {
   const { pids, ports } = servicesOf(dir);
   expect(pids.length).toBeGreaterThanOrEqual(5); // directory, proxy, three nodes
@@ -75,20 +85,7 @@ describe('chatquake run', () => {
   const clean = join(base, 'steady');
 
   it('passes a short steady-state run with exit 0 and writes every result file', async () => {
-    const result = await runCli([
-      'run',
-      'steady-state',
-      '--duration',
-      '6',
-      '--users',
-      '60',
-      '--rate',
-      '60',
-      '--seed',
-      '3',
-      '--out',
-      clean,
-    ]);
+    const result = await runScenario('steady-state', { duration: 6, users: 60, rate: 60, seed: 3 }, clean);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     expect(result.stdout).toContain('PASSED (exit 0)');
     const s = summaryOf(clean);
@@ -154,19 +151,11 @@ describe('chatquake run', () => {
 
   it('fails a shortened region outage with exit 99 when the server acks early, and counts the loss', async () => {
     const dir = join(base, 'outage-ack-early');
-    const result = await runCli([
-      'run',
+    const result = await runScenario(
       'region-outage',
-      '--duration',
-      '15',
-      '--seed',
-      '1',
-      '--bug',
-      'ack-early',
-      '--quiet',
-      '--out',
+      { duration: 15, seed: 1, bug: 'ack-early', quiet: true },
       dir,
-    ]);
+    );
     expect(result.code, result.stdout + result.stderr).toBe(99);
     expect(result.stdout).toContain('FAILED (exit 99)');
     const s = summaryOf(dir);
@@ -207,23 +196,19 @@ describe('chatquake run', () => {
     // The SDK delivers in seq order, so users never see the reordering; the history's
     // out_of_order events (pushes below a seq already pushed on the connection) carry it.
     const dir = join(base, 'steady-reorder');
-    const result = await runCli([
-      'run',
+    const result = await runScenario(
       'steady-state',
-      '--duration',
-      '10',
-      // Replication batches of more than one entry are what the bug reverses; a higher rate
-      // makes them common (about 10-20 reversed pushes in 10 s instead of 2).
-      '--rate',
-      '300',
-      '--seed',
-      '1',
-      '--bug',
-      'reorder-apply',
-      '--quiet',
-      '--out',
+      {
+        duration: 10,
+        // Replication batches of more than one entry are what the bug reverses; a higher rate
+        // makes them common (about 10-20 reversed pushes in 10 s instead of 2).
+        rate: 300,
+        seed: 1,
+        bug: 'reorder-apply',
+        quiet: true,
+      },
       dir,
-    ]);
+    );
     expect(result.code, result.stdout + result.stderr).toBe(99);
     const s = summaryOf(dir);
     expect(s.consistency.orderViolations).toBeGreaterThan(0);
@@ -248,7 +233,7 @@ describe('chatquake run', () => {
         "export default { ...outage, name: 'outage-untagged', thresholds: { failover_seconds: ['p(99)<10'] } };",
       ].join('\n'),
     );
-    const result = await runCli(['run', file, '--seed', '4242', '--quiet', '--out', dir]);
+    const result = await runScenario(file, { seed: 4242, quiet: true }, dir);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const s = summaryOf(dir);
     const f = s.failover;

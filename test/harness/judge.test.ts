@@ -24,9 +24,9 @@ function history(n: number, options: { lose?: boolean; duplicate?: boolean } = {
     const cmid = `m${i}`;
     events.push({ type: 'send', t, intendedAt: t, user: 'u1', conv: 'c1', cmid });
     events.push({ type: 'ack', t: t + 5, user: 'u1', conv: 'c1', cmid, seq: i });
-    events.push({
+    const delivery = (at: number): HistoryEvent => ({
       type: 'deliver',
-      t: t + 8,
+      t: at,
       user: 'u2',
       session: 's2',
       conv: 'c1',
@@ -35,19 +35,9 @@ function history(n: number, options: { lose?: boolean; duplicate?: boolean } = {
       seq: i,
       via: 'push',
     });
-    if (options.duplicate && i === 2) {
-      events.push({
-        type: 'deliver',
-        t: t + 9,
-        user: 'u2',
-        session: 's2',
-        conv: 'c1',
-        cmid,
-        from: 'u1',
-        seq: i,
-        via: 'push',
-      });
-    }
+    events.push(delivery(t + 8));
+    // The duplicate is the same delivery again, a millisecond later.
+    if (options.duplicate && i === 2) events.push(delivery(t + 9));
     if (!(options.lose && i === n)) log.push({ seq: i, cmid, from: 'u1' });
   }
   const end = T0 + 100 * (n + 1);

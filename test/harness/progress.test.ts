@@ -28,13 +28,16 @@ function fakeStream(isTTY: boolean) {
 describe('progress', () => {
   it('shows elapsed/total, rates, p99, reconnects, faults and violations', () => {
     const line = formatStatusLine(snapshot);
-    expect(line).toContain('12s/30s');
-    expect(line).toContain('sent 201/s');
-    expect(line).toContain('delivered 9.3/s');
-    expect(line).toContain('p99 1.23s');
-    expect(line).toContain('reconnects 3');
-    expect(line).toContain('faults outage-1');
-    expect(line).toContain('violations 2');
+    for (const part of [
+      '12s/30s',
+      'sent 201/s',
+      'delivered 9.3/s',
+      'p99 1.23s',
+      'reconnects 3',
+      'faults outage-1',
+      'violations 2',
+    ])
+      expect(line).toContain(part);
   });
 
   it('rewrites one line on a terminal and never wraps it', () => {

@@ -4,7 +4,7 @@
 import fc from 'fast-check';
 import { Toxiproxy, ToxiproxyError } from 'toxiproxy-node-client';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type FaultProxyServer, startFaultProxy } from '../../proxy/index.ts';
+import { type FaultProxyServer, startFaultProxy, toxicTypes } from '../../proxy/index.ts';
 import {
   api,
   closedWithin,
@@ -96,31 +96,22 @@ describe('toxiproxy-node-client, unmodified', () => {
     const client = await dial(portOf(proxy.listen));
     expect(await typicalRoundTrip(client)).toBeLessThan(100);
 
-    const toxic = await proxy.addToxic({
-      name: 'slow',
-      type: 'latency',
-      stream: 'downstream',
-      toxicity: 1,
-      attributes: { latency: 120, jitter: 0 },
-    });
-    expect(toxic.toJson()).toEqual({
-      name: 'slow',
-      type: 'latency',
-      stream: 'downstream',
-      toxicity: 1,
-      attributes: { latency: 120, jitter: 0 },
-    });
+    /** The toxic this test adds, reads back and updates: `latency` ms on the downstream, no jitter. */
+    const slow = (latency: number) =>
+      ({
+        name: 'slow',
+        type: 'latency',
+        stream: 'downstream',
+        toxicity: 1,
+        attributes: { latency, jitter: 0 },
+      }) as const;
+    const toxic = await proxy.addToxic(slow(120));
+    expect(toxic.toJson()).toEqual(slow(120));
     expect(await roundTrip(client)).toBeGreaterThanOrEqual(110);
 
     const fetched = await proxy.getToxic<{ latency: number; jitter: number }>('slow');
     expect(fetched.attributes.latency).toBe(120);
-    const updated = await fetched.update({
-      name: 'slow',
-      type: 'latency',
-      stream: 'downstream',
-      toxicity: 1,
-      attributes: { latency: 10, jitter: 0 },
-    });
+    const updated = await fetched.update(slow(10));
     expect(updated.attributes).toEqual({ latency: 10, jitter: 0 });
     expect(await typicalRoundTrip(client)).toBeLessThan(100);
     await updated.remove();
@@ -559,19 +550,8 @@ describe('/populate', () => {
 describe('robustness', () => {
   it('answers any body on any write endpoint with 2xx or 4xx and keeps serving', async () => {
     await create('fuzz');
-    const types = [
-      'latency',
-      'bandwidth',
-      'slow_close',
-      'timeout',
-      'reset_peer',
-      'slicer',
-      'limit_data',
-      'noop',
-      'limit_time',
-      'drop',
-      'x',
-    ];
+    // Every toxic the proxy knows, in its table's order, and one it does not.
+    const types = [...toxicTypes.keys(), 'x'];
     const toxicBody = fc.record(
       {
         name: fc.oneof(fc.string(), fc.constant('t')),
