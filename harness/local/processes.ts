@@ -76,8 +76,11 @@ export async function startService(options: ServiceOptions): Promise<Service> {
     child.once('exit', forget);
     child.once('error', forget);
   }
-  // The header names the pid, so a test (or a person) can tell which process wrote the log.
-  log.write(`# ${new Date().toISOString()} pid ${child.pid ?? '?'} chatquake ${options.args.join(' ')}\n`);
+  // The header names the pid, so a test (or a person) can tell which process wrote the log; the
+  // values of secret flags are blanked, since run folders end up as CI artifacts.
+  log.write(
+    `# ${new Date().toISOString()} pid ${child.pid ?? '?'} chatquake ${redactArgs(options.args).join(' ')}\n`,
+  );
   const untrack = registry.trackChild(child);
   const exitedPromise = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -233,4 +236,12 @@ export function readyPort(service: Service): number {
     throw new ServiceStartError(`${service.name} reported no port in ${JSON.stringify(service.ready)}`);
   }
   return port;
+}
+
+/** Flags whose value is a secret: never written to a log. */
+const SECRET_FLAGS = new Set(['--secret', '--admin-token']);
+
+/** The arguments with every secret flag's value replaced by `***`. */
+export function redactArgs(args: readonly string[]): string[] {
+  return args.map((arg, i) => (i > 0 && SECRET_FLAGS.has(args[i - 1] as string) ? '***' : arg));
 }

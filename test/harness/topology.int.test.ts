@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -33,6 +33,17 @@ describe('local topology', () => {
   afterAll(async () => {
     await registry.run();
     rmSync(runDir, { recursive: true, force: true });
+  });
+
+  it('writes no secret into a log: the header blanks the secret and the admin token', () => {
+    const logs = readdirSync(join(runDir, 'logs')).map((f) => readFileSync(join(runDir, 'logs', f), 'utf8'));
+    expect(logs.length).toBeGreaterThanOrEqual(3);
+    for (const log of logs) {
+      expect(log).not.toContain('topology-test-secret');
+      expect(log).not.toContain('topology-test-admin');
+    }
+    const node = readFileSync(topology.node('eu-west', 'n1').logFile, 'utf8');
+    expect(node).toContain('--secret *** --admin-token ***');
   });
 
   it('puts each region on its own loopback block and every path behind a named proxy', async () => {
