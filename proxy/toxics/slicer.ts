@@ -2,10 +2,9 @@
 // is what remains) and waits `delay` microseconds after each piece, as Toxiproxy does.
 import { z } from 'zod';
 import type { Random } from '../../lib/random.ts';
+import { durationUs, sliceBytes } from './limits.ts';
 import { createReleaseQueue } from './release-queue.ts';
 import type { ToxicDefinition } from './types.ts';
-
-const whole = z.number().int().min(0);
 
 /** Piece sizes for `length` bytes; every size is at least 1 and they add up to `length`. */
 export function sliceSizes(length: number, average: number, variation: number, random: Random): number[] {
@@ -23,7 +22,7 @@ export function sliceSizes(length: number, average: number, variation: number, r
 export const slicer: ToxicDefinition = {
   type: 'slicer',
   defaults: { average_size: 0, size_variation: 0, delay: 0 },
-  schema: z.object({ average_size: whole, size_variation: whole, delay: whole }).partial(),
+  schema: z.object({ average_size: sliceBytes, size_variation: sliceBytes, delay: durationUs }).partial(),
   check: (attributes) =>
     (attributes.average_size ?? 0) < 1 ? 'attributes.average_size: must be at least 1' : undefined,
   create(attributes, context, output) {
