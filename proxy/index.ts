@@ -2,30 +2,22 @@
 // is this plus flags; the harness may use either.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ApiEvent, createApi } from './api.ts';
+import { createApi } from './api.ts';
 import { createCollection } from './collection.ts';
 import { createMetrics } from './metrics.ts';
-import type { ProxyConfig } from './schemas.ts';
+import { type FaultProxyOptions, resolveFaultProxyOptions } from './options.ts';
 
 export type { ApiEvent } from './api.ts';
 export { API_VERSION } from './api.ts';
+export { type FaultProxyOptions, MAX_CONNECT_TIMEOUT_MS } from './options.ts';
 export { type ProxyConfig, proxyConfigFileSchema, proxyConfigSchema } from './schemas.ts';
 export { toxicTypes } from './toxics/index.ts';
 
-export interface FaultProxyOptions {
-  /** Address of the HTTP API, and of proxies whose listen has no host. Default 127.0.0.1. */
-  host?: string;
-  /** Port of the HTTP API; 0 picks a free one. Default 8474, Toxiproxy's. */
-  port?: number;
-  /** Seeds every random choice (toxicity, jitter, slice sizes, drops). Default 0. */
-  seed?: number;
-  /** Proxies to create before the API answers, in the /populate format. */
-  config?: ProxyConfig[];
-  /** How long a connection waits for its upstream to accept before it is closed. Default 10 s. */
-  connectTimeoutMs?: number;
-  /** Told about every change made through the API (proxy created, toxic added, ...). */
-  log?: (event: ApiEvent) => void;
-}
+/**
+ * A request whose headers and body have not all arrived by then gets 408 and is closed (Node
+ * checks every few seconds), so a stalled client holds a socket, never the API.
+ */
+const REQUEST_TIMEOUT_MS = 30_000;
 
 export interface FaultProxyServer {
   /** http://host:port of the API. */
@@ -37,33 +29,25 @@ export interface FaultProxyServer {
 }
 
 export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<FaultProxyServer> {
-  const host = options.host ?? '127.0.0.1';
+  const { host, port, seed, config, connectTimeoutMs, log } = resolveFaultProxyOptions(options);
   const metrics = createMetrics();
-  const collection = createCollection({
-    seed: options.seed ?? 0,
-    defaultHost: host,
-    metrics,
-    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-  });
-  if (options.config !== undefined && options.config.length > 0) {
-    let failure: Error | undefined;
+  const collection = createCollection({ seed, defaultHost: host, metrics, connectTimeoutMs });
+  if (config.length > 0) {
     try {
-      const result = await collection.populate(options.config);
-      failure = result.error;
+      await collection.populate(config);
     } catch (error) {
-      failure = error as Error;
-    }
-    if (failure !== undefined) {
       await collection.close();
-      throw new Error(`config: ${failure.message}`);
+      throw new Error(`config: ${(error as Error).message}`);
     }
   }
 
-  const server = createServer(createApi({ collection, metrics, log: options.log }));
+  const server = createServer(createApi({ collection, metrics, log }));
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = Math.min(server.headersTimeout, REQUEST_TIMEOUT_MS);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host, port: options.port ?? 8474 }, () => {
+      server.listen({ host, port }, () => {
         server.off('error', reject);
         resolve();
       });
