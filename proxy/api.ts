@@ -5,7 +5,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createSerializer, readBody, send, sendError, sendPlain } from './api/http.ts';
 import { proxyRoutes } from './api/proxy-routes.ts';
-import { type ApiEvent, matchRoute, type Route, type RouteContext } from './api/route.ts';
+import { type ApiEvent, matchRoute, pathSegments, type Route, type RouteContext } from './api/route.ts';
 import { serverRoutes } from './api/server-routes.ts';
 import { toxicRoutes } from './api/toxic-routes.ts';
 import type { Collection } from './collection.ts';
@@ -40,12 +40,9 @@ export function createApi(options: ApiOptions): (request: IncomingMessage, respo
       sendPlain(response, 403, 'User agent not allowed\n');
       return;
     }
-    let segments: string[];
-    try {
-      const { pathname } = new URL(request.url ?? '/', 'http://proxy');
-      segments = pathname.split('/').slice(1).map(decodeURIComponent);
-    } catch {
-      sendPlain(response, 400, '400 Bad Request\n');
+    const segments = pathSegments(request.url ?? '/');
+    if (typeof segments === 'string') {
+      sendError(response, 400, `bad request path: ${segments}`);
       return;
     }
     const found = matchRoute(routes, segments);

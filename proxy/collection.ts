@@ -4,6 +4,7 @@ import { createRandom, type Random } from '../lib/random.ts';
 import { type HostPort, parseHostPort } from './address.ts';
 import { ApiError, badRequestBody, missingField, proxyAlreadyExists, proxyNotFound } from './errors.ts';
 import type { Metrics } from './metrics.ts';
+import { nameProblem } from './names.ts';
 import { createProxy, type ProxyAddresses, type TcpProxy } from './proxy.ts';
 
 export interface CollectionOptions {
@@ -66,6 +67,11 @@ interface Entry {
   where: string;
 }
 
+function checkName(name: string, where: string): void {
+  const problem = nameProblem(name);
+  if (problem !== undefined) throw badRequestBody(`name${where}: ${problem}`);
+}
+
 /** Every populate entry checked, before anything is touched; a name may appear only once. */
 function checkEntries(inputs: readonly ProxyInput[]): Entry[] {
   const seen = new Map<string, number>();
@@ -73,6 +79,7 @@ function checkEntries(inputs: readonly ProxyInput[]): Entry[] {
     const where = ` at proxy ${i + 1}`;
     if (input.name === undefined || input.name === '') throw missingField(`name${where}`);
     if (input.upstream === undefined || input.upstream === '') throw missingField(`upstream${where}`);
+    checkName(input.name, where);
     const first = seen.get(input.name);
     if (first !== undefined)
       throw badRequestBody(`name${where}: ${JSON.stringify(input.name)} is also proxy ${first}`);
@@ -159,6 +166,7 @@ export function createCollection(options: CollectionOptions): Collection {
     async create(input) {
       if (input.name === undefined || input.name === '') throw missingField('name');
       if (input.upstream === undefined || input.upstream === '') throw missingField('upstream');
+      checkName(input.name, '');
       const at = addresses(input.listen, input.upstream, '');
       if (proxies.has(input.name)) throw proxyAlreadyExists();
       const proxy = make(input.name, at);

@@ -1,7 +1,8 @@
 // The fault proxy as a library: start it in-process, get its URL, close it. `chatquake proxy`
 // is this plus flags; the harness may use either.
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { createApi } from './api.ts';
 import { createCollection } from './collection.ts';
 import { createMetrics } from './metrics.ts';
@@ -18,6 +19,26 @@ export { toxicTypes } from './toxics/index.ts';
  * checks every few seconds), so a stalled client holds a socket, never the API.
  */
 const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * A request Node's parser refuses (a bad request line, headers past 16 KiB, a timeout) never
+ * reaches the API; it gets the same JSON error body as every other refusal, then the socket
+ * closes, instead of a bare status line.
+ */
+function refuseUnparsable(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const reason = STATUS_CODES[status] ?? 'Bad Request';
+  const text = `${JSON.stringify({ error: `${reason.toLowerCase()}: ${error.code ?? error.message}`, status })}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
+}
 
 export interface FaultProxyServer {
   /** http://host:port of the API. */
@@ -44,6 +65,7 @@ export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<
   const server = createServer(createApi({ collection, metrics, log }));
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.headersTimeout = Math.min(server.headersTimeout, REQUEST_TIMEOUT_MS);
+  server.on('clientError', refuseUnparsable);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

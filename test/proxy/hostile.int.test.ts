@@ -4,7 +4,17 @@
 import { connect, createServer, type Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type FaultProxyServer, startFaultProxy } from '../../proxy/index.ts';
-import { api, dial, echoServer, portOf, sleep, type TcpServer, tryConnect, within } from './helpers.ts';
+import {
+  api,
+  dial,
+  echoServer,
+  portOf,
+  rawApi,
+  sleep,
+  type TcpServer,
+  tryConnect,
+  within,
+} from './helpers.ts';
 
 /** Past Node's longest timer (2^31−1 ms) and within the documented 30-day bound. */
 const LONG_MS = 2_500_000_000;
@@ -125,19 +135,30 @@ describe('attributes past their bounds', () => {
       status: 400,
     });
     await addToxic('bounds', { name: 'lag', type: 'latency', attributes: { latency: 10 } });
-    const patch = await api(fp.url, 'PATCH', '/proxies/bounds/toxics/lag', { attributes: { jitter: 2 ** 53 } });
+    const patch = await api(fp.url, 'PATCH', '/proxies/bounds/toxics/lag', {
+      attributes: { jitter: 2 ** 53 },
+    });
     expect(patch.status).toBe(400);
     expect((JSON.parse(patch.text) as { error: string }).error).toMatch(/attributes\.jitter: /);
     const toxics = (await everything()).bounds?.toxics;
-    expect(toxics).toEqual([expect.objectContaining({ name: 'lag', attributes: { latency: 10, jitter: 0 } })]);
+    expect(toxics).toEqual([
+      expect.objectContaining({ name: 'lag', attributes: { latency: 10, jitter: 0 } }),
+    ]);
   });
 });
 
 describe('a taken port', () => {
   it('POST /proxies answers 409 naming the address and creates nothing', async () => {
-    const answer = await api(fp.url, 'POST', '/proxies', { name: 'clash', upstream: echo.address, listen: taken });
+    const answer = await api(fp.url, 'POST', '/proxies', {
+      name: 'clash',
+      upstream: echo.address,
+      listen: taken,
+    });
     expect(answer.status).toBe(409);
-    expect(JSON.parse(answer.text)).toMatchObject({ status: 409, error: expect.stringContaining(`listen tcp ${taken}`) });
+    expect(JSON.parse(answer.text)).toMatchObject({
+      status: 409,
+      error: expect.stringContaining(`listen tcp ${taken}`),
+    });
     expect(await everything()).toEqual({});
   });
 
@@ -200,7 +221,9 @@ describe('a taken port', () => {
     const squatted = await create('squatted');
     await api(fp.url, 'PATCH', '/proxies/squatted', { enabled: false });
     const squatter = createServer((socket) => socket.destroy());
-    await new Promise<void>((resolve) => squatter.listen({ host: '127.0.0.1', port: portOf(squatted.listen) }, resolve));
+    await new Promise<void>((resolve) =>
+      squatter.listen({ host: '127.0.0.1', port: portOf(squatted.listen) }, resolve),
+    );
     cleanups.push(() => new Promise<void>((resolve) => squatter.close(() => resolve())));
     await addToxic('squatted', { type: 'noop' });
     const later = await create('later');
@@ -228,7 +251,9 @@ describe('a client that never finishes its body', () => {
       stalled.destroy();
     });
     await new Promise<void>((resolve) => stalled.once('connect', resolve));
-    stalled.write('POST /proxies HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"na');
+    stalled.write(
+      'POST /proxies HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"na',
+    );
     await sleep(100);
     const version = await within(api(fp.url, 'GET', '/version'), 2000, 'GET /version behind a stalled body');
     expect(version.status).toBe(200);
@@ -238,5 +263,60 @@ describe('a client that never finishes its body', () => {
       'POST /proxies behind a stalled body',
     );
     expect(created.status).toBe(201);
+  });
+});
+
+describe('names and paths', () => {
+  const error = (answer: { status: number; text: string }) =>
+    JSON.parse(answer.text) as { error: string; status: number };
+
+  it('refuses a name it could not be addressed by later: a lone surrogate, or longer than 256', async () => {
+    for (const [name, problem] of [
+      ['\ud800', 'must be valid Unicode (it has a lone surrogate)'],
+      ['x'.repeat(257), 'must be at most 256 characters'],
+    ] as const) {
+      const created = await api(fp.url, 'POST', '/proxies', { name, upstream: echo.address });
+      expect(created.status, name.slice(0, 5)).toBe(400);
+      expect(error(created).error).toBe(`bad request body: name: ${problem}`);
+      const populated = await api(fp.url, 'POST', '/populate', [
+        { name: 'ok', upstream: echo.address },
+        { name, upstream: echo.address },
+      ]);
+      expect(populated.status).toBe(400);
+      expect(error(populated).error).toBe(`bad request body: name at proxy 2: ${problem}`);
+      await create('holder');
+      const toxic = await api(fp.url, 'POST', '/proxies/holder/toxics', { name, type: 'noop' });
+      expect(toxic.status).toBe(400);
+      expect(error(toxic).error).toBe(`bad request body: name: ${problem}`);
+      await api(fp.url, 'DELETE', '/proxies/holder');
+    }
+    const longest = await api(fp.url, 'POST', '/proxies', { name: 'x'.repeat(256), upstream: echo.address });
+    expect(longest.status).toBe(201);
+    expect((await rawApi(fp.url, 'DELETE', `/proxies/${'x'.repeat(256)}`)).status).toBe(204);
+    expect(await everything()).toEqual({});
+  });
+
+  it('reads and deletes proxies named ".", ".." and "a/b" by their encoded names', async () => {
+    for (const name of ['.', '..', 'a/b', '%']) {
+      await api(fp.url, 'POST', '/proxies', { name, upstream: echo.address });
+      const path = `/proxies/${encodeURIComponent(name).replaceAll('.', '%2E')}`;
+      const shown = await rawApi(fp.url, 'GET', path);
+      expect(shown.status, `GET ${path}`).toBe(200);
+      expect((shown.json as { name: string }).name).toBe(name);
+      expect((await rawApi(fp.url, 'DELETE', path)).status, `DELETE ${path}`).toBe(204);
+    }
+    expect(await everything()).toEqual({});
+  });
+
+  it('answers a malformed path, or a request too big for the parser, with a JSON error', async () => {
+    for (const path of ['/proxies/%zz', '/proxies/%ED%A0%80', '/proxies/a/toxics/%E0%A4%A']) {
+      const answer = await rawApi(fp.url, 'GET', path);
+      expect(answer.status, path).toBe(400);
+      expect(answer.json, path).toEqual({ error: expect.stringMatching(/^bad request path: /), status: 400 });
+    }
+    const huge = await rawApi(fp.url, 'GET', `/proxies/${'x'.repeat(20_000)}`);
+    expect(huge.status).toBe(431);
+    expect(huge.json).toEqual({ error: expect.any(String), status: 431 });
+    expect((await api(fp.url, 'GET', '/version')).status).toBe(200);
   });
 });
