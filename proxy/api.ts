@@ -1,11 +1,11 @@
 // Toxiproxy's HTTP API over the collection: routes, bodies and answers only. Requests run one
-// at a time, so two PATCHes never interleave a rebind. The routes live one resource per file
+// at a time, once their body has arrived, so two PATCHes never interleave a rebind. The routes live one resource per file
 // under api/; this file turns an HTTP request into a route call and its reply into an answer.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createSerializer, readBody, send, sendError, sendPlain } from './api/http.ts';
 import { proxyRoutes } from './api/proxy-routes.ts';
-import { type ApiEvent, matchRoute, type Route, type RouteContext } from './api/route.ts';
+import { type ApiEvent, matchRoute, pathSegments, type Route, type RouteContext } from './api/route.ts';
 import { serverRoutes } from './api/server-routes.ts';
 import { toxicRoutes } from './api/toxic-routes.ts';
 import type { Collection } from './collection.ts';
@@ -14,6 +14,8 @@ import type { Metrics } from './metrics.ts';
 
 export type { ApiEvent } from './api/route.ts';
 export { API_VERSION } from './api/server-routes.ts';
+
+const noop = (): void => {};
 
 export interface ApiOptions {
   collection: Collection;
@@ -38,12 +40,9 @@ export function createApi(options: ApiOptions): (request: IncomingMessage, respo
       sendPlain(response, 403, 'User agent not allowed\n');
       return;
     }
-    let segments: string[];
-    try {
-      const { pathname } = new URL(request.url ?? '/', 'http://proxy');
-      segments = pathname.split('/').slice(1).map(decodeURIComponent);
-    } catch {
-      sendPlain(response, 400, '400 Bad Request\n');
+    const segments = pathSegments(request.url ?? '/');
+    if (typeof segments === 'string') {
+      sendError(response, 400, `bad request path: ${segments}`);
       return;
     }
     const found = matchRoute(routes, segments);
@@ -57,14 +56,16 @@ export function createApi(options: ApiOptions): (request: IncomingMessage, respo
       response.writeHead(405, { Allow: Object.keys(found.route.methods).join(', ') }).end();
       return;
     }
-    // Read the body before queueing, so a slow client does not hold up other requests.
+    // The whole body arrives (or fails) before the request joins the queue, so a client that
+    // sends half a body holds only its own socket, never the requests behind it.
     let body: Promise<unknown> | undefined;
     const bodyOnce = (): Promise<unknown> => {
       body ??= readBody(request);
       return body;
     };
-    if (method === 'POST' || method === 'PATCH') bodyOnce().catch(() => {});
-    serialized(() => handler({ params: found.params, method, body: bodyOnce }))
+    const arrived = method === 'POST' || method === 'PATCH' ? bodyOnce().then(noop, noop) : Promise.resolve();
+    arrived
+      .then(() => serialized(() => handler({ params: found.params, method, body: bodyOnce })))
       .then((reply) => send(response, reply))
       .catch((error: unknown) => {
         if (response.headersSent) return;

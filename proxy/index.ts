@@ -1,30 +1,43 @@
 // The fault proxy as a library: start it in-process, get its URL, close it. `chatquake proxy`
 // is this plus flags; the harness may use either.
-import { createServer } from 'node:http';
+import { createServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type ApiEvent, createApi } from './api.ts';
+import type { Duplex } from 'node:stream';
+import { createApi } from './api.ts';
 import { createCollection } from './collection.ts';
 import { createMetrics } from './metrics.ts';
-import type { ProxyConfig } from './schemas.ts';
+import { type FaultProxyOptions, resolveFaultProxyOptions } from './options.ts';
 
 export type { ApiEvent } from './api.ts';
 export { API_VERSION } from './api.ts';
+export { type FaultProxyOptions, MAX_CONNECT_TIMEOUT_MS } from './options.ts';
 export { type ProxyConfig, proxyConfigFileSchema, proxyConfigSchema } from './schemas.ts';
 export { toxicTypes } from './toxics/index.ts';
 
-export interface FaultProxyOptions {
-  /** Address of the HTTP API, and of proxies whose listen has no host. Default 127.0.0.1. */
-  host?: string;
-  /** Port of the HTTP API; 0 picks a free one. Default 8474, Toxiproxy's. */
-  port?: number;
-  /** Seeds every random choice (toxicity, jitter, slice sizes, drops). Default 0. */
-  seed?: number;
-  /** Proxies to create before the API answers, in the /populate format. */
-  config?: ProxyConfig[];
-  /** How long a connection waits for its upstream to accept before it is closed. Default 10 s. */
-  connectTimeoutMs?: number;
-  /** Told about every change made through the API (proxy created, toxic added, ...). */
-  log?: (event: ApiEvent) => void;
+/**
+ * A request whose headers and body have not all arrived by then gets 408 and is closed (Node
+ * checks every few seconds), so a stalled client holds a socket, never the API.
+ */
+const REQUEST_TIMEOUT_MS = 30_000;
+
+/**
+ * A request Node's parser refuses (a bad request line, headers past 16 KiB, a timeout) never
+ * reaches the API; it gets the same JSON error body as every other refusal, then the socket
+ * closes, instead of a bare status line.
+ */
+function refuseUnparsable(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 431 : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+  const reason = STATUS_CODES[status] ?? 'Bad Request';
+  const text = `${JSON.stringify({ error: `${reason.toLowerCase()}: ${error.code ?? error.message}`, status })}\n`;
+  socket.end(
+    `HTTP/1.1 ${status} ${reason}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(text)}\r\nConnection: close\r\n\r\n${text}`,
+  );
 }
 
 export interface FaultProxyServer {
@@ -37,33 +50,26 @@ export interface FaultProxyServer {
 }
 
 export async function startFaultProxy(options: FaultProxyOptions = {}): Promise<FaultProxyServer> {
-  const host = options.host ?? '127.0.0.1';
+  const { host, port, seed, config, connectTimeoutMs, log } = resolveFaultProxyOptions(options);
   const metrics = createMetrics();
-  const collection = createCollection({
-    seed: options.seed ?? 0,
-    defaultHost: host,
-    metrics,
-    connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-  });
-  if (options.config !== undefined && options.config.length > 0) {
-    let failure: Error | undefined;
+  const collection = createCollection({ seed, defaultHost: host, metrics, connectTimeoutMs });
+  if (config.length > 0) {
     try {
-      const result = await collection.populate(options.config);
-      failure = result.error;
+      await collection.populate(config);
     } catch (error) {
-      failure = error as Error;
-    }
-    if (failure !== undefined) {
       await collection.close();
-      throw new Error(`config: ${failure.message}`);
+      throw new Error(`config: ${(error as Error).message}`);
     }
   }
 
-  const server = createServer(createApi({ collection, metrics, log: options.log }));
+  const server = createServer(createApi({ collection, metrics, log }));
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = Math.min(server.headersTimeout, REQUEST_TIMEOUT_MS);
+  server.on('clientError', refuseUnparsable);
   try {
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen({ host, port: options.port ?? 8474 }, () => {
+      server.listen({ host, port }, () => {
         server.off('error', reject);
         resolve();
       });

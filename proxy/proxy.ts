@@ -34,14 +34,30 @@ export interface TcpProxy {
   view(): ProxyView;
   /** Whether these addresses would mean a different listener or upstream (Toxiproxy's Differs). */
   differs(addresses: ProxyAddresses): boolean;
-  /** Binds and starts accepting; a bind failure is a 500 and leaves the proxy disabled. */
+  /** Binds and starts accepting; a bind failure is a 4xx (see bindStatus) and leaves it disabled. */
   start(): Promise<void>;
   /** Unbinds and closes every connection. */
   stop(): Promise<void>;
-  /** PATCH semantics: new addresses rebind (dropping connections); `enabled` starts or stops. */
+  /**
+   * PATCH semantics: new addresses rebind (dropping connections); `enabled` starts or stops.
+   * When the new address cannot be bound, the proxy goes back to its old one and it throws.
+   */
   update(addresses: ProxyAddresses, enabled: boolean): Promise<void>;
   /** Open connections, oldest first. */
   connections(): Connection[];
+}
+
+/**
+ * The answer to a failed bind. Toxiproxy says 500 to all; here a port in use is a conflict
+ * (409), a request the host cannot honour (an address it does not have, a privileged port, a
+ * host that does not resolve) is a bad request (400), and only the server running out of
+ * descriptors or memory is its own fault (503).
+ */
+function bindStatus(error: unknown): number {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE') return 409;
+  if (code === 'EMFILE' || code === 'ENFILE' || code === 'ENOMEM' || code === 'EAI_AGAIN') return 503;
+  return 400;
 }
 
 export function createProxy(name: string, addresses: ProxyAddresses, deps: ProxyDependencies): TcpProxy {
@@ -96,7 +112,7 @@ export function createProxy(name: string, addresses: ProxyAddresses, deps: Proxy
         });
       });
     } catch (error) {
-      throw new ApiError(`listen tcp ${listen}: ${(error as Error).message}`, 500);
+      throw new ApiError(`listen tcp ${listen}: ${(error as Error).message}`, bindStatus(error));
     }
     // Past the bind, an accept error (say EMFILE) must not take the whole process down.
     candidate.on('error', () => {});
@@ -143,15 +159,32 @@ export function createProxy(name: string, addresses: ProxyAddresses, deps: Proxy
     start,
     stop,
     async update(next, enabled) {
-      if (differs(next)) {
-        await stop();
-        listenAt = resolveListen(next.listen, deps.defaultHost);
-        listen = formatHostPort(listenAt.host, listenAt.port);
-        upstreamAt = next.upstream;
-        upstream = next.upstreamText;
+      if (!differs(next)) {
+        if (enabled) await start();
+        else await stop();
+        return;
       }
-      if (enabled && server === undefined) await start();
-      else if (!enabled) await stop();
+      const before = { listenAt, listen, upstreamAt, upstream, enabled: server !== undefined };
+      await stop();
+      listenAt = resolveListen(next.listen, deps.defaultHost);
+      listen = formatHostPort(listenAt.host, listenAt.port);
+      upstreamAt = next.upstream;
+      upstream = next.upstreamText;
+      if (!enabled) return;
+      try {
+        await start();
+      } catch (error) {
+        // Nothing changes when the new address cannot be bound: back to the old one.
+        ({ listenAt, listen, upstreamAt, upstream } = before);
+        if (before.enabled)
+          await start().catch((again: Error) => {
+            throw new ApiError(
+              `${(error as Error).message}; the proxy stays disabled: ${again.message}`,
+              (error as ApiError).status,
+            );
+          });
+        throw error;
+      }
     },
     connections: () => [...open],
   };

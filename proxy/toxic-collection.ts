@@ -9,6 +9,7 @@ import {
   toxicNotFound,
 } from './errors.ts';
 import type { Direction, ToxicState } from './model.ts';
+import { nameProblem } from './names.ts';
 
 import { toxicTypes } from './toxics/index.ts';
 import type { Attributes, ToxicDefinition } from './toxics/types.ts';
@@ -103,6 +104,8 @@ export function createToxicCollection(listener: ToxicListener): ToxicCollection 
       const name = input.name !== undefined && input.name !== '' ? input.name : `${type}_${stream}`;
       const definition = toxicTypes.get(type);
       if (definition === undefined) throw invalidToxicType();
+      const problem = nameProblem(name);
+      if (problem !== undefined) throw badRequestBody(`name: ${problem}`);
       if (find(name) !== undefined) throw toxicAlreadyExists();
       const attributes = parseAttributes(definition, definition.defaults, input.attributes);
       const toxic: ToxicState = {

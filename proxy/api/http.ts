@@ -51,6 +51,10 @@ export function readBody(request: IncomingMessage): Promise<unknown> {
       else chunks.push(chunk);
     });
     request.on('error', (error) => reject(badRequestBody(error.message)));
+    // A client gone before the end of its body: settle, so nothing waits on it for ever.
+    request.on('close', () => {
+      if (!request.complete) reject(badRequestBody('the connection closed before the body ended'));
+    });
     request.on('end', () => {
       if (size > MAX_BODY_BYTES) return;
       const text = Buffer.concat(chunks).toString('utf8');

@@ -18,10 +18,18 @@ export function proxyRoutes({ collection, log }: RouteContext): Route[] {
     {
       path: ['reset'],
       methods: {
+        // Toxiproxy stops at the first proxy it cannot bind, half reset; this finishes the
+        // reset and then names every proxy that stays disabled.
         POST: async () => {
-          await collection.reset();
-          log({ event: 'reset' });
-          return { status: 204 };
+          const failures = await collection.reset();
+          const first = failures[0];
+          if (first === undefined) {
+            log({ event: 'reset' });
+            return { status: 204 };
+          }
+          const message = failures.map((failure) => failure.message).join('; ');
+          log({ event: 'reset', failed: message });
+          throw new ApiError(message, first.status);
         },
       },
     },
@@ -43,16 +51,14 @@ export function proxyRoutes({ collection, log }: RouteContext): Route[] {
     {
       path: ['populate'],
       methods: {
-        // Populate answers errors in its own shape, {error, status, proxies}, as JSON.
+        // Populate answers errors in its own shape, {error, status, proxies}, as JSON. It is all
+        // or nothing, so a failed populate changed nothing and `proxies` is null.
         POST: async (request) => {
           try {
             const inputs = parse(populateBodySchema, await request.body());
-            const result = await collection.populate(inputs);
-            const proxies = result.proxies.map(proxyJson);
+            const proxies = (await collection.populate(inputs)).map(proxyJson);
             log({ event: 'populated', proxies: proxies.map((p) => p.name) });
-            if (result.error === undefined) return { status: 201, body: { proxies } };
-            const { message, status } = result.error;
-            return { status, body: { error: message, status, proxies } };
+            return { status: 201, body: { proxies } };
           } catch (error) {
             if (!(error instanceof ApiError)) throw error;
             return {

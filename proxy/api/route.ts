@@ -52,6 +52,25 @@ export function proxyJson(proxy: TcpProxy) {
   return proxy.view();
 }
 
+/**
+ * The decoded segments of a request target, or why it has none. The path is split before it is
+ * decoded and never normalised, so a proxy named "..", "." or "a/b" is reached by its encoded
+ * name ("%2E%2E", "%2E", "a%2Fb") instead of being resolved away as a URL parser would.
+ */
+export function pathSegments(target: string): string[] | string {
+  // An absolute-form target ("http://host/proxies") carries the path after its authority.
+  const authority = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*/i.exec(target);
+  let path = authority === null ? target : target.slice(authority[0].length) || '/';
+  const end = path.search(/[?#]/);
+  if (end >= 0) path = path.slice(0, end);
+  if (!path.startsWith('/')) return `${JSON.stringify(path.slice(0, 80))} is not an absolute path`;
+  try {
+    return path.split('/').slice(1).map(decodeURIComponent);
+  } catch {
+    return 'not valid percent-encoded UTF-8';
+  }
+}
+
 /** The first route whose path fits the segments, with the values of its `:name` segments. */
 export function matchRoute(
   routes: readonly Route[],

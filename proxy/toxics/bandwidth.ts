@@ -2,6 +2,7 @@
 // per millisecond). Big chunks leave in pieces of at most 100 ms worth, like Toxiproxy. A rate
 // of 0 lets nothing through until the toxic changes or goes, as in Toxiproxy.
 import { z } from 'zod';
+import { rateKbps } from './limits.ts';
 import { createOneShot } from './one-shot.ts';
 import type { Chunk, EndKind, ToxicDefinition } from './types.ts';
 
@@ -13,7 +14,7 @@ const PIECE_MS = 100;
 export const bandwidth: ToxicDefinition = {
   type: 'bandwidth',
   defaults: { rate: 0 },
-  schema: z.object({ rate: z.number().int().min(0) }).partial(),
+  schema: z.object({ rate: rateKbps }).partial(),
   create(attributes, _context, output) {
     let rate = attributes.rate ?? 0;
     const items: Item[] = [];

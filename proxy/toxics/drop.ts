@@ -3,12 +3,13 @@
 // with holes in it (garbled frames), never a retransmission delay. Use latency or timeout for
 // a lossy or dead link.
 import { z } from 'zod';
+import { probability } from './limits.ts';
 import type { ToxicDefinition } from './types.ts';
 
 export const drop: ToxicDefinition = {
   type: 'drop',
   defaults: { probability: 1 },
-  schema: z.object({ probability: z.number().min(0).max(1) }).partial(),
+  schema: z.object({ probability }).partial(),
   create(attributes, context, output) {
     let probability = attributes.probability ?? 1;
     return {

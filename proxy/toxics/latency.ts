@@ -1,15 +1,14 @@
 // latency: every chunk waits `latency` ± `jitter` ms, measured from when it entered the chain;
 // order is kept, so a chunk drawn a short delay waits for the one before it.
 import { z } from 'zod';
+import { durationMs } from './limits.ts';
 import { createReleaseQueue } from './release-queue.ts';
 import type { ToxicDefinition } from './types.ts';
-
-const whole = z.number().int().min(0);
 
 export const latency: ToxicDefinition = {
   type: 'latency',
   defaults: { latency: 0, jitter: 0 },
-  schema: z.object({ latency: whole, jitter: whole }).partial(),
+  schema: z.object({ latency: durationMs, jitter: durationMs }).partial(),
   create(attributes, context, output) {
     let { latency: base = 0, jitter = 0 } = attributes;
     const queue = createReleaseQueue(output);

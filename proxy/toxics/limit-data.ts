@@ -1,12 +1,13 @@
 // limit_data: lets `bytes` bytes through in this direction, then closes the connection. The
 // count survives a PATCH, so lowering the limit below what already passed closes on next data.
 import { z } from 'zod';
+import { dataBytes } from './limits.ts';
 import type { ToxicDefinition } from './types.ts';
 
 export const limitData: ToxicDefinition = {
   type: 'limit_data',
   defaults: { bytes: 0 },
-  schema: z.object({ bytes: z.number().int().min(0) }).partial(),
+  schema: z.object({ bytes: dataBytes }).partial(),
   create(attributes, context, output) {
     let limit = attributes.bytes ?? 0;
     let passed = 0;

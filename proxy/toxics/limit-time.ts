@@ -1,13 +1,14 @@
 // limit_time (chatquake): closes the connection `time` ms after it was accepted. Added to
 // connections already older than that, it closes them at once. Data passes untouched until then.
 import { z } from 'zod';
+import { durationMs } from './limits.ts';
 import { createOneShot } from './one-shot.ts';
 import type { ToxicDefinition } from './types.ts';
 
 export const limitTime: ToxicDefinition = {
   type: 'limit_time',
   defaults: { time: 0 },
-  schema: z.object({ time: z.number().int().min(0) }).partial(),
+  schema: z.object({ time: durationMs }).partial(),
   create(attributes, context, output) {
     const timer = createOneShot();
     let ended = false;

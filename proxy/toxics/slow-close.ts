@@ -1,12 +1,13 @@
 // slow_close: data passes at once; the end of the stream is held for `delay` ms.
 import { z } from 'zod';
+import { durationMs } from './limits.ts';
 import { createOneShot } from './one-shot.ts';
 import type { EndKind, ToxicDefinition } from './types.ts';
 
 export const slowClose: ToxicDefinition = {
   type: 'slow_close',
   defaults: { delay: 0 },
-  schema: z.object({ delay: z.number().int().min(0) }).partial(),
+  schema: z.object({ delay: durationMs }).partial(),
   create(attributes, _context, output) {
     let delay = attributes.delay ?? 0;
     const timer = createOneShot();

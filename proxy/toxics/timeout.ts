@@ -1,13 +1,14 @@
 // timeout: nothing gets through; the connection closes `timeout` ms after the toxic starts on
 // it, or never when the timeout is 0 (a blackhole). Removing the toxic closes what it held.
 import { z } from 'zod';
+import { durationMs } from './limits.ts';
 import { createOneShot } from './one-shot.ts';
 import type { ToxicDefinition } from './types.ts';
 
 export const timeout: ToxicDefinition = {
   type: 'timeout',
   defaults: { timeout: 0 },
-  schema: z.object({ timeout: z.number().int().min(0) }).partial(),
+  schema: z.object({ timeout: durationMs }).partial(),
   closesOnRemove: true,
   create(attributes, context, output) {
     const timer = createOneShot();

@@ -258,15 +258,19 @@ describe('/proxies', () => {
     expect((JSON.parse(badUpstream.text) as { error: string }).error).toMatch(/^bad request body: upstream/);
   });
 
-  it('answers 500 with the error body when the listen address is taken', async () => {
+  // Toxiproxy answers 500 here; a port in use is the request's conflict, not a server fault.
+  it('answers 409 with the error body when the listen address is taken', async () => {
     const first = await create('first');
     const taken = await api(fp.url, 'POST', '/proxies', {
       name: 'second',
       upstream: echo.address,
       listen: first.listen,
     });
-    expect(taken.status).toBe(500);
-    expect(JSON.parse(taken.text)).toMatchObject({ status: 500 });
+    expect(taken.status).toBe(409);
+    expect(JSON.parse(taken.text)).toMatchObject({
+      status: 409,
+      error: expect.stringContaining(`listen tcp ${first.listen}: `),
+    });
     expect((await api(fp.url, 'GET', '/proxies/second')).status).toBe(404);
   });
 });

@@ -1,5 +1,6 @@
 // Small TCP peers and an API helper for the fault proxy's integration tests. Everything listens
 // on 127.0.0.1 port 0 and is closed by the test that opened it.
+import { request as httpRequest } from 'node:http';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 
 export interface TcpServer {
@@ -191,4 +192,34 @@ export async function typicalRoundTrip(client: Client, count = 3): Promise<numbe
   const times: number[] = [];
   for (let i = 0; i < count; i++) times.push(await roundTrip(client));
   return median(times);
+}
+
+/**
+ * One HTTP call with the path sent exactly as given: fetch would resolve "%2E%2E" and refuse
+ * malformed escapes before they reach the server.
+ */
+export function rawApi(base: string, method: string, path: string, body?: string): Promise<ApiAnswer> {
+  const url = new URL(base);
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(
+      { host: url.hostname, port: url.port, method, path, headers: { 'user-agent': 'chatquake-test' } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let json: unknown;
+          try {
+            json = text === '' ? undefined : JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          const contentType = response.headers['content-type'] ?? null;
+          resolve({ status: response.statusCode ?? 0, contentType, text, json });
+        });
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
 }
