@@ -35,11 +35,29 @@ export type AckLevel = z.infer<typeof AckLevel>;
 
 // ---- client → server ----
 
+/** A UTF-16 code unit of a surrogate pair standing alone (the `u` flag keeps pairs whole). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * A message body: any well-formed Unicode text. A lone UTF-16 surrogate (only expressible as a
+ * JSON escape such as `\ud800`) has no UTF-8 encoding, so storage would turn it into U+FFFD and
+ * the body read back would differ from the one acked: it is refused before the ack instead.
+ */
+export const MessageBody = z.string().superRefine((body, ctx) => {
+  const found = LONE_SURROGATE.exec(body);
+  if (found !== null) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `lone UTF-16 surrogate \\u${found[0].charCodeAt(0).toString(16)} at index ${found.index}; a body must be well-formed Unicode`,
+    });
+  }
+});
+
 export const SendFrame = z.object({
   type: z.literal('send'),
   conv: ConversationId,
   cmid: ClientMessageId,
-  body: z.string(),
+  body: MessageBody,
 });
 
 export const SyncFrame = z.object({
