@@ -342,12 +342,16 @@ describe('client against fake nodes', () => {
     c.send('room', 'big', 'x'.repeat(70 * 1024));
     c.send('room', 'bad cmid', 'x');
     c.send('room/x', 'ok', 'x');
+    // A lone surrogate has no UTF-8 form: the node refuses it, so the client does not send it.
+    c.send('room', 'lone', 'a\ud800');
     expect(log.of('send_failed').map((f) => [f.cmid, f.reason.split(':')[0]])).toEqual([
       ['big', 'too_large'],
       ['bad cmid', 'invalid_field'],
       ['ok', 'invalid_field'],
+      ['lone', 'invalid_field'],
     ]);
     expect(log.of('send_failed')[2]!.reason).toMatch(/conv/);
+    expect(log.of('send_failed')[3]!.reason).toMatch(/body: lone UTF-16 surrogate/);
     await sleep(50);
     expect(home.received).toEqual([]);
     expect(c.connected).toBe(true);
