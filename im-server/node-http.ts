@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { describeIssues } from '../contracts/errors.ts';
 import { ClockOffsetBody, ConversationId, CreateConversationBody } from '../contracts/wire.ts';
+import { sleep } from '../lib/async.ts';
 import type { Clock } from './clock.ts';
 import type { ControlPlane } from './control-plane.ts';
 import type { Engine } from './engine.ts';
@@ -29,6 +30,28 @@ export interface NodeHttpOptions {
 
 const MiB = 1024 * 1024;
 
+/** How long a create waits for a node that has not yet heard the directory's region list. */
+const CATCH_UP_WAIT_MS = 2000;
+
+/**
+ * Refuses a residency naming a region no node of the cluster is in: such a conversation would
+ * have no home and every send to it would fail after the send timeout. Regions come from
+ * `--peers` and the directory (which remembers every node that ever registered).
+ */
+async function checkResidency(controlPlane: ControlPlane, residency: readonly string[] | undefined) {
+  if (residency === undefined) return;
+  const deadline = performance.now() + CATCH_UP_WAIT_MS;
+  while (!controlPlane.caughtUp() && performance.now() < deadline) await sleep(20);
+  const known = controlPlane.regions();
+  const at = residency.findIndex((region) => !known.includes(region));
+  if (at >= 0) {
+    throw new HttpError(
+      400,
+      `residency[${at}]: unknown region "${residency[at]}" (regions of this cluster: ${known.join(', ')})`,
+    );
+  }
+}
+
 async function requireJson<T>(req: IncomingMessage, schema: z.ZodType<T>, limit: number): Promise<T> {
   const body = await readJsonBody(req, limit);
   const parsed = schema.safeParse(body);
@@ -49,6 +72,7 @@ export function createNodeHttpHandler(
     }
     if (path === '/admin/conversations' && req.method === 'POST') {
       const body = await requireJson(req, CreateConversationBody, 8 * MiB);
+      await checkResidency(opts.controlPlane, body.residency);
       let result: { status: number; body: unknown };
       try {
         result = await opts.controlPlane.create(body);

@@ -268,6 +268,25 @@ describe('standalone node', () => {
     expect(logBody.messages[0]).toMatchObject({ seq: 1, epoch: 1, from: 'alice', cmid: 'a1' });
   });
 
+  // Issue 12 item 6: an unknown region was accepted (201, no home).
+  it('refuses a residency naming an unknown region with 400 naming the field', async () => {
+    const res = await cluster.admin(NODE, 'POST', '/admin/conversations', {
+      id: 'elsewhere',
+      members: ['alice'],
+      residency: ['solo', 'mars'],
+    });
+    expect(res.status).toBe(400);
+    expect((res.body as { error: string }).error).toMatch(/^residency\[1\]: unknown region "mars".*solo/);
+    expect((await cluster.admin(NODE, 'GET', '/admin/conversations/elsewhere')).status).toBe(404);
+    const ok = await cluster.admin(NODE, 'POST', '/admin/conversations', {
+      id: 'elsewhere',
+      members: ['alice'],
+      residency: ['solo'],
+    });
+    expect(ok.status).toBe(201);
+    expect(ok.body).toMatchObject({ home: 'solo/n1', residency: ['solo'] });
+  });
+
   it('shifts serverTime with the clock knob', async () => {
     expect((await cluster.admin(NODE, 'POST', '/admin/clock', { offsetMs: 'soon' })).status).toBe(400);
     const set = await cluster.admin(NODE, 'POST', '/admin/clock', { offsetMs: 120_000 });
