@@ -13,7 +13,7 @@ import { decodePathSegment, HttpError, readJsonBody, sendError, sendJson } from 
 import { ConvRecord, ForwardRequest, InternalSyncRequest, ReplicateRequest } from './internal-protocol.ts';
 import { errorMessage, type Logger } from './log.ts';
 import type { NodeMetrics } from './metrics.ts';
-import { PEER_HEADER } from './token.ts';
+import { PEER_HEADER, secretMatches } from './token.ts';
 
 export interface NodeHttpOptions {
   region: string;
@@ -66,7 +66,7 @@ export function createNodeHttpHandler(
   const log = opts.logger;
 
   const admin = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
-    if (req.headers.authorization !== `Bearer ${opts.adminToken}`) {
+    if (!secretMatches(req.headers.authorization, `Bearer ${opts.adminToken}`)) {
       sendError(res, 401, 'unauthorized: send Authorization: Bearer ADMIN_TOKEN');
       return;
     }
@@ -122,7 +122,7 @@ export function createNodeHttpHandler(
   };
 
   const internal = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
-    if (req.headers[PEER_HEADER] !== opts.peerKey) {
+    if (!secretMatches(req.headers[PEER_HEADER], opts.peerKey)) {
       sendError(res, 401, 'unauthorized');
       return;
     }
