@@ -187,7 +187,12 @@ describe('keys', () => {
       ['GET', '/admin/clock'],
       ['GET', '/admin/anything'],
     ];
-    for (const headers of [{}, { authorization: 'Bearer wrong' }, { authorization: cluster.adminToken }]) {
+    const wrong: Record<string, string>[] = [
+      {},
+      { authorization: 'Bearer wrong' },
+      { authorization: cluster.adminToken },
+    ];
+    for (const headers of wrong) {
       for (const [method, path, body] of routes) {
         const res = await call(`${httpUrl()}${path}`, method, headers, body);
         expect(res.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(401);
@@ -217,7 +222,7 @@ describe('keys', () => {
       ['/internal/conversations', record],
       ['/internal/nothing', {}],
     ];
-    const wrong = [
+    const wrong: Record<string, string>[] = [
       {},
       { [PEER_HEADER]: 'guess' },
       { [PEER_HEADER]: cluster.secret },
@@ -249,18 +254,24 @@ describe('keys', () => {
       ['POST', '/v1/conversations', { id: 'planted', members: ['mallory'] }],
       ['GET', '/v1/conversations/planted'],
     ];
-    for (const headers of [{}, { [PEER_HEADER]: 'guess' }, { [PEER_HEADER]: DIRECTORY_SECRET }]) {
+    const noKey: Record<string, string>[] = [
+      {},
+      { [PEER_HEADER]: 'guess' },
+      { [PEER_HEADER]: DIRECTORY_SECRET },
+    ];
+    for (const headers of noKey) {
       for (const [method, path, body] of routes) {
         const res = await call(`${directory.url}${path}`, method, headers, body);
         expect(res.status, `${method} ${path} ${JSON.stringify(headers)}`).toBe(401);
         expect(res.json).toMatchObject({ status: 401, error: expect.any(String) });
       }
     }
-    for (const headers of [
+    const noToken: Record<string, string>[] = [
       {},
       { authorization: 'Bearer guess' },
       { [PEER_HEADER]: peerKey(DIRECTORY_SECRET) },
-    ]) {
+    ];
+    for (const headers of noToken) {
       expect((await call(`${directory.url}/admin/state`, 'GET', headers)).status).toBe(401);
     }
     const state = await call(`${directory.url}/admin/state`, 'GET', {
