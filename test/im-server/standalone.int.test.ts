@@ -278,13 +278,8 @@ describe('standalone node', () => {
     expect(res.status).toBe(400);
     expect((res.body as { error: string }).error).toMatch(/^residency\[1\]: unknown region "mars".*solo/);
     expect((await cluster.admin(NODE, 'GET', '/admin/conversations/elsewhere')).status).toBe(404);
-    const ok = await cluster.admin(NODE, 'POST', '/admin/conversations', {
-      id: 'elsewhere',
-      members: ['alice'],
-      residency: ['solo'],
-    });
-    expect(ok.status).toBe(201);
-    expect(ok.body).toMatchObject({ home: 'solo/n1', residency: ['solo'] });
+    // (cluster.int.test.ts creates the same id with a good residency afterwards; here a second
+    // homed conversation would change what the healthz test below counts.)
   });
 
   it('shifts serverTime with the clock knob', async () => {
