@@ -1,6 +1,6 @@
-// Error frames from the node: a definite refusal settles the send it names, `unavailable`
-// delays that send's retry or the sync it answers, and whatever is left is reported as an
-// `error` event for the caller.
+// Error frames from the node: a definite refusal settles the send it names, `unavailable` and
+// `rate_limited` delay that send's retry or the sync it answers, and whatever is left is
+// reported as an `error` event for the caller.
 import type { ServerFrame } from '../contracts/wire.ts';
 import { backoffDelay } from './backoff.ts';
 import type { ClientEvent } from './events.ts';
@@ -15,6 +15,13 @@ const DEFINITE_FAILURES: ReadonlySet<string> = new Set([
   'invalid_field',
   'too_large',
 ]);
+
+/**
+ * Error codes after which the same frame is sent again after a backoff: the home could not be
+ * reached (the message may be stored: the same cmid makes the resend safe), or the node's rate
+ * limit refused the frame (nothing happened).
+ */
+const RETRY_LATER: ReadonlySet<string> = new Set(['unavailable', 'rate_limited']);
 
 export function handleError(
   ctx: ClientContext,
@@ -35,7 +42,7 @@ export function handleError(
       });
       return;
     }
-    if (frame.code === 'unavailable') {
+    if (RETRY_LATER.has(frame.code)) {
       entry.retryAt = t + backoffDelay(entry.unavailableCount++, config.backoff, config.random);
     }
     ctx.emit({
@@ -51,7 +58,7 @@ export function handleError(
   if (frame.cmid === undefined && frame.conv !== undefined) {
     const cs = state.conversations.get(frame.conv);
     if (cs?.sync !== undefined) {
-      if (frame.code === 'unavailable') refuseSync(ctx, cs, t);
+      if (RETRY_LATER.has(frame.code)) refuseSync(ctx, cs, t);
       else if (frame.code === 'not_found' || frame.code === 'forbidden') {
         cs.sync = undefined;
         cs.syncDisabled = true;

@@ -11,6 +11,24 @@ export const DEFAULT_MAX_FRAME_BYTES = 64 * 1024;
 /** Largest message body (UTF-8 bytes); a bigger one is refused with `too_large`. */
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 
+/** Client sessions a node holds at once; past it an upgrade is refused with HTTP 503. */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+export const MAX_MAX_CONNECTIONS = 1_000_000;
+/** Frames a session may send per second (a burst of as many); past it: `rate_limited`. */
+export const DEFAULT_MAX_FRAME_RATE = 1000;
+export const MAX_MAX_FRAME_RATE = 1_000_000;
+/**
+ * Bytes a node may have written to one session that its client has not yet shown it read (by
+ * answering a ping sent after them), wherever they wait: in the node, the kernel or the wire.
+ * Past it the session is closed as a slow consumer (1013).
+ */
+export const DEFAULT_MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+export const MIN_MAX_BUFFERED_BYTES = 64 * 1024;
+export const MAX_MAX_BUFFERED_BYTES = 1024 * 1024 * 1024;
+/** The same, summed over all of a node's sessions. */
+export const DEFAULT_MAX_BUFFERED_TOTAL_BYTES = 256 * 1024 * 1024;
+export const MAX_MAX_BUFFERED_TOTAL_BYTES = 64 * 1024 * 1024 * 1024;
+
 /** WebSocket close codes the server uses besides the standard ones. */
 export const CloseCode = {
   /** Token missing, malformed, badly signed or expired. */
@@ -19,6 +37,8 @@ export const CloseCode = {
   goingAway: 1001,
   /** Frame larger than the maximum. */
   tooBig: 1009,
+  /** A slow consumer: the client left too much unread (read faster, reconnect and sync). */
+  slowConsumer: 1013,
 } as const;
 
 const id = z
@@ -35,11 +55,29 @@ export type AckLevel = z.infer<typeof AckLevel>;
 
 // ---- client → server ----
 
+/** A UTF-16 code unit of a surrogate pair standing alone (the `u` flag keeps pairs whole). */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/**
+ * A message body: any well-formed Unicode text. A lone UTF-16 surrogate (only expressible as a
+ * JSON escape such as `\ud800`) has no UTF-8 encoding, so storage would turn it into U+FFFD and
+ * the body read back would differ from the one acked: it is refused before the ack instead.
+ */
+export const MessageBody = z.string().superRefine((body, ctx) => {
+  const found = LONE_SURROGATE.exec(body);
+  if (found !== null) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `lone UTF-16 surrogate \\u${found[0].charCodeAt(0).toString(16)} at index ${found.index}; a body must be well-formed Unicode`,
+    });
+  }
+});
+
 export const SendFrame = z.object({
   type: z.literal('send'),
   conv: ConversationId,
   cmid: ClientMessageId,
-  body: z.string(),
+  body: MessageBody,
 });
 
 export const SyncFrame = z.object({
@@ -116,6 +154,8 @@ export const ErrorCode = z.enum([
   'not_found',
   'forbidden',
   'unavailable',
+  /** The session sends frames faster than the node's rate limit: nothing happened; resend later. */
+  'rate_limited',
 ]);
 export type ErrorCode = z.infer<typeof ErrorCode>;
 

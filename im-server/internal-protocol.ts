@@ -1,7 +1,14 @@
 // Node↔directory and node↔node messages (plain HTTP + JSON). Clients never see these; they are
 // validated at each boundary like client frames are.
 import { z } from 'zod';
-import { ClientMessageId, ConversationId, ErrorCode, RegionName, UserId } from '../contracts/wire.ts';
+import {
+  ClientMessageId,
+  ConversationId,
+  ErrorCode,
+  MessageBody,
+  RegionName,
+  UserId,
+} from '../contracts/wire.ts';
 
 export const NodeId = z
   .string()
@@ -93,7 +100,8 @@ export const ForwardItem = z.object({
   conv: ConversationId,
   from: UserId,
   cmid: ClientMessageId,
-  body: z.string(),
+  // Checked again here, like at the client's node: a body stored must read back identical.
+  body: MessageBody,
 });
 export type ForwardItem = z.infer<typeof ForwardItem>;
 export const ForwardRequest = z.object({ from: NodeId, items: z.array(ForwardItem).min(1).max(10_000) });

@@ -17,6 +17,7 @@ import type { PeerInfo } from './control-plane.ts';
 import { DEFAULT_LEASE_MS } from './directory.ts';
 import { NodeId } from './internal-protocol.ts';
 import { createLogger, errorMessage } from './log.ts';
+import { LimitFlags, limitsFromFlags } from './node/config.ts';
 import { startNode } from './node.ts';
 
 const httpUrl = z
@@ -75,6 +76,7 @@ export const ServerFlags = z.object({
     .max(64 * 1024 * 1024)
     .default(DEFAULT_MAX_BODY_BYTES),
   fsync: z.boolean().default(false),
+  ...LimitFlags.shape,
 });
 export type ServerFlags = z.infer<typeof ServerFlags>;
 
@@ -95,6 +97,10 @@ const options = {
   'max-frame-bytes': { type: 'string' },
   'max-body-bytes': { type: 'string' },
   fsync: { type: 'boolean' },
+  'max-connections': { type: 'string' },
+  'max-frame-rate': { type: 'string' },
+  'max-buffered-bytes': { type: 'string' },
+  'max-buffered-total-bytes': { type: 'string' },
 } as const;
 
 export function parseServerFlags(
@@ -155,6 +161,7 @@ export async function main(argv: string[]): Promise<number> {
       maxFrameBytes: f['max-frame-bytes'],
       maxBodyBytes: f['max-body-bytes'],
       fsync: f.fsync,
+      limits: limitsFromFlags(f),
       clock: createClock(),
       logger,
     });

@@ -16,6 +16,8 @@ export interface NodeMetrics {
   replicationRequests: Counter<'peer' | 'result'>;
   epochChanges: Counter;
   syncs: Counter<'result'>;
+  slowConsumers: Counter<'limit'>;
+  upgradesRefused: Counter<'reason'>;
 }
 
 export interface MetricsSources {
@@ -24,6 +26,8 @@ export interface MetricsSources {
   homedConversations(): number;
   /** Messages a home holds that a peer has not confirmed, by peer. */
   replicationLag(): Map<string, number>;
+  /** Bytes sent to client sessions and not yet shown read. */
+  unreadBytes(): number;
 }
 
 export function createMetrics(
@@ -66,6 +70,14 @@ export function createMetrics(
     collect() {
       this.reset();
       for (const [peer, lag] of sources.replicationLag()) this.set({ peer }, lag);
+    },
+  });
+  new Gauge({
+    name: 'imserver_ws_unread_bytes',
+    help: 'Bytes written to client sessions that their clients have not yet shown they read',
+    registers: reg,
+    collect() {
+      this.set(sources.unreadBytes());
     },
   });
   return {
@@ -137,6 +149,18 @@ export function createMetrics(
       name: 'imserver_syncs_total',
       help: 'Sync requests answered, by outcome',
       labelNames: ['result'],
+      registers: reg,
+    }),
+    slowConsumers: new Counter({
+      name: 'imserver_slow_consumers_total',
+      help: 'Sessions closed for leaving too much unread, by the limit they passed (session, node, stalled)',
+      labelNames: ['limit'],
+      registers: reg,
+    }),
+    upgradesRefused: new Counter({
+      name: 'imserver_ws_upgrades_refused_total',
+      help: 'WebSocket upgrades refused for capacity, by reason',
+      labelNames: ['reason'],
       registers: reg,
     }),
   };

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { describeIssues } from '../contracts/errors.ts';
 import { ClockOffsetBody, ConversationId, CreateConversationBody } from '../contracts/wire.ts';
+import { sleep } from '../lib/async.ts';
 import type { Clock } from './clock.ts';
 import type { ControlPlane } from './control-plane.ts';
 import type { Engine } from './engine.ts';
@@ -12,7 +13,7 @@ import { decodePathSegment, HttpError, readJsonBody, sendError, sendJson } from 
 import { ConvRecord, ForwardRequest, InternalSyncRequest, ReplicateRequest } from './internal-protocol.ts';
 import { errorMessage, type Logger } from './log.ts';
 import type { NodeMetrics } from './metrics.ts';
-import { PEER_HEADER } from './token.ts';
+import { PEER_HEADER, secretMatches } from './token.ts';
 
 export interface NodeHttpOptions {
   region: string;
@@ -29,6 +30,28 @@ export interface NodeHttpOptions {
 
 const MiB = 1024 * 1024;
 
+/** How long a create waits for a node that has not yet heard the directory's region list. */
+const CATCH_UP_WAIT_MS = 2000;
+
+/**
+ * Refuses a residency naming a region no node of the cluster is in: such a conversation would
+ * have no home and every send to it would fail after the send timeout. Regions come from
+ * `--peers` and the directory (which remembers every node that ever registered).
+ */
+async function checkResidency(controlPlane: ControlPlane, residency: readonly string[] | undefined) {
+  if (residency === undefined) return;
+  const deadline = performance.now() + CATCH_UP_WAIT_MS;
+  while (!controlPlane.caughtUp() && performance.now() < deadline) await sleep(20);
+  const known = controlPlane.regions();
+  const at = residency.findIndex((region) => !known.includes(region));
+  if (at >= 0) {
+    throw new HttpError(
+      400,
+      `residency[${at}]: unknown region "${residency[at]}" (regions of this cluster: ${known.join(', ')})`,
+    );
+  }
+}
+
 async function requireJson<T>(req: IncomingMessage, schema: z.ZodType<T>, limit: number): Promise<T> {
   const body = await readJsonBody(req, limit);
   const parsed = schema.safeParse(body);
@@ -43,12 +66,13 @@ export function createNodeHttpHandler(
   const log = opts.logger;
 
   const admin = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
-    if (req.headers.authorization !== `Bearer ${opts.adminToken}`) {
+    if (!secretMatches(req.headers.authorization, `Bearer ${opts.adminToken}`)) {
       sendError(res, 401, 'unauthorized: send Authorization: Bearer ADMIN_TOKEN');
       return;
     }
     if (path === '/admin/conversations' && req.method === 'POST') {
       const body = await requireJson(req, CreateConversationBody, 8 * MiB);
+      await checkResidency(opts.controlPlane, body.residency);
       let result: { status: number; body: unknown };
       try {
         result = await opts.controlPlane.create(body);
@@ -98,7 +122,7 @@ export function createNodeHttpHandler(
   };
 
   const internal = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
-    if (req.headers[PEER_HEADER] !== opts.peerKey) {
+    if (!secretMatches(req.headers[PEER_HEADER], opts.peerKey)) {
       sendError(res, 401, 'unauthorized');
       return;
     }

@@ -1,7 +1,7 @@
 // Client tokens: `base64url(payload).base64url(hmac)`, where payload is `{"u":user,"exp":unixSeconds}`
 // and the MAC is HMAC-SHA256 over the encoded payload with the cluster's shared secret. Small,
 // stateless and checkable by every node without a round trip.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { UserId } from '../contracts/wire.ts';
 
@@ -66,3 +66,15 @@ export function peerKey(secret: string): string {
 }
 
 export const PEER_HEADER = 'x-chatquake-peer';
+
+const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
+
+/**
+ * Whether a presented key (a header's value) is `expected`, in a time that tells nothing about
+ * either: `===` on strings stops at the first difference, which lets a caller find a key one
+ * character at a time. Hashing both first makes the lengths equal, so not even length shows.
+ */
+export function secretMatches(given: string | string[] | undefined, expected: string): boolean {
+  if (typeof given !== 'string') return false;
+  return timingSafeEqual(digest(given), digest(expected));
+}

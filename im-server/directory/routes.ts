@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ConversationId } from '../../contracts/wire.ts';
 import { decodePathSegment, readJsonBody, sendError, sendJson } from '../http.ts';
 import type { HeartbeatResponse } from '../internal-protocol.ts';
-import { PEER_HEADER } from '../token.ts';
+import { PEER_HEADER, secretMatches } from '../token.ts';
 import type { CreateResult } from './conversations.ts';
 import { type DirectoryState, nodeList } from './state.ts';
 
@@ -56,14 +56,17 @@ export function createDirectoryHandler(state: DirectoryState, deps: RoutesDeps):
       return;
     }
     if (path === '/admin/state') {
-      if (deps.adminToken !== undefined && req.headers.authorization !== `Bearer ${deps.adminToken}`) {
+      if (
+        deps.adminToken !== undefined &&
+        !secretMatches(req.headers.authorization, `Bearer ${deps.adminToken}`)
+      ) {
         sendError(res, 401, 'unauthorized');
         return;
       }
       sendJson(res, 200, adminState(state));
       return;
     }
-    if (deps.expectedPeerKey !== null && req.headers[PEER_HEADER] !== deps.expectedPeerKey) {
+    if (deps.expectedPeerKey !== null && !secretMatches(req.headers[PEER_HEADER], deps.expectedPeerKey)) {
       sendError(res, 401, 'unauthorized');
       return;
     }

@@ -1,9 +1,23 @@
 // A node's configuration, on its own so that node.ts and the parts it wires (node/) can all
 // read it without importing each other.
-import type { AckLevel, BugName } from '../../contracts/wire.ts';
+import { z } from 'zod';
+import {
+  type AckLevel,
+  type BugName,
+  DEFAULT_MAX_BUFFERED_BYTES,
+  DEFAULT_MAX_BUFFERED_TOTAL_BYTES,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_FRAME_RATE,
+  MAX_MAX_BUFFERED_BYTES,
+  MAX_MAX_BUFFERED_TOTAL_BYTES,
+  MAX_MAX_CONNECTIONS,
+  MAX_MAX_FRAME_RATE,
+  MIN_MAX_BUFFERED_BYTES,
+} from '../../contracts/wire.ts';
 import type { Clock } from '../clock.ts';
 import type { PeerInfo } from '../control-plane.ts';
 import type { Logger } from '../log.ts';
+import type { SessionLimits } from '../sessions.ts';
 
 export interface NodeConfig {
   region: string;
@@ -24,8 +38,47 @@ export interface NodeConfig {
   maxFrameBytes: number;
   maxBodyBytes: number;
   fsync: boolean;
+  /** What the node allows each client and all of them; defaults in `resolveSessionLimits`. */
+  limits?: Partial<SessionLimits>;
   clock: Clock;
   logger: Logger;
+}
+
+/**
+ * The server flags for the client limits, with their defaults and upper bounds, as zod fields
+ * so that `chatquake server` validates them like its other flags (docs/PROTOCOL.md, "Limits").
+ */
+export const LimitFlags = z.object({
+  'max-connections': z.coerce.number().int().min(1).max(MAX_MAX_CONNECTIONS).default(DEFAULT_MAX_CONNECTIONS),
+  'max-frame-rate': z.coerce.number().int().min(1).max(MAX_MAX_FRAME_RATE).default(DEFAULT_MAX_FRAME_RATE),
+  'max-buffered-bytes': z.coerce
+    .number()
+    .int()
+    .min(MIN_MAX_BUFFERED_BYTES)
+    .max(MAX_MAX_BUFFERED_BYTES)
+    .default(DEFAULT_MAX_BUFFERED_BYTES),
+  'max-buffered-total-bytes': z.coerce
+    .number()
+    .int()
+    .min(MIN_MAX_BUFFERED_BYTES)
+    .max(MAX_MAX_BUFFERED_TOTAL_BYTES)
+    .default(DEFAULT_MAX_BUFFERED_TOTAL_BYTES),
+});
+export type LimitFlags = z.infer<typeof LimitFlags>;
+
+/** The flags' values as the node's limits. */
+export function limitsFromFlags(flags: LimitFlags): SessionLimits {
+  return {
+    maxConnections: flags['max-connections'],
+    maxFrameRate: flags['max-frame-rate'],
+    maxBufferedBytes: flags['max-buffered-bytes'],
+    maxBufferedTotalBytes: flags['max-buffered-total-bytes'],
+  };
+}
+
+/** The one place the limits' defaults are merged in. */
+export function resolveSessionLimits(given: Partial<SessionLimits> = {}): SessionLimits {
+  return { ...limitsFromFlags(LimitFlags.parse({})), ...given };
 }
 
 /** Who this node process is: its id, this run's incarnation and the peer key it presents. */

@@ -9,7 +9,7 @@ import { createMetrics, type NodeMetrics } from '../metrics.ts';
 import { createShipper, type Shipper } from '../replication.ts';
 import { createSessions, type Sessions } from '../sessions.ts';
 import type { Storage } from '../storage.ts';
-import type { NodeConfig, NodeIdentity, NodeTimings } from './config.ts';
+import { type NodeConfig, type NodeIdentity, type NodeTimings, resolveSessionLimits } from './config.ts';
 
 export interface NodeParts {
   metrics: NodeMetrics;
@@ -43,6 +43,7 @@ export function createNodeParts(input: PartsInput): NodeParts {
       clockOffsetMs: () => clock.offsetMs(),
       homedConversations: () => engine.stats().homed,
       replicationLag: () => shipper.lag(),
+      unreadBytes: () => sessions.unreadBytes(),
     },
   );
 
@@ -120,6 +121,7 @@ export function createNodeParts(input: PartsInput): NodeParts {
     secret: cfg.secret,
     maxFrameBytes: cfg.maxFrameBytes,
     maxBodyBytes: cfg.maxBodyBytes,
+    limits: resolveSessionLimits(cfg.limits),
     sendTimeoutMs: timings.sendTimeoutMs,
     clock,
     metrics,

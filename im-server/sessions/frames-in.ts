@@ -1,6 +1,7 @@
-// Frames in from one session: each text frame validated (frames.ts), then a send or a sync
-// handed to the engine and its outcome answered as acks, errors, messages and sync markers
-// (docs/PROTOCOL.md). The engine decides; this module only speaks the protocol.
+// Frames in from one session: each text frame validated (frames.ts) and held to the session's
+// rate limit, then a send or a sync handed to the engine and its outcome answered as acks,
+// errors, messages and sync markers (docs/PROTOCOL.md). The engine decides; this module only
+// speaks the protocol.
 import type { RawData } from 'ws';
 import type { SendFrame, SyncFrame } from '../../contracts/wire.ts';
 import type { Clock } from '../clock.ts';
@@ -9,7 +10,8 @@ import type { Engine } from '../engine.ts';
 import { parseClientFrame } from '../frames.ts';
 import { errorMessage, type Logger } from '../log.ts';
 import type { NodeMetrics } from '../metrics.ts';
-import { type Session, sendError, sendFrame } from './outbox.ts';
+import { type Session, sendError, sendFrame, sendPaced } from './outbox.ts';
+import { takeToken } from './rate.ts';
 
 export interface FramesInDeps {
   engine: Engine;
@@ -19,7 +21,16 @@ export interface FramesInDeps {
   maxBodyBytes: number;
   /** How long a client's send may take before it is answered `unavailable`. */
   sendTimeoutMs: number;
+  /** Frames per second one session may send (a burst of as many). */
+  maxFrameRate: number;
 }
+
+/**
+ * Frames of one session the node works on at once (sends waiting for their ack, syncs being
+ * answered); more are answered `rate_limited`. Bounds what a client that never waits for its
+ * answers can make the node hold, whatever the rate limit.
+ */
+export const MAX_IN_FLIGHT = 1024;
 
 async function handleSend(deps: FramesInDeps, session: Session, frame: SendFrame): Promise<void> {
   const { metrics } = deps;
@@ -64,10 +75,15 @@ async function handleSync(deps: FramesInDeps, session: Session, frame: SyncFrame
     });
     return;
   }
+  // An answer may be the whole log: it goes out as fast as the client reads it, no faster.
+  let sent = 0;
   for (const e of outcome.messages) {
-    sendFrame(session, msgFrame(frame.conv, e));
+    if (!(await sendPaced(session, msgFrame(frame.conv, e)))) break;
+    sent++;
   }
-  if (outcome.messages.length > 0) metrics.delivered.inc({ via: 'sync' }, outcome.messages.length);
+  if (sent > 0) metrics.delivered.inc({ via: 'sync' }, sent);
+  // Cut short by a close or a drop: the client syncs again on its next connection.
+  if (sent < outcome.messages.length) return;
   if (outcome.status === 'synced') sendFrame(session, { type: 'synced', conv: frame.conv, seq: outcome.seq });
   else if (outcome.status === 'behind') {
     sendFrame(session, { type: 'behind', conv: frame.conv, seq: outcome.seq, reason: outcome.reason });
@@ -86,6 +102,7 @@ export function handleMessage(deps: FramesInDeps, session: Session, data: RawDat
   const { metrics } = deps;
   if (isBinary) {
     metrics.framesReceived.inc({ type: 'invalid' });
+    if (!withinRate(deps, session, {})) return;
     sendError(metrics, session, 'bad_frame', 'binary frames are not supported; send JSON text frames');
     return;
   }
@@ -93,6 +110,14 @@ export function handleMessage(deps: FramesInDeps, session: Session, data: RawDat
     ? Buffer.concat(data).toString('utf8')
     : Buffer.from(data as ArrayBuffer).toString('utf8');
   const parsed = parseClientFrame(text, deps.maxBodyBytes);
+  // Parsed first so that a refusal names the cmid it refuses; bad frames count against the rate too.
+  const named = parsed.ok
+    ? { conv: parsed.frame.conv, cmid: parsed.frame.type === 'send' ? parsed.frame.cmid : undefined }
+    : { conv: parsed.error.conv, cmid: parsed.error.cmid };
+  if (!withinRate(deps, session, named)) {
+    metrics.framesReceived.inc({ type: parsed.ok ? parsed.frame.type : 'invalid' });
+    return;
+  }
   if (!parsed.ok) {
     metrics.framesReceived.inc({ type: 'invalid' });
     sendError(metrics, session, parsed.error.code, parsed.error.message, parsed.error);
@@ -100,12 +125,28 @@ export function handleMessage(deps: FramesInDeps, session: Session, data: RawDat
   }
   const frame = parsed.frame;
   metrics.framesReceived.inc({ type: frame.type });
+  const ids = { conv: frame.conv, cmid: frame.type === 'send' ? frame.cmid : undefined };
+  if (session.inFlight >= MAX_IN_FLIGHT) {
+    const why = `${MAX_IN_FLIGHT} frames of this session are still being answered; wait for their answers`;
+    sendError(metrics, session, 'rate_limited', why, ids);
+    return;
+  }
+  session.inFlight++;
   const work = frame.type === 'send' ? handleSend(deps, session, frame) : handleSync(deps, session, frame);
-  work.catch((error: unknown) => {
-    deps.logger.error('frame handling failed', { error: errorMessage(error), type: frame.type });
-    sendError(metrics, session, 'unavailable', 'internal error; retry', {
-      conv: frame.conv,
-      cmid: frame.type === 'send' ? frame.cmid : undefined,
+  work
+    .catch((error: unknown) => {
+      deps.logger.error('frame handling failed', { error: errorMessage(error), type: frame.type });
+      sendError(metrics, session, 'unavailable', 'internal error; retry', ids);
+    })
+    .finally(() => {
+      session.inFlight--;
     });
-  });
+}
+
+/** Takes a token for one frame; false (after answering `rate_limited`) when there is none. */
+function withinRate(deps: FramesInDeps, session: Session, ids: { cmid?: string; conv?: string }): boolean {
+  if (takeToken(session.rate, deps.maxFrameRate, performance.now())) return true;
+  const message = `over ${deps.maxFrameRate} frames per second; nothing was done, resend after a pause`;
+  sendError(deps.metrics, session, 'rate_limited', message, ids);
+  return false;
 }

@@ -1,17 +1,20 @@
-// Frames out to one session: a slow client whose socket buffer has grown too large is
-// disconnected instead of buffered without bound (it reconnects and syncs), and every error
-// frame is counted by code.
+// Frames out to one session, through its flow account (flow.ts): a session whose client leaves
+// too much unread is dropped instead of buffered without bound (it reconnects and syncs), and a
+// large sync answer waits for room. Every error frame is counted by code.
 import type { WebSocket } from 'ws';
 import type { ErrorCode } from '../../contracts/wire.ts';
 import type { NodeMetrics } from '../metrics.ts';
-
-/** A slow client whose socket buffer grows past this is disconnected (it reconnects and syncs). */
-const MAX_BUFFERED_BYTES = 16 * 1024 * 1024;
-const SLOW_CONSUMER_CLOSE = 1013;
+import { mayWrite, type NodeFlow, noteWritten, type SessionFlow, waitForRoom } from './flow.ts';
+import type { RateBucket } from './rate.ts';
 
 export interface Session {
   user: string;
   ws: WebSocket;
+  node: NodeFlow;
+  flow: SessionFlow;
+  rate: RateBucket;
+  /** Frames received and not yet answered (sends awaiting the engine, syncs being answered). */
+  inFlight: number;
 }
 
 export interface ErrorIds {
@@ -19,18 +22,24 @@ export interface ErrorIds {
   conv?: string | undefined;
 }
 
-export function sendRaw(session: Session, text: string): void {
+/** Writes `text` (`bytes` long in UTF-8) unless the session is closed or has just been dropped. */
+export function sendRaw(session: Session, text: string, bytes = Buffer.byteLength(text)): boolean {
   const ws = session.ws;
-  if (ws.readyState !== ws.OPEN) return;
-  if (ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-    ws.close(SLOW_CONSUMER_CLOSE, 'slow consumer: reconnect and sync');
-    return;
-  }
+  if (ws.readyState !== ws.OPEN) return false;
+  if (!mayWrite(session.node, session.flow, ws, bytes)) return false;
   ws.send(text);
+  noteWritten(session.node, session.flow, ws, bytes);
+  return true;
 }
 
-export function sendFrame(session: Session, frame: object): void {
-  sendRaw(session, JSON.stringify(frame));
+export function sendFrame(session: Session, frame: object): boolean {
+  return sendRaw(session, JSON.stringify(frame));
+}
+
+/** Like sendFrame, for part of a large answer: first waits until the client has read enough. */
+export async function sendPaced(session: Session, frame: object): Promise<boolean> {
+  if (!(await waitForRoom(session.node, session.flow, session.ws))) return false;
+  return sendFrame(session, frame);
 }
 
 export function sendError(

@@ -35,10 +35,10 @@ export function addSession(state: SessionsState, session: Session): () => void {
 export function pushToMembers(state: SessionsState, members: ReadonlySet<string>, text: string): number {
   if (state.count === 0) return 0;
   let sent = 0;
+  const bytes = Buffer.byteLength(text);
   const deliver = (sessions: Set<Session>): void => {
     for (const s of sessions) {
-      sendRaw(s, text);
-      sent++;
+      if (sendRaw(s, text, bytes)) sent++;
     }
   };
   // Walk whichever side is smaller: a huge group with few local users, or the reverse.

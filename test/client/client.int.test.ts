@@ -357,6 +357,33 @@ describe('client against fake nodes', () => {
     expect(log.of('send_indeterminate')).toHaveLength(0);
   });
 
+  it('backs off on rate_limited and resends the same cmid until it is acked, never failing it', async () => {
+    const store = createFakeStore();
+    const home = await node('eu', store);
+    const { client: c, log } = client('alice', [home], {
+      backoff: { minMs: 100, maxMs: 100 },
+      // Full jitter draws the delay from [0, 100 ms); this makes it 99 ms.
+      random: () => 0.99,
+      ackTimeoutMs: 5000,
+    });
+    c.start();
+    await log.waitFor('connected');
+    home.sendMode = 'rate_limited';
+    c.send('room', 'slow-down', 'x');
+    const refused = await log.waitFor('error', (e) => e.code === 'rate_limited');
+    expect(refused).toMatchObject({ conv: 'room', cmid: 'slow-down' });
+    // The resend waits for the backoff: not for no time at all, nor for the ack timeout (5 s).
+    await sleep(50);
+    expect(home.received.filter((r) => r.frame.type === 'send')).toHaveLength(1);
+    home.sendMode = 'ack';
+    const ack = await log.waitFor('acked', undefined, 1500);
+    expect(ack.cmid).toBe('slow-down');
+    const sends = home.received.filter((r) => r.frame.type === 'send');
+    expect(sends.length).toBe(2);
+    expect(log.of('send_failed')).toHaveLength(0);
+    expect(log.of('error').filter((e) => e.code !== 'rate_limited')).toEqual([]);
+  });
+
   it('refuses locally what the server would refuse or choke on, without sending it', async () => {
     const store = createFakeStore();
     const home = await node('eu', store);
@@ -366,12 +393,16 @@ describe('client against fake nodes', () => {
     c.send('room', 'big', 'x'.repeat(70 * 1024));
     c.send('room', 'bad cmid', 'x');
     c.send('room/x', 'ok', 'x');
+    // A lone surrogate has no UTF-8 form: the node refuses it, so the client does not send it.
+    c.send('room', 'lone', 'a\ud800');
     expect(log.of('send_failed').map((f) => [f.cmid, f.reason.split(':')[0]])).toEqual([
       ['big', 'too_large'],
       ['bad cmid', 'invalid_field'],
       ['ok', 'invalid_field'],
+      ['lone', 'invalid_field'],
     ]);
     expect(log.of('send_failed')[2]!.reason).toMatch(/conv/);
+    expect(log.of('send_failed')[3]!.reason).toMatch(/body: lone UTF-16 surrogate/);
     await sleep(50);
     expect(home.received).toEqual([]);
     expect(c.connected).toBe(true);

@@ -53,7 +53,7 @@ export function createFakeStore(): FakeStore {
   return store;
 }
 
-export type SendMode = 'ack' | 'ignore' | 'unavailable' | 'not_found';
+export type SendMode = 'ack' | 'ignore' | 'unavailable' | 'not_found' | 'rate_limited';
 export type SyncMode = 'answer' | 'behind' | 'ignore';
 
 export interface FakeNodeOptions {
@@ -180,7 +180,11 @@ export async function startFakeNode(options: FakeNodeOptions): Promise<FakeNode>
         return;
       }
       if (fake.sendMode === 'ignore') return;
-      if (fake.sendMode === 'unavailable' || fake.sendMode === 'not_found') {
+      if (
+        fake.sendMode === 'unavailable' ||
+        fake.sendMode === 'not_found' ||
+        fake.sendMode === 'rate_limited'
+      ) {
         const code = fake.sendMode;
         socket.send(
           JSON.stringify({ type: 'error', code, message: code, cmid: frame.cmid, conv: frame.conv }),

@@ -152,6 +152,32 @@ describe('three regions and a directory', () => {
     }
   });
 
+  // Issue 12 item 6: an unknown region was accepted (201, no home) and every send then failed
+  // after the send timeout.
+  it('refuses a residency naming an unknown region with 400 naming the field, creating nothing', async () => {
+    for (const [residency, field] of [
+      [['atlantis'], 'residency[0]'],
+      [['r2', 'r4'], 'residency[1]'],
+      [['r1', 'r9'], 'residency[1]'],
+    ] as const) {
+      const res = await cluster.admin(id('r1'), 'POST', '/admin/conversations', {
+        id: 'nowhere-resident',
+        members: ['x1'],
+        residency,
+      });
+      expect(res.status, JSON.stringify(residency)).toBe(400);
+      const error = (res.body as { error: string }).error;
+      expect(error.startsWith(`${field}:`), error).toBe(true);
+      expect(error).toMatch(/r1, r2, r3/);
+    }
+    for (const n of REGIONS.map(id)) {
+      expect((await cluster.admin(n, 'GET', '/admin/conversations/nowhere-resident')).status).toBe(404);
+    }
+    // The same id is free for a good residency afterwards.
+    const ok = await createConv(id('r3'), { id: 'nowhere-resident', members: ['x1'], residency: ['r2'] });
+    expect(ok.home).toBe(id('r2'));
+  });
+
   it('answers sync for more than a follower holds with behind, and the home with reset', async () => {
     const conv = await createConv(id('r1'), { id: 'lagging', members: ['lu'] });
     const c = await client('r1', 'lu');

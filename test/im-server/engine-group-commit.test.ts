@@ -82,6 +82,7 @@ function harness(): Harness {
         clockOffsetMs: () => 0,
         homedConversations: () => 0,
         replicationLag: () => new Map(),
+        unreadBytes: () => 0,
       },
     ),
     logger: createLogger({}, 'error'),

@@ -30,6 +30,10 @@ describe('server flags', () => {
       bug: [],
       peers: [],
       'max-frame-bytes': 65536,
+      'max-connections': 10_000,
+      'max-frame-rate': 1000,
+      'max-buffered-bytes': 4 * 1024 * 1024,
+      'max-buffered-total-bytes': 256 * 1024 * 1024,
     });
   });
 
@@ -58,6 +62,17 @@ describe('server flags', () => {
     ['a malformed peer', [...base, '--peers', 'us=http://x'], /--peers/],
     ['a peer that is this node', [...base, '--peers', 'eu/n1=http://127.0.0.1:1'], /--peers/],
     ['an unknown flag', [...base, '--turbo'], /turbo/],
+    ['no connections at all', [...base, '--max-connections', '0'], /--max-connections/],
+    ['more connections than the bound', [...base, '--max-connections', '1000001'], /--max-connections/],
+    ['a frame rate over the bound', [...base, '--max-frame-rate', '1e9'], /--max-frame-rate/],
+    ['a negative frame rate', [...base, '--max-frame-rate=-5'], /--max-frame-rate/],
+    ['a buffer under 64 KiB', [...base, '--max-buffered-bytes', '65535'], /--max-buffered-bytes/],
+    ['a buffer over 1 GiB', [...base, '--max-buffered-bytes', String(2 ** 30 + 1)], /--max-buffered-bytes/],
+    [
+      'a node budget over 64 GiB',
+      [...base, '--max-buffered-total-bytes', String(2 ** 36 + 1)],
+      /--max-buffered-total-bytes/,
+    ],
   ];
   for (const [what, argv, pattern] of bad) {
     it(`refuses ${what}, naming the flag`, () => {

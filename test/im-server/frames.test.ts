@@ -46,6 +46,29 @@ describe('parseClientFrame: the bad-input table', () => {
     });
   }
 
+  // Issue 12 item 5: a lone surrogate was acked, then stored and pushed as U+FFFD. The JSON
+  // escape is how it arrives (a raw lone surrogate cannot be sent as UTF-8 at all).
+  for (const [what, escaped] of [
+    ['a lone high surrogate', '\\ud800'],
+    ['a lone low surrogate', '\\udfff'],
+    ['a reversed pair', '\\udc00\\ud800'],
+    ['a high surrogate at the end', 'ok\\ud83d'],
+  ] as const) {
+    it(`refuses a body with ${what} before any ack, naming body`, () => {
+      const parsed = parseClientFrame(`{"type":"send","conv":"c","cmid":"m","body":"${escaped}"}`, LIMIT);
+      expect(parsed.ok).toBe(false);
+      if (parsed.ok) return;
+      expect(parsed.error.code).toBe('invalid_field');
+      expect(parsed.error.message).toMatch(/^body: .*surrogate/);
+      expect(parsed.error.cmid).toBe('m');
+    });
+  }
+
+  it('accepts well-formed astral characters (a surrogate pair) unchanged', () => {
+    const parsed = parseClientFrame('{"type":"send","conv":"c","cmid":"m","body":"\\ud83d\\ude00"}', LIMIT);
+    expect(parsed).toEqual({ ok: true, frame: { type: 'send', conv: 'c', cmid: 'm', body: '😀' } });
+  });
+
   it('names the bad field', () => {
     const parsed = parseClientFrame('{"type":"send","conv":"c","cmid":"m","body":5}', LIMIT);
     expect(!parsed.ok && parsed.error.message).toMatch(/^body:/);

@@ -18,7 +18,7 @@ export const referenceTarget: TargetDefinition = {
     server: {
       summary: 'run one reference IM server node',
       usage:
-        'chatquake server --region R --node N --port P [--host 127.0.0.1] --data DIR --secret S --admin-token A [--directory URL] [--peers region/node=url,...] [--ack stored|replicated] [--replicas W] [--lease-ms N] [--max-frame-bytes N] [--max-body-bytes N] [--fsync] [--bug NAME]...',
+        'chatquake server --region R --node N --port P [--host 127.0.0.1] --data DIR --secret S --admin-token A [--directory URL] [--peers region/node=url,...] [--ack stored|replicated] [--replicas W] [--lease-ms N] [--max-frame-bytes N] [--max-body-bytes N] [--max-connections N] [--max-frame-rate N] [--max-buffered-bytes N] [--max-buffered-total-bytes N] [--fsync] [--bug NAME]...',
       load: () => import('../../../im-server/main.ts'),
     },
     directory: {
