@@ -144,6 +144,15 @@ export function defineScenario(scenario: ScenarioInput): ScenarioInput {
 /** A problem with a scenario or a flag: the CLI exits 2 and prints the message. */
 export class ScenarioError extends Error {
   override name = 'ScenarioError';
+  /**
+   * The scenario file's own code is still running (its top-level await timed out while a timer
+   * of its own is pending): the CLI must exit by itself once it has said so, or it never ends.
+   */
+  readonly stillRunning: boolean;
+  constructor(message: string, options: { stillRunning?: boolean } = {}) {
+    super(message);
+    this.stillRunning = options.stillRunning ?? false;
+  }
 }
 
 /** Validates a scenario object (a file's default export). Throws ScenarioError naming each bad field. */
@@ -200,14 +209,49 @@ export function scenarioPath(ref: string, cwd = process.cwd()): string {
   );
 }
 
+/** How long a scenario file's own code may run while it loads (its top-level await included). */
+export const SCENARIO_LOAD_TIMEOUT_MS = 30_000;
+
+/**
+ * Imports a scenario file, bounded: a top-level await that never settles used to end the CLI
+ * with Node's bare exit 13 and no message (nothing left to run), or hang it forever (a timer
+ * still pending). Either is now a ScenarioError naming the file. The timer is unref'd, so an
+ * await with nothing left to wake it is seen at once, when the event loop empties.
+ */
+async function importBounded(path: string, timeoutMs: number): Promise<unknown> {
+  const { tsImport } = await import('tsx/esm/api');
+  let onStall: (() => void) | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    const fail = (why: string, stillRunning: boolean) =>
+      reject(
+        new ScenarioError(`scenario ${path}: its top-level await never settled (${why})`, { stillRunning }),
+      );
+    onStall = () => fail('nothing was left to wake it', false);
+    timer = setTimeout(() => fail(`still waiting after ${formatDuration(timeoutMs)}`, true), timeoutMs);
+    timer.unref();
+    process.once('beforeExit', onStall);
+  });
+  try {
+    return await Promise.race([tsImport(pathToFileURL(path).href, import.meta.url), stalled]);
+  } finally {
+    clearTimeout(timer);
+    if (onStall) process.removeListener('beforeExit', onStall);
+  }
+}
+
 /** Loads and validates a scenario file (TypeScript or JavaScript) or a built-in by name. */
-export async function loadScenario(ref: string, cwd = process.cwd()): Promise<Scenario & { path: string }> {
+export async function loadScenario(
+  ref: string,
+  cwd = process.cwd(),
+  options: { timeoutMs?: number } = {},
+): Promise<Scenario & { path: string }> {
   const path = scenarioPath(ref, cwd);
   let module: unknown;
   try {
-    const { tsImport } = await import('tsx/esm/api');
-    module = await tsImport(pathToFileURL(path).href, import.meta.url);
+    module = await importBounded(path, options.timeoutMs ?? SCENARIO_LOAD_TIMEOUT_MS);
   } catch (error) {
+    if (error instanceof ScenarioError) throw error;
     throw new ScenarioError(`scenario ${path}: cannot load: ${(error as Error).message}`);
   }
   const exported = defaultExport(module);
