@@ -17,7 +17,7 @@ import { SCENARIO_LIMITS, ScenarioError } from '../scenario/scenario.ts';
  * "1e3"); anything else (an empty string, "0x10", "12abc") stays text and zod reports it as not
  * a number, instead of Number('') quietly making it 0.
  */
-const numeric = (inner: z.ZodNumber) =>
+export const numeric = (inner: z.ZodNumber) =>
   z.preprocess((value) => {
     if (typeof value !== 'string') return value;
     const text = value.trim();
