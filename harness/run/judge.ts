@@ -132,11 +132,11 @@ function assessHistory(record: RunRecord, report: CheckReport, read: ReadHistory
   }
   if (read.truncated)
     problems.push('history.jsonl ends mid-line although run.json says the run finished: the history is cut');
-  if (read.events.length > 0 && !report.run.complete)
-    problems.push('the history is cut: it has no run_end although run.json says the run finished');
   const counted = record.load?.sent;
   if (counted !== undefined && sends < counted)
     problems.push(`the history is cut: it holds ${sends} of the ${counted} sends run.json counts`);
+  else if (read.events.length > 0 && !report.run.complete)
+    problems.push('the history is cut: it has no run_end although run.json says the run finished');
   if (counted !== undefined && sends > counted)
     problems.push(
       `the history holds ${sends} sends, more than the ${counted} run.json counts: lines were repeated or mixed from another run`,

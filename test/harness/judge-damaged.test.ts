@@ -48,6 +48,13 @@ describe('judging a damaged run folder (issue 12 item 4)', () => {
     expect(j.invalidReasons.join('\n')).toMatch(new RegExp(`\\d+ of the ${sent} sends`));
   });
 
+  it('never passes a history cut after its last send: no run_end although run.json says it finished', () => {
+    const withoutEnd = lines.filter((l) => !l.includes('"type":"run_end"'));
+    const j = judge(whole(withoutEnd), finished());
+    expect(j.exitCode).toBe(97);
+    expect(j.invalidReasons.join('\n')).toMatch(/no run_end although run\.json says the run finished/);
+  });
+
   it('never passes a history of only run_start: with run.json counting sends it is cut', () => {
     const j = judge(whole(lines.slice(0, 1)), finished());
     expect(j.exitCode).toBe(97);
