@@ -20,6 +20,7 @@ export {
   type ScheduledSend,
   schedule,
   stagesDurationMs,
+  WORKLOAD_LIMITS,
   type Workload,
   WorkloadSpec,
   type WorkloadSpecInput,

@@ -6,64 +6,139 @@ import { z } from 'zod';
 import { parseDuration } from '../lib/duration.ts';
 import { createRandom, type Random } from '../lib/random.ts';
 
+/**
+ * The upper bound of every number in a workload, documented in docs/SCENARIOS.md ("Limits"). The
+ * flags of `run` and `validate` that set the same numbers use the same bounds. They keep one
+ * load generator's work finite: past them a run would hang building its users, spin in its
+ * scheduler or exhaust memory long before it measured anything.
+ */
+export const WORKLOAD_LIMITS = {
+  /** Virtual users (one session each). */
+  users: 100_000,
+  /** Messages per second: a constant rate, a startRate or a stage's target. */
+  ratePerSecond: 100_000,
+  /** Direct conversations, and groups, each. */
+  conversations: 1_000_000,
+  /** Members of one group. */
+  groupSize: 1_000,
+  /** Members of all conversations together, a group counted at its largest size. */
+  members: 2_000_000,
+  /** Stages of a staged rate. */
+  stages: 1_000,
+  /** One region weight (weights are relative). */
+  weight: 1_000_000,
+  bodyBytes: 1_000_000,
+  connectRampMs: 600_000,
+  /** Any duration: a stage's. */
+  durationMs: 86_400_000,
+} as const;
+
 const weights = z
-  .record(z.string().min(1), z.number().finite().nonnegative())
+  .record(z.string().min(1), z.number().finite().nonnegative().max(WORKLOAD_LIMITS.weight))
   .refine((w) => Object.values(w).some((v) => v > 0), { message: 'at least one weight must be above 0' });
 
-const duration = z.union([z.string(), z.number()]).refine(
-  (d) => {
-    try {
-      parseDuration(d);
-      return true;
-    } catch {
-      return false;
-    }
-  },
-  { message: 'not a duration: use a number of ms or a string such as "500ms", "30s" or "1m30s"' },
-);
+const duration = z.union([z.string(), z.number()]).superRefine((d, ctx) => {
+  let ms: number;
+  try {
+    ms = parseDuration(d);
+  } catch {
+    ctx.addIssue({
+      code: 'custom',
+      message: 'not a duration: use a number of ms or a string such as "500ms", "30s" or "1m30s"',
+    });
+    return;
+  }
+  if (ms > WORKLOAD_LIMITS.durationMs) ctx.addIssue({ code: 'custom', message: 'must be at most 24h' });
+});
+
+const rate = z
+  .number()
+  .finite()
+  .nonnegative()
+  .max(WORKLOAD_LIMITS.ratePerSecond, `must be at most ${WORKLOAD_LIMITS.ratePerSecond} messages a second`);
 
 const Stage = z.strictObject({
   duration,
   /** Total messages per second reached at the end of the stage. */
-  target: z.number().finite().nonnegative(),
+  target: rate,
   /** Weights of the sender's home region during the stage (a surge in one region). */
   regions: weights.optional(),
 });
 
+const size = z
+  .number()
+  .int()
+  .min(2)
+  .max(WORKLOAD_LIMITS.groupSize, `at most ${WORKLOAD_LIMITS.groupSize} members`);
 const GroupSize = z
-  .union([z.number().int().min(2), z.tuple([z.number().int().min(2), z.number().int().min(2)])])
+  .union([size, z.tuple([size, size])])
   .refine((g) => typeof g === 'number' || g[0] <= g[1], { message: 'the minimum is above the maximum' });
 
-export const WorkloadSpec = z.strictObject({
-  users: z.number().int().positive().default(100),
-  regions: weights.optional(),
-  conversations: z
-    .strictObject({
-      direct: z.number().int().nonnegative().optional(),
-      groups: z.number().int().nonnegative().optional(),
-      groupSize: GroupSize.default([3, 8]),
-      residency: z
-        .strictObject({
-          share: z.number().min(0).max(1),
-          regions: z.array(z.string().min(1)).min(1),
-        })
-        .optional(),
-    })
-    .prefault({}),
-  rate: z
-    .union([
-      z.number().finite().nonnegative(),
-      z.strictObject({
-        /** Rate at the start of the first stage, as k6's startRate. */
-        startRate: z.number().finite().nonnegative().default(0),
-        stages: z.array(Stage).min(1),
-      }),
-    ])
-    .default(10),
-  arrival: z.enum(['poisson', 'constant']).default('poisson'),
-  bodyBytes: z.number().int().nonnegative().max(1_000_000).default(64),
-  connectRampMs: z.number().finite().nonnegative().default(2000),
-});
+const count = (what: string) =>
+  z
+    .number()
+    .int()
+    .nonnegative()
+    .max(WORKLOAD_LIMITS.conversations, `at most ${WORKLOAD_LIMITS.conversations} ${what}`);
+
+export const WorkloadSpec = z
+  .strictObject({
+    users: z
+      .number()
+      .int()
+      .positive()
+      .max(WORKLOAD_LIMITS.users, `at most ${WORKLOAD_LIMITS.users} users`)
+      .default(100),
+    regions: weights.optional(),
+    conversations: z
+      .strictObject({
+        direct: count('direct conversations').optional(),
+        groups: count('groups').optional(),
+        groupSize: GroupSize.default([3, 8]),
+        residency: z
+          .strictObject({
+            share: z.number().min(0).max(1),
+            regions: z.array(z.string().min(1)).min(1).max(64),
+          })
+          .optional(),
+      })
+      .prefault({}),
+    rate: z
+      .union([
+        rate,
+        z.strictObject({
+          /** Rate at the start of the first stage, as k6's startRate. */
+          startRate: rate.default(0),
+          stages: z.array(Stage).min(1).max(WORKLOAD_LIMITS.stages),
+        }),
+      ])
+      .default(10),
+    arrival: z.enum(['poisson', 'constant']).default('poisson'),
+    bodyBytes: z.number().int().nonnegative().max(WORKLOAD_LIMITS.bodyBytes).default(64),
+    connectRampMs: z.number().finite().nonnegative().max(WORKLOAD_LIMITS.connectRampMs).default(2000),
+  })
+  .superRefine((spec, ctx) => {
+    const members = membersOf(spec);
+    if (members > WORKLOAD_LIMITS.members) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['conversations'],
+        message: `the conversations have ${members} members together (a group counted at its largest size), more than ${WORKLOAD_LIMITS.members}`,
+      });
+    }
+  });
+
+/** Members of every conversation, with the defaults counts would get and groups at their largest. */
+function membersOf(spec: {
+  users: number;
+  conversations: { direct?: number; groups?: number; groupSize: number | [number, number] };
+}): number {
+  const c = spec.conversations;
+  const direct = c.direct ?? Math.floor(spec.users / 2);
+  const groups = c.groups ?? Math.floor(spec.users / 10);
+  const largest = typeof c.groupSize === 'number' ? c.groupSize : c.groupSize[1];
+  return 2 * direct + groups * Math.min(largest, spec.users);
+}
 
 /** A workload spec after defaults are applied. */
 export type WorkloadSpec = z.infer<typeof WorkloadSpec>;
@@ -142,14 +217,24 @@ function apportion(total: number, w: readonly number[]): number[] {
   return counts;
 }
 
+/**
+ * k items drawn without replacement: the first k steps of a Fisher-Yates shuffle of `items`.
+ * Only the positions a step touched are kept (in `moved`), so a draw costs O(k), not a copy of
+ * every item: drawing a group's members from 100 000 users used to copy them all for each
+ * group, which made building a large workload quadratic. The draws match the full shuffle's.
+ */
 function sample<T>(random: Random, items: readonly T[], k: number): T[] {
-  const copy = items.slice();
-  const n = Math.min(k, copy.length);
+  const n = Math.min(k, items.length);
+  const moved = new Map<number, T>();
+  const at = (i: number): T => (moved.has(i) ? (moved.get(i) as T) : (items[i] as T));
+  const out: T[] = [];
   for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(random.next() * (copy.length - i));
-    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+    const j = i + Math.floor(random.next() * (items.length - i));
+    const picked = at(j);
+    moved.set(j, at(i));
+    out.push(picked);
   }
-  return copy.slice(0, n);
+  return out;
 }
 
 /**

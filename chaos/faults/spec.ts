@@ -5,14 +5,31 @@
 import { z } from 'zod';
 import { parseDuration } from '../../lib/duration.ts';
 
-/** A k6-style duration ("500ms", "30s", "1m30s") or a number of milliseconds. */
+/**
+ * The upper bounds of a fault's numbers (docs/SCENARIOS.md, "Limits"): any time or duration
+ * 24 h, a latency, jitter or reset timeout 1 h, a clock offset a day either way, a bandwidth
+ * 10 GB/s, a pick 1024 nodes or proxies.
+ */
+export const FAULT_LIMITS = {
+  durationMs: 86_400_000,
+  delayMs: 3_600_000,
+  offsetMs: 86_400_000,
+  rateKBps: 10_000_000,
+  pick: 1024,
+} as const;
+
+/** A k6-style duration ("500ms", "30s", "1m30s") or a number of milliseconds, at most 24 h. */
 export const Duration = z.union([z.string(), z.number()]).superRefine((value, ctx) => {
   try {
-    parseDuration(value);
+    if (parseDuration(value) > FAULT_LIMITS.durationMs)
+      ctx.addIssue({ code: 'custom', message: 'must be at most 24h' });
   } catch (error) {
     ctx.addIssue({ code: 'custom', message: (error as Error).message });
   }
 });
+
+/** Milliseconds of added delay: a latency, a jitter, a reset's timeout. */
+const DelayMs = z.number().min(0).max(FAULT_LIMITS.delayMs, 'must be at most 3600000 ms (1h)');
 export type Duration = z.infer<typeof Duration>;
 
 /** A region name, or an alias starting with '@' (e.g. '@busiest') that the harness resolves. */
@@ -22,7 +39,7 @@ export const RegionRef = z.string().min(1, 'a region name or @alias');
 export const Pick = z.union([
   z.literal('one'),
   z.literal('all'),
-  z.strictObject({ count: z.number().int().min(1) }),
+  z.strictObject({ count: z.number().int().min(1).max(FAULT_LIMITS.pick) }),
   z.strictObject({ percent: z.number().gt(0).max(100) }),
 ]);
 export type Pick = z.infer<typeof Pick>;
@@ -129,8 +146,8 @@ export const Latency = z
     fault: z.literal('latency'),
     ...common,
     ...networkTarget,
-    latency: z.number().min(0),
-    jitter: z.number().min(0).optional(),
+    latency: DelayMs,
+    jitter: DelayMs.optional(),
     stream: Stream.optional(),
   })
   .superRefine(atMostOne(NETWORK));
@@ -140,7 +157,7 @@ export const Bandwidth = z
     ...common,
     ...networkTarget,
     /** KB/s, where KB is 1000 bytes (Toxiproxy's unit). */
-    rate: z.number().min(0),
+    rate: z.number().min(0).max(FAULT_LIMITS.rateKBps),
     stream: Stream.optional(),
   })
   .superRefine(atMostOne(NETWORK));
@@ -153,7 +170,7 @@ export const ResetPeer = z
     ...common,
     ...networkTarget,
     /** ms before the reset; 0 resets on the first data. */
-    timeout: z.number().min(0).optional(),
+    timeout: DelayMs.optional(),
     stream: Stream.optional(),
   })
   .superRefine(atMostOne(NETWORK));
@@ -164,7 +181,7 @@ export const Brownout = z.strictObject({
   /** Share of client connections slowed, in [0, 1]. */
   share: Toxicity,
   /** Added latency in ms for the slowed share (default 1000). */
-  latency: z.number().min(0).optional(),
+  latency: DelayMs.optional(),
   /** Share of client connections reset, in [0, 1] (default 0). */
   resetShare: Toxicity.optional(),
 });
@@ -192,7 +209,12 @@ export const NodePause = z
   .strictObject({ fault: z.literal('nodePause'), ...common, ...nodeTarget })
   .superRefine(atMostOne(NODE));
 export const ClockSkew = z
-  .strictObject({ fault: z.literal('clockSkew'), ...common, ...nodeTarget, offsetMs: z.number().int() })
+  .strictObject({
+    fault: z.literal('clockSkew'),
+    ...common,
+    ...nodeTarget,
+    offsetMs: z.number().int().min(-FAULT_LIMITS.offsetMs).max(FAULT_LIMITS.offsetMs),
+  })
   .superRefine(atMostOne(NODE));
 export const ScaleOut = z.strictObject({
   fault: z.literal('scaleOut'),

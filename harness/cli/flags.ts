@@ -8,23 +8,57 @@ import { KNOWN_BUGS } from '../targets/index.ts';
 const BugName = z.enum(KNOWN_BUGS);
 
 import { parseDuration } from '../../lib/duration.ts';
+import { WORKLOAD_LIMITS } from '../../load/index.ts';
 import type { Scenario } from '../scenario/scenario.ts';
-import { ScenarioError } from '../scenario/scenario.ts';
+import { SCENARIO_LIMITS, ScenarioError } from '../scenario/scenario.ts';
+
+/**
+ * A number as a flag gives it: the text must be a plain decimal number ("12", "0.5", "-3",
+ * "1e3"); anything else (an empty string, "0x10", "12abc") stays text and zod reports it as not
+ * a number, instead of Number('') quietly making it 0.
+ */
+export const numeric = (inner: z.ZodNumber) =>
+  z.preprocess((value) => {
+    if (typeof value !== 'string') return value;
+    const text = value.trim();
+    return /^[+-]?(\d+(\.\d*)?|\.\d+)(e[+-]?\d+)?$/i.test(text) ? Number(text) : value;
+  }, inner);
+
+/** A whole number from `min` to `max`, with an error that says both. */
+const whole = (min: number, max: number) =>
+  numeric(
+    z
+      .number('must be a number')
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`),
+  );
+
+// The same bounds as the scenario fields these flags override (docs/SCENARIOS.md, "Limits").
+const MAX_DURATION_SECONDS = SCENARIO_LIMITS.durationMs / 1000;
 
 const Flags = z.strictObject({
   scenario: z.string().min(1),
   out: z.string().min(1).optional(),
-  seed: z.coerce
-    .number()
-    .int('must be a whole number')
-    .min(0)
-    .max(2 ** 32 - 1)
-    .optional(),
-  durationSeconds: z.coerce.number().gt(0, 'must be above 0').max(86_400).optional(),
-  rate: z.coerce.number().min(0).max(1_000_000).optional(),
-  users: z.coerce.number().int('must be a whole number').min(1).max(1_000_000).optional(),
-  regions: z.array(RegionName).min(1).optional(),
-  nodes: z.coerce.number().int('must be a whole number').min(1).max(8).optional(),
+  seed: whole(0, SCENARIO_LIMITS.seed).optional(),
+  durationSeconds: numeric(
+    z
+      .number('must be a number')
+      .gt(0, 'must be above 0: a run of 0s would send nothing')
+      .max(MAX_DURATION_SECONDS, `must be at most ${MAX_DURATION_SECONDS} (24h)`),
+  ).optional(),
+  rate: numeric(
+    z
+      .number('must be a number')
+      .gt(0, 'must be above 0: a run at rate 0 would send nothing')
+      .max(
+        WORKLOAD_LIMITS.ratePerSecond,
+        `must be at most ${WORKLOAD_LIMITS.ratePerSecond} messages a second`,
+      ),
+  ).optional(),
+  users: whole(1, WORKLOAD_LIMITS.users).optional(),
+  regions: z.array(RegionName).min(1).max(SCENARIO_LIMITS.regions).optional(),
+  nodes: whole(1, SCENARIO_LIMITS.nodesPerRegion).optional(),
   bugs: z.array(BugName).default([]),
   quiet: z.boolean().default(false),
 });
@@ -44,12 +78,45 @@ const FLAG_NAMES: Record<string, string> = {
   quiet: '--quiet',
 };
 
+/** The options of `run` and `validate` that take a value, by long and short name. */
+const VALUE_OPTIONS = new Set([
+  '--out',
+  '-o',
+  '--seed',
+  '--duration',
+  '-d',
+  '--rate',
+  '--users',
+  '-u',
+  '--regions',
+  '--nodes',
+  '--bug',
+]);
+
+/**
+ * `--rate -5` as `--rate=-5`: parseArgs refuses a value that starts with a dash as "ambiguous";
+ * a number with a minus sign is clearly a value, so it is joined to its flag and then judged by
+ * its range, with an error naming the flag. Exported for the other commands' numeric flags.
+ */
+export function joinNegativeValues(argv: readonly string[], valueOptions: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const next = argv[i + 1];
+    if (valueOptions.has(arg) && next !== undefined && /^-(\d|\.\d)/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 /** Parses `<scenario> [flags]`; throws ScenarioError (exit 2) naming the flag. */
 export function parseRunFlags(argv: string[], command = 'run'): RunFlags {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
-      args: argv,
+      args: joinNegativeValues(argv, VALUE_OPTIONS),
       allowPositionals: true,
       strict: true,
       options: {

@@ -1,22 +1,32 @@
 // `chatquake check <run dir>`: judges a saved run again — the checkers over history.jsonl, the
 // thresholds from run.json (or --thresholds FILE) — and rewrites summary.json and junit.xml.
-// Works on a run that was killed half way: a history cut mid-line is judged up to the cut.
-import { existsSync, readFileSync } from 'node:fs';
+// Works on a run that was killed half way: its history is judged up to the cut and the verdict
+// says so. A damaged folder is never passed: a history shorter than run.json says, malformed
+// lines or no load make the run invalid (97); a run.json of the wrong shape is a usage error
+// naming the field (2), never a stack trace.
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeIssues } from '../../contracts/errors.ts';
 import { ExitCode } from '../cli/exit-codes.ts';
 import { formatEndOfRun, writeReport, writeResults } from '../results/results.ts';
-import { judgeRun } from '../run/judge.ts';
+import { readRunRecord } from '../results/run-record-file.ts';
+import { type Judgement, judgeRun } from '../run/judge.ts';
 import type { RunRecord } from '../run/run-record.ts';
 import { ThresholdsSpec } from '../scenario/scenario.ts';
-import { mergeThresholds, validateThresholds } from '../scenario/thresholds.ts';
+import { mergeThresholds, type ThresholdSet, validateThresholds } from '../scenario/thresholds.ts';
 
-function fail(message: string): number {
+function fail(message: string, code: number = ExitCode.usage): number {
   process.stderr.write(`chatquake check: ${message}\n`);
-  return ExitCode.usage;
+  return code;
 }
 
-export async function main(argv: string[]): Promise<number> {
+const isFile = (path: string) => existsSync(path) && statSync(path).isFile();
+
+/** The run folder, its run.json and the thresholds to judge by, or a usage error's message. */
+function readInputs(
+  argv: string[],
+): { runDir: string; record: RunRecord; thresholds: ThresholdSet; quiet: boolean } | string {
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({
@@ -25,46 +35,58 @@ export async function main(argv: string[]): Promise<number> {
       options: { thresholds: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } },
     });
   } catch (error) {
-    return fail((error as Error).message);
+    return (error as Error).message;
   }
   const [dir, ...extra] = parsed.positionals;
-  if (dir === undefined) return fail('name a run folder (runs/<time>-<scenario>)');
-  if (extra.length > 0) return fail(`one run folder at a time (got ${parsed.positionals.join(', ')})`);
+  if (dir === undefined) return 'name a run folder (runs/<time>-<scenario>)';
+  if (extra.length > 0) return `one run folder at a time (got ${parsed.positionals.join(', ')})`;
   const runDir = resolve(dir);
-  if (!existsSync(join(runDir, 'history.jsonl')))
-    return fail(`${dir}: no history.jsonl (is this a run folder?)`);
+  if (!existsSync(join(runDir, 'history.jsonl'))) return `${dir}: no history.jsonl (is this a run folder?)`;
+  if (!isFile(join(runDir, 'history.jsonl'))) return `${dir}: history.jsonl is not a file`;
   const recordPath = join(runDir, 'run.json');
-  if (!existsSync(recordPath)) return fail(`${dir}: no run.json (is this a run folder?)`);
+  if (!existsSync(recordPath)) return `${dir}: no run.json (is this a run folder?)`;
   let record: RunRecord;
   try {
-    record = JSON.parse(readFileSync(recordPath, 'utf8')) as RunRecord;
-    record.warnings ??= [];
+    record = readRunRecord(recordPath);
   } catch (error) {
-    return fail(`${recordPath}: not JSON (${(error as Error).message})`);
+    return (error as Error).message;
   }
-
+  const file = typeof parsed.values.thresholds === 'string' ? parsed.values.thresholds : undefined;
   let raw = record.thresholds;
-  const thresholdsFile = typeof parsed.values.thresholds === 'string' ? parsed.values.thresholds : undefined;
-  if (thresholdsFile !== undefined) {
-    try {
-      const result = ThresholdsSpec.safeParse(JSON.parse(readFileSync(thresholdsFile, 'utf8')));
-      if (!result.success) return fail(`--thresholds ${thresholdsFile}: ${result.error.issues[0]?.message}`);
-      raw = mergeThresholds(result.data);
-    } catch (error) {
-      return fail(`--thresholds ${thresholdsFile}: ${(error as Error).message}`);
-    }
-  }
-  let thresholds: ReturnType<typeof validateThresholds>;
   try {
-    thresholds = validateThresholds(raw);
+    if (file !== undefined) {
+      const result = ThresholdsSpec.safeParse(JSON.parse(readFileSync(file, 'utf8')));
+      if (!result.success) return `--thresholds ${file}: ${describeIssues(result.error)}`;
+      raw = mergeThresholds(result.data);
+    }
   } catch (error) {
-    return fail((error as Error).message);
+    return `--thresholds ${file}: ${(error as Error).message}`;
   }
+  try {
+    return { runDir, record, thresholds: validateThresholds(raw), quiet: parsed.values.quiet === true };
+  } catch (error) {
+    return `${file === undefined ? `${recordPath}: thresholds` : `--thresholds ${file}`}: ${(error as Error).message}`;
+  }
+}
 
-  const judgement = judgeRun({ runDir, record, thresholds });
-  const summary = writeResults(runDir, record, judgement);
+export async function main(argv: string[]): Promise<number> {
+  const inputs = readInputs(argv);
+  if (typeof inputs === 'string') return fail(inputs);
+  const { runDir, record, thresholds } = inputs;
+  let judgement: Judgement;
+  try {
+    judgement = judgeRun({ runDir, record, thresholds });
+  } catch (error) {
+    return fail(`${runDir}: the history could not be judged: ${(error as Error).message}`, ExitCode.error);
+  }
+  let summary: ReturnType<typeof writeResults>;
+  try {
+    summary = writeResults(runDir, record, judgement);
+  } catch (error) {
+    return fail(`${runDir}: the results could not be written: ${(error as Error).message}`, ExitCode.error);
+  }
   await writeReport(runDir, summary);
-  if (parsed.values.quiet !== true) {
+  if (!inputs.quiet) {
     const shown = relative(process.cwd(), runDir) || '.';
     process.stdout.write(formatEndOfRun(summary, judgement, shown.startsWith('..') ? runDir : shown));
   }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { reportDataForRun, writeReport } from '../../reports/index.ts';
+import { outFileProblem, removePartial } from '../cli/out-file.ts';
 
 const USAGE = 'Usage: chatquake report <run dir> [--out FILE]';
 
@@ -36,13 +37,20 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`chatquake report: ${args.dir} is not a folder\n${USAGE}\n`);
     return 2;
   }
+  const out = args.out ?? join(args.dir, 'report.html');
+  const problem = outFileProblem(out, '--out', 'report.html');
+  if (problem !== undefined) {
+    process.stderr.write(`chatquake report: ${problem}\n${USAGE}\n`);
+    return 2;
+  }
   try {
     const data = await reportDataForRun(args.dir);
     for (const warning of data.warnings) process.stderr.write(`warning: ${warning}\n`);
-    const path = writeReport(data, args.out ?? join(args.dir, 'report.html'));
+    const path = writeReport(data, out);
     process.stdout.write(`${path}\n`);
     return 0;
   } catch (error) {
+    removePartial(out);
     process.stderr.write(`chatquake report: ${(error as Error).message}\n`);
     return 1;
   }

@@ -19,6 +19,8 @@ export async function main(argv: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof ScenarioError) {
       process.stderr.write(`${error.message}\n`);
+      // The scenario's own code still holds the event loop: nothing else would end the CLI.
+      if (error.stillRunning) process.exit(ExitCode.usage);
       return ExitCode.usage;
     }
     throw error;

@@ -2,7 +2,7 @@
 // junit.xml (one testcase per threshold and per check), report.html (drawn by reports/), and
 // the end-of-run text on the console.
 import { execFileSync } from 'node:child_process';
-import { renameSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FailoverPercentiles, IncidentCounts, Percentiles } from '../../checks/index.ts';
 import { checkByMetric, pickCheckCounts } from '../../contracts/checks.ts';
@@ -148,6 +148,7 @@ export function buildSummary(record: RunRecord, judgement: Judgement, warnings: 
     checks: judgement.checks.map((r) => ({ name: r.name, ok: r.ok, actual: r.actual })),
     notes: [
       ...(judgement.truncated ? ['the history ends mid-line (a killed run); the cut line was skipped'] : []),
+      ...judgement.coverage.notes,
       ...report.notes,
       ...(loadStart > 0
         ? [`load started ${round(loadStart)} s after run_start (fault times count from load start)`]
@@ -249,10 +250,16 @@ function thresholdDetails(metric: string, judgement: Judgement): string {
   return '';
 }
 
+/** Whole or not at all: a failed write (a folder in the way, a full disk) leaves no `.partial`. */
 function writeAtomically(path: string, text: string): void {
   const partial = `${path}.partial`;
-  writeFileSync(partial, text);
-  renameSync(partial, path);
+  try {
+    writeFileSync(partial, text);
+    renameSync(partial, path);
+  } catch (error) {
+    rmSync(partial, { force: true });
+    throw error;
+  }
 }
 
 /** Writes summary.json and junit.xml; returns the summary. */

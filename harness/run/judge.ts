@@ -32,6 +32,20 @@ export interface Judgement {
   reason: string;
   /** The history ended mid-line (a killed run); what was before it was judged. */
   truncated: boolean;
+  /** What of the history could be judged: a cut, malformed lines, a run that never finished. */
+  coverage: HistoryCoverage;
+}
+
+/** What the judge could read of a run folder, beside the events themselves. */
+export interface HistoryCoverage {
+  /** run.json is still the plan written at the start: the run was killed before it finished. */
+  unfinished: boolean;
+  /** 1-based numbers of the lines of history.jsonl that are not history events. */
+  malformedLines: number[];
+  /** Why the history cannot be judged whole; any of them makes a finished run invalid (97). */
+  problems: string[];
+  /** What the summary should say about the history besides (a killed run's cut, for one). */
+  notes: string[];
 }
 
 export interface JudgeOptions {
@@ -42,57 +56,34 @@ export interface JudgeOptions {
   events?: HistoryEvent[];
 }
 
+interface ReadHistory {
+  events: HistoryEvent[];
+  truncated: boolean;
+  invalidLines: number[];
+}
+
+function readEvents(options: JudgeOptions): ReadHistory {
+  if (options.events !== undefined) return { events: options.events, truncated: false, invalidLines: [] };
+  const path = join(options.runDir, 'history.jsonl');
+  return existsSync(path) ? readHistorySync(path) : { events: [], truncated: false, invalidLines: [] };
+}
+
 export function judgeRun(options: JudgeOptions): Judgement {
   const { record } = options;
-  let events = options.events;
-  let truncated = false;
-  if (events === undefined) {
-    const path = join(options.runDir, 'history.jsonl');
-    if (existsSync(path)) {
-      const read = readHistorySync(path);
-      events = read.events;
-      truncated = read.truncated;
-    } else events = [];
-  }
-  const report = checkHistory(events);
+  const read = readEvents(options);
+  const report = checkHistory(read.events);
   const thresholds = evaluateThresholds(options.thresholds.parsed, report.metrics, { final: true });
-  const rows = checkRows(report);
-  const checks = rows.filter((r) => r.name !== 'run-valid');
-  const invalidReasons = [...new Set([...(record.load?.invalidReasons ?? []), ...report.valid.reasons])];
-  const valid = report.valid.ok && (record.load?.valid ?? true);
-
-  const failedThresholds = thresholds.filter((t) => !t.ok);
-  const failedChecks = checks.filter((c) => !c.ok);
-  let exitCode: number;
-  let reason: string;
-  if (record.errors.length > 0) {
-    exitCode = ExitCode.error;
-    reason = `the run failed: ${record.errors[0]}`;
-  } else if (record.interrupted?.reason === 'signal') {
-    exitCode = ExitCode.error;
-    reason = `interrupted (${record.interrupted.detail}); the results cover the run up to then`;
-  } else if (!valid) {
-    exitCode = ExitCode.invalid;
-    reason = `invalid run: ${invalidReasons.join('; ') || 'the load generator reported itself unhealthy'}`;
-  } else if (record.interrupted?.reason === 'threshold') {
-    // k6: a threshold with abortOnFail that failed mid-run fails the run, whatever the end says.
-    exitCode = ExitCode.thresholdsFailed;
-    reason = `stopped early: ${record.interrupted.detail} failed with abortOnFail`;
-  } else if (failedThresholds.length > 0 || failedChecks.length > 0) {
-    exitCode = ExitCode.thresholdsFailed;
-    const names = [
-      ...failedChecks.map((c) => `${c.name} (${c.actual})`),
-      ...failedThresholds.map((t) => t.name),
-    ];
-    reason = `${names.length} failed: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}`;
-  } else if (record.load === null || events.length === 0) {
-    // Nothing ran (an empty history): nothing passed either.
-    exitCode = ExitCode.error;
-    reason = 'no load ran, so there is nothing to judge';
-  } else {
-    exitCode = ExitCode.ok;
-    reason = 'all thresholds and checks passed';
-  }
+  const checks = checkRows(report).filter((r) => r.name !== 'run-valid');
+  const coverage = assessHistory(record, report, read);
+  const invalidReasons = [
+    ...new Set([...(record.load?.invalidReasons ?? []), ...report.valid.reasons, ...coverage.problems]),
+  ];
+  const valid = report.valid.ok && (record.load?.valid ?? true) && coverage.problems.length === 0;
+  const failed = [
+    ...checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.actual})`),
+    ...thresholds.filter((t) => !t.ok).map((t) => t.name),
+  ];
+  const { exitCode, reason } = decide({ record, report, coverage, valid, invalidReasons, failed });
   return {
     report,
     thresholds,
@@ -102,8 +93,106 @@ export function judgeRun(options: JudgeOptions): Judgement {
     ok: exitCode === ExitCode.ok,
     exitCode,
     reason,
-    truncated,
+    truncated: read.truncated,
+    coverage,
   };
+}
+
+/** run.json as written at the start and never rewritten: the run was killed (SIGKILL, OOM). */
+function isUnfinished(record: RunRecord): boolean {
+  return record.wallSeconds === 0 && record.endedAt === record.startedAt;
+}
+
+function lineList(lines: number[]): string {
+  const shown = lines.slice(0, 5).join(', ');
+  return lines.length > 5 ? `${shown}, …` : shown;
+}
+
+/**
+ * What of the history can be judged. A finished run's history must hold the sends run.json
+ * counts, end with run_end and read cleanly; a killed run's is judged up to where it stops.
+ */
+function assessHistory(record: RunRecord, report: CheckReport, read: ReadHistory): HistoryCoverage {
+  const unfinished = isUnfinished(record);
+  const problems: string[] = [];
+  const notes: string[] = [];
+  const malformed = read.invalidLines.length + report.run.invalidEvents;
+  if (malformed > 0) {
+    const where = read.invalidLines.length > 0 ? ` (line ${lineList(read.invalidLines)})` : '';
+    problems.push(
+      `${malformed} line${malformed === 1 ? '' : 's'} of history.jsonl ${malformed === 1 ? 'is not a history event' : 'are not history events'}${where}: the history is damaged, so what they held was not judged`,
+    );
+  }
+  const sends = report.load.sent;
+  if (unfinished) {
+    notes.push(
+      `the run did not finish (run.json is the plan written at its start): the history is cut${read.truncated ? ' mid-line' : ''} where the run stopped, and was judged up to there`,
+    );
+    return { unfinished, malformedLines: read.invalidLines, problems, notes };
+  }
+  if (read.truncated)
+    problems.push('history.jsonl ends mid-line although run.json says the run finished: the history is cut');
+  const counted = record.load?.sent;
+  if (counted !== undefined && sends < counted)
+    problems.push(`the history is cut: it holds ${sends} of the ${counted} sends run.json counts`);
+  else if (read.events.length > 0 && !report.run.complete)
+    problems.push('the history is cut: it has no run_end although run.json says the run finished');
+  if (counted !== undefined && sends > counted)
+    problems.push(
+      `the history holds ${sends} sends, more than the ${counted} run.json counts: lines were repeated or mixed from another run`,
+    );
+  if (sends === 0 && (counted === undefined || counted === 0))
+    problems.push('no load: the history holds no sends, so there is nothing to judge');
+  return { unfinished, malformedLines: read.invalidLines, problems, notes };
+}
+
+interface Decision {
+  record: RunRecord;
+  report: CheckReport;
+  coverage: HistoryCoverage;
+  valid: boolean;
+  invalidReasons: string[];
+  /** Names of the failed checks and thresholds. */
+  failed: string[];
+}
+
+function listed(names: string[]): string {
+  return `${names.length} failed: ${names.slice(0, 4).join(', ')}${names.length > 4 ? ', …' : ''}`;
+}
+
+/** The exit code and its one-line reason; an invalid, cut or empty run is never a pass. */
+function decide(d: Decision): { exitCode: number; reason: string } {
+  const { record, report, failed } = d;
+  if (record.errors.length > 0)
+    return { exitCode: ExitCode.error, reason: `the run failed: ${record.errors[0]}` };
+  if (record.interrupted?.reason === 'signal') {
+    return {
+      exitCode: ExitCode.error,
+      reason: `interrupted (${record.interrupted.detail}); the results cover the run up to then`,
+    };
+  }
+  if (d.coverage.unfinished) {
+    const found = failed.length > 0 ? `; ${listed(failed)}` : '';
+    return {
+      exitCode: ExitCode.error,
+      reason: `the run did not finish (killed?): the history was judged up to where it is cut: ${report.load.sent} sent, ${report.load.acked} acked${found}`,
+    };
+  }
+  if (!d.valid) {
+    return {
+      exitCode: ExitCode.invalid,
+      reason: `invalid run: ${d.invalidReasons.join('; ') || 'the load generator reported itself unhealthy'}`,
+    };
+  }
+  if (record.interrupted?.reason === 'threshold') {
+    // k6: a threshold with abortOnFail that failed mid-run fails the run, whatever the end says.
+    return {
+      exitCode: ExitCode.thresholdsFailed,
+      reason: `stopped early: ${record.interrupted.detail} failed with abortOnFail`,
+    };
+  }
+  if (failed.length > 0) return { exitCode: ExitCode.thresholdsFailed, reason: listed(failed) };
+  return { exitCode: ExitCode.ok, reason: 'all thresholds and checks passed' };
 }
 
 /**

@@ -5,12 +5,20 @@
 import { randomInt } from 'node:crypto';
 import type { ChaosTopology } from '../../chaos/index.ts';
 import { FaultSpecError, type ResolvedFault, resolveTimeline } from '../../chaos/index.ts';
-import { buildWorkload, checkWorkloadRegions, type Workload } from '../../load/index.ts';
+import { describeIssues } from '../../contracts/errors.ts';
+import { formatDuration } from '../../lib/duration.ts';
+import {
+  buildWorkload,
+  checkWorkloadRegions,
+  schedule,
+  type Workload,
+  WorkloadSpec,
+} from '../../load/index.ts';
 import { applyFlags, type RunFlags } from '../cli/flags.ts';
 import { planLayout, type TopologyLayout } from '../local/layout.ts';
 import { chaosProxyRef, nodeId } from '../local/system.ts';
 import { regionAliases } from './aliases.ts';
-import { loadScenario, type Scenario, ScenarioError } from './scenario.ts';
+import { loadScenario, SCENARIO_LIMITS, type Scenario, ScenarioError } from './scenario.ts';
 import { mergeThresholds, type ThresholdSet, validateThresholds } from './thresholds.ts';
 
 export interface PreparedRun {
@@ -49,11 +57,14 @@ export function prepareScenario(scenario: Scenario, path: string, seedFlag?: num
   const seed = seedFlag ?? scenario.seed ?? randomInt(1, 2 ** 31);
   const regions = scenario.topology.regions;
 
+  checkBounds(scenario);
   let workload: Workload;
   try {
     checkWorkloadRegions(scenario.workload, regions);
     workload = buildWorkload(scenario.workload, regions, seed);
+    checkSendsSomething(scenario, workload, seed);
   } catch (error) {
+    if (error instanceof ScenarioError) throw error;
     throw new ScenarioError(prefixed((error as Error).message));
   }
 
@@ -85,6 +96,43 @@ export function prepareScenario(scenario: Scenario, path: string, seedFlag?: num
     throw new ScenarioError(prefixed((error as Error).message));
   }
   return { scenario, path, seed, seedDrawn, workload, layout, aliases, faults, thresholds };
+}
+
+/**
+ * The workload and duration again after the flags: `--rate` scales a staged rate and
+ * `--duration` stretches its stages, which can carry a number past its bound.
+ */
+function checkBounds(scenario: Scenario): void {
+  const workload = WorkloadSpec.safeParse(scenario.workload);
+  if (!workload.success) {
+    throw new ScenarioError(
+      `${describeIssues(workload.error, { root: 'scenario.workload', separator: '\n' })}\n(after the flags were applied)`,
+    );
+  }
+  if (!(scenario.durationMs > 0) || scenario.durationMs > SCENARIO_LIMITS.durationMs) {
+    throw new ScenarioError(
+      `scenario.duration: must be above 0 and at most 24h (got ${scenario.durationMs} ms)`,
+    );
+  }
+}
+
+/**
+ * A run that would send nothing proves nothing, and used to pass: a rate that stays at 0, a load
+ * too short or too slow for one message with this seed, or a workload without a conversation.
+ * The schedule's first send is drawn here exactly as the run will draw it.
+ */
+function checkSendsSomething(scenario: Scenario, workload: Workload, seed: number): void {
+  if (workload.conversations.length === 0) {
+    throw new ScenarioError(
+      'scenario.workload.conversations: no conversation (direct and groups are 0), so nobody can send',
+    );
+  }
+  const first = schedule(scenario.workload, workload, scenario.durationMs, seed).next();
+  if (first.done) {
+    throw new ScenarioError(
+      `scenario.workload.rate: with this rate over ${formatDuration(scenario.durationMs)} of load the run would send nothing (seed ${seed})`,
+    );
+  }
 }
 
 /** Names fields from the scenario's root: `workload.users: …` → `scenario.workload.users: …`. */

@@ -14,8 +14,9 @@ import { KNOWN_BUGS } from '../targets/index.ts';
 
 const BugName = z.enum(KNOWN_BUGS);
 
-import { parseDuration } from '../../lib/duration.ts';
+import { formatDuration, parseDuration } from '../../lib/duration.ts';
 import {
+  WORKLOAD_LIMITS,
   type WorkloadSpec,
   type WorkloadSpecInput,
   WorkloadSpec as WorkloadSpecSchema,
@@ -23,14 +24,40 @@ import {
 
 export const DEFAULT_REGIONS = ['eu-west', 'us-east', 'ap-south'] as const;
 
-/** A k6-style duration string ("30s", "1m30s") or milliseconds. */
-const Duration = z.union([z.string(), z.number()]).superRefine((value, ctx) => {
-  try {
-    parseDuration(value);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-  }
-});
+/**
+ * The upper bound of every number of a scenario outside its workload (whose bounds are
+ * WORKLOAD_LIMITS in load/workload.ts) and its faults (chaos/faults/spec.ts). The flags of `run`
+ * and `validate` use the same bounds; docs/SCENARIOS.md ("Limits") lists them all.
+ */
+export const SCENARIO_LIMITS = {
+  /** The load's duration, and any other duration in a scenario (24 h). */
+  durationMs: WORKLOAD_LIMITS.durationMs,
+  /** How long the regions may take to agree after the heal (1 h). */
+  convergenceDeadlineMs: 3_600_000,
+  regions: 16,
+  nodesPerRegion: 8,
+  leaseMs: 60_000,
+  seed: 2 ** 32 - 1,
+  faults: 256,
+} as const;
+
+/** A k6-style duration string ("30s", "1m30s") or milliseconds, at most `maxMs`. */
+function boundedDuration(maxMs: number, options: { positive?: boolean } = {}) {
+  return z.union([z.string(), z.number()]).superRefine((value, ctx) => {
+    let ms: number;
+    try {
+      ms = parseDuration(value);
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: (error as Error).message });
+      return;
+    }
+    if (ms > maxMs) ctx.addIssue({ code: 'custom', message: `must be at most ${formatDuration(maxMs)}` });
+    if (options.positive && ms <= 0)
+      ctx.addIssue({ code: 'custom', message: 'must be above 0: a run of 0s would send nothing' });
+  });
+}
+
+const Duration = boundedDuration(SCENARIO_LIMITS.durationMs);
 
 /** k6's threshold forms: "p(99)<500" or {threshold, abortOnFail?, delayAbortEval?}. */
 export const ThresholdEntry = z.union([
@@ -49,12 +76,12 @@ export const TopologySpec = z.strictObject({
   regions: z
     .array(RegionName)
     .min(1)
-    .max(16)
+    .max(SCENARIO_LIMITS.regions)
     .default([...DEFAULT_REGIONS]),
-  nodesPerRegion: z.number().int().min(1).max(8).default(1),
+  nodesPerRegion: z.number().int().min(1).max(SCENARIO_LIMITS.nodesPerRegion).default(1),
   ack: z.enum(['stored', 'replicated']).default('replicated'),
   /** The directory's lease, ms: how long a dead home keeps its conversations. */
-  leaseMs: z.number().int().min(200).max(60_000).default(2000),
+  leaseMs: z.number().int().min(200).max(SCENARIO_LIMITS.leaseMs).default(2000),
   /** Server bug knobs, for showing that the checks catch them. Usually set with --bug. */
   bugs: z.array(BugName).default([]),
 });
@@ -68,17 +95,12 @@ export const ScenarioSpec = z.strictObject({
     .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'letters, digits and . _ - only'),
   description: z.string().min(1),
   /** Default seed; --seed overrides. */
-  seed: z
-    .number()
-    .int()
-    .min(0)
-    .max(2 ** 32 - 1)
-    .optional(),
+  seed: z.number().int().min(0).max(SCENARIO_LIMITS.seed).optional(),
   /** How long load runs. Faults are timed from the start of load. */
-  duration: Duration,
+  duration: boundedDuration(SCENARIO_LIMITS.durationMs, { positive: true }),
   topology: TopologySpec.prefault({}),
   workload: z.custom<WorkloadSpecInput>().default({}),
-  chaos: z.array(z.unknown()).default([]),
+  chaos: z.array(z.unknown()).max(SCENARIO_LIMITS.faults).default([]),
   /** Merged over the checks' defaults: a metric named here replaces the default for it. */
   thresholds: ThresholdsSpec.default({}),
   /** Server bug knobs this scenario is built to catch: with each, its thresholds must fail. */
@@ -86,7 +108,7 @@ export const ScenarioSpec = z.strictObject({
   convergence: z
     .strictObject({
       /** How long after heal all regions may take to agree. Default 20s. */
-      deadline: Duration.optional(),
+      deadline: boundedDuration(SCENARIO_LIMITS.convergenceDeadlineMs).optional(),
     })
     .optional(),
 });
@@ -122,6 +144,15 @@ export function defineScenario(scenario: ScenarioInput): ScenarioInput {
 /** A problem with a scenario or a flag: the CLI exits 2 and prints the message. */
 export class ScenarioError extends Error {
   override name = 'ScenarioError';
+  /**
+   * The scenario file's own code is still running (its top-level await timed out while a timer
+   * of its own is pending): the CLI must exit by itself once it has said so, or it never ends.
+   */
+  readonly stillRunning: boolean;
+  constructor(message: string, options: { stillRunning?: boolean } = {}) {
+    super(message);
+    this.stillRunning = options.stillRunning ?? false;
+  }
 }
 
 /** Validates a scenario object (a file's default export). Throws ScenarioError naming each bad field. */
@@ -178,14 +209,49 @@ export function scenarioPath(ref: string, cwd = process.cwd()): string {
   );
 }
 
+/** How long a scenario file's own code may run while it loads (its top-level await included). */
+export const SCENARIO_LOAD_TIMEOUT_MS = 30_000;
+
+/**
+ * Imports a scenario file, bounded: a top-level await that never settles used to end the CLI
+ * with Node's bare exit 13 and no message (nothing left to run), or hang it forever (a timer
+ * still pending). Either is now a ScenarioError naming the file. The timer is unref'd, so an
+ * await with nothing left to wake it is seen at once, when the event loop empties.
+ */
+async function importBounded(path: string, timeoutMs: number): Promise<unknown> {
+  const { tsImport } = await import('tsx/esm/api');
+  let onStall: (() => void) | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    const fail = (why: string, stillRunning: boolean) =>
+      reject(
+        new ScenarioError(`scenario ${path}: its top-level await never settled (${why})`, { stillRunning }),
+      );
+    onStall = () => fail('nothing was left to wake it', false);
+    timer = setTimeout(() => fail(`still waiting after ${formatDuration(timeoutMs)}`, true), timeoutMs);
+    timer.unref();
+    process.once('beforeExit', onStall);
+  });
+  try {
+    return await Promise.race([tsImport(pathToFileURL(path).href, import.meta.url), stalled]);
+  } finally {
+    clearTimeout(timer);
+    if (onStall) process.removeListener('beforeExit', onStall);
+  }
+}
+
 /** Loads and validates a scenario file (TypeScript or JavaScript) or a built-in by name. */
-export async function loadScenario(ref: string, cwd = process.cwd()): Promise<Scenario & { path: string }> {
+export async function loadScenario(
+  ref: string,
+  cwd = process.cwd(),
+  options: { timeoutMs?: number } = {},
+): Promise<Scenario & { path: string }> {
   const path = scenarioPath(ref, cwd);
   let module: unknown;
   try {
-    const { tsImport } = await import('tsx/esm/api');
-    module = await tsImport(pathToFileURL(path).href, import.meta.url);
+    module = await importBounded(path, options.timeoutMs ?? SCENARIO_LOAD_TIMEOUT_MS);
   } catch (error) {
+    if (error instanceof ScenarioError) throw error;
     throw new ScenarioError(`scenario ${path}: cannot load: ${(error as Error).message}`);
   }
   const exported = defaultExport(module);

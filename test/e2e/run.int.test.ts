@@ -181,16 +181,18 @@ describe('chatquake run', () => {
     expect(statSync(summaryPath).mtimeMs).toBeGreaterThan(before);
     expect(summaryOf(dir).consistency.ackedLost).toBe(s.consistency.ackedLost);
 
-    // A history cut mid-line (a killed harness) can still be checked.
+    // A history cut mid-line can still be checked; beside the run.json of the finished run it is
+    // judged up to the cut and found cut: invalid (97), never passed (issue 12; it used to pass).
     const cut = join(base, 'cut');
     mkdirSync(cut);
     copyFileSync(join(dir, 'run.json'), join(cut, 'run.json'));
     const history = readFileSync(join(dir, 'history.jsonl'), 'utf8');
     writeFileSync(join(cut, 'history.jsonl'), history.slice(0, Math.floor(history.length * 0.6)));
     const partial = await runCli(['check', cut, '--quiet']);
-    expect([0, 99]).toContain(partial.code);
+    expect(partial.code).toBe(97);
     expect(summaryOf(cut).load.sent).toBeGreaterThan(0);
     expect(JSON.stringify(summaryOf(cut))).toContain('mid-line');
+    expect(JSON.stringify(summaryOf(cut))).toMatch(/the history is cut: it holds \d+ of the \d+ sends/);
   });
   it('fails a steady run with exit 99 when followers apply replication out of order (reorder-apply)', async () => {
     // The SDK delivers in seq order, so users never see the reordering; the history's

@@ -164,9 +164,10 @@ describe('judgeRun: k6 exit codes', () => {
     expect(
       judgeRun({ runDir: '/x', record: interrupted, thresholds: defaults, events: history(5) }).exitCode,
     ).toBe(1);
+    // A run with no load is invalid (97), never passed (issue 12): see judge-damaged.test.ts.
     expect(
       judgeRun({ runDir: '/x', record: record({ load: null }), thresholds: defaults, events: [] }).exitCode,
-    ).toBe(1);
+    ).toBe(97);
   });
 
   it('writes a summary and junit that carry the failure and its examples', () => {
