@@ -187,7 +187,9 @@ describe('chatquake run', () => {
     mkdirSync(cut);
     copyFileSync(join(dir, 'run.json'), join(cut, 'run.json'));
     const history = readFileSync(join(dir, 'history.jsonl'), 'utf8');
-    writeFileSync(join(cut, 'history.jsonl'), history.slice(0, Math.floor(history.length * 0.6)));
+    // Ten characters into the line that holds the 60% mark, so the last line is always partial.
+    const cutAt = history.lastIndexOf('\n', Math.floor(history.length * 0.6)) + 11;
+    writeFileSync(join(cut, 'history.jsonl'), history.slice(0, cutAt));
     const partial = await runCli(['check', cut, '--quiet']);
     expect(partial.code).toBe(97);
     expect(summaryOf(cut).load.sent).toBeGreaterThan(0);
