@@ -17,6 +17,9 @@ import { mergeThresholds, validateThresholds } from '../../harness/scenario/thre
 import { WORKLOAD_LIMITS } from '../../load/workload.ts';
 import { asFile, finishedRecord, passingHistory, writeRunFolder } from '../support/run-folder.ts';
 
+/** `npm run fuzz` multiplies every budget (CHATQUAKE_FUZZ_SCALE); the suite runs them as written. */
+const SCALE = Math.max(1, Math.min(1000, Math.floor(Number(process.env.CHATQUAKE_FUZZ_SCALE ?? '1')) || 1));
+
 const root = mkdtempSync(join(tmpdir(), 'chatquake-fuzz-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -111,7 +114,7 @@ describe('near-valid scenarios with hostile numbers', () => {
           }
         },
       ),
-      { seed: 12, numRuns: 150 },
+      { seed: 12, numRuns: 150 * SCALE },
     );
   });
 });
@@ -159,7 +162,7 @@ describe('numeric flags with hostile text', () => {
           }
         },
       ),
-      { seed: 7, numRuns: 300 },
+      { seed: 7, numRuns: 300 * SCALE },
     );
   });
 });
@@ -191,7 +194,7 @@ describe('check over damaged run folders', () => {
         expect(j.ok).toBe(false);
         expect(j.exitCode).not.toBe(0);
       }),
-      { seed: 3, numRuns: 60 },
+      { seed: 3, numRuns: 60 * SCALE },
     );
   });
 
@@ -209,7 +212,7 @@ describe('check over damaged run folders', () => {
         const sends = list.filter((l) => l.includes('"type":"send"')).length;
         if (sends > (record.load?.sent ?? 0)) expect(j.ok).toBe(false);
       }),
-      { seed: 5, numRuns: 40 },
+      { seed: 5, numRuns: 40 * SCALE },
     );
   });
 
@@ -228,7 +231,7 @@ describe('check over damaged run folders', () => {
           );
         }
       }),
-      { seed: 9, numRuns: 80 },
+      { seed: 9, numRuns: 80 * SCALE },
     );
   });
 });
