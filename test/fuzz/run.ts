@@ -5,6 +5,7 @@
 // and the time per surface; CHATQUAKE_FUZZ_SCALE multiplies the property suites' budgets.
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { stripVTControlCharacters } from 'node:util';
 import { formatReport, fuzzOptionsFromEnv } from '../im-server/fuzz/report.ts';
 import { LONG_RUN, runServerFuzz } from '../im-server/fuzz/run.ts';
 import { formatFuzzReport, runProxyFuzz } from '../proxy/fuzz-runner.ts';
@@ -18,7 +19,7 @@ function propertySuites(scale: number, seed: number): { line: string; failed: bo
     ['vitest', 'run', '--project', 'unit', 'test/harness/hostile-input.properties.test.ts'],
     { cwd: ROOT, env: { ...process.env, CHATQUAKE_FUZZ_SCALE: String(scale) }, encoding: 'utf8' },
   );
-  const tests = /Tests\s+(.*)/.exec(result.stdout.replace(/\u001b\[[0-9;]*m/g, ''))?.[1] ?? '?';
+  const tests = /Tests\s+(.*)/.exec(stripVTControlCharacters(result.stdout))?.[1] ?? '?';
   const failed = result.status !== 0;
   const head = `scenario files, flags and check: properties at ${scale}× the suite's budget (fixed seeds; CHATQUAKE_FUZZ_SEED ${seed} is for the other surfaces): ${tests}`;
   return { line: failed ? `${head}\n${result.stdout}\n${result.stderr}` : head, failed };
