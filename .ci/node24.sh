@@ -20,6 +20,8 @@ echo "== node 24: copying the checkout and rebuilding native modules for it"
 mkdir "$work/repo"
 git ls-files -z | tar --null -T - -cf - | (cd "$work/repo" && tar xf -)
 cp -a "$repo/node_modules" "$work/repo/"
+# A symlink pointing back into the original tree would let the rebuild below reach it.
+find "$work/repo/node_modules" -maxdepth 3 -type l -lname "$repo*" -print -delete
 cd "$work/repo"
 npm rebuild better-sqlite3 --nodedir="$node24" --no-audit --no-fund >/dev/null
 node -e "const D = require('better-sqlite3'); new D(':memory:').prepare('select 1').get(); console.log('better-sqlite3 loads under', process.version)"
