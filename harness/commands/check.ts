@@ -16,7 +16,7 @@ import type { RunRecord } from '../run/run-record.ts';
 import { ThresholdsSpec } from '../scenario/scenario.ts';
 import { mergeThresholds, type ThresholdSet, validateThresholds } from '../scenario/thresholds.ts';
 
-function fail(message: string, code: number = ExitCode.usage): number {
+function fail(message: string, code: number = ExitCode.invalidConfig): number {
   process.stderr.write(`chatquake check: ${message}\n`);
   return code;
 }
