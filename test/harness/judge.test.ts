@@ -138,7 +138,7 @@ describe('judgeRun: k6 exit codes', () => {
     expect(j.thresholds.find((t) => t.metric === 'delivery_latency_ms')).toMatchObject({ ok: false });
   });
 
-  it('97 when the load generator could not keep up, even with failures', () => {
+  it('96 when the load generator could not keep up, even with failures', () => {
     const invalid = record({
       load: { ...record().load!, valid: false, invalidReasons: ['send lag p99 2000 ms'] },
     });
@@ -148,7 +148,7 @@ describe('judgeRun: k6 exit codes', () => {
       thresholds: defaults,
       events: history(5, { duplicate: true }),
     });
-    expect(j).toMatchObject({ exitCode: 97, valid: false, invalidReasons: ['send lag p99 2000 ms'] });
+    expect(j).toMatchObject({ exitCode: 96, valid: false, invalidReasons: ['send lag p99 2000 ms'] });
   });
 
   it('1 when the run errored or was interrupted', () => {
@@ -163,11 +163,11 @@ describe('judgeRun: k6 exit codes', () => {
     const interrupted = record({ interrupted: { reason: 'signal', detail: 'SIGINT' } });
     expect(
       judgeRun({ runDir: '/x', record: interrupted, thresholds: defaults, events: history(5) }).exitCode,
-    ).toBe(1);
-    // A run with no load is invalid (97), never passed (issue 12): see judge-damaged.test.ts.
+    ).toBe(105);
+    // A run with no load is invalid (96), never passed (issue 12): see judge-damaged.test.ts.
     expect(
       judgeRun({ runDir: '/x', record: record({ load: null }), thresholds: defaults, events: [] }).exitCode,
-    ).toBe(97);
+    ).toBe(96);
   });
 
   it('writes a summary and junit that carry the failure and its examples', () => {
