@@ -14,7 +14,7 @@ import { runScenario } from '../run/run.ts';
 import { prepareRun } from '../scenario/prepare.ts';
 
 /** `--summary-export FILE`: the run's summary.json, byte for byte, at FILE; a failure is said. */
-function exportSummary(runDir: string, file: string): string | undefined {
+export function exportSummary(runDir: string, file: string): string | undefined {
   try {
     mkdirSync(dirname(resolve(file)), { recursive: true });
     copyFileSync(join(runDir, 'summary.json'), file);
