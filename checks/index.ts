@@ -37,7 +37,7 @@ export interface CheckReport {
     /** Events that did not match the history schema and were skipped. */
     invalidEvents: number;
   };
-  /** False when the load generator reported itself unhealthy: the run proves nothing (exit 97). */
+  /** False when the load generator reported itself unhealthy: the run proves nothing (exit 96). */
   valid: { ok: boolean; reasons: string[] };
   load: LatencyResult['load'];
   latency: LatencyResult['latency'];

@@ -56,6 +56,10 @@ export const Summary = z.strictObject({
   exitCode: num,
   verdict: z.string(),
   interrupted: z.object({ reason: z.enum(['signal', 'threshold']), detail: z.string() }).nullable(),
+  /** `--tag KEY=VALUE`s of the run (keys are Prometheus label names); {} when none. */
+  tags: z.record(z.string(), z.string()),
+  /** `--no-thresholds`: failed thresholds and checks were reported but did not fail the run. */
+  noThresholds: z.boolean(),
   errors: z.array(z.string()),
   warnings: z.array(z.string()),
   topology: z.object({
@@ -157,6 +161,9 @@ export const SummaryFile = z.looseObject({
   exitCode: z.number().int().optional(),
   /** One sentence saying why the run passed or failed. */
   verdict: z.string().optional(),
+  /** Absent before `--tag`; a value that is not a string is an error naming the tag. */
+  tags: z.record(z.string(), z.string()).default({}),
+  noThresholds: z.boolean().optional(),
   invalidReasons: z.array(z.string()).default([]),
   errors: z.array(z.string()).default([]),
   warnings: z.array(z.string()).default([]),

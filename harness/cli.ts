@@ -1,86 +1,89 @@
 // `chatquake <command> [...]`: a thin dispatcher. Each command lives in its own module, loaded
-// only when called, so `chatquake server` does not pay for the runner's imports.
+// only when called, so `chatquake server` does not pay for the runner's imports. Every command
+// has a flag table (cli/options.ts, and each target's own): `chatquake <command> --help` prints
+// it, and a flag it does not hold is refused here with the nearest one it does (exit 104).
 
+import { EXIT_CODE_LINE, ExitCode } from './cli/exit-codes.ts';
+import { type CommandSpec, formatCommandHelp, nearestFlag, unknownFlagProblem } from './cli/flag-table.ts';
+import {
+  checkSpec,
+  compareSpec,
+  listSpec,
+  proxySpec,
+  reportSpec,
+  runSpec,
+  validateSpec,
+} from './cli/options.ts';
 import { type TargetCommand, targetCommands } from './targets/index.ts';
 
 export type Command = TargetCommand;
 
 export const commands: Record<string, Command> = {
-  run: {
-    summary: 'run a scenario: bring up the topology, drive load, inject faults, check, write results',
-    usage:
-      'chatquake run <scenario|file.ts> [--out DIR] [--seed N] [--duration S] [--rate N] [--users N] [--regions a,b] [--nodes N] [--bug NAME]... [--quiet]',
-    load: () => import('./commands/run.ts'),
-  },
-  list: {
-    summary: 'list the built-in scenarios',
-    usage: 'chatquake list',
-    load: () => import('./commands/list.ts'),
-  },
-  validate: {
-    summary: 'print the resolved topology and fault timeline of a scenario; starts nothing',
-    usage:
-      'chatquake validate <scenario|file.ts> [--seed N] [--duration S] [--rate N] [--users N] [--regions a,b] [--nodes N] [--bug NAME]...',
-    load: () => import('./commands/validate.ts'),
-  },
-  check: {
-    summary: 're-run the checkers and thresholds on a saved run',
-    usage: 'chatquake check <run dir> [--thresholds FILE] [--quiet]',
-    load: () => import('./commands/check.ts'),
-  },
-  report: {
-    summary: 're-render report.html from a saved run',
-    usage: 'chatquake report <run dir> [--out FILE]',
-    load: () => import('./commands/report.ts'),
-  },
-  compare: {
-    summary: 'compare a candidate run against a baseline; exit 99 on regression',
-    usage:
-      'chatquake compare <baseline dir> <candidate dir> [--max-regression 10%] [--out FILE] [--iterations 2000] [--confidence 0.95] [--seed 1] [--json]',
-    load: () => import('./commands/compare.ts'),
-  },
+  run: { spec: runSpec, load: () => import('./commands/run.ts') },
+  list: { spec: listSpec, load: () => import('./commands/list.ts') },
+  validate: { spec: validateSpec, load: () => import('./commands/validate.ts') },
+  check: { spec: checkSpec, load: () => import('./commands/check.ts') },
+  report: { spec: reportSpec, load: () => import('./commands/report.ts') },
+  compare: { spec: compareSpec, load: () => import('./commands/compare.ts') },
   ...targetCommands,
-  proxy: {
-    summary: 'run the fault proxy (speaks the Toxiproxy HTTP API)',
-    usage: 'chatquake proxy [--host 127.0.0.1] [--port 8474] [--config proxies.json] [--seed N]',
-    load: () => import('../proxy/main.ts'),
-  },
+  proxy: { spec: proxySpec, load: () => import('../proxy/main.ts') },
 };
 
 export function helpText(): string {
   const width = Math.max(...Object.keys(commands).map((name) => name.length));
-  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`);
+  const lines = Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.spec.summary}`);
   return [
     'chatquake: chaos and load testing for multi-cloud instant messaging',
     '',
-    'Usage: chatquake <command> [options]',
+    'Usage: chatquake <command> [flags]',
     '',
     'Commands:',
     ...lines,
     '',
-    'Run `chatquake <command> --help` for a command’s options.',
-    'Exit codes: 0 pass, 99 a threshold or check failed, 97 invalid run, 2 bad usage, 1 other error.',
+    'Run `chatquake <command> --help` for a command’s flags (docs/CLI.md has them all).',
+    EXIT_CODE_LINE,
   ].join('\n');
+}
+
+/** `chatquake <command> --help`. */
+export function commandHelp(spec: CommandSpec): string {
+  return formatCommandHelp(spec);
+}
+
+/** True when argv asks for help before any `--` (after it, `-h` would be an argument). */
+function asksForHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === '--help' || a === '-h');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${helpText()}\n`);
-    return 0;
+    return ExitCode.ok;
   }
   if (name === '--version' || name === '-v') {
     process.stdout.write('chatquake 0.1.0\n');
-    return 0;
+    return ExitCode.ok;
   }
-  const command = commands[name];
+  const command = Object.hasOwn(commands, name) ? commands[name] : undefined;
   if (command === undefined) {
-    process.stderr.write(`chatquake: unknown command "${name}"\n\n${helpText()}\n`);
-    return 2;
+    const near = nearestFlag(
+      name,
+      Object.keys(commands).map((c) => ({ name: c, description: '' })),
+    );
+    const hint = near === undefined || near === '--help' ? '' : `; did you mean ${near.slice(2)}?`;
+    process.stderr.write(`chatquake: unknown command "${name}"${hint}\n\n${helpText()}\n`);
+    return ExitCode.invalidConfig;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    process.stdout.write(`Usage: ${command.usage}\n\n${command.summary}\n`);
-    return 0;
+  if (asksForHelp(rest)) {
+    process.stdout.write(commandHelp(command.spec));
+    return ExitCode.ok;
+  }
+  const unknown = unknownFlagProblem(rest, command.spec);
+  if (unknown !== undefined) {
+    process.stderr.write(`${unknown}\n`);
+    return ExitCode.invalidConfig;
   }
   const module = await command.load();
   return module.main(rest);

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { describeIssues } from '../contracts/errors.ts';
+import { ExitCode } from '../contracts/exit-codes.ts';
 import { holdLifeline, writeErr, writeOut } from '../lib/lifeline.ts';
 import { DEFAULT_LEASE_MS, startDirectory } from './directory.ts';
 import { createLogger } from './log.ts';
@@ -17,29 +18,32 @@ const Flags = z.object({
   'admin-token': z.string().min(1).optional(),
 });
 
+/** What the parser accepts; harness/targets/reference/commands.ts documents each (a test checks). */
+export const directoryOptions = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'lease-ms': { type: 'string' },
+  data: { type: 'string' },
+  secret: { type: 'string' },
+  'admin-token': { type: 'string' },
+} as const;
+
 export async function main(argv: string[]): Promise<number> {
   let values: Record<string, unknown>;
   try {
     values = parseArgs({
       args: argv,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'lease-ms': { type: 'string' },
-        data: { type: 'string' },
-        secret: { type: 'string' },
-        'admin-token': { type: 'string' },
-      },
+      options: directoryOptions,
       strict: true,
     }).values;
   } catch (error) {
     writeErr(`chatquake directory: ${(error as Error).message}\n`);
-    return 2;
+    return ExitCode.invalidConfig;
   }
   const flags = Flags.safeParse(values);
   if (!flags.success) {
     writeErr(`chatquake directory: --${describeIssues(flags.error)}\n`);
-    return 2;
+    return ExitCode.invalidConfig;
   }
   const f = flags.data;
   const logger = createLogger({ component: 'directory' });

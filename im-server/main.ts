@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { describeIssues } from '../contracts/errors.ts';
+import { ExitCode } from '../contracts/exit-codes.ts';
 import {
   AckLevel,
   BugName,
@@ -80,7 +81,8 @@ export const ServerFlags = z.object({
 });
 export type ServerFlags = z.infer<typeof ServerFlags>;
 
-const options = {
+/** What the parser accepts; harness/targets/reference/commands.ts documents each (a test checks). */
+export const serverOptions = {
   region: { type: 'string' },
   node: { type: 'string' },
   port: { type: 'string' },
@@ -108,7 +110,7 @@ export function parseServerFlags(
 ): { ok: true; flags: ServerFlags } | { ok: false; message: string } {
   let values: Record<string, unknown>;
   try {
-    values = parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
+    values = parseArgs({ args: argv, options: serverOptions, strict: true, allowPositionals: false }).values;
   } catch (error) {
     return { ok: false, message: errorMessage(error) };
   }
@@ -127,7 +129,7 @@ export async function main(argv: string[]): Promise<number> {
   const parsed = parseServerFlags(argv);
   if (!parsed.ok) {
     writeErr(`chatquake server: ${parsed.message}\n`);
-    return 2;
+    return ExitCode.invalidConfig;
   }
   const f = parsed.flags;
   const logger = createLogger({ component: 'server', region: f.region, node: f.node });

@@ -4,6 +4,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { describeIssues } from '../contracts/errors.ts';
+import { ExitCode } from '../contracts/exit-codes.ts';
 import { UserId } from '../contracts/wire.ts';
 import { guardStdio, writeErr, writeOut } from '../lib/lifeline.ts';
 import { DEFAULT_TOKEN_TTL_SECONDS, signToken } from './token.ts';
@@ -14,6 +15,13 @@ const Flags = z.object({
   ttl: z.coerce.number().int().min(1).max(31_536_000).default(DEFAULT_TOKEN_TTL_SECONDS),
 });
 
+/** What the parser accepts; harness/targets/reference/commands.ts documents each (a test checks). */
+export const tokenOptions = {
+  user: { type: 'string' },
+  secret: { type: 'string' },
+  ttl: { type: 'string' },
+} as const;
+
 export async function main(argv: string[]): Promise<number> {
   guardStdio(() => {
     process.exitCode = 1;
@@ -22,17 +30,17 @@ export async function main(argv: string[]): Promise<number> {
   try {
     values = parseArgs({
       args: argv,
-      options: { user: { type: 'string' }, secret: { type: 'string' }, ttl: { type: 'string' } },
+      options: tokenOptions,
       strict: true,
     }).values;
   } catch (error) {
     writeErr(`chatquake token: ${(error as Error).message}\n`);
-    return 2;
+    return ExitCode.invalidConfig;
   }
   const flags = Flags.safeParse(values);
   if (!flags.success) {
     writeErr(`chatquake token: --${describeIssues(flags.error)}\n`);
-    return 2;
+    return ExitCode.invalidConfig;
   }
   writeOut(
     `${signToken({ user: flags.data.user, secret: flags.data.secret, ttlSeconds: flags.data.ttl })}\n`,

@@ -6,6 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { describeIssues } from '../contracts/errors.ts';
+import { ExitCode } from '../contracts/exit-codes.ts';
 import { holdLifeline, writeErr, writeOut } from '../lib/lifeline.ts';
 import { startFaultProxy } from './index.ts';
 import { type ProxyConfig, proxyConfigFileSchema } from './schemas.ts';
@@ -28,8 +29,16 @@ const flagsSchema = z.object({
 
 function usageError(message: string): number {
   writeErr(`chatquake proxy: ${message}\nUsage: ${USAGE}\n`);
-  return 2;
+  return ExitCode.invalidConfig;
 }
+
+/** What the parser accepts; harness/cli/options.ts documents each for `--help` (a test checks). */
+export const proxyOptions = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  config: { type: 'string' },
+  seed: { type: 'string' },
+} as const;
 
 async function loadConfig(path: string): Promise<ProxyConfig[] | string> {
   let text: string;
@@ -54,12 +63,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: {
-        host: { type: 'string' },
-        port: { type: 'string' },
-        config: { type: 'string' },
-        seed: { type: 'string' },
-      },
+      options: proxyOptions,
       strict: true,
       allowPositionals: false,
     }));

@@ -12,6 +12,7 @@ import {
   INFORMATIONAL,
   type InformationalKey,
 } from '../contracts/checks.ts';
+import { ExitCode } from '../contracts/exit-codes.ts';
 import type { HistoryEvent } from '../contracts/history.ts';
 import type { SummaryFile } from '../contracts/summary.ts';
 import { type AnalyzeOptions, analyzeHistory, type RunAnalysis } from './analyze.ts';
@@ -90,7 +91,7 @@ function verdictOf(summary: SummaryFile | undefined, check: CheckReport): Report
       invalidReasons: check.valid.reasons,
       text: null,
       errors: [],
-      exitCode: valid ? null : 97,
+      exitCode: valid ? null : ExitCode.invalidRun,
     };
   }
   const valid = summary.valid ?? null;
@@ -98,7 +99,14 @@ function verdictOf(summary: SummaryFile | undefined, check: CheckReport): Report
   const status: VerdictStatus =
     valid === false ? 'invalid' : ok === true ? 'pass' : ok === false ? 'fail' : 'unknown';
   const exitCode =
-    summary.exitCode ?? (status === 'invalid' ? 97 : status === 'fail' ? 99 : status === 'pass' ? 0 : null);
+    summary.exitCode ??
+    (status === 'invalid'
+      ? ExitCode.invalidRun
+      : status === 'fail'
+        ? ExitCode.thresholdsFailed
+        : status === 'pass'
+          ? ExitCode.ok
+          : null);
   return {
     status,
     ok,

@@ -1,16 +1,21 @@
-// Command-line flags of `run` and `validate`, and how they override a scenario. Parsed with
-// node:util parseArgs, validated with zod, errors naming the flag.
+// Command-line flags of `run` and `validate`, and how they override a scenario. The flags come
+// from the commands' tables (options.ts), are parsed with node:util parseArgs and validated with
+// zod; every error names the flag and the value given, and an unknown flag gets the nearest
+// known one as a suggestion.
+import { existsSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { RegionName } from '../../contracts/target.ts';
-import { KNOWN_BUGS } from '../targets/index.ts';
-
-const BugName = z.enum(KNOWN_BUGS);
-
 import { parseDuration } from '../../lib/duration.ts';
 import { WORKLOAD_LIMITS } from '../../load/index.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { SCENARIO_LIMITS, ScenarioError } from '../scenario/scenario.ts';
+import { KNOWN_BUGS } from '../targets/index.ts';
+import { parseArgsOptions, spellings, unknownFlagProblem } from './flag-table.ts';
+import { runSpec, validateSpec } from './options.ts';
+
+const BugName = z.enum(KNOWN_BUGS);
 
 /**
  * A number as a flag gives it: the text must be a plain decimal number ("12", "0.5", "-3",
@@ -37,16 +42,18 @@ const whole = (min: number, max: number) =>
 // The same bounds as the scenario fields these flags override (docs/SCENARIOS.md, "Limits").
 const MAX_DURATION_SECONDS = SCENARIO_LIMITS.durationMs / 1000;
 
+/** How many `--tag`s a run may carry, and how long a key and a value may be. */
+export const TAG_LIMITS = { count: 32, keyLength: 64, valueLength: 256 } as const;
+
 const Flags = z.strictObject({
   scenario: z.string().min(1),
-  out: z.string().min(1).optional(),
+  out: z.string().min(1, 'must not be empty').optional(),
   seed: whole(0, SCENARIO_LIMITS.seed).optional(),
-  durationSeconds: numeric(
-    z
-      .number('must be a number')
-      .gt(0, 'must be above 0: a run of 0s would send nothing')
-      .max(MAX_DURATION_SECONDS, `must be at most ${MAX_DURATION_SECONDS} (24h)`),
-  ).optional(),
+  durationSeconds: z
+    .number()
+    .gt(0, 'must be above 0: a run of 0s would send nothing')
+    .max(MAX_DURATION_SECONDS, `must be at most ${MAX_DURATION_SECONDS}s (24h)`)
+    .optional(),
   rate: numeric(
     z
       .number('must be a number')
@@ -57,13 +64,110 @@ const Flags = z.strictObject({
       ),
   ).optional(),
   users: whole(1, WORKLOAD_LIMITS.users).optional(),
-  regions: z.array(RegionName).min(1).max(SCENARIO_LIMITS.regions).optional(),
+  regions: z
+    .array(RegionName)
+    .min(1, 'name at least one region')
+    .max(SCENARIO_LIMITS.regions, `at most ${SCENARIO_LIMITS.regions} regions`)
+    .optional(),
   nodes: whole(1, SCENARIO_LIMITS.nodesPerRegion).optional(),
   bugs: z.array(BugName).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+  tags: z.record(z.string(), z.string()).default({}),
+  summaryExport: z.string().min(1, 'must not be empty').optional(),
+  noThresholds: z.boolean().default(false),
   quiet: z.boolean().default(false),
 });
 
 export type RunFlags = z.infer<typeof Flags>;
+
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+
+/**
+ * Parses `<scenario> [flags]` for `run` (or `validate`, with its own table); throws ScenarioError
+ * (exit 104) naming the flag and the value given.
+ */
+export function parseRunFlags(argv: string[], command = 'run'): RunFlags {
+  const spec = command === 'validate' ? validateSpec : runSpec;
+  const fail = (message: string): never => {
+    throw new ScenarioError(`chatquake ${command}: ${message}`);
+  };
+  const unknown = unknownFlagProblem(argv, spec);
+  if (unknown !== undefined) throw new ScenarioError(unknown);
+  const valueOptions = new Set(spec.flags.filter((f) => f.value !== undefined).flatMap(spellings));
+  let parsed: { values: Values; positionals: string[] };
+  try {
+    parsed = parseArgs({
+      args: joinNegativeValues(argv, valueOptions),
+      allowPositionals: true,
+      strict: true,
+      options: parseArgsOptions(spec.flags),
+    }) as { values: Values; positionals: string[] };
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (positionals.length === 0) fail('name a scenario or a file');
+  if (positionals.length > 1) fail(`one scenario at a time (got ${positionals.join(', ')})`);
+  if (values.users !== undefined && values.vus !== undefined)
+    fail('--users and --vus are the same flag: give one of them');
+  const usersFlag = values.vus !== undefined ? '--vus' : '--users';
+  const duration = str(values.duration);
+  const raw = {
+    scenario: positionals[0],
+    out: str(values.out),
+    seed: str(values.seed),
+    durationSeconds: duration === undefined ? undefined : parseSeconds(duration, fail),
+    rate: str(values.rate),
+    users: str(values.users) ?? str(values.vus),
+    regions: str(values.regions)
+      ?.split(',')
+      .map((r) => r.trim())
+      .filter((r) => r !== ''),
+    nodes: str(values.nodes),
+    bugs: strings(values.bug),
+    env: keyValues('--env', strings(values.env), fail, envKeyProblem),
+    tags: keyValues('--tag', strings(values.tag), fail, tagProblem),
+    summaryExport: str(values['summary-export']),
+    noThresholds: values['no-thresholds'] === true,
+    quiet: values.quiet === true,
+  };
+  if (Object.keys(raw.tags).length > TAG_LIMITS.count)
+    fail(`--tag: at most ${TAG_LIMITS.count} tags (got ${Object.keys(raw.tags).length})`);
+  const result = Flags.safeParse(raw);
+  if (!result.success) {
+    const flagOf = (key: string) => (key === 'users' ? usersFlag : (FLAG_NAMES[key] ?? key));
+    const given = (key: string, index: unknown): string => {
+      const value = key === 'users' ? raw.users : (values as Record<string, unknown>)[FLAG_KEYS[key] ?? key];
+      const shown = Array.isArray(value)
+        ? value[Number(index)]
+        : key === 'regions' && index !== undefined
+          ? raw.regions?.[Number(index)]
+          : value;
+      return typeof shown === 'string' ? ` (got ${JSON.stringify(shown)})` : '';
+    };
+    throw new ScenarioError(
+      result.error.issues
+        .map((issue) => {
+          const key = String(issue.path[0] ?? '');
+          const index = issue.path.length > 1 ? issue.path[1] : undefined;
+          return `chatquake ${command}: ${flagOf(key)}: ${issue.message}${given(key, index)}`;
+        })
+        .join('\n'),
+    );
+  }
+  const flags = result.data;
+  if (flags.regions !== undefined && new Set(flags.regions).size !== flags.regions.length)
+    fail(`--regions: a region is named twice (got ${JSON.stringify(str(values.regions))})`);
+  if (flags.summaryExport !== undefined) {
+    const problem = exportFileProblem(flags.summaryExport);
+    if (problem !== undefined) fail(problem);
+  }
+  return flags;
+}
 
 const FLAG_NAMES: Record<string, string> = {
   scenario: '<scenario>',
@@ -75,23 +179,67 @@ const FLAG_NAMES: Record<string, string> = {
   regions: '--regions',
   nodes: '--nodes',
   bugs: '--bug',
+  env: '--env',
+  tags: '--tag',
+  summaryExport: '--summary-export',
+  noThresholds: '--no-thresholds',
   quiet: '--quiet',
 };
 
-/** The options of `run` and `validate` that take a value, by long and short name. */
-const VALUE_OPTIONS = new Set([
-  '--out',
-  '-o',
-  '--seed',
-  '--duration',
-  '-d',
-  '--rate',
-  '--users',
-  '-u',
-  '--regions',
-  '--nodes',
-  '--bug',
-]);
+/** The parseArgs key of a field whose name differs from its flag's. */
+const FLAG_KEYS: Record<string, string> = { bugs: 'bug', tags: 'tag', summaryExport: 'summary-export' };
+
+/** `KEY=VALUE` flags into an object; a malformed one or a key given twice names the flag. */
+function keyValues(
+  flag: string,
+  entries: string[],
+  fail: (message: string) => never,
+  keyProblem: (key: string, value: string) => string | undefined,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const entry of entries) {
+    const eq = entry.indexOf('=');
+    if (eq <= 0) fail(`${flag}: expected KEY=VALUE (got ${JSON.stringify(entry)})`);
+    const key = entry.slice(0, eq);
+    const value = entry.slice(eq + 1);
+    const problem = keyProblem(key, value);
+    if (problem !== undefined) fail(`${flag}: ${problem} (got ${JSON.stringify(entry)})`);
+    if (Object.hasOwn(out, key)) fail(`${flag}: ${key} is given twice`);
+    out[key] = value;
+  }
+  return out;
+}
+
+/** An environment variable's name as a shell would take it. */
+function envKeyProblem(key: string): string | undefined {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)
+    ? undefined
+    : 'the name must be letters, digits and _, not starting with a digit';
+}
+
+/** Tag keys are Prometheus label names, so the tags can become labels later unchanged. */
+function tagProblem(key: string, value: string): string | undefined {
+  if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key))
+    return 'the key must be letters, digits and _, not starting with a digit (a Prometheus label name)';
+  if (key.startsWith('__')) return 'keys starting with __ are reserved (as in Prometheus)';
+  if (key.length > TAG_LIMITS.keyLength) return `the key must be at most ${TAG_LIMITS.keyLength} characters`;
+  if (value.length > TAG_LIMITS.valueLength)
+    return `the value must be at most ${TAG_LIMITS.valueLength} characters`;
+  return undefined;
+}
+
+/** `--summary-export FILE` can be written: not a folder, and no file where a folder must be. */
+function exportFileProblem(path: string): string | undefined {
+  const full = resolve(path);
+  if (existsSync(full) && statSync(full).isDirectory())
+    return `--summary-export: ${path} is a folder: name a file, such as ${join(path, 'summary.json')}`;
+  for (let dir = dirname(full); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(dir)) {
+      return statSync(dir).isDirectory() ? undefined : `--summary-export: ${path}: ${dir} is not a folder`;
+    }
+  }
+  return undefined;
+}
 
 /**
  * `--rate -5` as `--rate=-5`: parseArgs refuses a value that starts with a dash as "ambiguous";
@@ -111,78 +259,18 @@ export function joinNegativeValues(argv: readonly string[], valueOptions: Readon
   return out;
 }
 
-/** Parses `<scenario> [flags]`; throws ScenarioError (exit 2) naming the flag. */
-export function parseRunFlags(argv: string[], command = 'run'): RunFlags {
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({
-      args: joinNegativeValues(argv, VALUE_OPTIONS),
-      allowPositionals: true,
-      strict: true,
-      options: {
-        out: { type: 'string', short: 'o' },
-        seed: { type: 'string' },
-        duration: { type: 'string', short: 'd' },
-        rate: { type: 'string' },
-        users: { type: 'string', short: 'u' },
-        regions: { type: 'string' },
-        nodes: { type: 'string' },
-        bug: { type: 'string', multiple: true },
-        quiet: { type: 'boolean', short: 'q' },
-      },
-    });
-  } catch (error) {
-    throw new ScenarioError(`chatquake ${command}: ${(error as Error).message}`);
-  }
-  const { values, positionals } = parsed;
-  if (positionals.length === 0) throw new ScenarioError(`chatquake ${command}: name a scenario or a file`);
-  if (positionals.length > 1) {
-    throw new ScenarioError(`chatquake ${command}: one scenario at a time (got ${positionals.join(', ')})`);
-  }
-  const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
-  const raw = {
-    scenario: positionals[0],
-    out: str(values.out),
-    seed: str(values.seed),
-    durationSeconds:
-      str(values.duration) === undefined ? undefined : parseSeconds(str(values.duration) as string),
-    rate: str(values.rate),
-    users: str(values.users),
-    regions: str(values.regions)
-      ?.split(',')
-      .map((r) => r.trim())
-      .filter((r) => r !== ''),
-    nodes: str(values.nodes),
-    bugs: Array.isArray(values.bug) ? values.bug.filter((b): b is string => typeof b === 'string') : [],
-    quiet: values.quiet === true,
-  };
-  const result = Flags.safeParse(raw);
-  if (!result.success) {
-    const text = result.error.issues
-      .map((issue) => {
-        const key = String(issue.path[0] ?? '');
-        const flag = FLAG_NAMES[key] ?? key;
-        const index = issue.path.length > 1 ? ` (${String(issue.path[1])})` : '';
-        return `chatquake ${command}: ${flag}${index}: ${issue.message}`;
-      })
-      .join('\n');
-    throw new ScenarioError(text);
-  }
-  const flags = result.data;
-  if (flags.regions !== undefined && new Set(flags.regions).size !== flags.regions.length) {
-    throw new ScenarioError(`chatquake ${command}: --regions: a region is named twice`);
-  }
-  return flags;
-}
-
-/** "30", "30s", "1m" or "500ms" as seconds (a bare number is seconds, unlike in scenario files). */
-function parseSeconds(text: string): number | string {
+/**
+ * "30", "30s", "1m30s" or "500ms" as seconds: a bare number is seconds, unlike in scenario
+ * files (where it is milliseconds, as in k6's options). Anything else names the flag and value.
+ */
+function parseSeconds(text: string, fail: (message: string) => never): number {
   const trimmed = text.trim();
   if (/^\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(trimmed);
-  if (m === null) return text; // zod reports it as not a number
-  const unit = { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return Number(m[1]) * unit;
+  try {
+    return parseDuration(trimmed) / 1000;
+  } catch {
+    return fail(`--duration: invalid duration ${JSON.stringify(text)} (use 30, 90s, 2m, 1m30s or 500ms)`);
+  }
 }
 
 /**

@@ -2,13 +2,16 @@
 // thresholds from run.json (or --thresholds FILE) — and rewrites summary.json and junit.xml.
 // Works on a run that was killed half way: its history is judged up to the cut and the verdict
 // says so. A damaged folder is never passed: a history shorter than run.json says, malformed
-// lines or no load make the run invalid (97); a run.json of the wrong shape is a usage error
-// naming the field (2), never a stack trace.
+// lines or no load make the run invalid (96); a run.json of the wrong shape is a configuration
+// error naming the field (104), never a stack trace. `--no-thresholds` (or a run made with it)
+// reports failed thresholds and checks without failing the verdict.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeIssues } from '../../contracts/errors.ts';
 import { ExitCode } from '../cli/exit-codes.ts';
+import { parseArgsOptions } from '../cli/flag-table.ts';
+import { checkSpec } from '../cli/options.ts';
 import { formatEndOfRun, writeReport, writeResults } from '../results/results.ts';
 import { readRunRecord } from '../results/run-record-file.ts';
 import { type Judgement, judgeRun } from '../run/judge.ts';
@@ -16,7 +19,7 @@ import type { RunRecord } from '../run/run-record.ts';
 import { ThresholdsSpec } from '../scenario/scenario.ts';
 import { mergeThresholds, type ThresholdSet, validateThresholds } from '../scenario/thresholds.ts';
 
-function fail(message: string, code: number = ExitCode.usage): number {
+function fail(message: string, code: number = ExitCode.invalidConfig): number {
   process.stderr.write(`chatquake check: ${message}\n`);
   return code;
 }
@@ -32,7 +35,7 @@ function readInputs(
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { thresholds: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } },
+      options: parseArgsOptions(checkSpec.flags),
     });
   } catch (error) {
     return (error as Error).message;
@@ -63,7 +66,13 @@ function readInputs(
     return `--thresholds ${file}: ${(error as Error).message}`;
   }
   try {
-    return { runDir, record, thresholds: validateThresholds(raw), quiet: parsed.values.quiet === true };
+    const noThresholds = parsed.values['no-thresholds'] === true || record.noThresholds === true;
+    return {
+      runDir,
+      record: { ...record, noThresholds },
+      thresholds: validateThresholds(raw),
+      quiet: parsed.values.quiet === true,
+    };
   } catch (error) {
     return `${file === undefined ? `${recordPath}: thresholds` : `--thresholds ${file}`}: ${(error as Error).message}`;
   }

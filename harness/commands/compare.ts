@@ -1,8 +1,8 @@
 // `chatquake compare <baseline dir> <candidate dir> [--max-regression 10%]`: a regression gate
 // between two runs. Prints a side-by-side table, writes compare.html, and exits 99 when the
 // candidate is worse beyond the tolerance (and beyond the noise) on delivery p99, recovery p99
-// or throughput, or has a consistency violation the baseline had none of; 97 when either run
-// is invalid or sent nothing (a comparison with a run that proves nothing proves nothing); 2
+// or throughput, or has a consistency violation the baseline had none of; 96 when either run
+// is invalid or sent nothing (a comparison with a run that proves nothing proves nothing); 104
 // when either folder is not a chatquake run (no history, or one that is not a history or is
 // damaged): garbage given as a run used to be compared, and reported as a regression.
 import { existsSync, statSync } from 'node:fs';
@@ -11,7 +11,10 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { readHistory } from '../../load/index.ts';
 import { compareRunDirs, compareViewData, formatComparison } from '../../reports/index.ts';
+import { ExitCode } from '../cli/exit-codes.ts';
+import { parseArgsOptions } from '../cli/flag-table.ts';
 import { joinNegativeValues, numeric } from '../cli/flags.ts';
+import { compareSpec } from '../cli/options.ts';
 import { outFileProblem, removePartial } from '../cli/out-file.ts';
 
 const USAGE =
@@ -63,20 +66,21 @@ function parse(argv: string[]): z.infer<typeof Args> {
     args: joinNegativeValues(argv, VALUE_OPTIONS),
     allowPositionals: true,
     strict: true,
-    options: {
-      'max-regression': { type: 'string' },
-      out: { type: 'string' },
-      iterations: { type: 'string' },
-      confidence: { type: 'string' },
-      seed: { type: 'string' },
-      json: { type: 'boolean' },
-    },
+    options: parseArgsOptions(compareSpec.flags),
   });
   if (positionals.length !== 2)
     throw new Error(`expected a baseline and a candidate run folder, got ${positionals.length} arguments`);
   const parsed = Args.safeParse({ baseline: positionals[0], candidate: positionals[1], ...values });
   if (!parsed.success) {
-    throw new Error(parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; '));
+    const given = values as Record<string, unknown>;
+    throw new Error(
+      parsed.error.issues
+        .map((i) => {
+          const value = given[String(i.path[0])];
+          return `--${i.path.join('.')}: ${i.message}${typeof value === 'string' ? ` (got ${JSON.stringify(value)})` : ''}`;
+        })
+        .join('; '),
+    );
   }
   return parsed.data;
 }
@@ -112,7 +116,7 @@ async function runFolderProblem(role: string, dir: string): Promise<string | 'em
 
 function usage(message: string): number {
   process.stderr.write(`chatquake compare: ${message}\n${USAGE}\n`);
-  return 2;
+  return ExitCode.invalidConfig;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -139,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(
       `chatquake compare: ${empty.join(' and ')}: the run sent nothing, so there is nothing to compare\n`,
     );
-    return 97;
+    return ExitCode.invalidRun;
   }
   const out = args.out ?? join(args.candidate, 'compare.html');
   try {
@@ -156,10 +160,10 @@ export async function main(argv: string[]): Promise<number> {
         : formatComparison(result, htmlPath),
     );
     const invalid = !result.baseline.valid || !result.candidate.valid;
-    return invalid ? 97 : result.regressed ? 99 : 0;
+    return invalid ? ExitCode.invalidRun : result.regressed ? ExitCode.thresholdsFailed : ExitCode.ok;
   } catch (error) {
     removePartial(out);
     process.stderr.write(`chatquake compare: ${(error as Error).message}\n`);
-    return 1;
+    return ExitCode.error;
   }
 }

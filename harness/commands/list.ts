@@ -24,7 +24,7 @@ function firstSentence(text: string): string {
 export async function main(argv: string[]): Promise<number> {
   if (argv.length > 0) {
     process.stderr.write(`chatquake list: takes no arguments (got ${argv.join(' ')})\n`);
-    return ExitCode.usage;
+    return ExitCode.invalidConfig;
   }
   const rows: string[][] = [];
   for (const name of builtinScenarioNames()) {

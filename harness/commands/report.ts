@@ -6,6 +6,9 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { reportDataForRun, writeReport } from '../../reports/index.ts';
+import { ExitCode } from '../cli/exit-codes.ts';
+import { parseArgsOptions } from '../cli/flag-table.ts';
+import { reportSpec } from '../cli/options.ts';
 import { outFileProblem, removePartial } from '../cli/out-file.ts';
 
 const USAGE = 'Usage: chatquake report <run dir> [--out FILE]';
@@ -22,7 +25,7 @@ export async function main(argv: string[]): Promise<number> {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { out: { type: 'string' } },
+      options: parseArgsOptions(reportSpec.flags),
     });
     if (positionals.length !== 1) throw new Error(`expected one run folder, got ${positionals.length}`);
     const parsed = Args.safeParse({ dir: positionals[0], out: values.out });
@@ -31,27 +34,27 @@ export async function main(argv: string[]): Promise<number> {
     args = parsed.data;
   } catch (error) {
     process.stderr.write(`chatquake report: ${(error as Error).message}\n${USAGE}\n`);
-    return 2;
+    return ExitCode.invalidConfig;
   }
   if (!existsSync(args.dir) || !statSync(args.dir).isDirectory()) {
     process.stderr.write(`chatquake report: ${args.dir} is not a folder\n${USAGE}\n`);
-    return 2;
+    return ExitCode.invalidConfig;
   }
   const out = args.out ?? join(args.dir, 'report.html');
   const problem = outFileProblem(out, '--out', 'report.html');
   if (problem !== undefined) {
     process.stderr.write(`chatquake report: ${problem}\n${USAGE}\n`);
-    return 2;
+    return ExitCode.invalidConfig;
   }
   try {
     const data = await reportDataForRun(args.dir);
     for (const warning of data.warnings) process.stderr.write(`warning: ${warning}\n`);
     const path = writeReport(data, out);
     process.stdout.write(`${path}\n`);
-    return 0;
+    return ExitCode.ok;
   } catch (error) {
     removePartial(out);
     process.stderr.write(`chatquake report: ${(error as Error).message}\n`);
-    return 1;
+    return ExitCode.error;
   }
 }

@@ -1,6 +1,10 @@
-// `chatquake run <scenario|file.ts> [flags]`: the main job. Exit codes follow k6: 0 pass,
-// 99 a threshold or check failed, 97 invalid run, 2 bad usage or scenario, 1 anything else.
-import { relative } from 'node:path';
+// `chatquake run <scenario|file.ts> [flags]`: the main job. Exit codes follow k6 (docs/CLI.md):
+// 0 pass, 99 a threshold or check failed, 104 bad flag or scenario, 105 aborted by a signal,
+// 107 the scenario file threw, 96 invalid run (chatquake's own), 1 anything else.
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { reportConfigError } from '../cli/config-error.ts';
+import { applyEnvFlags } from '../cli/env.ts';
 import { ExitCode } from '../cli/exit-codes.ts';
 import { parseRunFlags } from '../cli/flags.ts';
 import { createProgress } from '../cli/progress.ts';
@@ -8,22 +12,29 @@ import { cleanup, installExitHook, onTerminationSignal } from '../local/cleanup.
 import { formatEndOfRun } from '../results/results.ts';
 import { runScenario } from '../run/run.ts';
 import { prepareRun } from '../scenario/prepare.ts';
-import { ScenarioError } from '../scenario/scenario.ts';
+
+/** `--summary-export FILE`: the run's summary.json, byte for byte, at FILE; a failure is said. */
+export function exportSummary(runDir: string, file: string): string | undefined {
+  try {
+    mkdirSync(dirname(resolve(file)), { recursive: true });
+    copyFileSync(join(runDir, 'summary.json'), file);
+    return undefined;
+  } catch (error) {
+    return `chatquake run: --summary-export ${file}: ${(error as Error).message}`;
+  }
+}
 
 export async function main(argv: string[]): Promise<number> {
   let flags: ReturnType<typeof parseRunFlags>;
   let prepared: Awaited<ReturnType<typeof prepareRun>>;
   try {
     flags = parseRunFlags(argv, 'run');
+    applyEnvFlags(flags.env);
     prepared = await prepareRun(flags);
   } catch (error) {
-    if (error instanceof ScenarioError) {
-      process.stderr.write(`${error.message}\n`);
-      // The scenario's own code still holds the event loop: nothing else would end the CLI.
-      if (error.stillRunning) process.exit(ExitCode.usage);
-      return ExitCode.usage;
-    }
-    throw error;
+    const code = reportConfigError(error);
+    if (code === undefined) throw error;
+    return code;
   }
 
   const progress = createProgress({ quiet: flags.quiet });
@@ -36,11 +47,26 @@ export async function main(argv: string[]): Promise<number> {
     controller.abort(signal);
   });
   try {
-    const outcome = await runScenario({ prepared, outDir: flags.out, progress, signal: controller.signal });
+    const outcome = await runScenario({
+      prepared,
+      outDir: flags.out,
+      progress,
+      signal: controller.signal,
+      tags: flags.tags,
+      noThresholds: flags.noThresholds,
+    });
     const shown = relative(process.cwd(), outcome.runDir) || '.';
     process.stdout.write(
       formatEndOfRun(outcome.summary, outcome.judgement, shown.startsWith('..') ? outcome.runDir : shown),
     );
+    if (flags.summaryExport !== undefined) {
+      const problem = exportSummary(outcome.runDir, flags.summaryExport);
+      if (problem !== undefined) {
+        process.stderr.write(`${problem}\n`);
+        // CI reads the exported file: a pass without it is not a pass.
+        return outcome.judgement.exitCode === ExitCode.ok ? ExitCode.error : outcome.judgement.exitCode;
+      }
+    }
     return outcome.judgement.exitCode;
   } catch (error) {
     progress.done();

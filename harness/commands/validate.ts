@@ -3,11 +3,12 @@
 
 import { formatTimeline } from '../../chaos/index.ts';
 import { formatDuration } from '../../lib/duration.ts';
+import { reportConfigError } from '../cli/config-error.ts';
+import { applyEnvFlags } from '../cli/env.ts';
 import { ExitCode } from '../cli/exit-codes.ts';
 import { parseRunFlags } from '../cli/flags.ts';
 import { formatLayout } from '../local/layout.ts';
 import { type PreparedRun, prepareRun } from '../scenario/prepare.ts';
-import { ScenarioError } from '../scenario/scenario.ts';
 import { formatThresholds } from '../scenario/thresholds.ts';
 
 function describeRate(rate: PreparedRun['scenario']['workload']['rate']): string {
@@ -56,16 +57,13 @@ export function formatPlan(prepared: PreparedRun): string {
 export async function main(argv: string[]): Promise<number> {
   try {
     const flags = parseRunFlags(argv, 'validate');
+    applyEnvFlags(flags.env);
     const prepared = await prepareRun(flags);
     process.stdout.write(formatPlan(prepared));
     return ExitCode.ok;
   } catch (error) {
-    if (error instanceof ScenarioError) {
-      process.stderr.write(`${error.message}\n`);
-      // The scenario's own code still holds the event loop: nothing else would end the CLI.
-      if (error.stillRunning) process.exit(ExitCode.usage);
-      return ExitCode.usage;
-    }
-    throw error;
+    const code = reportConfigError(error);
+    if (code === undefined) throw error;
+    return code;
   }
 }

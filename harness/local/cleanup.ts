@@ -2,6 +2,7 @@
 // end, on an error, on SIGINT/SIGTERM, and (best effort, synchronously) when the process exits.
 // Everything that starts a process, a port or a timer registers its undo here.
 import type { ChildProcess } from 'node:child_process';
+import { ExitCode } from '../cli/exit-codes.ts';
 
 export interface CleanupRegistry {
   /** Registers an undo step; returns a function that removes it (call it once the thing is gone). */
@@ -108,7 +109,7 @@ export function installExitHook(registry: CleanupRegistry = cleanup): void {
 /**
  * Routes SIGINT and SIGTERM to `onSignal` (first time: graceful abort). A second signal while
  * the first is being handled kills every child at once and exits, as users expect from a
- * second Ctrl-C. Returns a function that removes the handlers.
+ * second Ctrl-C (105, k6's ExternalAbort, like the first). Returns a function that removes the handlers.
  */
 export function onTerminationSignal(
   onSignal: (signal: NodeJS.Signals) => void,
@@ -123,7 +124,7 @@ export function onTerminationSignal(
     }
     process.stderr.write(`\nchatquake: second ${signal}, killing everything now\n`);
     registry.killAllNow();
-    process.exit(signal === 'SIGINT' ? 130 : 143);
+    process.exit(ExitCode.externalAbort);
   };
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);

@@ -6,6 +6,7 @@ import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FailoverPercentiles, IncidentCounts, Percentiles } from '../../checks/index.ts';
 import { checkByMetric, pickCheckCounts } from '../../contracts/checks.ts';
+import { ExitCode } from '../../contracts/exit-codes.ts';
 import { type FailoverSummary, SUMMARY_SCHEMA_VERSION, type Summary } from '../../contracts/summary.ts';
 import type { Judgement } from '../run/judge.ts';
 import type { RunRecord } from '../run/run-record.ts';
@@ -84,6 +85,8 @@ export function buildSummary(record: RunRecord, judgement: Judgement, warnings: 
     exitCode: judgement.exitCode,
     verdict: judgement.reason,
     interrupted: record.interrupted,
+    tags: record.tags ?? {},
+    noThresholds: record.noThresholds === true,
     errors: record.errors,
     warnings: [...(record.warnings ?? []), ...warnings],
     topology: {
@@ -176,13 +179,18 @@ function fmt(value: number | null, unit = ''): string {
 
 export function buildJunit(summary: Summary, judgement: Judgement, runDir: string): string {
   const cases: JunitCase[] = [];
+  // --no-thresholds: a failed threshold or check is reported as skipped, saying it was not gating.
+  const notGating = (ok: boolean, message: string) =>
+    summary.noThresholds && !ok ? `not gating (--no-thresholds): ${message}` : message;
   for (const t of judgement.thresholds) {
     cases.push({
       classname: `chatquake.${summary.scenario}.thresholds`,
       name: `${t.metric} - ${t.expression}`,
       ok: t.ok,
-      skipped: t.skipped === true,
-      message: t.ok ? undefined : `${t.metric}: ${t.expression} failed, actual ${fmt(t.actual)}`,
+      skipped: t.skipped === true || (summary.noThresholds && !t.ok),
+      message: t.ok
+        ? undefined
+        : notGating(t.ok, `${t.metric}: ${t.expression} failed, actual ${fmt(t.actual)}`),
       details: t.ok ? undefined : thresholdDetails(t.metric, judgement),
     });
   }
@@ -191,7 +199,8 @@ export function buildJunit(summary: Summary, judgement: Judgement, runDir: strin
       classname: `chatquake.${summary.scenario}.checks`,
       name: row.name,
       ok: row.ok,
-      message: row.ok ? undefined : `${row.name}: ${row.actual} found`,
+      skipped: summary.noThresholds && !row.ok,
+      message: row.ok ? undefined : notGating(row.ok, `${row.name}: ${row.actual} found`),
       details: row.ok ? undefined : exampleText(row.examples),
     });
   }
@@ -222,6 +231,8 @@ export function buildJunit(summary: Summary, judgement: Judgement, runDir: strin
       exitCode: String(summary.exitCode),
       ...(summary.commit ? { commit: summary.commit } : {}),
       bugs: summary.topology.bugs.join(','),
+      ...(summary.noThresholds ? { thresholds: 'not gating (--no-thresholds)' } : {}),
+      ...Object.fromEntries(Object.entries(summary.tags).map(([key, value]) => [`tag.${key}`, value])),
     },
     cases,
     systemOut: `${summary.verdict}\nrun folder: ${runDir}`,
@@ -287,6 +298,13 @@ function formatFailover(f: FailoverSummary): string[] {
   ];
 }
 
+/** The verdict's word for each exit code of a finished run (docs/CLI.md). */
+const VERDICT_WORDS: Record<number, string> = {
+  [ExitCode.invalidRun]: 'INVALID',
+  [ExitCode.thresholdsFailed]: 'FAILED',
+  [ExitCode.externalAbort]: 'ABORTED',
+};
+
 /** The end-of-run text: verdict, key figures, failed thresholds and checks with examples. */
 export function formatEndOfRun(summary: Summary, judgement: Judgement, runDirShown: string): string {
   const l = summary.load;
@@ -324,17 +342,17 @@ export function formatEndOfRun(summary: Summary, judgement: Judgement, runDirSho
       `    ${mark(t.ok)} ${t.metric}: ${t.expression}  (actual ${fmt(t.actual)}${t.skipped ? ', no samples' : ''})`,
     );
   }
+  if (summary.noThresholds)
+    lines.push('    (--no-thresholds: a failed threshold or check is shown but does not fail the run)');
   if (!summary.valid) lines.push('', `  INVALID RUN: ${summary.invalidReasons.join('; ')}`);
   for (const note of summary.notes.slice(0, 5)) lines.push(`  note: ${note}`);
   for (const warning of summary.warnings) lines.push(`  warning: ${warning}`);
   lines.push('');
   const verdict = summary.ok
-    ? 'PASSED'
-    : summary.exitCode === 97
-      ? 'INVALID'
-      : summary.exitCode === 99
-        ? 'FAILED'
-        : 'ERROR';
+    ? summary.noThresholds && /failed/.test(summary.verdict)
+      ? 'PASSED, NOT GATING'
+      : 'PASSED'
+    : (VERDICT_WORDS[summary.exitCode] ?? 'ERROR');
   lines.push(`  ${verdict} (exit ${summary.exitCode}): ${summary.verdict}`);
   lines.push(`  results in ${runDirShown}/ (summary.json, junit.xml, report.html, history.jsonl, logs/)`);
   return `${lines.join('\n')}\n`;

@@ -73,6 +73,9 @@ const RunRecordFile = z.looseObject({
   convergence: z.looseObject({ converged: count, notConverged: count, seconds: ms }).nullable(),
   interrupted: z.looseObject({ reason: z.enum(['signal', 'threshold']), detail: str }).nullable(),
   errors: z.array(str),
+  /** Absent in run folders of chatquake before `--tag` and `--no-thresholds`. */
+  tags: z.record(str, str).default({}),
+  noThresholds: z.boolean().default(false),
   /** Absent in run folders of chatquake before it was added. */
   warnings: z.array(str).default([]),
 });

@@ -1,5 +1,8 @@
 // The verdict of a run: the checkers over the saved history, the thresholds over their
-// metrics, and the exit code that follows (k6's: 0 pass, 99 failed, 97 invalid, 1 error).
+// metrics, and the exit code that follows (k6's: 0 pass, 99 failed, 105 aborted by a signal,
+// 1 error; 96, chatquake's own, for an invalid run). With --no-thresholds (run.json's
+// `noThresholds`) failed thresholds and checks are reported but not gating: the run exits 0
+// unless it broke itself (an error, a signal, an invalid or unfinished run).
 // `run` calls it when a run ends; `check` calls it again on a saved run folder.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,7 +45,7 @@ export interface HistoryCoverage {
   unfinished: boolean;
   /** 1-based numbers of the lines of history.jsonl that are not history events. */
   malformedLines: number[];
-  /** Why the history cannot be judged whole; any of them makes a finished run invalid (97). */
+  /** Why the history cannot be judged whole; any of them makes a finished run invalid (96). */
   problems: string[];
   /** What the summary should say about the history besides (a killed run's cut, for one). */
   notes: string[];
@@ -83,7 +86,15 @@ export function judgeRun(options: JudgeOptions): Judgement {
     ...checks.filter((c) => !c.ok).map((c) => `${c.name} (${c.actual})`),
     ...thresholds.filter((t) => !t.ok).map((t) => t.name),
   ];
-  const { exitCode, reason } = decide({ record, report, coverage, valid, invalidReasons, failed });
+  const { exitCode, reason } = decide({
+    record,
+    report,
+    coverage,
+    valid,
+    invalidReasons,
+    failed,
+    gating: record.noThresholds !== true,
+  });
   return {
     report,
     thresholds,
@@ -146,7 +157,7 @@ function assessHistory(record: RunRecord, report: CheckReport, read: ReadHistory
   return { unfinished, malformedLines: read.invalidLines, problems, notes };
 }
 
-interface Decision {
+export interface Decision {
   record: RunRecord;
   report: CheckReport;
   coverage: HistoryCoverage;
@@ -154,6 +165,8 @@ interface Decision {
   invalidReasons: string[];
   /** Names of the failed checks and thresholds. */
   failed: string[];
+  /** False with --no-thresholds: failed thresholds and checks do not fail the run. */
+  gating: boolean;
 }
 
 function listed(names: string[]): string {
@@ -161,13 +174,13 @@ function listed(names: string[]): string {
 }
 
 /** The exit code and its one-line reason; an invalid, cut or empty run is never a pass. */
-function decide(d: Decision): { exitCode: number; reason: string } {
+export function decide(d: Decision): { exitCode: number; reason: string } {
   const { record, report, failed } = d;
   if (record.errors.length > 0)
     return { exitCode: ExitCode.error, reason: `the run failed: ${record.errors[0]}` };
   if (record.interrupted?.reason === 'signal') {
     return {
-      exitCode: ExitCode.error,
+      exitCode: ExitCode.externalAbort,
       reason: `interrupted (${record.interrupted.detail}); the results cover the run up to then`,
     };
   }
@@ -180,8 +193,17 @@ function decide(d: Decision): { exitCode: number; reason: string } {
   }
   if (!d.valid) {
     return {
-      exitCode: ExitCode.invalid,
+      exitCode: ExitCode.invalidRun,
       reason: `invalid run: ${d.invalidReasons.join('; ') || 'the load generator reported itself unhealthy'}`,
+    };
+  }
+  if (!d.gating) {
+    return {
+      exitCode: ExitCode.ok,
+      reason:
+        failed.length > 0
+          ? `${listed(failed)}, not gating (--no-thresholds)`
+          : 'all thresholds and checks passed (--no-thresholds: they were not gating)',
     };
   }
   if (record.interrupted?.reason === 'threshold') {
@@ -210,8 +232,13 @@ export interface LiveJudge {
 
 const LIVE_CHECK_INTERVAL_MS = 5000;
 
-export function createLiveJudge(prepared: Pick<PreparedRun, 'thresholds'>): LiveJudge {
-  const abortable = prepared.thresholds.parsed.filter((t) => t.abortOnFail);
+export function createLiveJudge(
+  prepared: Pick<PreparedRun, 'thresholds'>,
+  options: { abortOnFail?: boolean } = {},
+): LiveJudge {
+  // --no-thresholds: a threshold does not fail the run, so it does not stop it either.
+  const abortable =
+    options.abortOnFail === false ? [] : prepared.thresholds.parsed.filter((t) => t.abortOnFail);
   const seen = new Set<string>();
   const lastSeq = new Map<string, number>();
   let duplicates = 0;

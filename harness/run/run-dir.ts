@@ -45,7 +45,12 @@ export function writeRunJson(runDir: string, record: RunRecord): void {
 }
 
 /** run.json before the run: the plan, every fault not applied yet, nothing measured. */
-export function initialRecord(prepared: PreparedRun, runId: string, startedAt: Date): RunRecord {
+export function initialRecord(
+  prepared: PreparedRun,
+  runId: string,
+  startedAt: Date,
+  options: { tags?: Record<string, string>; noThresholds?: boolean } = {},
+): RunRecord {
   const { scenario, seed } = prepared;
   return {
     schemaVersion: 1,
@@ -82,6 +87,8 @@ export function initialRecord(prepared: PreparedRun, runId: string, startedAt: D
     load: null,
     convergence: null,
     interrupted: null,
+    tags: options.tags ?? {},
+    noThresholds: options.noThresholds ?? false,
     errors: [],
     warnings: [],
   };

@@ -46,6 +46,10 @@ export interface RunRecord {
   convergence: { converged: number; notConverged: number; seconds: number } | null;
   /** Why the run stopped early: a signal, or a threshold with abortOnFail. */
   interrupted: { reason: 'signal' | 'threshold'; detail: string } | null;
+  /** `--tag KEY=VALUE`s of the run; {} in run folders from before tags. */
+  tags?: Record<string, string>;
+  /** `--no-thresholds`: failed thresholds and checks are reported but do not fail the run. */
+  noThresholds?: boolean;
   /** Errors that stopped the run; a run with errors exits 1. */
   errors: string[];
   /** Problems that did not stop it (a heal step that failed, a report that could not be drawn). */

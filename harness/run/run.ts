@@ -36,6 +36,10 @@ export interface RunOptions {
   registry?: CleanupRegistry;
   /** Use this Toxiproxy instead of the embedded proxy (default $TOXIPROXY_URL). */
   toxiproxyUrl?: string;
+  /** `--tag KEY=VALUE`s, written to run.json, summary.json and junit.xml. */
+  tags?: Record<string, string>;
+  /** `--no-thresholds`: failed thresholds and checks do not fail the run (nor abort it early). */
+  noThresholds?: boolean;
 }
 
 export interface RunOutcome {
@@ -63,7 +67,10 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   // Shown even with --quiet: the user must hear that processes were killed.
   const clearedLine = describeCleared(cleared, cwd);
   if (clearedLine !== undefined) process.stderr.write(`${clearedLine}\n`);
-  const record = initialRecord(prepared, runId, startedAt);
+  const record = initialRecord(prepared, runId, startedAt, {
+    tags: options.tags ?? {},
+    noThresholds: options.noThresholds ?? false,
+  });
   writeRunJson(runDir, record);
 
   const abort = new AbortController();

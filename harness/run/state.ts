@@ -46,7 +46,7 @@ export function createRunState(
 ): RunState {
   return {
     ...fields,
-    live: createLiveJudge(fields.prepared),
+    live: createLiveJudge(fields.prepared, { abortOnFail: !fields.record.noThresholds }),
     phase: 'start',
     started: performance.now(),
     loadStartMono: 0,

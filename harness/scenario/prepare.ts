@@ -1,7 +1,7 @@
 // Everything decided before a run starts anything: the scenario with flags applied, the seed,
 // the workload, the topology layout, the region aliases, the resolved fault timeline and the
 // thresholds. `validate` prints it; `run` executes it. A mistake anywhere here is a usage error
-// (exit 2) whose message names the field.
+// (exit 104) whose message names the field.
 import { randomInt } from 'node:crypto';
 import type { ChaosTopology } from '../../chaos/index.ts';
 import { FaultSpecError, type ResolvedFault, resolveTimeline } from '../../chaos/index.ts';
@@ -45,7 +45,7 @@ export function chaosTopologyOfLayout(layout: TopologyLayout): ChaosTopology {
   };
 }
 
-/** Loads the scenario and applies flags; throws ScenarioError (exit 2) naming the field. */
+/** Loads the scenario and applies flags; throws ScenarioError (exit 104, or 107 when the file throws) naming the field. */
 export async function prepareRun(flags: RunFlags, cwd = process.cwd()): Promise<PreparedRun> {
   const loaded = await loadScenario(flags.scenario, cwd);
   const scenario = applyFlags(loaded, flags);

@@ -141,7 +141,10 @@ export function defineScenario(scenario: ScenarioInput): ScenarioInput {
   return scenario;
 }
 
-/** A problem with a scenario or a flag: the CLI exits 2 and prints the message. */
+/**
+ * A problem with a scenario or a flag: the CLI prints the message and exits 104 (k6's
+ * InvalidConfig), or 107 when the scenario file's own code failed while loading.
+ */
 export class ScenarioError extends Error {
   override name = 'ScenarioError';
   /**
@@ -149,9 +152,12 @@ export class ScenarioError extends Error {
    * of its own is pending): the CLI must exit by itself once it has said so, or it never ends.
    */
   readonly stillRunning: boolean;
-  constructor(message: string, options: { stillRunning?: boolean } = {}) {
+  /** The file's own code threw or never settled while loading (k6's ScriptException, 107). */
+  readonly scriptException: boolean;
+  constructor(message: string, options: { stillRunning?: boolean; scriptException?: boolean } = {}) {
     super(message);
     this.stillRunning = options.stillRunning ?? false;
+    this.scriptException = options.scriptException ?? false;
   }
 }
 
@@ -225,7 +231,10 @@ async function importBounded(path: string, timeoutMs: number): Promise<unknown> 
   const stalled = new Promise<never>((_, reject) => {
     const fail = (why: string, stillRunning: boolean) =>
       reject(
-        new ScenarioError(`scenario ${path}: its top-level await never settled (${why})`, { stillRunning }),
+        new ScenarioError(`scenario ${path}: its top-level await never settled (${why})`, {
+          stillRunning,
+          scriptException: true,
+        }),
       );
     onStall = () => fail('nothing was left to wake it', false);
     timer = setTimeout(() => fail(`still waiting after ${formatDuration(timeoutMs)}`, true), timeoutMs);
@@ -252,7 +261,9 @@ export async function loadScenario(
     module = await importBounded(path, options.timeoutMs ?? SCENARIO_LOAD_TIMEOUT_MS);
   } catch (error) {
     if (error instanceof ScenarioError) throw error;
-    throw new ScenarioError(`scenario ${path}: cannot load: ${(error as Error).message}`);
+    throw new ScenarioError(`scenario ${path}: cannot load: ${(error as Error).message}`, {
+      scriptException: true,
+    });
   }
   const exported = defaultExport(module);
   if (exported === undefined) {

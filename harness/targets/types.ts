@@ -2,10 +2,11 @@
 // the bug knobs a scenario may plant, where it homes a conversation (for region aliases such as
 // `@busiest`), and the CLI commands its processes run as. Everything target-specific the harness
 // needs comes through here, so adding a target touches only harness/targets/.
+import type { CommandSpec } from '../cli/flag-table.ts';
 
 export interface TargetCommand {
-  summary: string;
-  usage: string;
+  /** Its flags, from which `--help` and the unknown-flag message are drawn. */
+  spec: CommandSpec;
   load: () => Promise<{ main: (argv: string[]) => Promise<number> }>;
 }
 

@@ -52,7 +52,7 @@ describe('chatquake list, validate and bad input (nothing is started)', () => {
     expect(result.stdout).toMatch(/^ +5s +outage /m);
   });
 
-  it('exits 2 and names the field for a bad scenario file', async () => {
+  it('exits 104 and names the field for a bad scenario file', async () => {
     const file = join(dir, 'bad.ts');
     writeFileSync(
       file,
@@ -69,13 +69,13 @@ describe('chatquake list, validate and bad input (nothing is started)', () => {
       ].join('\n'),
     );
     const result = await runCli(['run', file, '--quiet']);
-    expect(result.code).toBe(2);
+    expect(result.code).toBe(104);
     expect(result.stderr).toContain('scenario.chaos[2].duration: invalid duration "10 parsecs"');
   });
 
-  it('exits 2 and names the field when a scenario names a region outside the topology', async () => {
+  it('exits 104 and names the field when a scenario names a region outside the topology', async () => {
     const residency = await runCli(['validate', 'residency', '--regions', 'eu-west,ap-south']);
-    expect(residency.code).toBe(2);
+    expect(residency.code).toBe(104);
     expect(residency.stderr).toMatch(
       /scenario\.workload\.conversations\.residency\.regions: "us-east" is not one of the run's regions/,
     );
@@ -85,19 +85,19 @@ describe('chatquake list, validate and bad input (nothing is started)', () => {
       "export default { name: 'mars', description: 'x', duration: '5s', chaos: [{ fault: 'regionOutage', at: '1s', region: 'mars' }] };\n",
     );
     const fault = await runCli(['validate', file]);
-    expect(fault.code).toBe(2);
+    expect(fault.code).toBe(104);
     expect(fault.stderr).toContain('scenario.chaos[0].region: unknown region "mars"');
   });
 
-  it('exits 2 on a bad flag, naming it', async () => {
+  it('exits 104 on a bad flag, naming it', async () => {
     const bug = await runCli(['run', 'steady-state', '--bug', 'no-such-bug']);
-    expect(bug.code).toBe(2);
+    expect(bug.code).toBe(104);
     expect(bug.stderr).toMatch(/--bug/);
     const seed = await runCli(['run', 'steady-state', '--seed', 'abc']);
-    expect(seed.code).toBe(2);
+    expect(seed.code).toBe(104);
     expect(seed.stderr).toMatch(/--seed/);
     const missing = await runCli(['run', 'no-such-scenario']);
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(104);
     expect(missing.stderr).toContain('no built-in scenario of that name');
   });
 });

@@ -48,7 +48,7 @@ function scenarioFile(name: string, body: string, before = ''): string {
 }
 
 function expectUsageError(result: CliResult, pattern: RegExp): void {
-  expect(result.code, result.stderr).toBe(2);
+  expect(result.code, result.stderr).toBe(104);
   expect(result.stderr).toMatch(pattern);
   expect(result.stderr).not.toMatch(STACK);
 }
@@ -83,14 +83,17 @@ describe('scenario files and flags past their bounds', () => {
   it('explains a scenario whose top-level await never settles instead of exiting 13 silently', async () => {
     const file = scenarioFile('stuck', "duration: '10s'", 'await new Promise(() => {});');
     const result = await runCli(['validate', file], { timeoutMs: 60_000 });
-    expectUsageError(result, /stuck\.ts.*top-level await.*never settle/);
+    // The file's own code is at fault: k6's ScriptException (107), not a bad configuration.
+    expect(result.code, result.stderr).toBe(107);
+    expect(result.stderr).toMatch(/stuck\.ts.*top-level await.*never settle/);
+    expect(result.stderr).not.toMatch(STACK);
   });
 });
 
 describe('check on a damaged run folder', () => {
   const { events, lines } = passingHistory();
 
-  it('exits 2 naming the field of a run.json of the wrong shape, with no stack trace', async () => {
+  it('exits 104 naming the field of a run.json of the wrong shape, with no stack trace', async () => {
     const record = { ...finishedRecord(events), load: { sent: 'many' }, errors: 'none' };
     const folder = writeRunFolder(join(dir, 'wrong-shape'), asFile(lines), record);
     const result = await runCli(['check', folder, '--quiet']);
@@ -98,7 +101,7 @@ describe('check on a damaged run folder', () => {
     expect(result.stderr).toMatch(/errors/);
   });
 
-  it('exits 2 for a run.json that is not an object, and for a history that is a folder', async () => {
+  it('exits 104 for a run.json that is not an object, and for a history that is a folder', async () => {
     const folder = writeRunFolder(join(dir, 'array'), asFile(lines), [1, 2, 3]);
     expectUsageError(await runCli(['check', folder]), /run\.json: /);
     const odd = join(dir, 'odd');
@@ -111,8 +114,8 @@ describe('check on a damaged run folder', () => {
     const half = lines.slice(0, Math.floor(lines.length / 2));
     const folder = writeRunFolder(join(dir, 'half'), asFile(half), finishedRecord(events));
     const result = await runCli(['check', folder]);
-    expect(result.code, result.stderr).toBe(97);
-    expect(result.stdout).toMatch(/INVALID \(exit 97\): .*cut/);
+    expect(result.code, result.stderr).toBe(96);
+    expect(result.stdout).toMatch(/INVALID \(exit 96\): .*cut/);
     const summary = JSON.parse(readFileSync(join(folder, 'summary.json'), 'utf8')) as { valid: boolean };
     expect(summary.valid).toBe(false);
   });
@@ -131,7 +134,7 @@ describe('compare and report given bad input', () => {
   const base = join(dir, 'base');
   writeFixtureRun(base, { seed: 1, durationSeconds: 20, faults: [] });
 
-  it('compare base <garbage> is a bad input (exit 2 naming it), not a regression', async () => {
+  it('compare base <garbage> is a bad input (exit 104 naming it), not a regression', async () => {
     const garbage = join(dir, 'garbage');
     mkdirSync(garbage, { recursive: true });
     writeFileSync(join(garbage, 'history.jsonl'), 'hello\nworld\n\u0000\u0001\n');

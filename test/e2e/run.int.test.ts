@@ -182,7 +182,7 @@ describe('chatquake run', () => {
     expect(summaryOf(dir).consistency.ackedLost).toBe(s.consistency.ackedLost);
 
     // A history cut mid-line can still be checked; beside the run.json of the finished run it is
-    // judged up to the cut and found cut: invalid (97), never passed (issue 12; it used to pass).
+    // judged up to the cut and found cut: invalid (96), never passed (issue 12; it used to pass).
     const cut = join(base, 'cut');
     mkdirSync(cut);
     copyFileSync(join(dir, 'run.json'), join(cut, 'run.json'));
@@ -191,7 +191,7 @@ describe('chatquake run', () => {
     const cutAt = history.lastIndexOf('\n', Math.floor(history.length * 0.6)) + 11;
     writeFileSync(join(cut, 'history.jsonl'), history.slice(0, cutAt));
     const partial = await runCli(['check', cut, '--quiet']);
-    expect(partial.code).toBe(97);
+    expect(partial.code).toBe(96);
     expect(summaryOf(cut).load.sent).toBeGreaterThan(0);
     expect(JSON.stringify(summaryOf(cut))).toContain('mid-line');
     expect(JSON.stringify(summaryOf(cut))).toMatch(/the history is cut: it holds \d+ of the \d+ sends/);

@@ -30,9 +30,9 @@ function expectNothingLeft(dir: string, minStarted: number): void {
 }
 
 describe('interrupting a run', () => {
-  it('on SIGINT during a fault: heals, leaves no process or port, exits non-zero and keeps the partial results', async () => {
+  it('on SIGINT during a fault: heals, leaves no process or port, exits 105 (k6 ExternalAbort) and keeps the partial results', async () => {
     const { dir, result } = await interrupt('SIGINT', 'region-outage', /fault +outage/, 4); // the outage killed one node
-    expect(result.code, result.stdout + result.stderr).toBe(1);
+    expect(result.code, result.stdout + result.stderr).toBe(105);
     expect(result.stderr).toContain('SIGINT received');
     expectNothingLeft(dir, 5);
     const summary = JSON.parse(readFileSync(join(dir, 'summary.json'), 'utf8')) as {
@@ -40,7 +40,7 @@ describe('interrupting a run', () => {
       interrupted: { reason: string } | null;
       faults: { until: number | null }[];
     };
-    expect(summary.exitCode).toBe(1);
+    expect(summary.exitCode).toBe(105);
     expect(summary.interrupted?.reason).toBe('signal');
     // The outage that was on when the signal came was reverted before exit.
     expect(summary.faults.filter((f) => f.until === null)).toEqual([]);

@@ -16,9 +16,9 @@ describe('chatquake CLI', () => {
     }
   });
 
-  it('exits 2 and names the command when it is unknown', () => {
+  it('exits 104 and names the command when it is unknown', () => {
     const result = chatquake('frobnicate');
-    expect(result.status).toBe(2);
+    expect(result.status).toBe(104);
     expect(result.stderr).toContain('unknown command "frobnicate"');
   });
 

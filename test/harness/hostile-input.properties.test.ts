@@ -208,7 +208,7 @@ describe('check over damaged run folders', () => {
     fc.assert(
       fc.property(damage, (list) => {
         const j = judge(asFile(list));
-        expect([0, 97, 99]).toContain(j.exitCode);
+        expect([0, 96, 99]).toContain(j.exitCode);
         const sends = list.filter((l) => l.includes('"type":"send"')).length;
         if (sends > (record.load?.sent ?? 0)) expect(j.ok).toBe(false);
       }),

@@ -42,7 +42,7 @@ describe('judging a damaged run folder (issue 12 item 4)', () => {
 
   it('never passes a history cut to half its lines: it is cut, and says how much is there', () => {
     const j = judge(whole(lines.slice(0, Math.floor(lines.length / 2))), finished());
-    expect(j.exitCode).toBe(97);
+    expect(j.exitCode).toBe(96);
     expect(j.valid).toBe(false);
     expect(j.reason).toMatch(/cut/);
     expect(j.invalidReasons.join('\n')).toMatch(new RegExp(`\\d+ of the ${sent} sends`));
@@ -51,20 +51,20 @@ describe('judging a damaged run folder (issue 12 item 4)', () => {
   it('never passes a history cut after its last send: no run_end although run.json says it finished', () => {
     const withoutEnd = lines.filter((l) => !l.includes('"type":"run_end"'));
     const j = judge(whole(withoutEnd), finished());
-    expect(j.exitCode).toBe(97);
+    expect(j.exitCode).toBe(96);
     expect(j.invalidReasons.join('\n')).toMatch(/no run_end although run\.json says the run finished/);
   });
 
   it('never passes a history of only run_start: with run.json counting sends it is cut', () => {
     const j = judge(whole(lines.slice(0, 1)), finished());
-    expect(j.exitCode).toBe(97);
+    expect(j.exitCode).toBe(96);
     expect(j.reason).toMatch(/cut/);
   });
 
-  it('never passes a run with no load: 97, invalid, saying so', () => {
+  it('never passes a run with no load: 96, invalid, saying so', () => {
     const onlyStart = whole(lines.slice(0, 1));
     const j = judge(onlyStart, finished({ sent: 0, acked: 0, delivered: 0 }));
-    expect(j).toMatchObject({ exitCode: 97, valid: false, ok: false });
+    expect(j).toMatchObject({ exitCode: 96, valid: false, ok: false });
     expect(j.reason).toMatch(/no load/);
   });
 
@@ -73,7 +73,7 @@ describe('judging a damaged run folder (issue 12 item 4)', () => {
     damaged.splice(100, 0, '{"type":"ack","t":');
     damaged.splice(150, 0, 'not json at all');
     const j = judge(whole(damaged), finished());
-    expect(j.exitCode).toBe(97);
+    expect(j.exitCode).toBe(96);
     const said = j.invalidReasons.join('\n');
     expect(said).toMatch(/2 lines of history\.jsonl .*(101|line 101)/);
     expect(said).toMatch(/151/);
@@ -106,7 +106,7 @@ describe('judging a damaged run folder (issue 12 item 4)', () => {
 
   it('keeps a history ending mid-line of a finished run from passing', () => {
     const j = judge(`${whole(lines)}{"type":"deliv`, finished());
-    expect(j.exitCode).toBe(97);
+    expect(j.exitCode).toBe(96);
     expect(j.invalidReasons.join('\n')).toMatch(/mid-line/);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../contracts/history.ts';
+import { parseSummary, Summary } from '../../contracts/summary.ts';
 import { buildJunit, buildSummary } from '../../harness/results/results.ts';
-import { createLiveJudge, judgeRun } from '../../harness/run/judge.ts';
+import { createLiveJudge, decide, judgeRun } from '../../harness/run/judge.ts';
 import type { RunRecord } from '../../harness/run/run-record.ts';
 import { mergeThresholds, validateThresholds } from '../../harness/scenario/thresholds.ts';
 
@@ -138,7 +139,7 @@ describe('judgeRun: k6 exit codes', () => {
     expect(j.thresholds.find((t) => t.metric === 'delivery_latency_ms')).toMatchObject({ ok: false });
   });
 
-  it('97 when the load generator could not keep up, even with failures', () => {
+  it('96 when the load generator could not keep up, even with failures', () => {
     const invalid = record({
       load: { ...record().load!, valid: false, invalidReasons: ['send lag p99 2000 ms'] },
     });
@@ -148,7 +149,7 @@ describe('judgeRun: k6 exit codes', () => {
       thresholds: defaults,
       events: history(5, { duplicate: true }),
     });
-    expect(j).toMatchObject({ exitCode: 97, valid: false, invalidReasons: ['send lag p99 2000 ms'] });
+    expect(j).toMatchObject({ exitCode: 96, valid: false, invalidReasons: ['send lag p99 2000 ms'] });
   });
 
   it('1 when the run errored or was interrupted', () => {
@@ -163,11 +164,11 @@ describe('judgeRun: k6 exit codes', () => {
     const interrupted = record({ interrupted: { reason: 'signal', detail: 'SIGINT' } });
     expect(
       judgeRun({ runDir: '/x', record: interrupted, thresholds: defaults, events: history(5) }).exitCode,
-    ).toBe(1);
-    // A run with no load is invalid (97), never passed (issue 12): see judge-damaged.test.ts.
+    ).toBe(105);
+    // A run with no load is invalid (96), never passed (issue 12): see judge-damaged.test.ts.
     expect(
       judgeRun({ runDir: '/x', record: record({ load: null }), thresholds: defaults, events: [] }).exitCode,
-    ).toBe(97);
+    ).toBe(96);
   });
 
   it('writes a summary and junit that carry the failure and its examples', () => {
@@ -218,5 +219,88 @@ describe('abortOnFail', () => {
     const j = judgeRun({ runDir: '/x', record: stopped, thresholds: defaults, events: history(5) });
     expect(j.exitCode).toBe(99);
     expect(j.reason).toMatch(/abortOnFail/);
+  });
+});
+
+describe('--no-thresholds and --tag', () => {
+  const defaults = validateThresholds(mergeThresholds({}));
+
+  it('turns a failing check and threshold into exit 0, saying they were not gating', () => {
+    const strict = validateThresholds(mergeThresholds({ delivery_latency_ms: ['p(99)<1'] }));
+    const events = history(5, { duplicate: true });
+    const gated = judgeRun({ runDir: '/x', record: record(), thresholds: strict, events });
+    expect(gated.exitCode).toBe(99);
+    const free = judgeRun({
+      runDir: '/x',
+      record: record({ noThresholds: true }),
+      thresholds: strict,
+      events,
+    });
+    expect(free).toMatchObject({ exitCode: 0, ok: true });
+    expect(free.reason).toMatch(/failed: .*duplicates.*not gating \(--no-thresholds\)/);
+    // Still evaluated and shown.
+    expect(free.checks.find((c) => c.name === 'duplicates')?.ok).toBe(false);
+    expect(free.thresholds.find((t) => t.metric === 'delivery_latency_ms')?.ok).toBe(false);
+  });
+
+  it('still fails a run that broke itself: invalid 96, signal 105, error 1, abortOnFail ignored', () => {
+    const lagging = record({
+      noThresholds: true,
+      load: { ...(record().load as NonNullable<RunRecord['load']>), valid: false, invalidReasons: ['lag'] },
+    });
+    expect(
+      judgeRun({ runDir: '/x', record: lagging, thresholds: defaults, events: history(5) }).exitCode,
+    ).toBe(96);
+    const signal = record({ noThresholds: true, interrupted: { reason: 'signal', detail: 'SIGINT' } });
+    expect(
+      judgeRun({ runDir: '/x', record: signal, thresholds: defaults, events: history(5) }).exitCode,
+    ).toBe(105);
+    const broken = record({ noThresholds: true, errors: ['node did not start'] });
+    expect(
+      judgeRun({ runDir: '/x', record: broken, thresholds: defaults, events: history(5) }).exitCode,
+    ).toBe(1);
+    const aborted = record({ noThresholds: true, interrupted: { reason: 'threshold', detail: 'x' } });
+    expect(
+      judgeRun({ runDir: '/x', record: aborted, thresholds: defaults, events: history(5) }).exitCode,
+    ).toBe(0);
+  });
+
+  it('decide() is the rule: gating false passes failures, nothing else', () => {
+    const j = judgeRun({ runDir: '/x', record: record(), thresholds: defaults, events: history(5) });
+    const base = {
+      record: record(),
+      report: j.report,
+      coverage: j.coverage,
+      valid: true,
+      invalidReasons: [],
+      failed: ['duplicates (1)'],
+    };
+    expect(decide({ ...base, gating: true }).exitCode).toBe(99);
+    expect(decide({ ...base, gating: false }).exitCode).toBe(0);
+    expect(decide({ ...base, valid: false, gating: false }).exitCode).toBe(96);
+  });
+
+  it('writes tags into summary.json and junit.xml, and marks failures not gating there', () => {
+    const rec = record({ tags: { ci_job: '42', team: 'a&b' }, noThresholds: true });
+    const j = judgeRun({
+      runDir: '/x',
+      record: rec,
+      thresholds: defaults,
+      events: history(5, { duplicate: true }),
+    });
+    const summary = buildSummary(rec, j);
+    expect(summary).toMatchObject({ tags: { ci_job: '42', team: 'a&b' }, noThresholds: true, exitCode: 0 });
+    expect(Summary.safeParse(summary).success).toBe(true);
+    expect(parseSummary(JSON.stringify(summary)).tags).toEqual({ ci_job: '42', team: 'a&b' });
+    const xml = buildJunit(summary, j, '/x');
+    expect(xml).toContain('<property name="tag.ci_job" value="42"/>');
+    expect(xml).toContain('<property name="tag.team" value="a&amp;b"/>');
+    expect(xml).toMatch(/<skipped message="not gating \(--no-thresholds\): duplicates/);
+    expect(xml).toMatch(/failures="0"/);
+  });
+
+  it('reads a summary.json from before tags as having none', () => {
+    expect(parseSummary('{"scenario":"old"}').tags).toEqual({});
+    expect(() => parseSummary('{"tags":{"a":1}}')).toThrow(/tags/);
   });
 });

@@ -361,7 +361,7 @@ describe('chatquake token', () => {
     expect(await client.waitFor((f) => f.type === 'welcome')).toMatchObject({ user: 'carol' });
     await client.close();
     const bad = await run(['--user', 'carol', '--secret', 's', '--ttl', 'soon']);
-    expect(bad.code).toBe(2);
+    expect(bad.code).toBe(104);
     expect(bad.err).toMatch(/--ttl/);
   });
 });

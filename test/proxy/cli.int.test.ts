@@ -50,26 +50,26 @@ describe('chatquake proxy', () => {
     expect(await exited).toBe(0);
   });
 
-  it('exits 2 naming the flag when a flag is bad', () => {
+  it('exits 104 naming the flag when a flag is bad', () => {
     const port = run('--port', 'eighty');
-    expect(port.status).toBe(2);
+    expect(port.status).toBe(104);
     expect(port.stderr).toContain('--port');
     const unknown = run('--colour', 'red');
-    expect(unknown.status).toBe(2);
+    expect(unknown.status).toBe(104);
     expect(unknown.stderr).toContain('--colour');
     const seed = run('--seed', '-1');
-    expect(seed.status).toBe(2);
+    expect(seed.status).toBe(104);
     expect(seed.stderr).toContain('--seed');
   });
 
-  it('exits 2 naming the file and the field when --config is bad', () => {
+  it('exits 104 naming the file and the field when --config is bad', () => {
     const missing = run('--config', join(dir, 'absent.json'));
-    expect(missing.status).toBe(2);
+    expect(missing.status).toBe(104);
     expect(missing.stderr).toContain('--config');
     const bad = join(dir, 'bad.json');
     writeFileSync(bad, JSON.stringify([{ name: 'db', upstream: '127.0.0.1:9' }, { name: 'x' }]));
     const invalid = run('--config', bad);
-    expect(invalid.status).toBe(2);
+    expect(invalid.status).toBe(104);
     expect(invalid.stderr).toContain('[1].upstream');
   });
 });

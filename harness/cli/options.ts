@@ -1,0 +1,197 @@
+// The flag table of each harness command (run, validate, list, check, report, compare, proxy) as
+// plain data. Parsing, `--help` and the unknown-flag message are all derived from it
+// (flag-table.ts); the target's own commands (server, directory, token) keep theirs with the
+// target (harness/targets/). Where k6 has the same idea the flag has k6's name too.
+import { EXIT_CODE_LINE } from './exit-codes.ts';
+import type { CommandSpec, FlagSpec } from './flag-table.ts';
+
+/** The flags `run` and `validate` share: what they change in the scenario before it runs. */
+const SCENARIO_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'seed',
+    value: 'N',
+    description: 'seed for the workload and random faults',
+    default: "the scenario's, else drawn",
+  },
+  {
+    name: 'duration',
+    short: 'd',
+    value: 'DURATION',
+    description:
+      'load duration: 30 (seconds), 90s, 2m, 1m30s or 500ms; stretches stages and fault times alike',
+    default: "the scenario's",
+  },
+  {
+    name: 'rate',
+    value: 'N',
+    description: 'messages a second (a staged rate is scaled to reach N in its first stage)',
+    default: "the scenario's",
+  },
+  {
+    name: 'users',
+    short: 'u',
+    value: 'N',
+    aliases: ['vus'],
+    description: 'simulated users (--vus is k6’s name)',
+    default: "the scenario's",
+  },
+  {
+    name: 'regions',
+    value: 'a,b',
+    description: 'regions to run, comma-separated (replaces the scenario’s list)',
+    default: "the scenario's",
+  },
+  { name: 'nodes', value: 'N', description: 'server nodes per region', default: "the scenario's" },
+  {
+    name: 'bug',
+    value: 'NAME',
+    multiple: true,
+    description: 'start the servers with a planted bug, to see that the checks catch it',
+  },
+  {
+    name: 'env',
+    short: 'e',
+    value: 'KEY=VALUE',
+    multiple: true,
+    description:
+      'set an environment variable before the scenario file loads (process.env.KEY, or __ENV.KEY as in k6)',
+  },
+];
+
+export const runSpec: CommandSpec = {
+  name: 'run',
+  summary: 'run a scenario: bring up the topology, drive load, inject faults, check, write results',
+  args: '<scenario|file.ts>',
+  flags: [
+    {
+      name: 'out',
+      short: 'o',
+      value: 'DIR',
+      description: 'the run folder',
+      default: 'runs/<time>-<scenario>',
+    },
+    ...SCENARIO_FLAGS,
+    {
+      name: 'tag',
+      value: 'KEY=VALUE',
+      multiple: true,
+      description: 'a tag on the run, written to summary.json, run.json and junit.xml',
+    },
+    {
+      name: 'summary-export',
+      value: 'FILE',
+      description: 'also write summary.json to FILE (its folders are created)',
+    },
+    {
+      name: 'no-thresholds',
+      description:
+        'thresholds and checks are judged and shown but do not fail the run: exit 0 unless the run itself breaks',
+    },
+    { name: 'quiet', short: 'q', description: 'no progress lines, only the end-of-run text' },
+  ],
+  notes: [
+    'With --no-thresholds a failed threshold or consistency check (acked_lost, duplicates, …) is still',
+    'reported, marked "not gating", and the exit code is 0; an invalid run (96), an aborted one (105) or',
+    'an error (1) still fail.',
+    EXIT_CODE_LINE,
+  ],
+};
+
+export const validateSpec: CommandSpec = {
+  name: 'validate',
+  summary: 'print the resolved topology and fault timeline of a scenario; starts nothing',
+  args: '<scenario|file.ts>',
+  flags: SCENARIO_FLAGS,
+  notes: [EXIT_CODE_LINE],
+};
+
+export const listSpec: CommandSpec = {
+  name: 'list',
+  summary: 'list the built-in scenarios',
+  args: '',
+  flags: [],
+};
+
+export const checkSpec: CommandSpec = {
+  name: 'check',
+  summary: 're-run the checkers and thresholds on a saved run',
+  args: '<run dir>',
+  flags: [
+    {
+      name: 'thresholds',
+      value: 'FILE',
+      description: 'judge by the thresholds in this JSON file instead',
+      default: "the run's (run.json)",
+    },
+    {
+      name: 'no-thresholds',
+      description: 'failed thresholds and checks do not fail the verdict (as run --no-thresholds)',
+      default: "the run's",
+    },
+    { name: 'quiet', short: 'q', description: 'write the results without printing them' },
+  ],
+  notes: [EXIT_CODE_LINE],
+};
+
+export const reportSpec: CommandSpec = {
+  name: 'report',
+  summary: 're-render report.html from a saved run',
+  args: '<run dir>',
+  flags: [
+    {
+      name: 'out',
+      value: 'FILE',
+      description: 'where to write the report',
+      default: '<run dir>/report.html',
+    },
+  ],
+};
+
+export const compareSpec: CommandSpec = {
+  name: 'compare',
+  summary: 'compare a candidate run against a baseline; exit 99 on regression',
+  args: '<baseline dir> <candidate dir>',
+  flags: [
+    {
+      name: 'max-regression',
+      value: 'PCT',
+      description: 'how much worse the candidate may be (10% or 0.1)',
+      default: '10%',
+    },
+    {
+      name: 'out',
+      value: 'FILE',
+      description: 'where to write compare.html',
+      default: '<candidate dir>/compare.html',
+    },
+    {
+      name: 'iterations',
+      value: 'N',
+      description: 'bootstrap resamples for the confidence intervals',
+      default: '2000',
+    },
+    {
+      name: 'confidence',
+      value: 'P',
+      description: 'confidence level of the intervals, above 0.5 and below 1',
+      default: '0.95',
+    },
+    { name: 'seed', value: 'N', description: 'seed of the resampling', default: '1' },
+    { name: 'json', description: 'print the comparison as JSON instead of a table' },
+  ],
+  notes: [
+    'Exit codes: 0 no regression, 99 a regression, 96 either run is invalid or sent nothing, 104 bad flag or not a run folder, 1 other error.',
+  ],
+};
+
+export const proxySpec: CommandSpec = {
+  name: 'proxy',
+  summary: 'run the fault proxy (speaks the Toxiproxy HTTP API)',
+  args: '',
+  flags: [
+    { name: 'host', value: 'HOST', description: 'address the API listens on', default: '127.0.0.1' },
+    { name: 'port', value: 'PORT', description: 'port of the API (0 picks a free one)', default: '8474' },
+    { name: 'config', value: 'FILE', description: 'proxies to create at start, as Toxiproxy’s JSON config' },
+    { name: 'seed', value: 'N', description: 'seed for the toxics’ randomness', default: '0' },
+  ],
+};
