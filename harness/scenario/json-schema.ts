@@ -29,7 +29,6 @@ export function scenarioJsonSchema(): Record<string, unknown> {
   });
   return {
     ...schema,
-    $id: 'https://www.npmjs.com/package/chatquake/scenario.schema.json',
     title: 'chatquake scenario',
     description:
       'A chatquake scenario: topology, workload, faults on a timeline and k6-style thresholds (docs/SCENARIOS.md).',
