@@ -1,17 +1,25 @@
 // chatquake's public entry for users' own scenario files and scripts:
 //   import { defineScenario } from 'chatquake';
-// Everything here is stable API; the rest of harness/ is internal.
+// Everything here is stable API; the rest of harness/ is internal. The package's index.js
+// re-exports the runtime names for plain `node`; test/package/entry.test.ts keeps the two equal.
 export type { FaultSpec } from '../chaos/index.ts';
 export type { Summary } from '../contracts/summary.ts';
-export type { WorkloadSpecInput } from '../load/index.ts';
+export type { WorkloadSpecInput, WorkloadSpecInput as WorkloadInput } from '../load/index.ts';
 export { ExitCode } from './cli/exit-codes.ts';
 export { builtinScenarioNames } from './commands/list.ts';
+export { SCENARIO_SCHEMA_FILE, scenarioJsonSchema, scenarioJsonSchemaText } from './scenario/json-schema.ts';
 export {
+  DEFAULT_REGIONS,
   defineScenario,
+  type FaultInput,
   loadScenario,
   parseScenario,
   type Scenario,
   ScenarioError,
   type ScenarioInput,
+  type ThresholdEntry,
+  type ThresholdsInput,
   type ThresholdsSpec,
+  type TopologyInput,
+  type TopologySpec,
 } from './scenario/scenario.ts';

@@ -11,6 +11,7 @@ import { type FaultSpec, FaultSpec as FaultSpecSchema } from '../../chaos/index.
 import { describeIssues } from '../../contracts/errors.ts';
 import { RegionName } from '../../contracts/target.ts';
 import { KNOWN_BUGS } from '../targets/index.ts';
+import { isDataScenario, readDataScenario } from './data-file.ts';
 
 const BugName = z.enum(KNOWN_BUGS);
 
@@ -86,6 +87,12 @@ export const TopologySpec = z.strictObject({
   bugs: z.array(BugName).default([]),
 });
 export type TopologySpec = z.infer<typeof TopologySpec>;
+/** The topology as a scenario writes it: every field optional. */
+export type TopologyInput = z.input<typeof TopologySpec>;
+/** One fault as a scenario writes it (docs/FAULTS.md). */
+export type FaultInput = z.input<typeof FaultSpecSchema>;
+/** Thresholds as a scenario writes them: metric → k6-style expression(s). */
+export type ThresholdsInput = z.input<typeof ThresholdsSpec>;
 
 export const ScenarioSpec = z.strictObject({
   name: z
@@ -116,8 +123,8 @@ export const ScenarioSpec = z.strictObject({
 /** What a scenario file exports: everything optional that has a default. */
 export type ScenarioInput = Omit<z.input<typeof ScenarioSpec>, 'workload' | 'chaos' | 'thresholds'> & {
   workload?: WorkloadSpecInput;
-  chaos?: z.input<typeof FaultSpecSchema>[];
-  thresholds?: z.input<typeof ThresholdsSpec>;
+  chaos?: FaultInput[];
+  thresholds?: ThresholdsInput;
 };
 
 /** A scenario as validated: defaults applied, workload and faults parsed. */
@@ -226,6 +233,10 @@ export const SCENARIO_LOAD_TIMEOUT_MS = 30_000;
  */
 async function importBounded(path: string, timeoutMs: number): Promise<unknown> {
   const { tsImport } = await import('tsx/esm/api');
+  // A scenario's `import ... from 'chatquake'` reaches the package's index.js, which takes this
+  // instance of the API rather than compiling harness/ a second time (see index.js).
+  const api = await import('../index.ts');
+  (globalThis as Record<symbol, unknown>)[Symbol.for('chatquake.api')] ??= api;
   let onStall: (() => void) | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const stalled = new Promise<never>((_, reject) => {
@@ -249,13 +260,21 @@ async function importBounded(path: string, timeoutMs: number): Promise<unknown> 
   }
 }
 
-/** Loads and validates a scenario file (TypeScript or JavaScript) or a built-in by name. */
+/**
+ * Loads and validates a scenario file (TypeScript, JavaScript, JSON or YAML) or a built-in by
+ * name. Data files are read, not run: their "$schema" key is dropped, the rest is validated the same.
+ */
 export async function loadScenario(
   ref: string,
   cwd = process.cwd(),
   options: { timeoutMs?: number } = {},
 ): Promise<Scenario & { path: string }> {
   const path = scenarioPath(ref, cwd);
+  if (isDataScenario(path)) {
+    const read = readDataScenario(path);
+    if (!read.ok) throw new ScenarioError(read.problem);
+    return { ...parseScenario(read.data), path };
+  }
   let module: unknown;
   try {
     module = await importBounded(path, options.timeoutMs ?? SCENARIO_LOAD_TIMEOUT_MS);

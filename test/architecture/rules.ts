@@ -27,6 +27,10 @@ export const ROOMS: Record<string, Room> = {
   },
   scenarios: { mayImport: ['harness'], entries: [] },
   bin: { mayImport: ['harness'], entries: [] },
+  /** Repository chores run by npm scripts (the JSON Schema, the pack-time declarations); not packed. */
+  scripts: { mayImport: ['harness'], entries: [] },
+  /** Users' side: example scenarios and CI recipes; they import the package by name only. */
+  examples: { mayImport: [], entries: [] },
 };
 
 /**
