@@ -58,10 +58,14 @@ const SCENARIO_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
+/** What the scenario argument of `run` and `validate` may be. */
+const SCENARIO_ARG_LINE =
+  'The scenario is a built-in name (chatquake list) or a file: .ts, .mts, .js, .mjs, .json, .yaml or .yml.';
+
 export const runSpec: CommandSpec = {
   name: 'run',
   summary: 'run a scenario: bring up the topology, drive load, inject faults, check, write results',
-  args: '<scenario|file.ts>',
+  args: '<scenario|file>',
   flags: [
     {
       name: 'out',
@@ -90,6 +94,7 @@ export const runSpec: CommandSpec = {
     { name: 'quiet', short: 'q', description: 'no progress lines, only the end-of-run text' },
   ],
   notes: [
+    SCENARIO_ARG_LINE,
     'With --no-thresholds a failed threshold or consistency check (acked_lost, duplicates, …) is still',
     'reported, marked "not gating", and the exit code is 0; an invalid run (96), an aborted one (105) or',
     'an error (1) still fail.',
@@ -100,9 +105,9 @@ export const runSpec: CommandSpec = {
 export const validateSpec: CommandSpec = {
   name: 'validate',
   summary: 'print the resolved topology and fault timeline of a scenario; starts nothing',
-  args: '<scenario|file.ts>',
+  args: '<scenario|file>',
   flags: SCENARIO_FLAGS,
-  notes: [EXIT_CODE_LINE],
+  notes: [SCENARIO_ARG_LINE, EXIT_CODE_LINE],
 };
 
 export const listSpec: CommandSpec = {

@@ -341,7 +341,7 @@ describe('standalone node', () => {
 });
 
 describe('chatquake token', () => {
-  it('prints a token the server accepts, and exits 2 on bad flags', async () => {
+  it('prints a token the server accepts, and exits 104 on bad flags', async () => {
     const run = (args: string[]): Promise<{ code: number | null; out: string; err: string }> =>
       new Promise((resolve) => {
         const child = spawn(process.execPath, ['bin/chatquake.js', 'token', ...args], { cwd: process.cwd() });

@@ -58,7 +58,7 @@ describe('chatquake compare on real runs', () => {
     expect(parsed.rows.map((r) => r.label)).toEqual(['delivery p99', 'recovery p99', 'throughput (acked/s)']);
   });
 
-  it('exits 2 on bad usage, naming the flag', async () => {
+  it('exits 104 on bad usage, naming the flag', async () => {
     const tolerance = await chatquake(['compare', baseline, buggy, '--max-regression', 'lots']);
     expect(tolerance.code).toBe(104);
     expect(tolerance.stderr).toMatch(/--max-regression: "lots" is not a tolerance/);
@@ -79,7 +79,7 @@ describe('chatquake report on a real run', () => {
     expect(readFileSync(join(buggy, 'report.html'), 'utf8')).toContain('id="report-data"');
   });
 
-  it('exits 1 for a folder without a history and 2 for no folder', async () => {
+  it('exits 1 for a folder without a history and 104 for no folder', async () => {
     const empty = mkdtempSync(join(root, 'empty-'));
     const result = await chatquake(['report', empty]);
     expect(result.code).toBe(1);
