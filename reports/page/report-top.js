@@ -107,7 +107,7 @@ CQReport.verdictBody = (data) => {
       );
     }
   } else if (status === 'invalid') {
-    body.push(`The run is invalid and proves nothing either way (exit ${data.verdict.exitCode ?? 97}).`);
+    body.push(`The run is invalid and proves nothing either way (exit ${data.verdict.exitCode ?? 96}).`);
     body.push(
       h(
         'ul',

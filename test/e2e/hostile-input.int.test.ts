@@ -1,6 +1,6 @@
 // Regression cases of issue 12 for the CLI itself, run as a user runs it: hostile scenario files
 // and flags, damaged run folders given to `check`, garbage given to `compare`, a folder given to
-// `report --out`. Each ends with a clear error naming what is wrong (exit 2), or a verdict that
+// `report --out`. Each ends with a clear error naming what is wrong (exit 104), or a verdict that
 // says what it could judge, and never with a stack trace, a hang or a stray file. Nothing here
 // starts a topology.
 import {
