@@ -13,7 +13,16 @@ export interface Edge {
   dynamic: boolean;
 }
 
-const SKIP = new Set(['node_modules', '.git', 'runs', '.stryker', '.stryker-tmp', 'dist', 'docs']);
+const SKIP = new Set([
+  'node_modules',
+  '.git',
+  'runs',
+  '.stryker',
+  '.stryker-tmp',
+  'dist',
+  'docs',
+  '.docker-host',
+]);
 const SOURCE = /\.(ts|js|mjs)$/;
 const IMPORT =
   /(?:^|[\s;])(?:import|export)\s[^'"]*?from\s*['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;

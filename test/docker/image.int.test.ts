@@ -1,0 +1,177 @@
+// The project image, built the way this machine can (scripts/docker-host-image.sh: a base image
+// FROM scratch with the host's Node, then the Dockerfile with DEPS=host), used in each of its
+// roles: the CLI, a server node reached from the host through a published port, and the harness
+// running a whole scenario inside the container and passing its verdict out as the exit code.
+// Every container is labelled with this file's run id and none is left at the end.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker, dockerSuite, labelledContainers, removeLabelled } from '../support/docker.ts';
+
+const suite = dockerSuite('the project image');
+const LABEL = `chatquake.test=image-${process.pid}`;
+const SECRET = 'image-test-secret-0123456789';
+const ADMIN = 'image-test-admin-0123456789';
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
+let image = '';
+let results = '';
+
+function buildImage(): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'bash',
+      ['scripts/docker-host-image.sh', `chatquake:test-${process.pid}`],
+      { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`image build failed: ${stderr}`));
+        else resolve(stdout.trim().split('\n').at(-1) ?? '');
+      },
+    );
+  });
+}
+
+function run(args: string[], timeoutMs = 120_000) {
+  return docker(['run', '--rm', '--label', LABEL, ...args], { timeoutMs });
+}
+
+describe.skipIf(suite.skip)(suite.name, () => {
+  beforeAll(async () => {
+    image = await buildImage();
+    results = mkdtempSync(join(tmpdir(), 'chatquake-image-'));
+  }, 300_000);
+
+  afterAll(async () => {
+    await removeLabelled(LABEL);
+    expect(await labelledContainers(LABEL)).toEqual([]);
+    if (image !== '') await docker(['rmi', '-f', image]);
+    if (results !== '') rmSync(results, { recursive: true, force: true });
+  }, 60_000);
+
+  it('runs the CLI as its entry point', async () => {
+    const version = await run([image, '--version']);
+    expect(version.code, version.stderr).toBe(0);
+    expect(version.stdout.trim()).toBe(`chatquake ${pkg.version}`);
+    const help = await run([image]);
+    expect(help.stdout).toContain('Usage: chatquake <command>');
+  });
+
+  it('serves a node the host reaches through a published port, and stops it cleanly', async () => {
+    const started = await docker([
+      'run',
+      '-d',
+      '--label',
+      LABEL,
+      '-p',
+      '127.0.0.1::8080',
+      image,
+      'server',
+      '--region',
+      'eu-west',
+      '--node',
+      'n1',
+      '--port',
+      '8080',
+      '--host',
+      '0.0.0.0',
+      '--data',
+      '/data',
+      '--secret',
+      SECRET,
+      '--admin-token',
+      ADMIN,
+    ]);
+    expect(started.code, started.stderr).toBe(0);
+    const id = started.stdout.trim();
+    const mapped = (await docker(['port', id, '8080/tcp'])).stdout.split('\n')[0] ?? '';
+    const port = Number(mapped.slice(mapped.lastIndexOf(':') + 1));
+    expect(port).toBeGreaterThan(0);
+    let health: { status?: string; nodeId?: string } = {};
+    for (let i = 0; i < 60 && health.status !== 'ok'; i++) {
+      health = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) })
+        .then((r) => r.json() as Promise<typeof health>)
+        .catch(() => ({}));
+      if (health.status !== 'ok') await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(health).toMatchObject({ status: 'ok', nodeId: 'eu-west/n1' });
+    // docker stop sends SIGTERM to the node, which closes and exits 0.
+    expect((await docker(['stop', '-t', '10', id])).code).toBe(0);
+    const exit = await docker(['inspect', '-f', '{{.State.ExitCode}}', id]);
+    expect(exit.stdout.trim()).toBe('0');
+  });
+
+  it('runs a whole scenario as the harness, results on a mounted folder, exit 0', async () => {
+    const result = await run(
+      [
+        '-v',
+        `${results}:/results`,
+        image,
+        'run',
+        'steady-state',
+        '--seed',
+        '1',
+        '-d',
+        '5s',
+        '--quiet',
+        '--out',
+        '/results/pass',
+      ],
+      180_000,
+    );
+    expect(result.code, result.stderr).toBe(0);
+    const summary = JSON.parse(readFileSync(join(results, 'pass/summary.json'), 'utf8')) as {
+      exitCode: number;
+      load: { acked: number };
+    };
+    expect(summary.exitCode).toBe(0);
+    expect(summary.load.acked).toBeGreaterThan(0);
+  });
+
+  it('passes a failed check out as exit 99, as CI gates need', async () => {
+    const result = await run(
+      [
+        '-v',
+        `${results}:/results`,
+        image,
+        'run',
+        'steady-state',
+        '--seed',
+        '1',
+        '-d',
+        '8s',
+        '--bug',
+        'reorder-apply',
+        '--quiet',
+        '--out',
+        '/results/bug',
+      ],
+      180_000,
+    );
+    expect(result.code, result.stdout).toBe(99);
+    const summary = JSON.parse(readFileSync(join(results, 'bug/summary.json'), 'utf8')) as {
+      exitCode: number;
+    };
+    expect(summary.exitCode).toBe(99);
+  });
+
+  it('refuses an unknown DEPS build argument, naming the choices', async () => {
+    const result = await docker(
+      ['build', '-q', '--force-rm', '--build-arg', `NODE_IMAGE=${image}`, '--build-arg', 'DEPS=bogus', '.'],
+      { timeoutMs: 120_000 },
+    );
+    // The failed build's layers inherit the base image's label; remove them with it.
+    await docker([
+      'image',
+      'prune',
+      '-f',
+      '--filter',
+      'dangling=true',
+      '--filter',
+      'label=chatquake.image=host',
+    ]);
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toContain('DEPS must be install or host, not "bogus"');
+  });
+});

@@ -1,0 +1,60 @@
+// Docker for the container tests: whether an engine answers, a promise-based `docker` call, and
+// removal of everything a test labelled, so each test can prove it left no container behind.
+import { execFile, execFileSync } from 'node:child_process';
+
+export interface DockerResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** True when `docker info` reaches an engine (CI starts one; see .ci/run). */
+export function dockerAvailable(): boolean {
+  try {
+    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 15_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The name of a container suite: in CI an engine is required, so the suite runs (and fails if
+ * there is none); elsewhere, without an engine, it is skipped and its name says why.
+ */
+export function dockerSuite(name: string): { name: string; skip: boolean } {
+  if (process.env.CI === 'true' || dockerAvailable()) return { name, skip: false };
+  return {
+    name: `${name} (skipped: no Docker engine answers \`docker info\`; .ci/run starts one)`,
+    skip: true,
+  };
+}
+
+export function docker(
+  args: string[],
+  options: { timeoutMs?: number; cwd?: string } = {},
+): Promise<DockerResult> {
+  return new Promise((resolve) => {
+    execFile(
+      'docker',
+      args,
+      { timeout: options.timeoutMs ?? 120_000, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
+}
+
+/** Ids of containers (running or not) carrying the label `key=value`. */
+export async function labelledContainers(label: string): Promise<string[]> {
+  const result = await docker(['ps', '-aq', '--filter', `label=${label}`]);
+  return result.stdout.split('\n').filter((line) => line.trim() !== '');
+}
+
+/** Force-removes every container with the label, and their anonymous volumes. */
+export async function removeLabelled(label: string): Promise<void> {
+  const ids = await labelledContainers(label);
+  if (ids.length > 0) await docker(['rm', '-f', '-v', ...ids]);
+}
