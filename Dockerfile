@@ -36,8 +36,13 @@ COPY im-server ./im-server
 COPY client ./client
 COPY scenarios ./scenarios
 COPY schema ./schema
-# Runs and their results go here; mount it to keep them.
-RUN mkdir -p /results
+# Runs and their results go here; mount it to keep them. /toxiproxy takes Toxiproxy's own
+# server flags, so this image stands in for Toxiproxy's where that one is expected:
+#   docker run --entrypoint /toxiproxy chatquake -host=0.0.0.0 -config=/config/toxiproxy.json
+RUN mkdir -p /results \
+ && printf '#!/bin/sh\nexec node /app/bin/toxiproxy.js "$@"\n' >/toxiproxy \
+ && chmod +x /toxiproxy
+EXPOSE 8474
 ENV NODE_ENV=production
 LABEL org.opencontainers.image.title="chatquake" \
       org.opencontainers.image.description="Chaos and load testing for multi-cloud instant messaging"

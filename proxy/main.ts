@@ -10,6 +10,7 @@ import { ExitCode } from '../contracts/exit-codes.ts';
 import { holdLifeline, writeErr, writeOut } from '../lib/lifeline.ts';
 import { startFaultProxy } from './index.ts';
 import { type ProxyConfig, proxyConfigFileSchema } from './schemas.ts';
+import { fromToxiproxyFlags } from './toxiproxy-flags.ts';
 
 const USAGE = 'chatquake proxy [--host 127.0.0.1] [--port 8474] [--config proxies.json] [--seed N]';
 
@@ -122,4 +123,29 @@ export async function main(argv: string[]): Promise<number> {
   await server.close();
   writeErr(`${JSON.stringify({ time: new Date().toISOString(), event: 'closed', signal })}\n`);
   return 0;
+}
+
+const TOXIPROXY_USAGE = 'Usage: toxiproxy [-host HOST] [-port PORT] [-config FILE] [-seed N] [-version]';
+
+/**
+ * The proxy under Toxiproxy's own server flags (bin/toxiproxy.js, /toxiproxy in the image).
+ * Flag errors exit 2, as Go's flag package makes Toxiproxy do.
+ */
+export async function toxiproxyMain(argv: string[], version: string): Promise<number> {
+  const parsed = fromToxiproxyFlags(argv);
+  if ('help' in parsed) {
+    writeOut(
+      `${TOXIPROXY_USAGE}\nchatquake's fault proxy under Toxiproxy's flags (see chatquake proxy --help).\n`,
+    );
+    return 0;
+  }
+  if ('version' in parsed) {
+    writeOut(`toxiproxy-server version 2.12.0 (chatquake proxy ${version})\n`);
+    return 0;
+  }
+  if ('error' in parsed) {
+    writeErr(`toxiproxy: ${parsed.error}\n${TOXIPROXY_USAGE}\n`);
+    return 2;
+  }
+  return main(parsed.argv);
 }

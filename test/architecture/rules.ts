@@ -26,7 +26,8 @@ export const ROOMS: Record<string, Room> = {
     entries: ['index.ts', 'cli.ts'],
   },
   scenarios: { mayImport: ['harness'], entries: [] },
-  bin: { mayImport: ['harness'], entries: [] },
+  /** chatquake.js starts the CLI; toxiproxy.js starts the proxy under Toxiproxy's flags. */
+  bin: { mayImport: ['harness', 'proxy'], entries: [] },
   /** Repository chores run by npm scripts (the JSON Schema, the pack-time declarations); not packed. */
   scripts: { mayImport: ['harness'], entries: [] },
   /** Users' side: example scenarios and CI recipes; they import the package by name only. */

@@ -4,7 +4,7 @@
 // running a whole scenario inside the container and passing its verdict out as the exit code.
 // Every container is labelled with this file's run id and none is left at the end.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -31,6 +31,28 @@ function buildImage(): Promise<string> {
       },
     );
   });
+}
+
+/** The host port Docker published for a container port. */
+async function publishedPort(id: string, port: number): Promise<number> {
+  const mapped = (await docker(['port', id, `${port}/tcp`])).stdout.split('\n')[0] ?? '';
+  const host = Number(mapped.slice(mapped.lastIndexOf(':') + 1));
+  expect(host).toBeGreaterThan(0);
+  return host;
+}
+
+function fetchJson(url: string): Promise<unknown> {
+  return fetch(url, { signal: AbortSignal.timeout(2000) }).then((r) => (r.ok ? r.json() : undefined));
+}
+
+/** The first answer within 15 s (a container takes a moment to listen), or undefined. */
+async function poll(read: () => Promise<unknown>): Promise<unknown> {
+  for (let i = 0; i < 60; i++) {
+    const value = await read().catch(() => undefined);
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return undefined;
 }
 
 function run(args: string[], timeoutMs = 120_000) {
@@ -85,21 +107,43 @@ describe.skipIf(suite.skip)(suite.name, () => {
     ]);
     expect(started.code, started.stderr).toBe(0);
     const id = started.stdout.trim();
-    const mapped = (await docker(['port', id, '8080/tcp'])).stdout.split('\n')[0] ?? '';
-    const port = Number(mapped.slice(mapped.lastIndexOf(':') + 1));
-    expect(port).toBeGreaterThan(0);
-    let health: { status?: string; nodeId?: string } = {};
-    for (let i = 0; i < 60 && health.status !== 'ok'; i++) {
-      health = await fetch(`http://127.0.0.1:${port}/healthz`, { signal: AbortSignal.timeout(2000) })
-        .then((r) => r.json() as Promise<typeof health>)
-        .catch(() => ({}));
-      if (health.status !== 'ok') await new Promise((r) => setTimeout(r, 250));
-    }
+    const port = await publishedPort(id, 8080);
+    const health = await poll(() => fetchJson(`http://127.0.0.1:${port}/healthz`));
     expect(health).toMatchObject({ status: 'ok', nodeId: 'eu-west/n1' });
     // docker stop sends SIGTERM to the node, which closes and exits 0.
     expect((await docker(['stop', '-t', '10', id])).code).toBe(0);
     const exit = await docker(['inspect', '-f', '{{.State.ExitCode}}', id]);
     expect(exit.stdout.trim()).toBe('0');
+  });
+
+  it("stands in for Toxiproxy's image: /toxiproxy with Toxiproxy's flags and config file", async () => {
+    const config = join(results, 'toxiproxy.json');
+    writeFileSync(
+      config,
+      JSON.stringify([{ name: 'redis', listen: '0.0.0.0:26379', upstream: '127.0.0.1:6379', enabled: true }]),
+    );
+    const started = await docker([
+      'run',
+      '-d',
+      '--label',
+      LABEL,
+      '-p',
+      '127.0.0.1::8474',
+      '-v',
+      `${config}:/config/toxiproxy.json:ro`,
+      '--entrypoint',
+      '/toxiproxy',
+      image,
+      '-host=0.0.0.0',
+      '-config=/config/toxiproxy.json',
+    ]);
+    expect(started.code, started.stderr).toBe(0);
+    const id = started.stdout.trim();
+    const port = await publishedPort(id, 8474);
+    const proxies = await poll(() => fetchJson(`http://127.0.0.1:${port}/proxies`));
+    expect(proxies).toMatchObject({ redis: { listen: '0.0.0.0:26379', enabled: true } });
+    expect((await docker(['stop', '-t', '10', id])).code).toBe(0);
+    expect((await docker(['inspect', '-f', '{{.State.ExitCode}}', id])).stdout.trim()).toBe('0');
   });
 
   it('runs a whole scenario as the harness, results on a mounted folder, exit 0', async () => {
