@@ -8,6 +8,7 @@ import { ExitCode } from '../contracts/exit-codes.ts';
 import { holdLifeline, writeErr, writeOut } from '../lib/lifeline.ts';
 import { DEFAULT_LEASE_MS, startDirectory } from './directory.ts';
 import { createLogger } from './log.ts';
+import { withSecretsFromEnv } from './secrets-env.ts';
 
 const Flags = z.object({
   port: z.coerce.number().int().min(0).max(65_535),
@@ -40,7 +41,7 @@ export async function main(argv: string[]): Promise<number> {
     writeErr(`chatquake directory: ${(error as Error).message}\n`);
     return ExitCode.invalidConfig;
   }
-  const flags = Flags.safeParse(values);
+  const flags = Flags.safeParse(withSecretsFromEnv(values, process.env, ['secret', 'admin-token']));
   if (!flags.success) {
     writeErr(`chatquake directory: --${describeIssues(flags.error)}\n`);
     return ExitCode.invalidConfig;

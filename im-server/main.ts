@@ -20,6 +20,7 @@ import { NodeId } from './internal-protocol.ts';
 import { createLogger, errorMessage } from './log.ts';
 import { LimitFlags, limitsFromFlags } from './node/config.ts';
 import { startNode } from './node.ts';
+import { withSecretsFromEnv } from './secrets-env.ts';
 
 const httpUrl = z
   .string()
@@ -114,7 +115,7 @@ export function parseServerFlags(
   } catch (error) {
     return { ok: false, message: errorMessage(error) };
   }
-  const parsed = ServerFlags.safeParse(values);
+  const parsed = ServerFlags.safeParse(withSecretsFromEnv(values));
   if (!parsed.success) {
     return { ok: false, message: describeIssues(parsed.error).replace(/(^|; )(\w[\w-]*)/g, '$1--$2') };
   }

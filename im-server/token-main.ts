@@ -7,6 +7,7 @@ import { describeIssues } from '../contracts/errors.ts';
 import { ExitCode } from '../contracts/exit-codes.ts';
 import { UserId } from '../contracts/wire.ts';
 import { guardStdio, writeErr, writeOut } from '../lib/lifeline.ts';
+import { withSecretsFromEnv } from './secrets-env.ts';
 import { DEFAULT_TOKEN_TTL_SECONDS, signToken } from './token.ts';
 
 const Flags = z.object({
@@ -37,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     writeErr(`chatquake token: ${(error as Error).message}\n`);
     return ExitCode.invalidConfig;
   }
-  const flags = Flags.safeParse(values);
+  const flags = Flags.safeParse(withSecretsFromEnv(values, process.env, ['secret']));
   if (!flags.success) {
     writeErr(`chatquake token: --${describeIssues(flags.error)}\n`);
     return ExitCode.invalidConfig;
