@@ -29,8 +29,16 @@ export const serverSpec: CommandSpec = {
     { name: 'port', value: 'P', description: 'port to listen on, 0 for a free one (required)' },
     { name: 'host', value: 'HOST', description: 'address to listen on', default: '127.0.0.1' },
     { name: 'data', value: 'DIR', description: 'folder of the node’s log and state (required)' },
-    { name: 'secret', value: 'S', description: 'secret that signs client tokens (required; or $CHATQUAKE_SECRET)' },
-    { name: 'admin-token', value: 'A', description: 'bearer token of the admin API (required; or $CHATQUAKE_ADMIN_TOKEN)' },
+    {
+      name: 'secret',
+      value: 'S',
+      description: 'secret that signs client tokens (required; or $CHATQUAKE_SECRET)',
+    },
+    {
+      name: 'admin-token',
+      value: 'A',
+      description: 'bearer token of the admin API (required; or $CHATQUAKE_ADMIN_TOKEN)',
+    },
     {
       name: 'directory',
       value: 'URL',
@@ -107,7 +115,11 @@ export const directorySpec: CommandSpec = {
     },
     { name: 'data', value: 'DIR', description: 'folder to keep the leases in', default: 'in memory' },
     { name: 'secret', value: 'S', description: 'secret shared with the nodes (or $CHATQUAKE_SECRET)' },
-    { name: 'admin-token', value: 'A', description: 'bearer token of the admin API (or $CHATQUAKE_ADMIN_TOKEN)' },
+    {
+      name: 'admin-token',
+      value: 'A',
+      description: 'bearer token of the admin API (or $CHATQUAKE_ADMIN_TOKEN)',
+    },
   ],
   notes: [SERVER_EXITS],
 };
