@@ -1,5 +1,5 @@
 // What a run started, on disk, kept true as it goes: <run dir>/started.json names every process
-// (pid, start time, boot id and a hash of its command line, which carries the run's secrets:
+// (pid, start time, boot id and a hash of its command line:
 // enough to prove later that a pid is still that process), the Toxiproxy in use, the proxies the run created on an external one, and the faults
 // applied there. Each entry is written before the thing starts (a process: before the spawn,
 // then its pid right after) and dropped once it is gone, so after a SIGKILL of the run the file

@@ -2,8 +2,9 @@
 // the directory and `token` read CHATQUAKE_SECRET and CHATQUAKE_ADMIN_TOKEN, and a flag wins.
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CREDENTIAL_ENV } from '../../harness/local/topology/node-args.ts';
 import { parseServerFlags } from '../../im-server/main.ts';
-import { withSecretsFromEnv } from '../../im-server/secrets-env.ts';
+import { SECRET_ENV, withSecretsFromEnv } from '../../im-server/secrets-env.ts';
 import { verifyToken } from '../../im-server/token.ts';
 
 const BASE = ['--region', 'eu-west', '--node', 'n1', '--port', '0', '--data', '/tmp/x'];
@@ -19,6 +20,10 @@ describe('secrets from the environment', () => {
     expect(withSecretsFromEnv({ port: '1' }, env)).toEqual({ port: '1', secret: 'from-env' });
     expect(withSecretsFromEnv({ secret: 'flag' }, env)).toEqual({ secret: 'flag' });
     expect(withSecretsFromEnv({}, env, ['admin-token'])).toEqual({});
+  });
+
+  it('names the same variables the local topology sets for its nodes and directory', () => {
+    expect(CREDENTIAL_ENV).toEqual({ secret: SECRET_ENV.secret, adminToken: SECRET_ENV['admin-token'] });
   });
 
   it('lets a server start with no secret on its command line', () => {

@@ -1,9 +1,22 @@
-// A reference-server node's command line: its own address and data, the credentials, the
-// directory through its dir proxy, and its peers (same-region peers directly, others through
-// the link proxies), plus the bug knobs and extra flags of the options.
+// A reference-server node's command line: its own address and data, the directory through its
+// dir proxy, and its peers (same-region peers directly, others through the link proxies), plus
+// the bug knobs and extra flags of the options. The credentials go in the environment, where
+// `ps` does not show them.
 import { dirProxyName, linkProxyName } from '../layout.ts';
 import type { TopologyState } from './state.ts';
 import type { NodeInfo } from './types.ts';
+
+/** The variables the server and directory read their secrets from (im-server/secrets-env.ts; a test keeps them equal). */
+export const CREDENTIAL_ENV = { secret: 'CHATQUAKE_SECRET', adminToken: 'CHATQUAKE_ADMIN_TOKEN' } as const;
+
+/** The environment of a node or the directory: this process's, plus the run's credentials. */
+export function credentialsEnv(options: { secret: string; adminToken: string }): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    [CREDENTIAL_ENV.secret]: options.secret,
+    [CREDENTIAL_ENV.adminToken]: options.adminToken,
+  };
+}
 
 function peersOf(state: TopologyState, region: string, node: string): string {
   const entries: string[] = [];
@@ -35,10 +48,6 @@ export function argsOf(state: TopologyState, info: NodeInfo): string[] {
     String(info.port),
     '--data',
     info.dataDir,
-    '--secret',
-    options.secret,
-    '--admin-token',
-    options.adminToken,
     '--directory',
     `http://${dirListen}`,
     '--ack',

@@ -4,6 +4,7 @@
 import { createServer } from 'node:net';
 import type { TopologyLayout } from '../layout.ts';
 import { readyPort, ServiceStartError, startService } from '../processes.ts';
+import { credentialsEnv } from './node-args.ts';
 import { type NodeState, newNodeState, nodeKey, type TopologyState } from './state.ts';
 
 /** A port that was free on `host` a moment ago; the caller binds it next. */
@@ -49,6 +50,7 @@ export async function startNode(state: TopologyState, node: NodeState): Promise<
   const service = await startService({
     name,
     args: node.args,
+    env: credentialsEnv(state.options),
     logFile: node.info.logFile,
     registry: state.registry,
     ledger: state.options.ledger,

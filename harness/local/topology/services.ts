@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { createToxiproxyClient, type ToxiproxyClient } from '../../../chaos/index.ts';
 import { DIRECTORY_HOST } from '../layout.ts';
 import { readyPort, startService } from '../processes.ts';
+import { credentialsEnv } from './node-args.ts';
 import type { TopologyState } from './state.ts';
 
 /** Starts the directory; returns its host:port. */
@@ -23,11 +24,8 @@ export async function startDirectory(state: TopologyState): Promise<string> {
       String(state.leaseMs),
       '--data',
       join(state.dataDir, 'directory'),
-      '--secret',
-      options.secret,
-      '--admin-token',
-      options.adminToken,
     ],
+    env: credentialsEnv(options),
     logFile: join(state.logsDir, 'directory.log'),
     registry: state.registry,
     ledger: state.options.ledger,
