@@ -8,8 +8,7 @@ import type { NodeInfo } from '../local/topology/types.ts';
 import { newNodeContainer, serially, startNodeContainer } from './nodes.ts';
 import { planNodeProxies } from './plan.ts';
 import { createContainerProxy } from './services.ts';
-import type { DockerState, NodeContainer } from './state.ts';
-import type { DockerTopology } from './topology.ts';
+import type { DockerState, DockerTopology, NodeContainer } from './state.ts';
 
 export function nodeOf(state: DockerState, region: string, node: string): NodeContainer {
   const found = state.nodes.get(`${region}/${node}`);

@@ -2,9 +2,9 @@
 // engine, the labels every object carries, the networks, the node containers, the proxies, and
 // every container it started (for the teardown, which removes them all).
 import type { StartedNetwork } from 'testcontainers';
-import type { ToxiproxyClient } from '../../chaos/index.ts';
+import type { ContainerControl, ToxiproxyClient } from '../../chaos/index.ts';
 import type { CleanupRegistry } from '../local/cleanup.ts';
-import type { LocalTopologyOptions, NodeInfo, ProxyInfo } from '../local/topology/types.ts';
+import type { LocalTopology, LocalTopologyOptions, NodeInfo, ProxyInfo } from '../local/topology/types.ts';
 import type { ContainerActions } from './engine.ts';
 import type { PortCounters } from './plan.ts';
 
@@ -43,4 +43,10 @@ export interface DockerState {
   /** Container port → host port of the proxy container. */
   proxyPorts: (port: number) => number;
   closed: boolean;
+}
+
+export interface DockerTopology extends LocalTopology {
+  readonly mode: 'docker';
+  /** What the chaos container backend acts on; `onNodeAdded` as in createProcessControl. */
+  containerControl(options?: { onNodeAdded?: (info: NodeInfo) => void }): ContainerControl;
 }

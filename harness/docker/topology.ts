@@ -8,7 +8,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ContainerControl } from '../../chaos/index.ts';
 import { cleanup as defaultCleanup } from '../local/cleanup.ts';
 import { edgeProxyName, planLayout } from '../local/layout.ts';
 import { identityOf } from '../local/ledger.ts';
@@ -19,15 +18,9 @@ import { removeLabelled } from './leftovers.ts';
 import { newNodeContainer, serially, startNodeContainer } from './nodes.ts';
 import { OWNER_LABEL, planContainers, RUN_LABEL } from './plan.ts';
 import { createContainerProxy, startDirectoryContainer, startProxyContainer } from './services.ts';
-import type { DockerState, DockerTopologyOptions } from './state.ts';
+import type { DockerState, DockerTopology, DockerTopologyOptions } from './state.ts';
 
-export type { DockerTopologyOptions } from './state.ts';
-
-export interface DockerTopology extends LocalTopology {
-  readonly mode: 'docker';
-  /** What the chaos container backend acts on; `onNodeAdded` as in createProcessControl. */
-  containerControl(options?: { onNodeAdded?: (info: NodeInfo) => void }): ContainerControl;
-}
+export type { DockerTopology, DockerTopologyOptions } from './state.ts';
 
 export function isDockerTopology(topology: LocalTopology): topology is DockerTopology {
   return (topology as Partial<DockerTopology>).mode === 'docker';
