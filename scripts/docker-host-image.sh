@@ -50,7 +50,8 @@ docker build -q -t "$base" "$work/base" >/dev/null
 # 2. The project image, with the host's installed tree (hard links: no copy on this disk).
 rm -rf "$repo/.docker-host"
 mkdir "$repo/.docker-host"
-cp -al "$repo/node_modules" "$repo/.docker-host/node_modules"
+# A git worktree may link node_modules to another checkout's: copy the tree it points at.
+cp -al "$(cd "$repo/node_modules" && pwd -P)" "$repo/.docker-host/node_modules"
 docker build -q \
   --build-arg "NODE_IMAGE=$base" \
   --build-arg DEPS=host \

@@ -45,6 +45,11 @@ const MAX_DURATION_SECONDS = SCENARIO_LIMITS.durationMs / 1000;
 /** How many `--tag`s a run may carry, and how long a key and a value may be. */
 export const TAG_LIMITS = { count: 32, keyLength: 64, valueLength: 256 } as const;
 
+/** The image docker mode runs when --image is not given. */
+export function defaultImage(): string {
+  return process.env.CHATQUAKE_IMAGE ?? 'chatquake:local';
+}
+
 const Flags = z.strictObject({
   scenario: z.string().min(1),
   out: z.string().min(1, 'must not be empty').optional(),
@@ -76,6 +81,11 @@ const Flags = z.strictObject({
   summaryExport: z.string().min(1, 'must not be empty').optional(),
   noThresholds: z.boolean().default(false),
   quiet: z.boolean().default(false),
+  mode: z.enum(['local', 'docker'], 'must be local or docker').default('local'),
+  image: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9._/:@-]*$/i, 'must be an image reference such as chatquake:local')
+    .default(defaultImage),
 });
 
 export type RunFlags = z.infer<typeof Flags>;
@@ -134,6 +144,8 @@ export function parseRunFlags(argv: string[], command = 'run'): RunFlags {
     summaryExport: str(values['summary-export']),
     noThresholds: values['no-thresholds'] === true,
     quiet: values.quiet === true,
+    mode: str(values.mode),
+    image: str(values.image),
   };
   if (Object.keys(raw.tags).length > TAG_LIMITS.count)
     fail(`--tag: at most ${TAG_LIMITS.count} tags (got ${Object.keys(raw.tags).length})`);
@@ -184,6 +196,8 @@ const FLAG_NAMES: Record<string, string> = {
   summaryExport: '--summary-export',
   noThresholds: '--no-thresholds',
   quiet: '--quiet',
+  mode: '--mode',
+  image: '--image',
 };
 
 /** The parseArgs key of a field whose name differs from its flag's. */

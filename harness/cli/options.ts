@@ -58,6 +58,24 @@ const SCENARIO_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
+/** Where `run` starts the system and what `validate` prints of it. */
+const MODE_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'mode',
+    value: 'local|docker',
+    description:
+      'local: every node a process on this machine; docker: every node, the directory and the fault proxy in a container',
+    default: 'local',
+  },
+  {
+    name: 'image',
+    value: 'IMAGE',
+    description:
+      'the project image docker mode runs (built by `docker build` or scripts/docker-host-image.sh)',
+    default: '$CHATQUAKE_IMAGE, else chatquake:local',
+  },
+];
+
 /** What the scenario argument of `run` and `validate` may be. */
 const SCENARIO_ARG_LINE =
   'The scenario is a built-in name (chatquake list) or a file: .ts, .mts, .js, .mjs, .json, .yaml or .yml.';
@@ -75,6 +93,7 @@ export const runSpec: CommandSpec = {
       default: 'runs/<time>-<scenario>',
     },
     ...SCENARIO_FLAGS,
+    ...MODE_FLAGS,
     {
       name: 'tag',
       value: 'KEY=VALUE',
@@ -106,7 +125,7 @@ export const validateSpec: CommandSpec = {
   name: 'validate',
   summary: 'print the resolved topology and fault timeline of a scenario; starts nothing',
   args: '<scenario|file>',
-  flags: SCENARIO_FLAGS,
+  flags: [...SCENARIO_FLAGS, ...MODE_FLAGS],
   notes: [SCENARIO_ARG_LINE, EXIT_CODE_LINE],
 };
 

@@ -54,6 +54,7 @@ export async function main(argv: string[]): Promise<number> {
       signal: controller.signal,
       tags: flags.tags,
       noThresholds: flags.noThresholds,
+      where: flags.mode === 'docker' ? { mode: 'docker', image: flags.image } : { mode: 'local' },
     });
     const shown = relative(process.cwd(), outcome.runDir) || '.';
     process.stdout.write(

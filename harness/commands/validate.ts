@@ -7,6 +7,7 @@ import { reportConfigError } from '../cli/config-error.ts';
 import { applyEnvFlags } from '../cli/env.ts';
 import { ExitCode } from '../cli/exit-codes.ts';
 import { parseRunFlags } from '../cli/flags.ts';
+import { formatContainerPlan, planContainers } from '../docker/plan.ts';
 import { formatLayout } from '../local/layout.ts';
 import { type PreparedRun, prepareRun } from '../scenario/prepare.ts';
 import { formatThresholds } from '../scenario/thresholds.ts';
@@ -24,7 +25,19 @@ function describeRate(rate: PreparedRun['scenario']['workload']['rate']): string
   return `from ${rate.startRate}/s: ${stages.join(', ')}`;
 }
 
-export function formatPlan(prepared: PreparedRun): string {
+/** Docker mode's networks and containers, with a placeholder for the per-run network prefix. */
+function containerBlock(prepared: PreparedRun, image: string): string[] {
+  const plan = planContainers('chatquake-<run>', prepared.layout);
+  return [
+    '',
+    'containers  (--mode docker)',
+    ...formatContainerPlan(plan, image)
+      .split('\n')
+      .map((l) => `  ${l}`),
+  ];
+}
+
+export function formatPlan(prepared: PreparedRun, docker?: { image: string }): string {
   const { scenario, workload } = prepared;
   const direct = workload.conversations.filter((c) => c.members.length === 2).length;
   const resident = workload.conversations.filter((c) => c.residency !== undefined).length;
@@ -41,6 +54,7 @@ export function formatPlan(prepared: PreparedRun): string {
     ...formatLayout(prepared.layout)
       .split('\n')
       .map((l) => `  ${l}`),
+    ...(docker === undefined ? [] : containerBlock(prepared, docker.image)),
     '',
     `aliases   ${Object.entries(prepared.aliases)
       .map(([a, r]) => `${a}=${r}`)
@@ -59,7 +73,7 @@ export async function main(argv: string[]): Promise<number> {
     const flags = parseRunFlags(argv, 'validate');
     applyEnvFlags(flags.env);
     const prepared = await prepareRun(flags);
-    process.stdout.write(formatPlan(prepared));
+    process.stdout.write(formatPlan(prepared, flags.mode === 'docker' ? { image: flags.image } : undefined));
     return ExitCode.ok;
   } catch (error) {
     const code = reportConfigError(error);

@@ -8,6 +8,7 @@
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Summary } from '../../contracts/summary.ts';
 import type { Progress } from '../cli/progress.ts';
+import { clearDockerLeftovers, describeDockerCleared } from '../docker/leftovers.ts';
 import { type CleanupRegistry, cleanup as defaultCleanup } from '../local/cleanup.ts';
 import { createRunLedger } from '../local/ledger.ts';
 import { clearLeftovers, describeCleared } from '../local/leftovers.ts';
@@ -18,7 +19,7 @@ import type { Judgement, LiveJudge } from './judge.ts';
 import { runLoadPhase, settle } from './load-phase.ts';
 import { initialRecord, newRunDir, openRunDir, writeRunJson } from './run-dir.ts';
 import type { RunRecord } from './run-record.ts';
-import { connectSystem, startTopology } from './start.ts';
+import { connectSystem, startTopology, type TopologyMode } from './start.ts';
 import { createRunState } from './state.ts';
 import { followSignal, noteFailure, tearDown } from './teardown.ts';
 
@@ -40,6 +41,8 @@ export interface RunOptions {
   tags?: Record<string, string>;
   /** `--no-thresholds`: failed thresholds and checks do not fail the run (nor abort it early). */
   noThresholds?: boolean;
+  /** `--mode`/`--image`: processes on this machine (default) or containers. */
+  where?: TopologyMode;
 }
 
 export interface RunOutcome {
@@ -56,6 +59,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const startedAt = new Date();
   const runDir = resolve(cwd, options.outDir ?? newRunDir(join(cwd, 'runs'), scenario.name, startedAt));
   // Before the folder is opened: a reused --out folder may be the crashed run.
+  const where = options.where ?? { mode: 'local' };
+  // Docker mode: containers and networks a crashed run left are found by their label.
+  const dockerCleared = where.mode === 'docker' ? await clearDockerLeftovers() : undefined;
   const cleared = await clearLeftovers({
     searchDirs: [dirname(runDir), join(cwd, 'runs')],
     clearedBy: `${basename(runDir)} (pid ${process.pid})`,
@@ -67,6 +73,8 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   // Shown even with --quiet: the user must hear that processes were killed.
   const clearedLine = describeCleared(cleared, cwd);
   if (clearedLine !== undefined) process.stderr.write(`${clearedLine}\n`);
+  const dockerLine = dockerCleared === undefined ? undefined : describeDockerCleared(dockerCleared);
+  if (dockerLine !== undefined) process.stderr.write(`${dockerLine}\n`);
   const record = initialRecord(prepared, runId, startedAt, {
     tags: options.tags ?? {},
     noThresholds: options.noThresholds ?? false,
@@ -78,7 +86,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const registry = options.registry ?? defaultCleanup;
   const state = createRunState({ prepared, progress, registry, runDir, runId, record, abort, ledger });
   try {
-    const topology = await startTopology(state, options.toxiproxyUrl);
+    const topology = await startTopology(state, options.toxiproxyUrl, where);
     const { system, backends } = connectSystem(topology, seed, ledger);
     const history = openHistory(state, backends);
     await runLoadPhase(state, system, history);

@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   type ChaosBackends,
+  createContainerBackend,
   createProcessBackend,
   createScopedProxyBackend,
   createToxiproxyClient,
@@ -12,21 +13,26 @@ import {
 } from '../../chaos/index.ts';
 import type { SystemUnderTest } from '../../contracts/target.ts';
 import { createRandom } from '../../lib/random.ts';
+import { isDockerTopology, startDockerTopology } from '../docker/topology.ts';
 import { type RunLedger, recordFaults } from '../local/ledger.ts';
 import { createLocalSystem, createProcessControl } from '../local/system.ts';
-import { type LocalTopology, startLocalTopology } from '../local/topology.ts';
+import { type LocalTopology, type NodeInfo, startLocalTopology } from '../local/topology.ts';
 import { createAdminBackend } from '../targets/reference/admin.ts';
 import { createReferenceTarget } from '../targets/reference/target.ts';
 import { Interrupted, type RunState } from './state.ts';
+
+/** Where the topology runs: processes on this machine, or containers of `image`. */
+export type TopologyMode = { mode: 'local' } | { mode: 'docker'; image: string };
 
 /** Starts the topology into `state.topology`; throws Interrupted if the run was aborted meanwhile. */
 export async function startTopology(
   state: RunState,
   toxiproxyUrl: string | undefined,
+  where: TopologyMode = { mode: 'local' },
 ): Promise<LocalTopology> {
   const { scenario, seed } = state.prepared;
   state.phase = 'setup';
-  state.topology = await startLocalTopology({
+  const options = {
     runDir: state.runDir,
     regions: scenario.topology.regions,
     nodesPerRegion: scenario.topology.nodesPerRegion,
@@ -40,8 +46,12 @@ export async function startTopology(
     toxiproxyUrl,
     registry: state.registry,
     ...(state.ledger === undefined ? {} : { ledger: state.ledger }),
-    onStatus: (message) => state.progress.log(`  ${message}`),
-  });
+    onStatus: (message: string) => state.progress.log(`  ${message}`),
+  };
+  state.topology =
+    where.mode === 'docker'
+      ? await startDockerTopology({ ...options, image: where.image, runId: state.runId })
+      : await startLocalTopology(options);
   const topo = state.topology;
   state.record.topology = { regions: topo.describe().regions };
   if (state.abort.signal.aborted) throw new Interrupted();
@@ -64,15 +74,17 @@ export function connectSystem(
     random: () => clientRandom.next(),
   });
   const system = createLocalSystem(topo, target);
-  const processBackend = createProcessBackend(
-    createProcessControl(topo, {
-      onNodeAdded: (info) => {
-        const region = referenceRegions.find((r) => r.name === info.region);
-        region?.endpoints.push(info.clientUrl);
-        region?.adminUrls.push(info.httpUrl);
-      },
-    }),
-  );
+  const hooks = {
+    onNodeAdded: (info: NodeInfo) => {
+      const region = referenceRegions.find((r) => r.name === info.region);
+      region?.endpoints.push(info.clientUrl);
+      region?.adminUrls.push(info.httpUrl);
+    },
+  };
+  // Containers are signalled through the engine (kill, pause), processes by pid.
+  const processBackend = isDockerTopology(topo)
+    ? createContainerBackend(topo.containerControl(hooks))
+    : createProcessBackend(createProcessControl(topo, hooks));
   const owned = () => topo.proxies().map((p) => p.name);
   const scoped: ProxyBackend = createScopedProxyBackend(createToxiproxyClient(topo.proxyApiUrl), owned);
   const backends = {

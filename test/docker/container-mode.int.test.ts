@@ -1,0 +1,140 @@
+// `chatquake run --mode docker` end to end: the project image built the way this machine can,
+// region-outage run with every node, the directory and the fault proxy in containers. It passes
+// (exit 0), its planted-bug twin fails (exit 99), the outage is a SIGKILL of the region's node
+// container (Docker's own events say so), and after each run nothing labelled with its run id is
+// left: no container, network or volume. A stale network labelled by a dead owner is cleared.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker, dockerSuite } from '../support/docker.ts';
+
+const suite = dockerSuite('chatquake run --mode docker');
+const IMAGE = `chatquake:mode-test-${process.pid}`;
+const STALE = `chatquake-stale-${process.pid}`;
+let out = '';
+
+function exec(cmd: string, args: string[], timeoutMs: number) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      cmd,
+      args,
+      {
+        timeout: timeoutMs,
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, TESTCONTAINERS_RYUK_DISABLED: 'true' },
+      },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
+}
+
+/** What carries the run's label, on every kind of object; all should be empty. */
+async function leftovers(runId: string): Promise<string[]> {
+  const filter = `label=chatquake.run=${runId}`;
+  const lists = await Promise.all([
+    docker(['ps', '-aq', '--filter', filter]),
+    docker(['network', 'ls', '-q', '--filter', filter]),
+    docker(['volume', 'ls', '-q', '--filter', filter]),
+  ]);
+  return lists.flatMap((r) => r.stdout.split('\n').filter((l) => l.trim() !== ''));
+}
+
+async function runOutage(dir: string, extra: string[]) {
+  const since = Math.floor(Date.now() / 1000) - 1;
+  const result = await exec(
+    'node',
+    [
+      'bin/chatquake.js',
+      'run',
+      'region-outage',
+      '--mode',
+      'docker',
+      '--image',
+      IMAGE,
+      '--seed',
+      '1',
+      '--duration',
+      '20s',
+      '--quiet',
+      '--out',
+      join(out, dir),
+      ...extra,
+    ],
+    240_000,
+  );
+  const run = JSON.parse(readFileSync(join(out, dir, 'run.json'), 'utf8')) as { runId: string };
+  return { ...result, runId: run.runId, since };
+}
+
+describe.skipIf(suite.skip)(suite.name, () => {
+  beforeAll(async () => {
+    const built = await exec('bash', ['scripts/docker-host-image.sh', IMAGE], 300_000);
+    expect(built.code, built.stderr).toBe(0);
+    out = mkdtempSync(join(tmpdir(), 'chatquake-mode-'));
+    // What a crashed run would leave: labelled, owned by a process that is not running.
+    const stale = await docker([
+      'network',
+      'create',
+      '--label',
+      `chatquake.run=${STALE}`,
+      '--label',
+      'chatquake.owner=999999:1:no-such-boot',
+      STALE,
+    ]);
+    expect(stale.code, stale.stderr).toBe(0);
+  }, 300_000);
+
+  afterAll(async () => {
+    await docker(['network', 'rm', STALE]);
+    await docker(['rmi', '-f', IMAGE]);
+    if (out !== '') rmSync(out, { recursive: true, force: true });
+  }, 60_000);
+
+  it('passes region-outage in containers, kills the region as a container, leaves nothing', async () => {
+    const result = await runOutage('pass', []);
+    expect(result.code, result.stdout + result.stderr).toBe(0);
+    expect(result.stderr).toContain(`removed what a crashed run left on Docker (${STALE})`);
+    expect(await leftovers(STALE)).toEqual([]);
+    expect(await leftovers(result.runId)).toEqual([]);
+    const faults = JSON.parse(readFileSync(join(out, 'pass', 'faults.json'), 'utf8')) as {
+      faults: {
+        kind: string;
+        regions: string[];
+        actions: { op: string; node?: string; signal?: string }[];
+      }[];
+    };
+    const outage = faults.faults.find((f) => f.kind === 'regionOutage');
+    const killed = outage?.actions.find((a) => a.op === 'signal' && a.signal === 'SIGKILL')?.node;
+    expect(killed).toBeDefined();
+    // The engine saw that node's container killed with signal 9 (teardown stops servers with 15).
+    const events = await docker([
+      'events',
+      '--since',
+      String(result.since),
+      '--until',
+      String(Math.floor(Date.now() / 1000)),
+      '--filter',
+      'event=kill',
+      '--filter',
+      `label=chatquake.run=${result.runId}`,
+      '--format',
+      '{{index .Actor.Attributes "chatquake.node"}} {{index .Actor.Attributes "signal"}}',
+    ]);
+    expect(events.stdout.split('\n')).toContain(`${killed} 9`);
+    // Restarted on the same container: its log holds two starts.
+    const [region, node] = (killed as string).split('/');
+    const log = readFileSync(join(out, 'pass', 'logs', `${region}-${node}.log`), 'utf8');
+    expect(log.match(/"event":"listening"/g)?.length).toBe(2);
+  }, 300_000);
+
+  it('fails with exit 99 when the servers ack early, and still leaves nothing', async () => {
+    const result = await runOutage('bug', ['--bug', 'ack-early']);
+    expect(result.code, result.stdout + result.stderr).toBe(99);
+    expect(await leftovers(result.runId)).toEqual([]);
+  }, 300_000);
+});
