@@ -54,6 +54,8 @@ export interface ContainerSpec {
   network: StartedNetwork;
   aliases: string[];
   labels: Record<string, string>;
+  /** The container's environment: the credentials go here, not on the command line that `ps` and logs show. */
+  env?: Record<string, string>;
   /** Container ports published to the host, each on the given host port or on a free one. */
   ports: ({ container: number; host: number } | number)[];
 }
@@ -68,6 +70,7 @@ export async function startContainer(
     .withNetwork(spec.network)
     .withNetworkAliases(...spec.aliases)
     .withLabels(spec.labels)
+    .withEnvironment(spec.env ?? {})
     .withExposedPorts(...spec.ports)
     .withWaitStrategy(Wait.forLogMessage(READY_LINE))
     .withStartupTimeout(START_TIMEOUT_MS)

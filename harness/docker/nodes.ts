@@ -4,6 +4,7 @@
 // of the same container, ready once its health check answers.
 
 import { join } from 'node:path';
+import { CREDENTIAL_ENV } from '../local/topology/node-args.ts';
 import type { NodeInfo } from '../local/topology/types.ts';
 import { freePort } from '../local/topology.ts';
 import { startContainer } from './engine.ts';
@@ -29,10 +30,6 @@ export function nodeArgs(state: DockerState, region: string, node: string): stri
     String(NODE_PORT),
     '--data',
     '/data',
-    '--secret',
-    options.secret,
-    '--admin-token',
-    options.adminToken,
     '--ack',
     options.ack ?? 'replicated',
     '--lease-ms',
@@ -45,6 +42,11 @@ export function nodeArgs(state: DockerState, region: string, node: string): stri
   for (const bug of options.bugs ?? []) args.push('--bug', bug);
   args.push(...(options.serverArgs ?? []));
   return args;
+}
+
+/** The credentials as the server and directory read them from their environment. */
+export function credentialsOf(options: { secret: string; adminToken: string }): Record<string, string> {
+  return { [CREDENTIAL_ENV.secret]: options.secret, [CREDENTIAL_ENV.adminToken]: options.adminToken };
 }
 
 /** A node not started yet, with its admin port reserved on the host. */
@@ -87,6 +89,7 @@ export async function startNodeContainer(state: DockerState, node: NodeContainer
     network,
     aliases: [nodeAlias(region, name)],
     labels: { ...state.labels, 'chatquake.role': 'server', 'chatquake.node': `${region}/${name}` },
+    env: credentialsOf(state.options),
     ports: [{ container: NODE_PORT, host: node.info.port }],
   });
   node.id = started.id;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import { createToxiproxyClient, type ToxiproxyClient } from '../../chaos/index.ts';
 import { joinNetwork, startContainer } from './engine.ts';
+import { credentialsOf } from './nodes.ts';
 import {
   type ContainerPlan,
   type ContainerProxyPlan,
@@ -36,11 +37,8 @@ export async function startDirectoryContainer(state: DockerState): Promise<void>
       String(state.leaseMs),
       '--data',
       '/data/directory',
-      '--secret',
-      options.secret,
-      '--admin-token',
-      options.adminToken,
     ],
+    env: credentialsOf(options),
     network: networkOf(state, 'directory'),
     aliases: [DIRECTORY_ALIAS],
     labels: { ...state.labels, 'chatquake.role': 'directory' },
