@@ -61,17 +61,32 @@ export interface ContainerSpec {
 }
 
 /** Starts a container and resolves once it logged its ready line; returns its id and host ports. */
+/**
+ * testcontainers publishes ports on every interface and has no option for the address, but a
+ * run's traffic stays on this machine: each published port is bound to 127.0.0.1 instead. A
+ * subclass, since the bindings are a protected field; nothing else of GenericContainer changes.
+ */
+class LoopbackContainer extends GenericContainer {
+  onLoopback(): this {
+    for (const bindings of Object.values(this.hostConfig.PortBindings ?? {})) {
+      for (const binding of bindings as { HostIp?: string }[]) binding.HostIp = '127.0.0.1';
+    }
+    return this;
+  }
+}
+
 export async function startContainer(
   image: string,
   spec: ContainerSpec,
 ): Promise<{ id: string; mapped: (port: number) => number }> {
-  const started = await new GenericContainer(image)
+  const started = await new LoopbackContainer(image)
     .withCommand(spec.command)
     .withNetwork(spec.network)
     .withNetworkAliases(...spec.aliases)
     .withLabels(spec.labels)
     .withEnvironment(spec.env ?? {})
     .withExposedPorts(...spec.ports)
+    .onLoopback()
     .withWaitStrategy(Wait.forLogMessage(READY_LINE))
     .withStartupTimeout(START_TIMEOUT_MS)
     .start();
