@@ -173,31 +173,41 @@ describe.skipIf(suite.skip)(suite.name, () => {
     expect(summary.load.acked).toBeGreaterThan(0);
   });
 
-  it('passes a failed check out as exit 99, as CI gates need', async () => {
+  it("runs the team's own scenario file and passes a failed threshold out as exit 99", async () => {
+    // A scenario of the user's, as data, mounted into the container: a latency threshold no
+    // run can meet, so the verdict is certain whatever the machine's speed.
+    writeFileSync(
+      join(results, 'strict.json'),
+      JSON.stringify({
+        name: 'strict',
+        description: 'steady load under a threshold nothing meets',
+        duration: '5s',
+        workload: { users: 20, rate: 20 },
+        thresholds: { delivery_latency_ms: ['p(99)<0.001'] },
+      }),
+    );
     const result = await run(
       [
         '-v',
         `${results}:/results`,
         image,
         'run',
-        'steady-state',
+        '/results/strict.json',
         '--seed',
         '1',
-        '-d',
-        '8s',
-        '--bug',
-        'reorder-apply',
         '--quiet',
         '--out',
         '/results/bug',
       ],
       180_000,
     );
-    expect(result.code, result.stdout).toBe(99);
+    expect(result.code, result.stdout + result.stderr).toBe(99);
     const summary = JSON.parse(readFileSync(join(results, 'bug/summary.json'), 'utf8')) as {
       exitCode: number;
+      verdict: string;
     };
     expect(summary.exitCode).toBe(99);
+    expect(summary.verdict).toContain('delivery_latency_ms');
   });
 
   it('refuses an unknown DEPS build argument, naming the choices', async () => {
