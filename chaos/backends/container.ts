@@ -3,6 +3,7 @@
 // SIGCONT → unpause, SIGTERM → stop). The engine is reached through a small ContainerControl
 // that the harness provides, so chaos/ stays free of any Docker client.
 import type { ProcessBackendHandle } from './process.ts';
+import { resumeEach } from './resume-all.ts';
 
 /** What the harness does to a node's container; node ids are "region/node". */
 export interface ContainerControl {
@@ -60,16 +61,8 @@ export function createContainerBackend(control: ContainerControl): ProcessBacken
       await control.removeNode(nodeId);
     },
     paused: () => [...paused],
-    async resumeAll() {
-      const errors: string[] = [];
-      for (const nodeId of [...paused]) {
-        try {
-          await this.signal(nodeId, 'SIGCONT');
-        } catch (error) {
-          errors.push(`${nodeId}: ${(error as Error).message}`);
-        }
-      }
-      if (errors.length > 0) throw new Error(`unpause failed for ${errors.join('; ')}`);
+    resumeAll() {
+      return resumeEach(paused, (nodeId) => this.signal(nodeId, 'SIGCONT'), 'unpause');
     },
   };
 }

@@ -1,5 +1,7 @@
 // Process faults on the nodes the harness started: signals by pid, restarts and scale-out
 // through the harness's ProcessControl.
+
+import { resumeEach } from './resume-all.ts';
 import type { ProcessBackend, ProcessControl } from './types.ts';
 
 export interface ProcessBackendHandle extends ProcessBackend {
@@ -64,16 +66,8 @@ export function createProcessBackend(control: ProcessControl): ProcessBackendHan
       await control.removeNode(nodeId);
     },
     paused: () => [...paused],
-    async resumeAll() {
-      const errors: string[] = [];
-      for (const nodeId of [...paused]) {
-        try {
-          await this.signal(nodeId, 'SIGCONT');
-        } catch (error) {
-          errors.push(`${nodeId}: ${(error as Error).message}`);
-        }
-      }
-      if (errors.length > 0) throw new Error(`SIGCONT failed for ${errors.join('; ')}`);
+    resumeAll() {
+      return resumeEach(paused, (nodeId) => this.signal(nodeId, 'SIGCONT'), 'SIGCONT');
     },
   };
 }

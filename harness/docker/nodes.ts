@@ -4,7 +4,7 @@
 // of the same container, ready once its health check answers.
 
 import { join } from 'node:path';
-import { CREDENTIAL_ENV } from '../local/topology/node-args.ts';
+import { credentialsOf } from '../local/topology/node-args.ts';
 import type { NodeInfo } from '../local/topology/types.ts';
 import { freePort } from '../local/topology.ts';
 import { startContainer } from './engine.ts';
@@ -42,11 +42,6 @@ export function nodeArgs(state: DockerState, region: string, node: string): stri
   for (const bug of options.bugs ?? []) args.push('--bug', bug);
   args.push(...(options.serverArgs ?? []));
   return args;
-}
-
-/** The credentials as the server and directory read them from their environment. */
-export function credentialsOf(options: { secret: string; adminToken: string }): Record<string, string> {
-  return { [CREDENTIAL_ENV.secret]: options.secret, [CREDENTIAL_ENV.adminToken]: options.adminToken };
 }
 
 /** A node not started yet, with its admin port reserved on the host. */

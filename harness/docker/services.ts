@@ -5,8 +5,8 @@
 import { join } from 'node:path';
 import type { ContainerRuntimeClient } from 'testcontainers';
 import { createToxiproxyClient, type ToxiproxyClient } from '../../chaos/index.ts';
+import { credentialsOf } from '../local/topology/node-args.ts';
 import { joinNetwork, startContainer } from './engine.ts';
-import { credentialsOf } from './nodes.ts';
 import {
   type ContainerPlan,
   type ContainerProxyPlan,

@@ -9,13 +9,14 @@ import type { NodeInfo } from './types.ts';
 /** The variables the server and directory read their secrets from (im-server/secrets-env.ts; a test keeps them equal). */
 export const CREDENTIAL_ENV = { secret: 'CHATQUAKE_SECRET', adminToken: 'CHATQUAKE_ADMIN_TOKEN' } as const;
 
+/** The run's credentials as the server and directory read them from their environment. */
+export function credentialsOf(options: { secret: string; adminToken: string }): Record<string, string> {
+  return { [CREDENTIAL_ENV.secret]: options.secret, [CREDENTIAL_ENV.adminToken]: options.adminToken };
+}
+
 /** The environment of a node or the directory: this process's, plus the run's credentials. */
 export function credentialsEnv(options: { secret: string; adminToken: string }): NodeJS.ProcessEnv {
-  return {
-    ...process.env,
-    [CREDENTIAL_ENV.secret]: options.secret,
-    [CREDENTIAL_ENV.adminToken]: options.adminToken,
-  };
+  return { ...process.env, ...credentialsOf(options) };
 }
 
 function peersOf(state: TopologyState, region: string, node: string): string {
