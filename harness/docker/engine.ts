@@ -118,8 +118,8 @@ export interface ContainerActions {
   unpause(id: string): Promise<void>;
   start(id: string): Promise<void>;
   stop(id: string, graceSeconds: number): Promise<void>;
-  /** Writes the container's stdout and stderr so far to `file`; never throws. */
-  saveLogs(id: string, file: string): Promise<void>;
+  /** Writes the container's stdout and stderr so far (or since a Unix time, s) to `file`; never throws. */
+  saveLogs(id: string, file: string, since?: number): Promise<void>;
   /** Force-removes the container and its anonymous volumes; a container already gone is removed. */
   remove(id: string): Promise<void>;
 }
@@ -144,9 +144,9 @@ export function containerActions(client: ContainerRuntimeClient): ContainerActio
     unpause: (id) => settled(byId(id).unpause()),
     start: (id) => settled(byId(id).start()),
     stop: (id, graceSeconds) => settled(byId(id).stop({ t: graceSeconds })),
-    async saveLogs(id, file) {
+    async saveLogs(id, file, since = 0) {
       try {
-        const raw = await byId(id).logs({ stdout: true, stderr: true, follow: false });
+        const raw = await byId(id).logs({ stdout: true, stderr: true, follow: false, since });
         writeFileSync(file, demux(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw))));
       } catch {
         // Logs are a courtesy: a container gone already has none to give.

@@ -2,10 +2,13 @@
 // volume with a label (a run's own, at its end). clearDockerLeftovers finds what crashed runs
 // left (a SIGKILLed run never reached its teardown, and no Ryuk reaps for it): objects labelled
 // chatquake.run whose chatquake.owner process is provably gone (compare
-// harness/local/leftovers.ts for processes). An owner that may still live is left alone.
+// harness/local/leftovers.ts for processes). An owner that may still live is left alone. A
+// stale container's logs are saved first, to the file its chatquake.log label names.
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute } from 'node:path';
 import { bootId, sameProcess } from '../local/ledger.ts';
-import { connectEngine } from './engine.ts';
-import { OWNER_LABEL, RUN_LABEL } from './plan.ts';
+import { connectEngine, containerActions } from './engine.ts';
+import { LOG_LABEL, OWNER_LABEL, RUN_LABEL } from './plan.ts';
 
 export interface DockerCleared {
   containers: number;
@@ -67,7 +70,14 @@ export async function clearDockerLeftovers(): Promise<DockerCleared> {
   for (const c of containers) consider(c.Labels);
   for (const n of networks) consider(n.Labels);
   for (const v of volumes) consider(v.Labels);
+  const actions = containerActions(await connectEngine());
   for (const [run, label] of stale) {
+    // Its logs first, to the run folder the crashed run named, if that folder is still there.
+    for (const c of containers.filter((x) => x.Labels?.[RUN_LABEL] === run)) {
+      const file = c.Labels?.[LOG_LABEL];
+      if (file !== undefined && isAbsolute(file) && existsSync(dirname(file)))
+        await actions.saveLogs(c.Id, file);
+    }
     cleared.containers += containers.filter((c) => c.Labels?.[RUN_LABEL] === run).length;
     cleared.networks += networks.filter((n) => n.Labels?.[RUN_LABEL] === run).length;
     cleared.volumes += volumes.filter((v) => v.Labels?.[RUN_LABEL] === run).length;
