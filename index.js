@@ -11,11 +11,13 @@ const api =
   globalThis[Symbol.for('chatquake.api')] ?? (await tsImport('./harness/index.ts', import.meta.url));
 
 export const {
+  DEFAULT_COMPOSE,
   DEFAULT_REGIONS,
   ExitCode,
   SCENARIO_SCHEMA_FILE,
   ScenarioError,
   builtinScenarioNames,
+  composeFiles,
   defineScenario,
   loadScenario,
   parseScenario,

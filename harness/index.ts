@@ -7,6 +7,7 @@ export type { Summary } from '../contracts/summary.ts';
 export type { WorkloadSpecInput, WorkloadSpecInput as WorkloadInput } from '../load/index.ts';
 export { ExitCode } from './cli/exit-codes.ts';
 export { builtinScenarioNames } from './commands/list.ts';
+export { type ComposeFiles, type ComposeOptions, composeFiles, DEFAULT_COMPOSE } from './docker/compose.ts';
 export { SCENARIO_SCHEMA_FILE, scenarioJsonSchema, scenarioJsonSchemaText } from './scenario/json-schema.ts';
 export {
   DEFAULT_REGIONS,

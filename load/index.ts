@@ -24,4 +24,5 @@ export {
   type Workload,
   WorkloadSpec,
   type WorkloadSpecInput,
+  withIdPrefix,
 } from './workload.ts';

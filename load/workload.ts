@@ -292,6 +292,23 @@ export function buildWorkload(
   return { users, conversations };
 }
 
+/**
+ * The same workload with every user and conversation id prefixed: for a system that outlives
+ * runs (an attached compose topology), so that a run's conversations start empty and its users
+ * have no earlier sessions, as on a fresh topology.
+ */
+export function withIdPrefix(workload: Workload, prefix: string): Workload {
+  return {
+    users: workload.users.map((u) => ({ ...u, id: `${prefix}${u.id}` })),
+    conversations: workload.conversations.map((c) => ({
+      ...c,
+      id: `${prefix}${c.id}`,
+      members: c.members.map((m) => `${prefix}${m}`),
+      ...(c.residency === undefined ? {} : { residency: [...c.residency] }),
+    })),
+  };
+}
+
 interface Segment {
   /** Start and end, ms from load start. */
   t0: number;

@@ -81,7 +81,7 @@ const Flags = z.strictObject({
   summaryExport: z.string().min(1, 'must not be empty').optional(),
   noThresholds: z.boolean().default(false),
   quiet: z.boolean().default(false),
-  mode: z.enum(['local', 'docker'], 'must be local or docker').default('local'),
+  mode: z.enum(['local', 'docker', 'compose'], 'must be local, docker or compose').default('local'),
   image: z
     .string()
     .regex(/^[a-z0-9][a-z0-9._/:@-]*$/i, 'must be an image reference such as chatquake:local')

@@ -62,9 +62,9 @@ const SCENARIO_FLAGS: readonly FlagSpec[] = [
 const MODE_FLAGS: readonly FlagSpec[] = [
   {
     name: 'mode',
-    value: 'local|docker',
+    value: 'local|docker|compose',
     description:
-      'local: every node a process on this machine; docker: every node, the directory and the fault proxy in a container',
+      'local: every node a process on this machine; docker: every node, the directory and the fault proxy in a container; compose: attach to the docker-compose.yml topology the harness service runs in',
     default: 'local',
   },
   {

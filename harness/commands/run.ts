@@ -6,11 +6,12 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { reportConfigError } from '../cli/config-error.ts';
 import { applyEnvFlags } from '../cli/env.ts';
 import { ExitCode } from '../cli/exit-codes.ts';
-import { parseRunFlags } from '../cli/flags.ts';
+import { parseRunFlags, type RunFlags } from '../cli/flags.ts';
 import { createProgress } from '../cli/progress.ts';
 import { cleanup, installExitHook, onTerminationSignal } from '../local/cleanup.ts';
 import { formatEndOfRun } from '../results/results.ts';
 import { runScenario } from '../run/run.ts';
+import type { TopologyMode } from '../run/start.ts';
 import { prepareRun } from '../scenario/prepare.ts';
 
 /** `--summary-export FILE`: the run's summary.json, byte for byte, at FILE; a failure is said. */
@@ -22,6 +23,11 @@ export function exportSummary(runDir: string, file: string): string | undefined 
   } catch (error) {
     return `chatquake run: --summary-export ${file}: ${(error as Error).message}`;
   }
+}
+
+function whereOf(flags: RunFlags): TopologyMode {
+  if (flags.mode === 'docker') return { mode: 'docker', image: flags.image };
+  return { mode: flags.mode };
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -54,7 +60,7 @@ export async function main(argv: string[]): Promise<number> {
       signal: controller.signal,
       tags: flags.tags,
       noThresholds: flags.noThresholds,
-      where: flags.mode === 'docker' ? { mode: 'docker', image: flags.image } : { mode: 'local' },
+      where: whereOf(flags),
     });
     const shown = relative(process.cwd(), outcome.runDir) || '.';
     process.stdout.write(

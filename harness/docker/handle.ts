@@ -24,6 +24,12 @@ async function stopContainer(state: DockerState, node: NodeContainer, how: 'kill
   node.info.running = false;
 }
 
+function fixedError(): Error {
+  return new Error(
+    "the compose topology's nodes are the compose file's: adding or removing one needs --mode local or docker",
+  );
+}
+
 export function dockerHandle(state: DockerState, close: () => Promise<void>): DockerTopology {
   const toxiproxy = state.toxiproxy;
   if (toxiproxy === undefined) throw new Error('the fault proxy is not started');
@@ -64,8 +70,9 @@ export function dockerHandle(state: DockerState, close: () => Promise<void>): Do
         if (!found.info.running) await startNodeContainer(state, found);
       });
     },
-    addNode: (region) => addNode(state, region),
-    removeNode: (region, node) => removeNode(state, region, node),
+    addNode: (region) => (state.fixedNodes ? Promise.reject(fixedError()) : addNode(state, region)),
+    removeNode: (region, node) =>
+      state.fixedNodes ? Promise.reject(fixedError()) : removeNode(state, region, node),
     async setProxyEnabled(name, enabled) {
       topology.proxy(name);
       await toxiproxy.updateProxy(name, { enabled });

@@ -8,40 +8,21 @@ import { credentialsOf } from '../local/topology/node-args.ts';
 import type { NodeInfo } from '../local/topology/types.ts';
 import { freePort } from '../local/topology.ts';
 import { startContainer } from './engine.ts';
-import { type ContainerProxyPlan, NODE_PORT, nodeAlias, PROXY_ALIAS, peersFlag } from './plan.ts';
+import { type ContainerProxyPlan, LOG_LABEL, NODE_PORT, nodeAlias, serverCommand } from './plan.ts';
 import type { DockerState, NodeContainer } from './state.ts';
 
 const READY_TIMEOUT_MS = 60_000;
 
 export function nodeArgs(state: DockerState, region: string, node: string): string[] {
   const { options } = state;
-  const dir = [...state.proxies.values()].find(
-    (p) => p.kind === 'dir' && p.nodeRegion === region && p.node === node,
-  );
-  const args = [
-    'server',
-    '--region',
-    region,
-    '--node',
-    node,
-    '--host',
-    '0.0.0.0',
-    '--port',
-    String(NODE_PORT),
-    '--data',
-    '/data',
-    '--ack',
-    options.ack ?? 'replicated',
-    '--lease-ms',
-    String(state.leaseMs),
-  ];
-  if (dir !== undefined) args.push('--directory', `http://${PROXY_ALIAS}:${dir.port}`);
-  const nodes = [...state.nodes.values()].map((n) => n.info);
-  const peers = peersFlag(nodes, [...state.proxies.values()] as ContainerProxyPlan[], region, node);
-  if (peers !== '') args.push('--peers', peers);
-  for (const bug of options.bugs ?? []) args.push('--bug', bug);
-  args.push(...(options.serverArgs ?? []));
-  return args;
+  return serverCommand(region, node, {
+    ack: options.ack ?? 'replicated',
+    leaseMs: state.leaseMs,
+    bugs: options.bugs ?? [],
+    extra: options.serverArgs ?? [],
+    nodes: [...state.nodes.values()].map((n) => n.info),
+    proxies: [...state.proxies.values()] as ContainerProxyPlan[],
+  });
 }
 
 /** A node not started yet, with its admin port reserved on the host. */
@@ -69,8 +50,6 @@ export async function newNodeContainer(
 export async function startNodeContainer(state: DockerState, node: NodeContainer): Promise<void> {
   if (state.closed) throw new Error('the topology is closed');
   const { region, node: name } = node.info;
-  const network = state.networks.get(region);
-  if (network === undefined) throw new Error(`no network for region ${region}`);
   if (node.id !== undefined) {
     // The same container again: its filesystem, and so the node's SQLite data, survives.
     await state.actions.start(node.id);
@@ -78,12 +57,19 @@ export async function startNodeContainer(state: DockerState, node: NodeContainer
     node.info.running = true;
     return;
   }
+  const network = state.networks.get(region);
+  if (network === undefined) throw new Error(`no network for region ${region}`);
   state.status(`starting ${region}/${name}`);
   const started = await startContainer(state.options.image, {
     command: nodeArgs(state, region, name),
     network,
     aliases: [nodeAlias(region, name)],
-    labels: { ...state.labels, 'chatquake.role': 'server', 'chatquake.node': `${region}/${name}` },
+    labels: {
+      ...state.labels,
+      'chatquake.role': 'server',
+      'chatquake.node': `${region}/${name}`,
+      [LOG_LABEL]: node.info.logFile,
+    },
     env: credentialsOf(state.options),
     ports: [{ container: NODE_PORT, host: node.info.port }],
   });
@@ -92,7 +78,8 @@ export async function startNodeContainer(state: DockerState, node: NodeContainer
   node.info.running = true;
 }
 
-async function waitHealthy(url: string, name: string): Promise<void> {
+/** Resolves once the node's /healthz answers 200; throws after a minute. */
+export async function waitHealthy(url: string, name: string): Promise<void> {
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (Date.now() < deadline) {
     const ok = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) })
@@ -101,7 +88,7 @@ async function waitHealthy(url: string, name: string): Promise<void> {
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-  throw new Error(`${name} did not answer ${url}/healthz within ${READY_TIMEOUT_MS} ms after its restart`);
+  throw new Error(`${name} did not answer ${url}/healthz within ${READY_TIMEOUT_MS} ms`);
 }
 
 /** Runs one lifecycle step of a node after the one before, whether that failed or not. */

@@ -22,6 +22,8 @@ export const PROXY_ALIAS = 'proxy';
 export const DIRECTORY_ALIAS = 'directory';
 /** Every container, network and volume of a run carries `chatquake.run=<run id>`. */
 export const RUN_LABEL = 'chatquake.run';
+/** And `chatquake.log=<file>`: where its logs go, even when the next run removes it after a crash. */
+export const LOG_LABEL = 'chatquake.log';
 /** And `chatquake.owner=<pid>:<start time>:<boot id>`: while that process lives, it is not stale. */
 export const OWNER_LABEL = 'chatquake.owner';
 
@@ -130,6 +132,46 @@ export function peersFlag(
     if (link !== undefined) entries.push(`${peer.region}/${peer.node}=http://${PROXY_ALIAS}:${link.port}`);
   }
   return entries.join(',');
+}
+
+/** What a node's command line depends on besides its own name. */
+export interface ServerCommandOptions {
+  ack: 'stored' | 'replicated';
+  leaseMs: number;
+  bugs: readonly string[];
+  extra: readonly string[];
+  /** Every node of the topology (the node itself is skipped). */
+  nodes: readonly { region: string; node: string }[];
+  proxies: readonly ContainerProxyPlan[];
+}
+
+/** A node container's command: its peers by alias or through the proxy, its directory through its dir proxy. */
+export function serverCommand(region: string, node: string, o: ServerCommandOptions): string[] {
+  const dir = o.proxies.find((p) => p.kind === 'dir' && p.nodeRegion === region && p.node === node);
+  const args = [
+    'server',
+    '--region',
+    region,
+    '--node',
+    node,
+    '--host',
+    '0.0.0.0',
+    '--port',
+    String(NODE_PORT),
+  ];
+  args.push('--data', '/data', '--ack', o.ack, '--lease-ms', String(o.leaseMs));
+  if (dir !== undefined) args.push('--directory', `http://${PROXY_ALIAS}:${dir.port}`);
+  const peers = peersFlag(o.nodes, o.proxies, region, node);
+  if (peers !== '') args.push('--peers', peers);
+  for (const bug of o.bugs) args.push('--bug', bug);
+  args.push(...o.extra);
+  return args;
+}
+
+/** The directory container's command. */
+export function directoryCommand(leaseMs: number): string[] {
+  const args = ['directory', '--host', '0.0.0.0', '--port', String(DIRECTORY_PORT)];
+  return [...args, '--lease-ms', String(leaseMs), '--data', '/data/directory'];
 }
 
 /** A readable block for `validate --mode docker`. */

@@ -11,7 +11,8 @@ import {
   type ContainerPlan,
   type ContainerProxyPlan,
   DIRECTORY_ALIAS,
-  DIRECTORY_PORT,
+  directoryCommand,
+  LOG_LABEL,
   PROXY_ALIAS,
   PROXY_API_PORT,
 } from './plan.ts';
@@ -26,25 +27,16 @@ function networkOf(state: DockerState, key: string) {
 export async function startDirectoryContainer(state: DockerState): Promise<void> {
   const { options } = state;
   state.status('starting the directory container');
+  const logFile = join(state.logsDir, 'directory.log');
   const started = await startContainer(options.image, {
-    command: [
-      'directory',
-      '--host',
-      '0.0.0.0',
-      '--port',
-      String(DIRECTORY_PORT),
-      '--lease-ms',
-      String(state.leaseMs),
-      '--data',
-      '/data/directory',
-    ],
+    command: directoryCommand(state.leaseMs),
     env: credentialsOf(options),
     network: networkOf(state, 'directory'),
     aliases: [DIRECTORY_ALIAS],
-    labels: { ...state.labels, 'chatquake.role': 'directory' },
+    labels: { ...state.labels, 'chatquake.role': 'directory', [LOG_LABEL]: logFile },
     ports: [],
   });
-  state.containers.push({ id: started.id, logFile: join(state.logsDir, 'directory.log') });
+  state.containers.push({ id: started.id, logFile });
 }
 
 export async function startProxyContainer(
@@ -53,6 +45,7 @@ export async function startProxyContainer(
   plan: ContainerPlan,
 ): Promise<ToxiproxyClient> {
   state.status('starting the fault proxy container');
+  const logFile = join(state.logsDir, 'proxy.log');
   const [first, ...others] = [...state.regions, 'directory'];
   const started = await startContainer(state.options.image, {
     command: [
@@ -66,10 +59,10 @@ export async function startProxyContainer(
     ],
     network: networkOf(state, first as string),
     aliases: [PROXY_ALIAS],
-    labels: { ...state.labels, 'chatquake.role': 'proxy' },
+    labels: { ...state.labels, 'chatquake.role': 'proxy', [LOG_LABEL]: logFile },
     ports: plan.publishedProxyPorts,
   });
-  state.containers.push({ id: started.id, logFile: join(state.logsDir, 'proxy.log') });
+  state.containers.push({ id: started.id, logFile });
   for (const key of others) await joinNetwork(client, started.id, networkOf(state, key), [PROXY_ALIAS]);
   state.proxyPorts = started.mapped;
   const url = `http://127.0.0.1:${started.mapped(PROXY_API_PORT)}`;

@@ -42,6 +42,8 @@ export interface DockerState {
   toxiproxy: ToxiproxyClient | undefined;
   /** Container port → host port of the proxy container. */
   proxyPorts: (port: number) => number;
+  /** True for an attached compose topology: its nodes are the compose file's, none is added or removed. */
+  readonly fixedNodes: boolean;
   closed: boolean;
 }
 

@@ -57,6 +57,7 @@ export async function startDockerTopology(options: DockerTopologyOptions): Promi
     proxyPorts: () => {
       throw new Error('the fault proxy is not started');
     },
+    fixedNodes: false,
     closed: false,
   };
   const close = registerTeardown(state);

@@ -5,8 +5,10 @@
 // This file runs the phases in order over one RunState (state.ts); each phase has its module.
 // Before it starts anything it clears what a crashed earlier run in the same tree left behind,
 // and it keeps its own record of what it started (started.json) for the next one.
+import { randomBytes } from 'node:crypto';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import type { Summary } from '../../contracts/summary.ts';
+import { withIdPrefix } from '../../load/index.ts';
 import type { Progress } from '../cli/progress.ts';
 import { clearDockerLeftovers, describeDockerCleared } from '../docker/leftovers.ts';
 import { type CleanupRegistry, cleanup as defaultCleanup } from '../local/cleanup.ts';
@@ -53,14 +55,16 @@ export interface RunOutcome {
 }
 
 export async function runScenario(options: RunOptions): Promise<RunOutcome> {
-  const { prepared, progress } = options;
+  const { progress } = options;
+  const prepared = ownIds(options.prepared, options.where);
   const cwd = options.cwd ?? process.cwd();
   const { scenario, seed } = prepared;
   const startedAt = new Date();
   const runDir = resolve(cwd, options.outDir ?? newRunDir(join(cwd, 'runs'), scenario.name, startedAt));
   // Before the folder is opened: a reused --out folder may be the crashed run.
   const where = options.where ?? { mode: 'local' };
-  // Docker mode: containers and networks a crashed run left are found by their label.
+  // Docker mode: containers and networks a crashed run left are found by their label. Not from
+  // inside a compose harness: its pid namespace cannot tell a live owner on the host from a dead one.
   const dockerCleared = where.mode === 'docker' ? await clearDockerLeftovers() : undefined;
   const cleared = await clearLeftovers({
     searchDirs: [dirname(runDir), join(cwd, 'runs')],
@@ -102,6 +106,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   }
   const { judgement, summary } = await finishRun(state);
   return { runDir, judgement, record, summary };
+}
+
+/** An attached compose topology keeps earlier runs' data: this run's ids get a prefix of their own. */
+function ownIds(prepared: PreparedRun, where: TopologyMode | undefined): PreparedRun {
+  if (where?.mode !== 'compose') return prepared;
+  return { ...prepared, workload: withIdPrefix(prepared.workload, `r${randomBytes(3).toString('hex')}.`) };
 }
 
 export type { LiveJudge };

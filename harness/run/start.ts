@@ -13,16 +13,31 @@ import {
 } from '../../chaos/index.ts';
 import type { SystemUnderTest } from '../../contracts/target.ts';
 import { createRandom } from '../../lib/random.ts';
+import { attachComposeTopology } from '../docker/attach.ts';
 import { isDockerTopology, startDockerTopology } from '../docker/topology.ts';
 import { type RunLedger, recordFaults } from '../local/ledger.ts';
 import { createLocalSystem, createProcessControl } from '../local/system.ts';
+import { CREDENTIAL_ENV } from '../local/topology/node-args.ts';
 import { type LocalTopology, type NodeInfo, startLocalTopology } from '../local/topology.ts';
 import { createAdminBackend } from '../targets/reference/admin.ts';
 import { createReferenceTarget } from '../targets/reference/target.ts';
 import { Interrupted, type RunState } from './state.ts';
 
 /** Where the topology runs: processes on this machine, or containers of `image`. */
-export type TopologyMode = { mode: 'local' } | { mode: 'docker'; image: string };
+export type TopologyMode = { mode: 'local' } | { mode: 'docker'; image: string } | { mode: 'compose' };
+
+/** The run's credentials: random per run, except that an attached compose topology has its own. */
+function credentials(where: TopologyMode): { secret: string; adminToken: string } {
+  if (where.mode !== 'compose')
+    return { secret: randomBytes(16).toString('hex'), adminToken: randomBytes(16).toString('hex') };
+  const secret = process.env[CREDENTIAL_ENV.secret];
+  const adminToken = process.env[CREDENTIAL_ENV.adminToken];
+  if (secret === undefined || secret === '' || adminToken === undefined || adminToken === '')
+    throw new Error(
+      `--mode compose: ${CREDENTIAL_ENV.secret} and ${CREDENTIAL_ENV.adminToken} must hold the compose topology's credentials (the harness service sets them)`,
+    );
+  return { secret, adminToken };
+}
 
 /** Starts the topology into `state.topology`; throws Interrupted if the run was aborted meanwhile. */
 export async function startTopology(
@@ -40,9 +55,8 @@ export async function startTopology(
     leaseMs: scenario.topology.leaseMs,
     bugs: scenario.topology.bugs,
     seed,
-    // Credentials are per run and random: they have nothing to do with what the seed replays.
-    secret: randomBytes(16).toString('hex'),
-    adminToken: randomBytes(16).toString('hex'),
+    // Credentials have nothing to do with what the seed replays.
+    ...credentials(where),
     toxiproxyUrl,
     registry: state.registry,
     ...(state.ledger === undefined ? {} : { ledger: state.ledger }),
@@ -51,7 +65,9 @@ export async function startTopology(
   state.topology =
     where.mode === 'docker'
       ? await startDockerTopology({ ...options, image: where.image, runId: state.runId })
-      : await startLocalTopology(options);
+      : where.mode === 'compose'
+        ? await attachComposeTopology({ ...options, runId: state.runId })
+        : await startLocalTopology(options);
   const topo = state.topology;
   state.record.topology = { regions: topo.describe().regions };
   if (state.abort.signal.aborted) throw new Interrupted();

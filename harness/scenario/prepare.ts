@@ -15,6 +15,7 @@ import {
   WorkloadSpec,
 } from '../../load/index.ts';
 import { applyFlags, type RunFlags } from '../cli/flags.ts';
+import { SPARE_EDGE_PORTS } from '../docker/plan.ts';
 import { planLayout, type TopologyLayout } from '../local/layout.ts';
 import { chaosProxyRef, nodeId } from '../local/system.ts';
 import { regionAliases } from './aliases.ts';
@@ -49,7 +50,28 @@ export function chaosTopologyOfLayout(layout: TopologyLayout): ChaosTopology {
 export async function prepareRun(flags: RunFlags, cwd = process.cwd()): Promise<PreparedRun> {
   const loaded = await loadScenario(flags.scenario, cwd);
   const scenario = applyFlags(loaded, flags);
-  return prepareScenario(scenario, loaded.path, flags.seed);
+  const prepared = prepareScenario(scenario, loaded.path, flags.seed);
+  checkModeSupports(prepared.faults, flags.mode);
+  return prepared;
+}
+
+/**
+ * Nodes added mid-run need room: a compose topology has none (its nodes are the compose file's),
+ * and docker mode publishes SPARE_EDGE_PORTS edge ports beyond its planned nodes.
+ */
+export function checkModeSupports(faults: readonly ResolvedFault[], mode: RunFlags['mode']): void {
+  const adding = faults.filter((f) => f.actions.some((a) => a.op === 'addNode'));
+  const added = adding.reduce((sum, f) => sum + f.actions.filter((a) => a.op === 'addNode').length, 0);
+  const first = adding[0];
+  if (first === undefined) return;
+  if (mode === 'compose')
+    throw new ScenarioError(
+      `scenario.chaos: ${first.id} adds nodes, but a compose topology's nodes are the compose file's; run it with --mode local or docker`,
+    );
+  if (mode === 'docker' && added > SPARE_EDGE_PORTS)
+    throw new ScenarioError(
+      `scenario.chaos: the scaleOut faults add ${added} nodes; docker mode has room for ${SPARE_EDGE_PORTS} (run it with --mode local)`,
+    );
 }
 
 export function prepareScenario(scenario: Scenario, path: string, seedFlag?: number): PreparedRun {

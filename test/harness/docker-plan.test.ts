@@ -50,7 +50,7 @@ describe('--mode and --image', () => {
 
   it('name the flag when the value is wrong', () => {
     expect(() => parseRunFlags(['steady-state', '--mode', 'k8s'])).toThrow(
-      'chatquake run: --mode: must be local or docker (got "k8s")',
+      'chatquake run: --mode: must be local, docker or compose (got "k8s")',
     );
     expect(() => parseRunFlags(['steady-state', '--image', 'bad image'])).toThrow('--image:');
   });

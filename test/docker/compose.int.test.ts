@@ -1,0 +1,132 @@
+// docker-compose.yml end to end, with Debian's docker-compose (v1): the file passes `config`, and
+// `up` of the harness service (with the project image built the way this machine can, standing in
+// for Toxiproxy's image too) brings the three clouds up and runs a shortened region-outage
+// against them: it passes, the outage is a SIGKILL of the region's node container, the node runs
+// again afterwards, and the results land in CHATQUAKE_RESULTS on the host. `down -v` then leaves
+// no container, network or volume of the project.
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../harness/local/topology.ts';
+import { docker, dockerSuite } from '../support/docker.ts';
+
+const suite = dockerSuite('docker-compose.yml');
+const IMAGE = `chatquake:compose-test-${process.pid}`;
+const PROJECT = `chatquake-compose-test-${process.pid}`;
+let results = '';
+let env: NodeJS.ProcessEnv = {};
+
+function exec(cmd: string, args: string[], timeoutMs: number, extraEnv: NodeJS.ProcessEnv = {}) {
+  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      cmd,
+      args,
+      { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env, ...extraEnv } },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
+}
+
+const compose = (args: string[], timeoutMs = 120_000, extraEnv: NodeJS.ProcessEnv = {}) =>
+  exec('docker-compose', ['-p', PROJECT, ...args], timeoutMs, extraEnv);
+
+/** Everything that carries the project's label, on every kind of object. */
+async function projectObjects(): Promise<string[]> {
+  const filter = `label=com.docker.compose.project=${PROJECT}`;
+  const lists = await Promise.all([
+    docker(['ps', '-aq', '--filter', filter]),
+    docker(['network', 'ls', '-q', '--filter', filter]),
+    docker(['volume', 'ls', '-q', '--filter', filter]),
+  ]);
+  return lists.flatMap((r) => r.stdout.split('\n').filter((l) => l.trim() !== ''));
+}
+
+describe.skipIf(suite.skip)(suite.name, () => {
+  beforeAll(async () => {
+    const built = await exec('bash', ['scripts/docker-host-image.sh', IMAGE], 300_000);
+    expect(built.code, built.stderr).toBe(0);
+    results = mkdtempSync(join(tmpdir(), 'chatquake-compose-'));
+    env = {
+      CHATQUAKE_IMAGE: IMAGE,
+      TOXIPROXY_IMAGE: IMAGE,
+      CHATQUAKE_RESULTS: results,
+      TOXIPROXY_PORT: String(await freePort('127.0.0.1')),
+      CHATQUAKE_RUN_FLAGS: '--duration 15s --seed 1 --quiet',
+    };
+  }, 330_000);
+
+  afterAll(async () => {
+    await compose(['down', '-v', '--remove-orphans']);
+    await docker(['rmi', '-f', IMAGE]);
+    // The harness wrote as root; the folder is ours to remove.
+    if (results !== '') rmSync(results, { recursive: true, force: true });
+  }, 120_000);
+
+  it('passes docker-compose config (Toxiproxy by default, or the one variable switched) and promtool', async () => {
+    const plain = await exec('docker-compose', ['config'], 60_000, {
+      TOXIPROXY_IMAGE: '',
+      CHATQUAKE_IMAGE: '',
+    });
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain('image: ghcr.io/shopify/toxiproxy:2.12.0');
+    const switched = await exec('docker-compose', ['config'], 60_000);
+    expect(switched.code, switched.stderr).toBe(0);
+    expect(switched.stdout).not.toContain('ghcr.io/shopify/toxiproxy');
+    expect(switched.stdout).toContain(`image: ${IMAGE}`);
+    // Prometheus's own checker accepts the scrape configuration the prometheus service mounts.
+    const promtool = await exec('promtool', ['check', 'config', 'compose/prometheus.yml'], 60_000);
+    expect(promtool.code, promtool.stdout + promtool.stderr).toBe(0);
+  }, 120_000);
+
+  it('brings the clouds up and runs region-outage through the harness service', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const up = await compose(['up', '--exit-code-from', 'harness', 'harness'], 300_000);
+    expect(up.code, `${up.stdout.slice(-4000)}\n${up.stderr.slice(-2000)}`).toBe(0);
+    expect(up.stdout).toContain('PASSED (exit 0)');
+
+    // The results are on the host, in the folder the variable named.
+    const runs = readdirSync(join(results, 'runs'));
+    expect(runs).toHaveLength(1);
+    const runDir = join(results, 'runs', runs[0] as string);
+    const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')) as { exitCode?: number };
+    expect(readdirSync(runDir)).toEqual(
+      expect.arrayContaining(['report.html', 'junit.xml', 'history.jsonl']),
+    );
+    expect(summary.exitCode).toBe(0);
+    // The run's ids carry its own prefix, so that a second run against the same nodes starts clean.
+    const first = JSON.parse(readFileSync(join(runDir, 'history.jsonl'), 'utf8').split('\n')[1] as string);
+    expect(JSON.stringify(first)).toMatch(/"r[0-9a-f]{6}\./);
+
+    // The outage killed a node container with SIGKILL; the heal started the same container again.
+    const events = await docker([
+      'events',
+      '--since',
+      String(since),
+      '--until',
+      String(Math.floor(Date.now() / 1000)),
+      '--filter',
+      `label=com.docker.compose.project=${PROJECT}`,
+      '--filter',
+      'event=kill',
+      '--format',
+      '{{.Actor.Attributes.name}} {{.Actor.Attributes.signal}}',
+    ]);
+    const kills = events.stdout.split('\n').filter((l) => / 9$/.test(l));
+    expect(kills.length, events.stdout).toBeGreaterThan(0);
+    const killed = (kills[0] as string).split(' ')[0] as string;
+    expect(killed).toMatch(/-n1_1$/);
+    const state = await docker(['inspect', '-f', '{{.State.Running}} {{.State.Paused}}', killed]);
+    expect(state.stdout.trim()).toBe('true false');
+  }, 360_000);
+
+  it('down -v leaves no container, network or volume of the project', async () => {
+    const down = await compose(['down', '-v']);
+    expect(down.code, down.stderr).toBe(0);
+    expect(await projectObjects()).toEqual([]);
+  }, 120_000);
+});
