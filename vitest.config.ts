@@ -19,6 +19,8 @@ export default defineConfig({
           name: 'integration',
           include: ['test/**/*.int.test.ts'],
           fileParallelism: false,
+          // The container tests' shared image: named per run, removed at its end.
+          globalSetup: ['test/support/docker-images.ts'],
           testTimeout: 120_000,
           hookTimeout: 60_000,
         },

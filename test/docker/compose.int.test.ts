@@ -10,10 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../harness/local/topology.ts';
-import { docker, dockerSuite } from '../support/docker.ts';
+import { docker, dockerEvents, dockerSuite, testImage } from '../support/docker.ts';
 
 const suite = dockerSuite('docker-compose.yml');
-const IMAGE = `chatquake:compose-test-${process.pid}`;
+let IMAGE = '';
 const PROJECT = `chatquake-compose-test-${process.pid}`;
 let results = '';
 let env: NodeJS.ProcessEnv = {};
@@ -48,8 +48,7 @@ async function projectObjects(): Promise<string[]> {
 
 describe.skipIf(suite.skip)(suite.name, () => {
   beforeAll(async () => {
-    const built = await exec('bash', ['scripts/docker-host-image.sh', IMAGE], 300_000);
-    expect(built.code, built.stderr).toBe(0);
+    IMAGE = await testImage();
     results = mkdtempSync(join(tmpdir(), 'chatquake-compose-'));
     env = {
       CHATQUAKE_IMAGE: IMAGE,
@@ -62,7 +61,6 @@ describe.skipIf(suite.skip)(suite.name, () => {
 
   afterAll(async () => {
     await compose(['down', '-v', '--remove-orphans']);
-    await docker(['rmi', '-f', IMAGE]);
     // The harness wrote as root; the folder is ours to remove.
     if (results !== '') rmSync(results, { recursive: true, force: true });
   }, 120_000);
@@ -103,21 +101,13 @@ describe.skipIf(suite.skip)(suite.name, () => {
     expect(JSON.stringify(first)).toMatch(/"r[0-9a-f]{6}\./);
 
     // The outage killed a node container with SIGKILL; the heal started the same container again.
-    const events = await docker([
-      'events',
-      '--since',
-      String(since),
-      '--until',
-      String(Math.floor(Date.now() / 1000)),
-      '--filter',
-      `label=com.docker.compose.project=${PROJECT}`,
-      '--filter',
-      'event=kill',
-      '--format',
+    const events = await dockerEvents(
+      since,
+      [`label=com.docker.compose.project=${PROJECT}`, 'event=kill'],
       '{{.Actor.Attributes.name}} {{.Actor.Attributes.signal}}',
-    ]);
-    const kills = events.stdout.split('\n').filter((l) => / 9$/.test(l));
-    expect(kills.length, events.stdout).toBeGreaterThan(0);
+    );
+    const kills = events.filter((l) => / 9$/.test(l));
+    expect(kills.length, events.join('\n')).toBeGreaterThan(0);
     const killed = (kills[0] as string).split(' ')[0] as string;
     expect(killed).toMatch(/-n1_1$/);
     const state = await docker(['inspect', '-f', '{{.State.Running}} {{.State.Paused}}', killed]);

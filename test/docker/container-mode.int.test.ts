@@ -10,10 +10,10 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, dockerSuite } from '../support/docker.ts';
+import { docker, dockerEvents, dockerSuite, testImage } from '../support/docker.ts';
 
 const suite = dockerSuite('chatquake run --mode docker');
-const IMAGE = `chatquake:mode-test-${process.pid}`;
+let IMAGE = '';
 const STALE = `chatquake-stale-${process.pid}`;
 let out = '';
 
@@ -46,37 +46,18 @@ async function leftovers(runId: string): Promise<string[]> {
   return lists.flatMap((r) => r.stdout.split('\n').filter((l) => l.trim() !== ''));
 }
 
-async function runOutage(dir: string, extra: string[]) {
+/** `run <scenario> --mode docker --seed 1` into out/<dir>; with the run's id and start time. */
+async function runDocker(scenario: string, dir: string, extra: string[]) {
   const since = Math.floor(Date.now() / 1000) - 1;
-  const result = await exec(
-    'node',
-    [
-      'bin/chatquake.js',
-      'run',
-      'region-outage',
-      '--mode',
-      'docker',
-      '--image',
-      IMAGE,
-      '--seed',
-      '1',
-      '--duration',
-      '20s',
-      '--quiet',
-      '--out',
-      join(out, dir),
-      ...extra,
-    ],
-    240_000,
-  );
+  const args = ['bin/chatquake.js', 'run', scenario, '--mode', 'docker', '--image', IMAGE, '--seed', '1'];
+  const result = await exec('node', [...args, '--quiet', '--out', join(out, dir), ...extra], 240_000);
   const run = JSON.parse(readFileSync(join(out, dir, 'run.json'), 'utf8')) as { runId: string };
   return { ...result, runId: run.runId, since };
 }
 
 describe.skipIf(suite.skip)(suite.name, () => {
   beforeAll(async () => {
-    const built = await exec('bash', ['scripts/docker-host-image.sh', IMAGE], 300_000);
-    expect(built.code, built.stderr).toBe(0);
+    IMAGE = await testImage();
     out = mkdtempSync(join(tmpdir(), 'chatquake-mode-'));
     // What a crashed run would leave: labelled, owned by a process that is not running.
     const stale = await docker([
@@ -107,7 +88,6 @@ describe.skipIf(suite.skip)(suite.name, () => {
 
   afterAll(async () => {
     await docker(['network', 'rm', STALE]);
-    await docker(['rmi', '-f', IMAGE]);
     if (out !== '') rmSync(out, { recursive: true, force: true });
   }, 60_000);
 
@@ -124,7 +104,7 @@ describe.skipIf(suite.skip)(suite.name, () => {
         await new Promise((r) => setTimeout(r, 500));
       }
     })();
-    const result = await runOutage('pass', []).finally(() => {
+    const result = await runDocker('region-outage', 'pass', ['--duration', '20s']).finally(() => {
       watching = false;
     });
     await watch;
@@ -149,20 +129,12 @@ describe.skipIf(suite.skip)(suite.name, () => {
     const killed = outage?.actions.find((a) => a.op === 'signal' && a.signal === 'SIGKILL')?.node;
     expect(killed).toBeDefined();
     // The engine saw that node's container killed with signal 9 (teardown stops servers with 15).
-    const events = await docker([
-      'events',
-      '--since',
-      String(result.since),
-      '--until',
-      String(Math.floor(Date.now() / 1000)),
-      '--filter',
-      'event=kill',
-      '--filter',
-      `label=chatquake.run=${result.runId}`,
-      '--format',
+    const events = await dockerEvents(
+      result.since,
+      ['event=kill', `label=chatquake.run=${result.runId}`],
       '{{index .Actor.Attributes "chatquake.node"}} {{index .Actor.Attributes "signal"}}',
-    ]);
-    expect(events.stdout.split('\n')).toContain(`${killed} 9`);
+    );
+    expect(events).toContain(`${killed} 9`);
     // Restarted on the same container: its log holds two starts.
     const [region, node] = (killed as string).split('/');
     const log = readFileSync(join(out, 'pass', 'logs', `${region}-${node}.log`), 'utf8');
@@ -170,7 +142,7 @@ describe.skipIf(suite.skip)(suite.name, () => {
   }, 300_000);
 
   it('fails with exit 99 when the servers ack early, and still leaves nothing', async () => {
-    const result = await runOutage('bug', ['--bug', 'ack-early']);
+    const result = await runDocker('region-outage', 'bug', ['--duration', '20s', '--bug', 'ack-early']);
     expect(result.code, result.stdout + result.stderr).toBe(99);
     expect(await leftovers(result.runId)).toEqual([]);
   }, 300_000);
@@ -192,42 +164,15 @@ describe.skipIf(suite.skip)(suite.name, () => {
         thresholds: { acked_lost: ['count==0'] },
       }),
     );
-    const since = Math.floor(Date.now() / 1000) - 1;
-    const dir = join(out, 'freeze');
-    const result = await exec(
-      'node',
-      [
-        'bin/chatquake.js',
-        'run',
-        scenario,
-        '--mode',
-        'docker',
-        '--image',
-        IMAGE,
-        '--seed',
-        '1',
-        '--quiet',
-        '--out',
-        dir,
-      ],
-      240_000,
-    );
+    const result = await runDocker(scenario, 'freeze', []);
     expect(result.code, result.stdout + result.stderr).toBe(0);
-    const { runId } = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { runId: string };
-    const events = await docker([
-      'events',
-      '--since',
-      String(since),
-      '--until',
-      String(Math.floor(Date.now() / 1000)),
-      '--filter',
-      `label=chatquake.run=${runId}`,
-      '--filter',
-      'type=container',
-      '--format',
+    const { runId } = result;
+    const dir = join(out, 'freeze');
+    const lines = await dockerEvents(
+      result.since,
+      [`label=chatquake.run=${runId}`, 'type=container'],
       '{{.Action}} {{index .Actor.Attributes "chatquake.node"}}',
-    ]);
-    const lines = events.stdout.split('\n');
+    );
     expect(lines).toContain('pause eu-west/n1');
     expect(lines).toContain('unpause eu-west/n1');
     // The added node is a container of its own, started on the region's network.

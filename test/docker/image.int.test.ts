@@ -3,12 +3,11 @@
 // roles: the CLI, a server node reached from the host through a published port, and the harness
 // running a whole scenario inside the container and passing its verdict out as the exit code.
 // Every container is labelled with this file's run id and none is left at the end.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, dockerSuite, labelledContainers, removeLabelled } from '../support/docker.ts';
+import { docker, dockerSuite, labelledContainers, removeLabelled, testImage } from '../support/docker.ts';
 
 const suite = dockerSuite('the project image');
 const LABEL = `chatquake.test=image-${process.pid}`;
@@ -18,20 +17,6 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: strin
 
 let image = '';
 let results = '';
-
-function buildImage(): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'bash',
-      ['scripts/docker-host-image.sh', `chatquake:test-${process.pid}`],
-      { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        if (error) reject(new Error(`image build failed: ${stderr}`));
-        else resolve(stdout.trim().split('\n').at(-1) ?? '');
-      },
-    );
-  });
-}
 
 /** The host port Docker published for a container port. */
 async function publishedPort(id: string, port: number): Promise<number> {
@@ -61,14 +46,13 @@ function run(args: string[], timeoutMs = 120_000) {
 
 describe.skipIf(suite.skip)(suite.name, () => {
   beforeAll(async () => {
-    image = await buildImage();
+    image = await testImage();
     results = mkdtempSync(join(tmpdir(), 'chatquake-image-'));
   }, 300_000);
 
   afterAll(async () => {
     await removeLabelled(LABEL);
     expect(await labelledContainers(LABEL)).toEqual([]);
-    if (image !== '') await docker(['rmi', '-f', image]);
     if (results !== '') rmSync(results, { recursive: true, force: true });
   }, 60_000);
 

@@ -58,3 +58,39 @@ export async function removeLabelled(label: string): Promise<void> {
   const ids = await labelledContainers(label);
   if (ids.length > 0) await docker(['rm', '-f', '-v', ...ids]);
 }
+
+/** The engine's events since a Unix time (s) until now, matching every filter, one formatted line each. */
+export async function dockerEvents(since: number, filters: string[], format: string): Promise<string[]> {
+  const until = String(Math.floor(Date.now() / 1000));
+  const args = ['events', '--since', String(since), '--until', until, '--format', format];
+  for (const filter of filters) args.push('--filter', filter);
+  const result = await docker(args);
+  return result.stdout.split('\n').filter((line) => line.trim() !== '');
+}
+
+/** The project image the container tests share within one `vitest run` (see docker-images.ts). */
+export function testImageTag(): string {
+  return `chatquake:test-run-${process.env.CHATQUAKE_TEST_RUN ?? process.ppid}`;
+}
+
+/**
+ * The project image, built the way this machine can (scripts/docker-host-image.sh) by the first
+ * container test that asks and reused by the others; the global teardown removes it.
+ */
+export async function testImage(): Promise<string> {
+  const tag = testImageTag();
+  if ((await docker(['image', 'inspect', tag])).code === 0) return tag;
+  const built = await new Promise<DockerResult>((resolve) => {
+    execFile(
+      'bash',
+      ['scripts/docker-host-image.sh', tag],
+      { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
+        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+      },
+    );
+  });
+  if (built.code !== 0) throw new Error(`image build failed: ${built.stderr}`);
+  return tag;
+}
