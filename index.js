@@ -11,6 +11,7 @@ const api =
   globalThis[Symbol.for('chatquake.api')] ?? (await tsImport('./harness/index.ts', import.meta.url));
 
 export const {
+  DASHBOARD_FILE,
   DEFAULT_COMPOSE,
   DEFAULT_REGIONS,
   ExitCode,
@@ -18,6 +19,9 @@ export const {
   ScenarioError,
   builtinScenarioNames,
   composeFiles,
+  dashboardJson,
+  dashboardQueries,
+  dashboardText,
   defineScenario,
   loadScenario,
   parseScenario,

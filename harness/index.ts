@@ -8,6 +8,7 @@ export type { WorkloadSpecInput, WorkloadSpecInput as WorkloadInput } from '../l
 export { ExitCode } from './cli/exit-codes.ts';
 export { builtinScenarioNames } from './commands/list.ts';
 export { type ComposeFiles, type ComposeOptions, composeFiles, DEFAULT_COMPOSE } from './docker/compose.ts';
+export { DASHBOARD_FILE, dashboardJson, dashboardQueries, dashboardText } from './grafana/dashboard.ts';
 export { SCENARIO_SCHEMA_FILE, scenarioJsonSchema, scenarioJsonSchemaText } from './scenario/json-schema.ts';
 export {
   DEFAULT_REGIONS,
