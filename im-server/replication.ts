@@ -7,8 +7,10 @@
 // This file wires the parts under replication/ (state, batch, exchange, sender) and answers
 // the engine's questions about what peers hold.
 
+import type { PeerLag } from './metrics.ts';
+import { peerLag } from './replication/lag.ts';
 import { createSender } from './replication/sender.ts';
-import { allLinks, createShipperState, isTransient, type ShipperOptions } from './replication/state.ts';
+import { allLinks, createShipperState, type ShipperOptions } from './replication/state.ts';
 
 export type { ShipperOptions, ShipSource } from './replication/state.ts';
 
@@ -20,7 +22,8 @@ export interface Shipper {
   drop(conv: string): void;
   /** How far a peer's log is known to match ours (undefined: not known yet). */
   matched(peerId: string, conv: string): number | undefined;
-  lag(): Map<string, number>;
+  /** How far each peer is behind, by peer id (for metrics). */
+  lag(): Map<string, PeerLag>;
   /** Regions with at least one peer that answered within `windowMs` (or was never tried yet). */
   reachableRegions(windowMs: number): string[];
   stop(): void;
@@ -67,19 +70,7 @@ export function createShipper(opts: ShipperOptions): Shipper {
     matched(peerId, conv) {
       return links.get(peerId)?.convs.get(conv)?.matched ?? undefined;
     },
-    lag() {
-      const out = new Map<string, number>();
-      for (const link of links.values()) {
-        let lag = 0;
-        for (const [conv, pc] of link.convs) {
-          const src = opts.source(conv);
-          if (src !== undefined && !isTransient(src, link.peer.region))
-            lag += src.lastSeq - (pc.matched ?? 0);
-        }
-        out.set(link.peer.id, lag);
-      }
-      return out;
-    },
+    lag: () => peerLag(state),
     reachableRegions(windowMs) {
       const now = performance.now();
       const regions = new Set<string>();

@@ -123,12 +123,14 @@ async function rollBack(
   proxies: Map<string, TcpProxy>,
   undo: Replacement[],
   cause: ApiError,
+  metrics: Metrics,
 ): Promise<ApiError> {
   const lost: string[] = [];
   for (const { name, previous, wasEnabled, created } of undo.reverse()) {
     await created?.stop();
     if (previous === undefined) {
       proxies.delete(name);
+      metrics.forget(name);
       continue;
     }
     proxies.set(name, previous);
@@ -170,7 +172,14 @@ export function createCollection(options: CollectionOptions): Collection {
       const at = addresses(input.listen, input.upstream, '');
       if (proxies.has(input.name)) throw proxyAlreadyExists();
       const proxy = make(input.name, at);
-      if (input.enabled !== false) await proxy.start();
+      if (input.enabled !== false) {
+        try {
+          await proxy.start();
+        } catch (error) {
+          options.metrics.forget(input.name);
+          throw error;
+        }
+      }
       proxies.set(input.name, proxy);
       return proxy;
     },
@@ -199,7 +208,7 @@ export function createCollection(options: CollectionOptions): Collection {
           result.push(proxy);
         }
       } catch (error) {
-        throw await rollBack(proxies, undo, error as ApiError);
+        throw await rollBack(proxies, undo, error as ApiError, options.metrics);
       }
       return result;
     },
@@ -213,6 +222,7 @@ export function createCollection(options: CollectionOptions): Collection {
       const proxy = get(name);
       await proxy.stop();
       proxies.delete(name);
+      options.metrics.forget(name);
     },
     async reset() {
       const failures: ApiError[] = [];

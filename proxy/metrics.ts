@@ -1,7 +1,8 @@
 // Always-on counters, rendered as Prometheus text on GET /metrics. The byte counters keep
 // Toxiproxy's names and labels so its dashboards work unchanged; the rest carry a
 // chatquake_proxy_ prefix. Links hold their counter objects directly: a chunk costs two
-// additions, never a map lookup.
+// additions, never a map lookup. A proxy's series live as long as the proxy: forget() drops
+// them when it is deleted or its creation fails. docs/METRICS.md lists every metric.
 import type { Direction, ProxyView } from './model.ts';
 
 export interface LinkCounters {
@@ -20,6 +21,8 @@ export interface Metrics {
   link(proxy: string, direction: Direction, listen: string, upstream: string): LinkCounters;
   proxy(name: string): ProxyCounters;
   toxicApplied(proxy: string, toxic: string, type: string): void;
+  /** Drops every series of `proxy` (deleted, or never created); counters handed out before count on unseen. */
+  forget(proxy: string): void;
   render(proxies: readonly ProxyView[]): string;
 }
 
@@ -64,6 +67,11 @@ export function createMetrics(): Metrics {
       const entry = applied.get(key);
       if (entry === undefined) applied.set(key, { labels, count: 1 });
       else entry.count++;
+    },
+    forget(proxy) {
+      proxies.delete(proxy);
+      for (const [key, entry] of links) if (entry.labels.proxy === proxy) links.delete(key);
+      for (const [key, entry] of applied) if (entry.labels.proxy === proxy) applied.delete(key);
     },
     render(current) {
       const out: string[] = [];

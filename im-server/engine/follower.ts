@@ -46,6 +46,7 @@ export const onFenced = (s: EngineState, convId: string, epoch: number): void =>
   const c = s.convs.get(convId);
   if (c === undefined || epoch <= c.rec.epoch) return;
   s.log.warn('fenced by a newer epoch', { conv: convId, ourEpoch: c.rec.epoch, epoch });
+  s.metrics.epochChanges.inc({ role: 'follower' });
   c.rec = { ...c.rec, home: null, epoch };
   loseHome(s, c);
   void refresh(s, c, true);
@@ -73,9 +74,10 @@ const applyItem = (s: EngineState, from: string, item: ReplicateItem): Replicate
   const c = convFor(s, from, item);
   if (c === undefined) return { conv: item.conv, status: 'unknown', matched: 0 };
   if (!s.cfg.bugs.has('no-fencing')) {
-    if (item.epoch < c.rec.epoch)
-      return { conv: item.conv, status: 'fenced', matched: 0, epoch: c.rec.epoch };
-    if (item.epoch === c.rec.epoch && c.rec.home !== null && c.rec.home !== from) {
+    const stale =
+      item.epoch < c.rec.epoch || (item.epoch === c.rec.epoch && c.rec.home !== null && c.rec.home !== from);
+    if (stale) {
+      s.metrics.fencedWrites.inc({ by: 'us' });
       return { conv: item.conv, status: 'fenced', matched: 0, epoch: c.rec.epoch };
     }
   }
@@ -83,6 +85,7 @@ const applyItem = (s: EngineState, from: string, item: ReplicateItem): Replicate
     // The sender is a newer home than the directory has told us about yet.
     c.rec = { ...c.rec, home: from, epoch: item.epoch };
     s.storage.upsertConversation(c.rec);
+    s.metrics.epochChanges.inc({ role: 'follower' });
     if (c.homeEpoch !== null) loseHome(s, c);
   }
   const fromHome = c.rec.home === from;
@@ -131,7 +134,9 @@ const applyToLog = (
       epoch: item.epoch,
     });
   }
+  const writeStarted = performance.now();
   s.storage.applyBatch(item.conv, truncateAbove, toApply, item.epoch);
+  s.metrics.storeWrite.observe({ op: 'apply' }, (performance.now() - writeStarted) / 1000);
   if (truncateAbove !== null) truncate(c, truncateAbove);
   if (reorder) applyBackToFront(s, c, toApply);
   else appendInOrder(c, toApply);

@@ -24,7 +24,9 @@ export const flushAppends = (s: EngineState): void => {
   p.last.clear();
   p.committed = null;
   p.resolve = null;
+  const writeStarted = performance.now();
   s.storage.appendMany(batch.map((a) => ({ conv: a.c.rec.id, entry: a.entry })));
+  s.metrics.storeWrite.observe({ op: 'append' }, (performance.now() - writeStarted) / 1000);
   const touched = new Set<Conv>();
   for (const { c, entry } of batch) {
     c.lastSeq = entry.seq;
@@ -51,11 +53,15 @@ export const sequenceLocal = async (
   if (!s.cfg.bugs.has('no-dedup')) {
     const pending = p.keys.get(key);
     if (pending !== undefined) {
+      s.metrics.dedupHits.inc({ where: 'pending' });
       await p.committed;
       return { seq: pending.seq, epoch: pending.epoch, serverTime: pending.serverTime };
     }
     const found = s.storage.findByCmid(c.rec.id, item.from, item.cmid);
-    if (found !== undefined) return found;
+    if (found !== undefined) {
+      s.metrics.dedupHits.inc({ where: 'stored' });
+      return found;
+    }
   }
   const last = p.last.get(c) ?? c.lastSeq;
   const entry: WireEntry = {

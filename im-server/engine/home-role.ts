@@ -50,7 +50,7 @@ export const becomeHome = (s: EngineState, c: Conv): void => {
   c.logEpoch = c.rec.epoch;
   s.storage.setLogEpoch(c.rec.id, c.logEpoch);
   c.homeLast = c.lastSeq;
-  s.metrics.epochChanges.inc();
+  s.metrics.epochChanges.inc({ role: 'home' });
   s.log.info('now home', { conv: c.rec.id, epoch: c.rec.epoch, lastSeq: c.lastSeq });
   s.wiring.shipper.reset(c.rec.id);
   advance(s, c);

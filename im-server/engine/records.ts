@@ -24,6 +24,8 @@ export const onRecord = (s: EngineState, rec: ConvRecord): void => {
       s.storage.upsertConversation(c.rec);
       return;
     }
+    // Becoming home counts in becomeHome; here only a newer home elsewhere.
+    if (rec.epoch > c.rec.epoch && rec.home !== s.myId) s.metrics.epochChanges.inc({ role: 'follower' });
     c.rec = { ...rec };
   }
   s.storage.upsertConversation(c.rec);

@@ -92,6 +92,7 @@ export function applyResults(
         pc.needsMeta = true;
         break;
       case 'fenced':
+        state.opts.metrics.fencedWrites.inc({ by: 'peer' });
         link.dirty.delete(r.conv);
         link.convs.delete(r.conv);
         state.opts.onFenced(r.conv, r.epoch ?? item.epoch + 1);

@@ -33,6 +33,8 @@ export interface ShipperOptions {
   /** The conversation as shipped, or undefined when this node no longer homes it. */
   source(conv: string): ShipSource | undefined;
   readEntries(conv: string, afterSeq: number, upToSeq: number): WireEntry[];
+  /** The node's wall clock, the one entries' serverTime was read from. */
+  wallNow(): number;
   /**
    * Whether a follower in `region` waits for our commit point before delivering. Others commit
    * on their own when they persist, so commit-only updates to them can wait for the next batch.

@@ -101,8 +101,11 @@ async function handleSync(deps: FramesInDeps, session: Session, frame: SyncFrame
 export function handleMessage(deps: FramesInDeps, session: Session, data: RawData, isBinary: boolean): void {
   const { metrics } = deps;
   if (isBinary) {
-    metrics.framesReceived.inc({ type: 'invalid' });
-    if (!withinRate(deps, session, {})) return;
+    if (!withinRate(deps, session, {})) {
+      metrics.framesReceived.inc({ type: 'invalid', result: 'rate_limited' });
+      return;
+    }
+    metrics.framesReceived.inc({ type: 'invalid', result: 'invalid' });
     sendError(metrics, session, 'bad_frame', 'binary frames are not supported; send JSON text frames');
     return;
   }
@@ -115,22 +118,23 @@ export function handleMessage(deps: FramesInDeps, session: Session, data: RawDat
     ? { conv: parsed.frame.conv, cmid: parsed.frame.type === 'send' ? parsed.frame.cmid : undefined }
     : { conv: parsed.error.conv, cmid: parsed.error.cmid };
   if (!withinRate(deps, session, named)) {
-    metrics.framesReceived.inc({ type: parsed.ok ? parsed.frame.type : 'invalid' });
+    metrics.framesReceived.inc({ type: parsed.ok ? parsed.frame.type : 'invalid', result: 'rate_limited' });
     return;
   }
   if (!parsed.ok) {
-    metrics.framesReceived.inc({ type: 'invalid' });
+    metrics.framesReceived.inc({ type: 'invalid', result: 'invalid' });
     sendError(metrics, session, parsed.error.code, parsed.error.message, parsed.error);
     return;
   }
   const frame = parsed.frame;
-  metrics.framesReceived.inc({ type: frame.type });
   const ids = { conv: frame.conv, cmid: frame.type === 'send' ? frame.cmid : undefined };
   if (session.inFlight >= MAX_IN_FLIGHT) {
+    metrics.framesReceived.inc({ type: frame.type, result: 'in_flight_limit' });
     const why = `${MAX_IN_FLIGHT} frames of this session are still being answered; wait for their answers`;
     sendError(metrics, session, 'rate_limited', why, ids);
     return;
   }
+  metrics.framesReceived.inc({ type: frame.type, result: 'accepted' });
   session.inFlight++;
   const work = frame.type === 'send' ? handleSend(deps, session, frame) : handleSync(deps, session, frame);
   work

@@ -83,7 +83,7 @@ function watchRss(alsoSample: () => void): { stop(): Promise<number> } {
   const loop = (async () => {
     while (running) {
       alsoSample();
-      max = Math.max(max, await metric('imserver_process_resident_memory_bytes'));
+      max = Math.max(max, await metric('process_resident_memory_bytes'));
       await sleep(100);
     }
   })();
@@ -118,7 +118,7 @@ describe('a thousand stalled readers against one node', () => {
     await listener.waitFor((f) => f.type === 'welcome');
     expect(await metric('imserver_ws_sessions')).toBe(STALLED + 2);
 
-    const rss0 = await metric('imserver_process_resident_memory_bytes');
+    const rss0 = await metric('process_resident_memory_bytes');
     const kernel0 = kernelTcpBytes();
     let kernelMax = 0;
     const rss = watchRss(() => {

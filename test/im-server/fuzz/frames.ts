@@ -273,7 +273,7 @@ function judge(
 
 async function rss(target: FrameFuzzTarget): Promise<number> {
   const text = await (await fetch(`${target.httpUrl}/metrics`, { signal: AbortSignal.timeout(5000) })).text();
-  const line = text.split('\n').find((l) => l.startsWith('imserver_process_resident_memory_bytes'));
+  const line = text.split('\n').find((l) => l.startsWith('process_resident_memory_bytes'));
   return Number(line?.slice(line.lastIndexOf(' ') + 1) ?? Number.NaN);
 }
 
