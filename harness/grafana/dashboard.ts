@@ -23,7 +23,8 @@ export interface RowSpec {
   panels: PanelSpec[];
 }
 
-const rate = (metric: string, by = '') => `sum${by === '' ? '' : ` by (${by})`} (rate(${metric}[$__rate_interval]))`;
+const rate = (metric: string, by = '') =>
+  `sum${by === '' ? '' : ` by (${by})`} (rate(${metric}[$__rate_interval]))`;
 const quantile = (q: number, metric: string, by = '') =>
   `histogram_quantile(${q}, sum by (le${by === '' ? '' : `, ${by}`}) (rate(${metric}_bucket[$__rate_interval])))`;
 
@@ -32,10 +33,30 @@ export const ROWS: RowSpec[] = [
   {
     title: 'Overview',
     panels: [
-      stat('Sent /s', 'short', rate('chatquake_messages_sent_total'), 'Messages the virtual users sent, per second.'),
-      stat('Delivered /s', 'short', rate('chatquake_messages_delivered_total'), 'Messages delivered to recipients.'),
-      stat('Delivery p99', 's', quantile(0.99, 'chatquake_delivery_latency_seconds'), 'From intended send to delivery.'),
-      stat('Failovers', 'short', 'sum(chatquake_failovers_total)', 'Client failovers to another node so far.'),
+      stat(
+        'Sent /s',
+        'short',
+        rate('chatquake_messages_sent_total'),
+        'Messages the virtual users sent, per second.',
+      ),
+      stat(
+        'Delivered /s',
+        'short',
+        rate('chatquake_messages_delivered_total'),
+        'Messages delivered to recipients.',
+      ),
+      stat(
+        'Delivery p99',
+        's',
+        quantile(0.99, 'chatquake_delivery_latency_seconds'),
+        'From intended send to delivery.',
+      ),
+      stat(
+        'Failovers',
+        'short',
+        'sum(chatquake_failovers_total)',
+        'Client failovers to another node so far.',
+      ),
       stat('Violations', 'short', 'sum(chatquake_violations_total)', 'Consistency violations found so far.'),
       stat('Active faults', 'short', 'sum(chatquake_fault_active)', 'Faults applied right now.'),
     ],
@@ -56,7 +77,12 @@ export const ROWS: RowSpec[] = [
         title: 'Delivery latency heatmap',
         kind: 'heatmap',
         unit: 's',
-        queries: [{ expr: 'sum by (le) (increase(chatquake_delivery_latency_seconds_bucket[$__rate_interval]))', legend: '{{le}}' }],
+        queries: [
+          {
+            expr: 'sum by (le) (increase(chatquake_delivery_latency_seconds_bucket[$__rate_interval]))',
+            legend: '{{le}}',
+          },
+        ],
         description: 'How many deliveries took how long, per interval.',
       },
       series('Failover and recovery', 's', [
@@ -68,9 +94,27 @@ export const ROWS: RowSpec[] = [
   {
     title: 'What the servers do',
     panels: [
-      series('Connections by region', 'short', [{ expr: 'sum by (region) (imserver_ws_sessions)', legend: '{{region}}' }]),
-      series('Replication lag by region pair', 'short', [
-        { expr: 'sum by (region, peer) (imserver_replication_lag_messages)', legend: '{{region}} → {{peer}}' },
+      series('Connections by region', 'short', [
+        { expr: 'sum by (region) (imserver_ws_sessions)', legend: '{{region}}' },
+      ]),
+      series('Replication lag by region pair', 's', [
+        {
+          expr: 'max by (region, peer_region) (imserver_replication_lag_seconds)',
+          legend: '{{region}} → {{peer_region}}',
+        },
+      ]),
+      series('Unconfirmed messages by region pair', 'short', [
+        {
+          expr: 'sum by (region, peer_region) (imserver_replication_lag_messages)',
+          legend: '{{region}} → {{peer_region}}',
+        },
+      ]),
+      series('Send to ack on the server, p99', 's', [
+        { expr: quantile(0.99, 'imserver_ack_latency_seconds', 'level'), legend: '{{level}}' },
+      ]),
+      series('Epoch changes and fenced writes', 'short', [
+        { expr: rate('imserver_epoch_changes_total', 'region'), legend: 'epoch changes {{region}}' },
+        { expr: rate('imserver_fenced_writes_total', 'region'), legend: 'fenced writes {{region}}' },
       ]),
       series('Consistency violations by check', 'short', [
         { expr: 'sum by (check) (chatquake_violations_total)', legend: '{{check}}' },
@@ -114,7 +158,14 @@ function panelsJson(rows: readonly RowSpec[]): unknown[] {
   let id = 1;
   let y = 0;
   for (const row of rows) {
-    out.push({ id: id++, type: 'row', title: row.title, collapsed: false, gridPos: { x: 0, y, w: WIDTH, h: 1 }, panels: [] });
+    out.push({
+      id: id++,
+      type: 'row',
+      title: row.title,
+      collapsed: false,
+      gridPos: { x: 0, y, w: WIDTH, h: 1 },
+      panels: [],
+    });
     y += 1;
     const stats = row.panels.every((p) => p.kind === 'stat');
     const w = stats ? WIDTH / row.panels.length : WIDTH / 2;
@@ -175,7 +226,10 @@ export function dashboardJson(rows: readonly RowSpec[] = ROWS): Record<string, u
 
 /** Every query of the dashboard, the annotation's included. */
 export function dashboardQueries(rows: readonly RowSpec[] = ROWS): string[] {
-  return [...rows.flatMap((r) => r.panels.flatMap((p) => p.queries.map((q) => q.expr))), 'chatquake_fault_active > 0'];
+  return [
+    ...rows.flatMap((r) => r.panels.flatMap((p) => p.queries.map((q) => q.expr))),
+    'chatquake_fault_active > 0',
+  ];
 }
 
 /** Where the generated dashboard lives, from the repository's root. */

@@ -1,0 +1,82 @@
+// dashboards/chatquake.json is generated (`npm run dashboard`) and checked in; this fails when it
+// is stale, and checks what file provisioning needs: a datasource variable rather than
+// `__inputs`, every panel and query on that variable, the provisioned datasource's uid, fault
+// annotations from chatquake_fault_active, and every metric a query names served by a registry.
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { DASHBOARD_FILE, dashboardQueries, dashboardText } from '../../harness/grafana/dashboard.ts';
+import { createMetrics as createNodeMetrics } from '../../im-server/metrics.ts';
+import { familiesOfRegistry } from '../support/metric-lint.ts';
+
+const checkedIn = readFileSync(new URL(`../../${DASHBOARD_FILE}`, import.meta.url), 'utf8');
+const dashboard = JSON.parse(checkedIn) as {
+  __inputs?: unknown;
+  templating: { list: { name: string; type: string; query: string; current: { value: string } }[] };
+  annotations: { list: { expr: string; datasource: { uid: string }; step: string }[] };
+  panels: {
+    type: string;
+    datasource?: { uid: string };
+    targets?: { expr: string; datasource: { uid: string } }[];
+  }[];
+};
+const provisioned = parse(
+  readFileSync(new URL('../../dashboards/provisioning/datasources/prometheus.yml', import.meta.url), 'utf8'),
+) as { datasources: { uid: string; type: string }[] };
+
+/** Metric names a PromQL expression reads: its identifiers, less label lists, ranges and functions. */
+function metricNames(expr: string): string[] {
+  const bare = expr.replace(/\b(by|without)\s*\([^)]*\)/g, ' ').replace(/\{[^}]*\}|\[[^\]]*\]/g, ' ');
+  const words = bare.match(/\b[a-zA-Z_:][a-zA-Z0-9_:]*\b(?!\s*\()/g) ?? [];
+  return [...new Set(words)];
+}
+
+describe('the Grafana dashboard', () => {
+  it('is up to date: run `npm run dashboard` after changing harness/grafana/dashboard.ts', () => {
+    expect(checkedIn).toBe(dashboardText());
+  });
+
+  it('takes its datasource from a variable, with the provisioned uid, never from __inputs', () => {
+    expect(dashboard.__inputs).toBeUndefined();
+    expect(checkedIn).not.toContain('DS_PROMETHEUS');
+    const variable = dashboard.templating.list.find((v) => v.type === 'datasource');
+    expect(variable).toMatchObject({ name: 'datasource', query: 'prometheus' });
+    expect(provisioned.datasources.map((d) => d.uid)).toContain(variable?.current.value);
+    const panels = dashboard.panels.filter((p) => p.type !== 'row');
+    expect(panels.length).toBeGreaterThan(8);
+    for (const panel of panels) {
+      expect(panel.datasource?.uid).toBe(`\${datasource}`);
+      for (const target of panel.targets ?? []) expect(target.datasource.uid).toBe(panel.datasource?.uid);
+    }
+  });
+
+  it('shades fault windows from chatquake_fault_active, at a step no longer than the scrape interval', () => {
+    const [faults] = dashboard.annotations.list;
+    expect(faults?.expr).toBe('chatquake_fault_active > 0');
+    expect(faults?.step).toBe('5s');
+  });
+
+  it('queries only metrics the node registry serves (imserver_) or the harness serves (chatquake_)', async () => {
+    const node = createNodeMetrics(
+      { region: 'us', node: 'n1' },
+      {
+        leaseValid: () => true,
+        clockOffsetMs: () => 0,
+        homedConversations: () => 0,
+        replicationLag: () => new Map(),
+        unreadBytes: () => 0,
+      },
+    ).registry;
+    const served = new Set<string>();
+    for (const family of await familiesOfRegistry(node)) {
+      served.add(family.name);
+      if (family.type === 'histogram')
+        for (const s of ['_bucket', '_sum', '_count']) served.add(family.name + s);
+    }
+    const names = dashboardQueries().flatMap(metricNames);
+    expect(names).toEqual(expect.arrayContaining(['imserver_ws_sessions', 'chatquake_fault_active']));
+    const missing = names.filter((n) => n.startsWith('imserver_') && !served.has(n));
+    expect(missing).toEqual([]);
+    expect(names.filter((n) => !n.startsWith('imserver_') && !n.startsWith('chatquake_'))).toEqual([]);
+  });
+});
