@@ -122,37 +122,39 @@ export function createRunMetrics(options: RunMetricsOptions = {}): RunMetrics {
       case 'send':
         sends.set(key(e.conv, e.user, e.cmid), { intendedAt: e.intendedAt, region: e.region ?? '' });
         s.sent.inc({ region: e.region ?? '' });
-        return;
-      case 'ack':
-        return observeLatency(s.ackLatency, sinceIntended(key(e.conv, e.user, e.cmid), e.t), () =>
-          s.acked.inc({ region: e.region ?? sends.get(key(e.conv, e.user, e.cmid))?.region ?? '' }),
-        );
+        break;
+      case 'ack': {
+        const k = key(e.conv, e.user, e.cmid);
+        s.acked.inc({ region: e.region ?? sends.get(k)?.region ?? '' });
+        observeSeconds(s.ackLatency, sinceIntended(k, e.t));
+        break;
+      }
       case 'send_failed':
       case 'send_indeterminate': {
         const region = sends.get(key(e.conv, e.user, e.cmid))?.region ?? '';
         (e.type === 'send_failed' ? s.failed : s.indeterminate).inc({ region });
-        return;
+        break;
       }
       case 'deliver':
-        return observeLatency(s.deliveryLatency, sinceIntended(key(e.conv, e.from, e.cmid), e.t), () =>
-          s.delivered.inc({ region: e.region ?? '' }),
-        );
+        s.delivered.inc({ region: e.region ?? '' });
+        observeSeconds(s.deliveryLatency, sinceIntended(key(e.conv, e.from, e.cmid), e.t));
+        break;
       case 'fault_start':
-        return setFault(e.faultId, e.kind, e.target, 1);
+        setFault(e.faultId, e.kind, e.target, 1);
+        break;
       case 'fault_stop': {
         const labels = faults.get(e.faultId);
         if (labels !== undefined) s.faultActive.set(labels, 0);
-        return;
+        break;
       }
       default:
-        return observeSession(s, outages, e);
+        observeSession(s, outages, e);
     }
   };
   return { registry, observe, text: () => registry.metrics() };
 }
 
-function observeLatency(histogram: Histogram, seconds: number | undefined, count: () => void): void {
-  count();
+function observeSeconds(histogram: Histogram, seconds: number | undefined): void {
   if (seconds !== undefined) histogram.observe(seconds);
 }
 
