@@ -149,4 +149,35 @@ describe('run --metrics-port --prometheus', () => {
     expect(`${lint.stdout}${lint.stderr}`.trim()).toBe('');
     expect(lint.status).toBe(0);
   });
+
+  it('rewrites the targets file when a node joins mid-run (scaleOut)', async () => {
+    const runDir = join(base, 'surge');
+    const targetsFile = join(base, 'surge-targets.json');
+    // surge over 10 s: eu-west/n2 joins at 3.6 s of load.
+    const cli = startCli(
+      [
+        ...['run', 'surge', '--duration', '10s', '--seed', '1', '--users', '30', '--rate', '20'],
+        ...['--prometheus', targetsFile, '--no-thresholds', '--quiet', '--out', runDir],
+      ],
+      { timeoutMs: 150_000 },
+    );
+    let exited = false;
+    void cli.done.then(() => {
+      exited = true;
+    });
+    const seen = new Set<string>();
+    while (!exited) {
+      for (const g of readJson<Group[]>(targetsFile) ?? [])
+        if (g.labels.job === 'chatquake-node') seen.add(`${g.labels.region}/${g.labels.node}`);
+      await sleep(200);
+    }
+    const result = await cli.done;
+    expect(result.code, result.stderr).toBe(0);
+    expect([...seen].sort()).toEqual(['ap-south/n1', 'eu-west/n1', 'eu-west/n2', 'us-east/n1']);
+    // No --metrics-port: the harness is not a target, and run.json has no harness endpoint.
+    const record = readJson<{ endpoints?: Endpoints }>(join(runDir, 'run.json'));
+    expect(record?.endpoints?.harness).toBeUndefined();
+    expect(record?.endpoints?.nodes.map((n) => `${n.region}/${n.node}`)).toContain('eu-west/n2');
+    expect(readJson(targetsFile)).toEqual([]);
+  });
 });
