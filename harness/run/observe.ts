@@ -4,7 +4,6 @@
 // server and the file are undone by the run's end (tearDown) or by the cleanup registry on a
 // signal, whichever comes first.
 import { CHECKS } from '../../contracts/checks.ts';
-import type { HistoryEvent } from '../../contracts/history.ts';
 import type { LocalTopology } from '../local/topology.ts';
 import {
   fileSdGroups,
@@ -13,7 +12,8 @@ import {
   runEndpoints,
   writeFileSd,
 } from '../observe/endpoints.ts';
-import { createRunMetrics, type RunMetrics } from '../observe/metrics.ts';
+import { createRunMetrics } from '../observe/metrics.ts';
+import type { RunObserver } from '../observe/observer.ts';
 import { type MetricsServer, startMetricsServer } from '../observe/server.ts';
 import { writeRunJson } from './run-dir.ts';
 import type { RunState } from './state.ts';
@@ -25,16 +25,6 @@ export interface ObserveOptions {
   prometheusFile?: string;
   /** The fault proxy's API, when it is ours to scrape (not an external Toxiproxy). */
   proxyApiUrl?: string;
-}
-
-export interface RunObserver {
-  readonly metrics: RunMetrics;
-  readonly endpoints: RunEndpoints;
-  observe(event: HistoryEvent): void;
-  /** The topology changed (a node joined): the endpoints, run.json and the targets file follow. */
-  refresh(): void;
-  /** Stops the server and empties the targets file. Idempotent. */
-  close(): Promise<void>;
 }
 
 /** The live judge's counts under the checks' names. */

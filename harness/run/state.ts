@@ -7,9 +7,9 @@ import type { Progress } from '../cli/progress.ts';
 import type { CleanupRegistry } from '../local/cleanup.ts';
 import type { RunLedger } from '../local/ledger.ts';
 import type { LocalTopology } from '../local/topology.ts';
+import type { RunObserver } from '../observe/observer.ts';
 import type { PreparedRun } from '../scenario/prepare.ts';
 import { createLiveJudge, type LiveJudge } from './judge.ts';
-import type { RunObserver } from './observe.ts';
 import type { RunRecord } from './run-record.ts';
 
 export interface RunState {
