@@ -10,6 +10,11 @@ import type { HistoryEvent } from '../../contracts/history.ts';
 
 /** 1 ms .. 30 s: a message on time, and one that waited out a whole outage. */
 export const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
+/**
+ * How long a send is remembered for its ack and deliveries (a long run must not hold every
+ * send): an answer later than this is counted but has no latency sample.
+ */
+export const SEND_MEMORY_MS = 5 * 60_000;
 /** 100 ms .. 2 min: how long a client was without service. */
 export const OUTAGE_BUCKETS = [0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120];
 
@@ -30,6 +35,7 @@ export interface RunMetrics {
 
 interface Sent {
   intendedAt: number;
+  sentAt: number;
   region: string;
 }
 
@@ -120,7 +126,12 @@ export function createRunMetrics(options: RunMetricsOptions = {}): RunMetrics {
   const observe = (e: HistoryEvent): void => {
     switch (e.type) {
       case 'send':
-        sends.set(key(e.conv, e.user, e.cmid), { intendedAt: e.intendedAt, region: e.region ?? '' });
+        forgetOldSends(sends, e.t - SEND_MEMORY_MS);
+        sends.set(key(e.conv, e.user, e.cmid), {
+          intendedAt: e.intendedAt,
+          sentAt: e.t,
+          region: e.region ?? '',
+        });
         s.sent.inc({ region: e.region ?? '' });
         break;
       case 'ack': {
@@ -152,6 +163,14 @@ export function createRunMetrics(options: RunMetricsOptions = {}): RunMetrics {
     }
   };
   return { registry, observe, text: () => registry.metrics() };
+}
+
+/** The sends it remembers, in order of sending: those older than `before` are dropped. */
+function forgetOldSends(sends: Map<string, Sent>, before: number): void {
+  for (const [k, sent] of sends) {
+    if (sent.sentAt >= before) return;
+    sends.delete(k);
+  }
 }
 
 function observeSeconds(histogram: Histogram, seconds: number | undefined): void {

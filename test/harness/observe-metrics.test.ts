@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseRunFlags } from '../../harness/cli/flags.ts';
 import { fileSdGroups, runEndpoints, writeFileSd } from '../../harness/observe/endpoints.ts';
-import { createRunMetrics } from '../../harness/observe/metrics.ts';
+import { createRunMetrics, SEND_MEMORY_MS } from '../../harness/observe/metrics.ts';
 import { startMetricsServer } from '../../harness/observe/server.ts';
 import { ScenarioError } from '../../harness/scenario/scenario.ts';
 
@@ -77,6 +77,29 @@ describe('createRunMetrics', () => {
     expect(sample(text, 'chatquake_delivery_latency_seconds_count')).toBe(1);
     expect(text).toContain('chatquake_delivery_latency_seconds_bucket{le="0.001"}');
     expect(text).toContain('chatquake_delivery_latency_seconds_bucket{le="30"}');
+  });
+
+  it('forgets sends older than SEND_MEMORY_MS: a later delivery counts without a latency sample', async () => {
+    const m = createRunMetrics();
+    const deliver = (cmid: string, t: number) =>
+      ({
+        type: 'deliver',
+        t,
+        user: 'u2',
+        session: 's2',
+        conv: 'c1',
+        cmid,
+        from: 'u1',
+        seq: 1,
+        via: 'sync',
+      }) as const;
+    m.observe(send('old', T0, T0));
+    m.observe(send('new', T0 + SEND_MEMORY_MS + 1, T0 + SEND_MEMORY_MS + 1));
+    m.observe(deliver('old', T0 + SEND_MEMORY_MS + 2));
+    m.observe(deliver('new', T0 + SEND_MEMORY_MS + 2));
+    const text = await m.text();
+    expect(sample(text, 'chatquake_messages_delivered_total{region=""}')).toBe(2);
+    expect(sample(text, 'chatquake_delivery_latency_seconds_count')).toBe(1);
   });
 
   it('fault_active is 0 before a planned fault, 1 while applied, 0 after it healed', async () => {
