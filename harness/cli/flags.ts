@@ -80,6 +80,8 @@ const Flags = z.strictObject({
   tags: z.record(z.string(), z.string()).default({}),
   summaryExport: z.string().min(1, 'must not be empty').optional(),
   noThresholds: z.boolean().default(false),
+  metricsPort: whole(0, 65535).optional(),
+  prometheus: z.string().min(1, 'must not be empty').optional(),
   quiet: z.boolean().default(false),
   mode: z.enum(['local', 'docker', 'compose'], 'must be local, docker or compose').default('local'),
   image: z
@@ -143,6 +145,8 @@ export function parseRunFlags(argv: string[], command = 'run'): RunFlags {
     tags: keyValues('--tag', strings(values.tag), fail, tagProblem),
     summaryExport: str(values['summary-export']),
     noThresholds: values['no-thresholds'] === true,
+    metricsPort: str(values['metrics-port']),
+    prometheus: str(values.prometheus),
     quiet: values.quiet === true,
     mode: str(values.mode),
     image: str(values.image),
@@ -174,8 +178,11 @@ export function parseRunFlags(argv: string[], command = 'run'): RunFlags {
   const flags = result.data;
   if (flags.regions !== undefined && new Set(flags.regions).size !== flags.regions.length)
     fail(`--regions: a region is named twice (got ${JSON.stringify(str(values.regions))})`);
-  if (flags.summaryExport !== undefined) {
-    const problem = exportFileProblem(flags.summaryExport);
+  for (const [flag, file] of [
+    ['--summary-export', flags.summaryExport],
+    ['--prometheus', flags.prometheus],
+  ] as const) {
+    const problem = file === undefined ? undefined : exportFileProblem(flag, file);
     if (problem !== undefined) fail(problem);
   }
   return flags;
@@ -195,13 +202,20 @@ const FLAG_NAMES: Record<string, string> = {
   tags: '--tag',
   summaryExport: '--summary-export',
   noThresholds: '--no-thresholds',
+  metricsPort: '--metrics-port',
+  prometheus: '--prometheus',
   quiet: '--quiet',
   mode: '--mode',
   image: '--image',
 };
 
 /** The parseArgs key of a field whose name differs from its flag's. */
-const FLAG_KEYS: Record<string, string> = { bugs: 'bug', tags: 'tag', summaryExport: 'summary-export' };
+const FLAG_KEYS: Record<string, string> = {
+  bugs: 'bug',
+  tags: 'tag',
+  summaryExport: 'summary-export',
+  metricsPort: 'metrics-port',
+};
 
 /** `KEY=VALUE` flags into an object; a malformed one or a key given twice names the flag. */
 function keyValues(
@@ -242,14 +256,15 @@ function tagProblem(key: string, value: string): string | undefined {
   return undefined;
 }
 
-/** `--summary-export FILE` can be written: not a folder, and no file where a folder must be. */
-function exportFileProblem(path: string): string | undefined {
+/** `--summary-export FILE` (or `--prometheus FILE`) can be written: not a folder, and no file where a folder must be. */
+function exportFileProblem(flag: string, path: string): string | undefined {
   const full = resolve(path);
+  const example = flag === '--prometheus' ? 'targets.json' : 'summary.json';
   if (existsSync(full) && statSync(full).isDirectory())
-    return `--summary-export: ${path} is a folder: name a file, such as ${join(path, 'summary.json')}`;
+    return `${flag}: ${path} is a folder: name a file, such as ${join(path, example)}`;
   for (let dir = dirname(full); dir !== dirname(dir); dir = dirname(dir)) {
     if (existsSync(dir)) {
-      return statSync(dir).isDirectory() ? undefined : `--summary-export: ${path}: ${dir} is not a folder`;
+      return statSync(dir).isDirectory() ? undefined : `${flag}: ${path}: ${dir} is not a folder`;
     }
   }
   return undefined;

@@ -110,6 +110,19 @@ export const runSpec: CommandSpec = {
       description:
         'thresholds and checks are judged and shown but do not fail the run: exit 0 unless the run itself breaks',
     },
+    {
+      name: 'metrics-port',
+      value: 'PORT',
+      description:
+        "serve the harness's live metrics (chatquake_*) at http://127.0.0.1:PORT/metrics while the run goes on; 0 picks a free port",
+      default: 'off',
+    },
+    {
+      name: 'prometheus',
+      value: 'FILE',
+      description:
+        'write a Prometheus file_sd targets file of the run’s /metrics endpoints (nodes, proxy, harness), emptied at the end',
+    },
     { name: 'quiet', short: 'q', description: 'no progress lines, only the end-of-run text' },
   ],
   notes: [

@@ -61,6 +61,8 @@ export async function main(argv: string[]): Promise<number> {
       tags: flags.tags,
       noThresholds: flags.noThresholds,
       where: whereOf(flags),
+      metricsPort: flags.metricsPort,
+      prometheusFile: flags.prometheus,
     });
     const shown = relative(process.cwd(), outcome.runDir) || '.';
     process.stdout.write(

@@ -76,6 +76,14 @@ const RunRecordFile = z.looseObject({
   /** Absent in run folders of chatquake before `--tag` and `--no-thresholds`. */
   tags: z.record(str, str).default({}),
   noThresholds: z.boolean().default(false),
+  /** Absent in run folders of chatquake before the endpoints were recorded. */
+  endpoints: z
+    .looseObject({
+      harness: str.optional(),
+      nodes: z.array(z.looseObject({ region: str, node: str, metrics: str })),
+      proxy: str.optional(),
+    })
+    .optional(),
   /** Absent in run folders of chatquake before it was added. */
   warnings: z.array(str).default([]),
 });

@@ -32,6 +32,7 @@ export function openHistory(state: RunState, backends: ChaosBackends): RunHistor
   const append = (event: HistoryEvent): void => {
     file.append(event);
     state.live.add(event);
+    state.observer?.observe(event);
     if (event.type === 'phase' && event.name === 'load_start' && state.timeline === undefined) {
       state.loadStartMono = performance.now();
       state.phase = 'load';

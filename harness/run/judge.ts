@@ -226,6 +226,8 @@ export function decide(d: Decision): { exitCode: number; reason: string } {
 export interface LiveJudge {
   add(event: HistoryEvent): void;
   violations(): number;
+  /** The same count split: a session seeing one message twice, and a push stream going backwards. */
+  violationsByCheck(): { duplicates: number; order: number };
   /** A failed abortOnFail threshold's name, or undefined. Costly: call at most once a second. */
   abortReason(elapsedMs: number): string | undefined;
 }
@@ -261,6 +263,7 @@ export function createLiveJudge(
       }
     },
     violations: () => duplicates + backwards,
+    violationsByCheck: () => ({ duplicates, order: backwards }),
     abortReason(elapsedMs) {
       if (events === undefined) return undefined;
       const now = performance.now();

@@ -2,6 +2,7 @@
 // `chatquake check <run dir>` can judge the saved history again with the same thresholds and
 // the same topology facts, and a crashed run still leaves its plan behind.
 import type { LoadResult } from '../../load/index.ts';
+import type { RunEndpoints } from '../observe/endpoints.ts';
 import type { ThresholdsSpec } from '../scenario/scenario.ts';
 
 export interface RunRecord {
@@ -50,6 +51,8 @@ export interface RunRecord {
   tags?: Record<string, string>;
   /** `--no-thresholds`: failed thresholds and checks are reported but do not fail the run. */
   noThresholds?: boolean;
+  /** Where each process served /metrics; absent in run folders from before it was recorded. */
+  endpoints?: RunEndpoints;
   /** Errors that stopped the run; a run with errors exits 1. */
   errors: string[];
   /** Problems that did not stop it (a heal step that failed, a report that could not be drawn). */

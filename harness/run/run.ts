@@ -19,6 +19,7 @@ import { finishRun } from './finish.ts';
 import { openHistory } from './history.ts';
 import type { Judgement, LiveJudge } from './judge.ts';
 import { runLoadPhase, settle } from './load-phase.ts';
+import { startObserving } from './observe.ts';
 import { initialRecord, newRunDir, openRunDir, writeRunJson } from './run-dir.ts';
 import type { RunRecord } from './run-record.ts';
 import { connectSystem, startTopology, type TopologyMode } from './start.ts';
@@ -45,6 +46,10 @@ export interface RunOptions {
   noThresholds?: boolean;
   /** `--mode`/`--image`: processes on this machine (default) or containers. */
   where?: TopologyMode;
+  /** `--metrics-port`: serve the harness's /metrics on 127.0.0.1 (0: a free port); default off. */
+  metricsPort?: number;
+  /** `--prometheus FILE`: a Prometheus file_sd targets file of the run's processes. */
+  prometheusFile?: string;
 }
 
 export interface RunOutcome {
@@ -91,7 +96,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const state = createRunState({ prepared, progress, registry, runDir, runId, record, abort, ledger });
   try {
     const topology = await startTopology(state, options.toxiproxyUrl, where);
-    const { system, backends } = connectSystem(topology, seed, ledger);
+    state.observer = await startObserving(state, topology, {
+      metricsPort: options.metricsPort,
+      prometheusFile: options.prometheusFile,
+      proxyApiUrl: ownProxy(where, options.toxiproxyUrl) ? topology.proxyApiUrl : undefined,
+    });
+    const { system, backends } = connectSystem(topology, seed, ledger, () => state.observer?.refresh());
     const history = openHistory(state, backends);
     await runLoadPhase(state, system, history);
     await settle(state, system, history);
@@ -106,6 +116,12 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   }
   const { judgement, summary } = await finishRun(state);
   return { runDir, judgement, record, summary };
+}
+
+/** Whether the fault proxy serves our /metrics: not an external Toxiproxy in local mode. */
+function ownProxy(where: TopologyMode, toxiproxyUrl: string | undefined): boolean {
+  const external = toxiproxyUrl ?? process.env.TOXIPROXY_URL;
+  return where.mode !== 'local' || external === undefined || external === '';
 }
 
 /** An attached compose topology keeps earlier runs' data: this run's ids get a prefix of their own. */

@@ -79,6 +79,7 @@ export function connectSystem(
   topo: LocalTopology,
   seed: number,
   ledger?: RunLedger,
+  onNodeAdded?: (info: NodeInfo) => void,
 ): { system: SystemUnderTest; backends: ChaosBackends } {
   // The adapter reads these arrays on every call: a node added mid-run is appended here.
   const referenceRegions = topo.regionEndpoints();
@@ -95,6 +96,7 @@ export function connectSystem(
       const region = referenceRegions.find((r) => r.name === info.region);
       region?.endpoints.push(info.clientUrl);
       region?.adminUrls.push(info.httpUrl);
+      onNodeAdded?.(info);
     },
   };
   // Containers are signalled through the engine (kill, pause), processes by pid.

@@ -7,6 +7,7 @@ import type { Progress } from '../cli/progress.ts';
 import type { CleanupRegistry } from '../local/cleanup.ts';
 import type { RunLedger } from '../local/ledger.ts';
 import type { LocalTopology } from '../local/topology.ts';
+import type { RunObserver } from '../observe/observer.ts';
 import type { PreparedRun } from '../scenario/prepare.ts';
 import { createLiveJudge, type LiveJudge } from './judge.ts';
 import type { RunRecord } from './run-record.ts';
@@ -35,6 +36,8 @@ export interface RunState {
   recorder: HistoryRecorder | undefined;
   timeline: TimelineRun | undefined;
   applied: AppliedFault[];
+  /** The live metrics and endpoints (observe.ts); undefined until the topology is up. */
+  observer: RunObserver | undefined;
 }
 
 /** A run about to start its topology: nothing started yet, the clock running from now. */
@@ -55,6 +58,7 @@ export function createRunState(
     recorder: undefined,
     timeline: undefined,
     applied: [],
+    observer: undefined,
   };
 }
 

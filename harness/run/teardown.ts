@@ -50,4 +50,5 @@ export async function tearDown(state: RunState): Promise<void> {
     progress.log('  stopping the topology');
     await state.topology.close();
   }
+  await state.observer?.close();
 }
