@@ -75,7 +75,9 @@ export function createMetrics(
   collectDefaultMetrics({ register: registry });
   for (const name of MISNAMED_DEFAULTS) registry.removeSingleMetric(name);
   registerSourceGauges(registry, sources);
-  return { registry, ...createInstruments(registry) };
+  const instruments = createInstruments(registry);
+  zeroKnownSeries(instruments);
+  return { registry, ...instruments };
 }
 
 /** Gauges read from the node's state at scrape time: nothing on the hot path. */
@@ -131,6 +133,16 @@ function registerSourceGauges(registry: Registry, sources: MetricsSources): void
     labelNames: ['peer', 'peer_region'],
     registers,
   });
+}
+
+/**
+ * Rare events' series exist from the start at 0, so that a rate() over them is 0 rather than no
+ * data until the first one happens (Prometheus's advice for labels whose values are known).
+ */
+function zeroKnownSeries(m: Omit<NodeMetrics, 'registry'>): void {
+  for (const role of ['home', 'follower']) m.epochChanges.inc({ role }, 0);
+  for (const by of ['us', 'peer']) m.fencedWrites.inc({ by }, 0);
+  for (const where of ['pending', 'stored']) m.dedupHits.inc({ where }, 0);
 }
 
 function createInstruments(registry: Registry): Omit<NodeMetrics, 'registry'> {

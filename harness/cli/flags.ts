@@ -81,6 +81,10 @@ const Flags = z.strictObject({
   summaryExport: z.string().min(1, 'must not be empty').optional(),
   noThresholds: z.boolean().default(false),
   metricsPort: whole(0, 65535).optional(),
+  metricsHost: z
+    .string()
+    .regex(/^[0-9a-zA-Z.:-]+$/, 'must be an address such as 127.0.0.1 or 0.0.0.0')
+    .default('127.0.0.1'),
   prometheus: z.string().min(1, 'must not be empty').optional(),
   quiet: z.boolean().default(false),
   mode: z.enum(['local', 'docker', 'compose'], 'must be local, docker or compose').default('local'),
@@ -146,6 +150,7 @@ export function parseRunFlags(argv: string[], command = 'run'): RunFlags {
     summaryExport: str(values['summary-export']),
     noThresholds: values['no-thresholds'] === true,
     metricsPort: str(values['metrics-port']),
+    metricsHost: str(values['metrics-host']),
     prometheus: str(values.prometheus),
     quiet: values.quiet === true,
     mode: str(values.mode),
@@ -203,6 +208,7 @@ const FLAG_NAMES: Record<string, string> = {
   summaryExport: '--summary-export',
   noThresholds: '--no-thresholds',
   metricsPort: '--metrics-port',
+  metricsHost: '--metrics-host',
   prometheus: '--prometheus',
   quiet: '--quiet',
   mode: '--mode',
@@ -215,6 +221,7 @@ const FLAG_KEYS: Record<string, string> = {
   tags: 'tag',
   summaryExport: 'summary-export',
   metricsPort: 'metrics-port',
+  metricsHost: 'metrics-host',
 };
 
 /** `KEY=VALUE` flags into an object; a malformed one or a key given twice names the flag. */

@@ -118,6 +118,13 @@ export const runSpec: CommandSpec = {
       default: 'off',
     },
     {
+      name: 'metrics-host',
+      value: 'HOST',
+      description:
+        'the address --metrics-port binds: 0.0.0.0 where a Prometheus in another container scrapes it (the compose harness)',
+      default: '127.0.0.1',
+    },
+    {
       name: 'prometheus',
       value: 'FILE',
       description:

@@ -62,6 +62,7 @@ export async function main(argv: string[]): Promise<number> {
       noThresholds: flags.noThresholds,
       where: whereOf(flags),
       metricsPort: flags.metricsPort,
+      metricsHost: flags.metricsHost,
       prometheusFile: flags.prometheus,
     });
     const shown = relative(process.cwd(), outcome.runDir) || '.';

@@ -57,7 +57,12 @@ export const ROWS: RowSpec[] = [
         'sum(chatquake_failovers_total)',
         'Client failovers to another node so far.',
       ),
-      stat('Violations', 'short', 'sum(chatquake_violations_total)', 'Consistency violations found so far.'),
+      stat(
+        'Violations',
+        'short',
+        'sum(chatquake_consistency_violations)',
+        'Consistency violations the live checks found so far.',
+      ),
       stat('Active faults', 'short', 'sum(chatquake_fault_active)', 'Faults applied right now.'),
     ],
   },
@@ -117,7 +122,7 @@ export const ROWS: RowSpec[] = [
         { expr: rate('imserver_fenced_writes_total', 'region'), legend: 'fenced writes {{region}}' },
       ]),
       series('Consistency violations by check', 'short', [
-        { expr: 'sum by (check) (chatquake_violations_total)', legend: '{{check}}' },
+        { expr: 'sum by (check) (chatquake_consistency_violations)', legend: '{{check}}' },
       ]),
     ],
   },

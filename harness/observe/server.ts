@@ -16,7 +16,11 @@ export interface MetricsServer {
 export const METRICS_HOST = '127.0.0.1';
 
 /** Listens on `port` (0: a free one) of 127.0.0.1; rejects if the port is taken. */
-export async function startMetricsServer(metrics: RunMetrics, port: number): Promise<MetricsServer> {
+export async function startMetricsServer(
+  metrics: RunMetrics,
+  port: number,
+  host: string = METRICS_HOST,
+): Promise<MetricsServer> {
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (path !== '/metrics' || (req.method !== 'GET' && req.method !== 'HEAD')) {
@@ -37,7 +41,7 @@ export async function startMetricsServer(metrics: RunMetrics, port: number): Pro
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(port, METRICS_HOST, () => {
+    server.listen(port, host, () => {
       server.off('error', reject);
       resolve();
     });
@@ -45,7 +49,8 @@ export async function startMetricsServer(metrics: RunMetrics, port: number): Pro
   const bound = (server.address() as AddressInfo).port;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${METRICS_HOST}:${bound}/metrics`,
+    // Every interface (a compose harness's 0.0.0.0) is reachable on loopback too.
+    url: `http://${host === '0.0.0.0' ? METRICS_HOST : host}:${bound}/metrics`,
     port: bound,
     close() {
       closing ??= new Promise<void>((resolve) => {

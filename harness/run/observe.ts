@@ -21,6 +21,8 @@ import type { RunState } from './state.ts';
 export interface ObserveOptions {
   /** --metrics-port: serve the harness's /metrics on 127.0.0.1 (0: a free port); undefined: off. */
   metricsPort?: number;
+  /** --metrics-host: the address it binds; default 127.0.0.1. */
+  metricsHost?: string;
   /** --prometheus: the file_sd targets file. */
   prometheusFile?: string;
   /** The fault proxy's API, when it is ours to scrape (not an external Toxiproxy). */
@@ -44,7 +46,7 @@ export async function startObserving(
   const metrics = createRunMetrics({ faults: state.prepared.faults, violations: liveViolations(state) });
   let server: MetricsServer | undefined;
   if (options.metricsPort !== undefined) {
-    server = await startMetricsServer(metrics, options.metricsPort);
+    server = await startMetricsServer(metrics, options.metricsPort, options.metricsHost);
     state.registry.add('harness metrics server', () => server?.close());
   }
   const file = options.prometheusFile;

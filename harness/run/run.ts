@@ -48,6 +48,8 @@ export interface RunOptions {
   where?: TopologyMode;
   /** `--metrics-port`: serve the harness's /metrics on 127.0.0.1 (0: a free port); default off. */
   metricsPort?: number;
+  /** `--metrics-host`: the address the harness's /metrics binds; default 127.0.0.1. */
+  metricsHost?: string;
   /** `--prometheus FILE`: a Prometheus file_sd targets file of the run's processes. */
   prometheusFile?: string;
 }
@@ -98,6 +100,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     const topology = await startTopology(state, options.toxiproxyUrl, where);
     state.observer = await startObserving(state, topology, {
       metricsPort: options.metricsPort,
+      metricsHost: options.metricsHost,
       prometheusFile: options.prometheusFile,
       proxyApiUrl: ownProxy(where, options.toxiproxyUrl) ? topology.proxyApiUrl : undefined,
     });

@@ -92,7 +92,7 @@ describe('the compose files', () => {
   it('runs the harness in compose mode on every cloud, and publishes only on loopback', () => {
     const harness = compose.services.harness as Service;
     expect(harness.command).toBe(
-      `run ${variable('CHATQUAKE_SCENARIO', 'region-outage')} --mode compose ${variable('CHATQUAKE_RUN_FLAGS')}`,
+      `run ${variable('CHATQUAKE_SCENARIO', 'region-outage')} --mode compose --metrics-port 9464 --metrics-host 0.0.0.0 ${variable('CHATQUAKE_RUN_FLAGS')}`,
     );
     expect(networksOf(harness).sort()).toEqual([...DEFAULT_COMPOSE.regions].sort());
     expect(Object.keys(harness.depends_on as object).sort()).toEqual([
@@ -105,9 +105,15 @@ describe('the compose files', () => {
     for (const port of published) expect(port.startsWith('127.0.0.1:')).toBe(true);
   });
 
-  it('scrapes every node and the proxy', () => {
+  it('scrapes every node, the proxy and the harness', () => {
     const text = generated['compose/prometheus.yml'];
-    for (const target of ['eu-west-n1:8080', 'us-east-n1:8080', 'ap-south-n1:8080', 'proxy:8474'])
+    for (const target of [
+      'eu-west-n1:8080',
+      'us-east-n1:8080',
+      'ap-south-n1:8080',
+      'proxy:8474',
+      'harness:9464',
+    ])
       expect(text).toContain(target);
   });
 });
