@@ -2,18 +2,20 @@
 // `up` of the harness service (with the project image built the way this machine can, standing in
 // for Toxiproxy's image too) brings the three clouds up and runs a shortened region-outage
 // against them: it passes, the outage is a SIGKILL of the region's node container, the node runs
-// again afterwards, and the results land in CHATQUAKE_RESULTS on the host. `down -v` then leaves
-// no container, network or volume of the project.
+// again afterwards, and the results land in CHATQUAKE_RESULTS on the host. The compose file's
+// Prometheus (Debian's binary in an image made here) scraped every node, the proxy and the
+// harness, and saw the fault. `down -v` then leaves no container, network or volume of the project.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../harness/local/topology.ts';
-import { docker, dockerEvents, dockerSuite, testImage } from '../support/docker.ts';
+import { docker, dockerEvents, dockerSuite, prometheusImage, testImage } from '../support/docker.ts';
 
 const suite = dockerSuite('docker-compose.yml');
 let IMAGE = '';
+const PROMETHEUS = `chatquake-test-prometheus:${process.pid}`;
 const PROJECT = `chatquake-compose-test-${process.pid}`;
 let results = '';
 let env: NodeJS.ProcessEnv = {};
@@ -46,6 +48,23 @@ async function projectObjects(): Promise<string[]> {
   return lists.flatMap((r) => r.stdout.split('\n').filter((l) => l.trim() !== ''));
 }
 
+/** An instant query on the compose Prometheus, as job → value; waits for it to answer. */
+async function promQuery(query: string): Promise<Record<string, number>> {
+  const url = `http://127.0.0.1:${env.PROMETHEUS_PORT}/api/v1/query?${new URLSearchParams({ query })}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    try {
+      const body = (await (await fetch(url, { signal: AbortSignal.timeout(5000) })).json()) as {
+        data: { result: { metric: { job?: string }; value: [number, string] }[] };
+      };
+      return Object.fromEntries(body.data.result.map((r) => [r.metric.job ?? '', Number(r.value[1])]));
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+  }
+}
+
 describe.skipIf(suite.skip)(suite.name, () => {
   beforeAll(async () => {
     IMAGE = await testImage();
@@ -53,6 +72,8 @@ describe.skipIf(suite.skip)(suite.name, () => {
     env = {
       CHATQUAKE_IMAGE: IMAGE,
       TOXIPROXY_IMAGE: IMAGE,
+      PROMETHEUS_IMAGE: await prometheusImage(PROMETHEUS),
+      PROMETHEUS_PORT: String(await freePort('127.0.0.1')),
       CHATQUAKE_RESULTS: results,
       TOXIPROXY_PORT: String(await freePort('127.0.0.1')),
       CHATQUAKE_RUN_FLAGS: '--duration 15s --seed 1 --quiet',
@@ -61,6 +82,7 @@ describe.skipIf(suite.skip)(suite.name, () => {
 
   afterAll(async () => {
     await compose(['down', '-v', '--remove-orphans']);
+    await docker(['rmi', '-f', PROMETHEUS]);
     // The harness wrote as root; the folder is ours to remove.
     if (results !== '') rmSync(results, { recursive: true, force: true });
   }, 120_000);
@@ -83,6 +105,8 @@ describe.skipIf(suite.skip)(suite.name, () => {
 
   it('brings the clouds up and runs region-outage through the harness service', async () => {
     const since = Math.floor(Date.now() / 1000) - 1;
+    const prometheus = await compose(['up', '-d', 'prometheus']);
+    expect(prometheus.code, prometheus.stderr).toBe(0);
     const up = await compose(['up', '--exit-code-from', 'harness', 'harness'], 300_000);
     expect(up.code, `${up.stdout.slice(-4000)}\n${up.stderr.slice(-2000)}`).toBe(0);
     expect(up.stdout).toContain('PASSED (exit 0)');
@@ -112,6 +136,18 @@ describe.skipIf(suite.skip)(suite.name, () => {
     expect(killed).toMatch(/-n1_1$/);
     const state = await docker(['inspect', '-f', '{{.State.Running}} {{.State.Paused}}', killed]);
     expect(state.stdout.trim()).toBe('true false');
+
+    // The compose Prometheus scraped every node, the proxy and the harness, and saw the outage.
+    // (--exit-code-from stopped it with the harness; its data lives in its container.)
+    expect((await compose(['start', 'prometheus'])).code).toBe(0);
+    expect(await promQuery('max by (job) (max_over_time(up[10m]))')).toEqual({
+      chatquake: 1,
+      'chatquake-node': 1,
+      'chatquake-proxy': 1,
+    });
+    expect(await promQuery('count by (job) (max_over_time(up[10m]))')).toMatchObject({ 'chatquake-node': 3 });
+    const faults = await promQuery('max by (job) (max_over_time(chatquake_fault_active[10m]))');
+    expect(faults).toEqual({ chatquake: 1 });
   }, 360_000);
 
   it('down -v leaves no container, network or volume of the project', async () => {

@@ -1,6 +1,9 @@
 // Docker for the container tests: whether an engine answers, a promise-based `docker` call, and
 // removal of everything a test labelled, so each test can prove it left no container behind.
 import { execFile, execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 export interface DockerResult {
   code: number;
@@ -93,4 +96,30 @@ export async function testImage(): Promise<string> {
   });
   if (built.code !== 0) throw new Error(`image build failed: ${built.stderr}`);
   return tag;
+}
+
+/**
+ * A Prometheus image made here, since none can be pulled: FROM scratch with Debian's prometheus
+ * binary and the C library it links, for the compose topology's prometheus service. Removed by
+ * the caller.
+ */
+export async function prometheusImage(tag: string): Promise<string> {
+  const dir = mkdtempSync(join(tmpdir(), 'chatquake-prom-image-'));
+  try {
+    const files = ['/usr/bin/prometheus', '/lib/x86_64-linux-gnu/libc.so.6', '/lib64/ld-linux-x86-64.so.2'];
+    for (const file of files) {
+      mkdirSync(join(dir, 'root', dirname(file)), { recursive: true });
+      copyFileSync(file, join(dir, 'root', file));
+    }
+    mkdirSync(join(dir, 'root', 'prometheus'));
+    writeFileSync(
+      join(dir, 'Dockerfile'),
+      'FROM scratch\nCOPY root/ /\nWORKDIR /prometheus\nENTRYPOINT ["/usr/bin/prometheus"]\nCMD ["--config.file=/etc/prometheus/prometheus.yml"]\n',
+    );
+    const built = await docker(['build', '-q', '-t', tag, dir], { timeoutMs: 180_000 });
+    if (built.code !== 0) throw new Error(`prometheus image build failed: ${built.stderr}`);
+    return tag;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
