@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { z } from 'zod';
 import { DASHBOARD_FILE, dashboardQueries, dashboardText } from '../../harness/grafana/dashboard.ts';
 import { createRunMetrics } from '../../harness/observe/metrics.ts';
 import { createMetrics as createNodeMetrics } from '../../im-server/metrics.ts';
@@ -49,6 +50,52 @@ describe('the Grafana dashboard', () => {
       expect(panel.datasource?.uid).toBe(`\${datasource}`);
       for (const target of panel.targets ?? []) expect(target.datasource.uid).toBe(panel.datasource?.uid);
     }
+  });
+
+  it('lays its panels out on Grafana’s 24-column grid without overlap, with unique ids and refIds', () => {
+    const Panel = z.object({
+      id: z.number().int().positive(),
+      type: z.enum(['row', 'stat', 'timeseries', 'heatmap']),
+      title: z.string().min(1),
+      gridPos: z.object({
+        x: z.number().int().min(0),
+        y: z.number().int().min(0),
+        w: z.number().int().min(1).max(24),
+        h: z.number().int().min(1),
+      }),
+      targets: z.array(z.object({ refId: z.string().regex(/^[A-Z]$/), expr: z.string().min(1) })).optional(),
+    });
+    const panels = z.array(Panel).parse(dashboard.panels);
+    expect(new Set(panels.map((p) => p.id)).size).toBe(panels.length);
+    const taken = new Set<string>();
+    for (const { gridPos: g, targets } of panels) {
+      expect(g.x + g.w).toBeLessThanOrEqual(24);
+      for (let x = g.x; x < g.x + g.w; x++)
+        for (let y = g.y; y < g.y + g.h; y++) {
+          expect(taken.has(`${x},${y}`)).toBe(false);
+          taken.add(`${x},${y}`);
+        }
+      const refs = (targets ?? []).map((t) => t.refId);
+      expect(new Set(refs).size).toBe(refs.length);
+    }
+  });
+
+  it('is provisioned from the folder the compose file mounts', () => {
+    const provider = parse(
+      readFileSync(
+        new URL('../../dashboards/provisioning/dashboards/chatquake.yml', import.meta.url),
+        'utf8',
+      ),
+    ) as { apiVersion: number; providers: { type: string; options: { path: string } }[] };
+    expect(provider.apiVersion).toBe(1);
+    expect(provider.providers[0]).toMatchObject({
+      type: 'file',
+      options: { path: '/var/lib/grafana/dashboards' },
+    });
+    const compose = readFileSync(new URL('../../docker-compose.yml', import.meta.url), 'utf8');
+    expect(compose).toContain('./dashboards:/var/lib/grafana/dashboards:ro');
+    expect(compose).toContain('./dashboards/provisioning:/etc/grafana/provisioning:ro');
+    expect(provisioned.datasources[0]).toMatchObject({ type: 'prometheus', url: 'http://prometheus:9090' });
   });
 
   it('shades fault windows from chatquake_fault_active, at a step no longer than the scrape interval', () => {
