@@ -73,11 +73,24 @@ export const MessageBody = z.string().superRefine((body, ctx) => {
   }
 });
 
+/**
+ * A W3C trace context (`traceparent`, version 00) a traced message carries from the client's
+ * send through the nodes that sequence, replicate and deliver it (docs/TRACING.md). Optional
+ * everywhere: frames and requests without it are as valid as before.
+ */
+export const TraceParent = z
+  .string()
+  .regex(
+    /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/,
+    'a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)',
+  );
+
 export const SendFrame = z.object({
   type: z.literal('send'),
   conv: ConversationId,
   cmid: ClientMessageId,
   body: MessageBody,
+  traceparent: TraceParent.optional(),
 });
 
 export const SyncFrame = z.object({
