@@ -9,6 +9,7 @@ import type { ConvRecord, EpochStarts, WireEntry } from '../internal-protocol.ts
 import type { Logger } from '../log.ts';
 import type { NodeMetrics } from '../metrics.ts';
 import type { Storage } from '../storage.ts';
+import type { NodeTracing } from '../tracing.ts';
 import type { EngineConfig, EngineDeps, EngineWiring } from './types.ts';
 
 export interface Waiter {
@@ -81,6 +82,10 @@ export interface EngineState {
   commitDirty: Set<Conv>;
   appends: PendingAppends;
   closing: boolean;
+  /** Null unless OTEL_* turned tracing on: the one check the message path makes. */
+  tracing: NodeTracing | null;
+  /** Traced entries' sequence-span traceparents by conversation and seq (engine/traces.ts). */
+  traceparents: Map<string, string>;
 }
 
 export function createState(deps: EngineDeps): EngineState {
@@ -102,6 +107,8 @@ export function createState(deps: EngineDeps): EngineState {
     commitDirty: new Set(),
     appends: { batch: [], keys: new Map(), last: new Map(), committed: null, resolve: null },
     closing: false,
+    tracing: deps.tracing ?? null,
+    traceparents: new Map(),
   };
 }
 
