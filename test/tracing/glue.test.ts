@@ -3,6 +3,8 @@
 // messaging semantic-convention attributes, and each is the child of the traceparent it is given.
 // Also: without OTEL_* asking for traces, neither glue loads the SDK; frames with and without
 // a traceparent validate.
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as api from '@opentelemetry/api';
 import {
   BasicTracerProvider,
@@ -137,6 +139,21 @@ describe('the node glue', () => {
     expect(await startClientTracing('chatquake-client', { OTEL_SDK_DISABLED: 'true' }, load)).toBeNull();
     expect(load).not.toHaveBeenCalled();
     expect(clientTracing()).toBeNull();
+  });
+
+  it('is the only way the SDK gets in: no room imports OpenTelemetry at run time statically', () => {
+    const root = join(import.meta.dirname, '..', '..');
+    const offenders: string[] = [];
+    for (const room of ['im-server', 'client', 'lib', 'contracts', 'harness', 'load']) {
+      for (const file of readdirSync(join(root, room), { recursive: true, encoding: 'utf8' })) {
+        if (!file.endsWith('.ts')) continue;
+        const text = readFileSync(join(root, room, file), 'utf8');
+        // `import type` is erased; a value import would load the package with the module.
+        if (/^import\s+(?!type\b)[^;]*from\s+'@opentelemetry\//m.test(text))
+          offenders.push(`${room}/${file}`);
+      }
+    }
+    expect(offenders).toEqual([]);
   });
 });
 
