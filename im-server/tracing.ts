@@ -27,8 +27,9 @@ export interface MessageSpan {
 
 export interface NodeTracing {
   /**
-   * Opens the span of `op` for a message of `conv`, a child of `parent` (a traceparent);
-   * undefined when the parent was not sampled (the client's sampler decided for the message).
+   * Opens the span of `op` for a message of `conv`, a child of `parent` (a traceparent), with
+   * `attributes` (a fresh record: the messaging ones are added to it); undefined when the
+   * parent was not sampled (the client's sampler decided for the message).
    */
   start(op: NodeOperation, parent: string, conv: string, attributes: SpanAttributes): MessageSpan | undefined;
   /** Flushes what is buffered and stops exporting. */
@@ -42,15 +43,22 @@ const OPERATIONS: Record<NodeOperation, { type: string; kind: 'CONSUMER' | 'PROD
   deliver: { type: 'send', kind: 'PRODUCER' },
 };
 
-/** The semantic-convention attributes of a message span (conversation ids are fine here, not in metrics). */
-export function messagingAttributes(op: string, type: string, conv: string): SpanAttributes {
-  return {
-    'messaging.system': MESSAGING_SYSTEM,
-    'messaging.operation.name': op,
-    'messaging.operation.type': type,
-    'messaging.destination.name': conv,
-    'messaging.message.conversation_id': conv,
-  };
+/**
+ * Adds the semantic-convention attributes of a message span to `attributes` (a fresh record per
+ * span, so it is filled in place). Conversation ids are fine here; never in metric labels.
+ */
+export function withMessagingAttributes(
+  attributes: SpanAttributes,
+  op: string,
+  type: string,
+  conv: string,
+): SpanAttributes {
+  attributes['messaging.system'] = MESSAGING_SYSTEM;
+  attributes['messaging.operation.name'] = op;
+  attributes['messaging.operation.type'] = type;
+  attributes['messaging.destination.name'] = conv;
+  attributes['messaging.message.conversation_id'] = conv;
+  return attributes;
 }
 
 /** The glue over an OpenTelemetry API and tracer (the SDK's, or a test's provider). */
@@ -72,7 +80,7 @@ export function createNodeTracing(
       const { type, kind } = OPERATIONS[op];
       const span = tracer.startSpan(
         `${op} ${conv}`,
-        { kind: api.SpanKind[kind], attributes: { ...messagingAttributes(op, type, conv), ...attributes } },
+        { kind: api.SpanKind[kind], attributes: withMessagingAttributes(attributes, op, type, conv) },
         ctx,
       );
       const sc = span.spanContext();

@@ -63,6 +63,12 @@ export interface PendingAppends {
   resolve: (() => void) | null;
 }
 
+/** Sequence-span traceparents by `conv\0seq`, in two generations (engine/traces.ts). */
+export interface RememberedTraces {
+  current: Map<string, string>;
+  previous: Map<string, string>;
+}
+
 export interface EngineState {
   cfg: EngineConfig;
   myId: string;
@@ -85,7 +91,7 @@ export interface EngineState {
   /** Null unless OTEL_* turned tracing on: the one check the message path makes. */
   tracing: NodeTracing | null;
   /** Traced entries' sequence-span traceparents by conversation and seq (engine/traces.ts). */
-  traceparents: Map<string, string>;
+  traceparents: RememberedTraces;
 }
 
 export function createState(deps: EngineDeps): EngineState {
@@ -108,7 +114,7 @@ export function createState(deps: EngineDeps): EngineState {
     appends: { batch: [], keys: new Map(), last: new Map(), committed: null, resolve: null },
     closing: false,
     tracing: deps.tracing ?? null,
-    traceparents: new Map(),
+    traceparents: { current: new Map(), previous: new Map() },
   };
 }
 
