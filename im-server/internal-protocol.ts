@@ -90,7 +90,7 @@ export const WireEntry = z.object({
   cmid: ClientMessageId,
   body: z.string(),
   serverTime: z.number(),
-  /** A traced message's context as the sender last saw it (never stored; docs/TRACING.md). */
+  /** A traced message's context as the sender last saw it (never stored; docs/METRICS.md#traces). */
   traceparent: TraceParent.optional(),
 });
 export type WireEntry = z.infer<typeof WireEntry>;

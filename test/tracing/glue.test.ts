@@ -65,6 +65,8 @@ describe('the traceparent on frames and internal requests', () => {
     expect(SendFrame.safeParse(send).success).toBe(true);
     expect(SendFrame.safeParse({ ...send, traceparent: TP }).data?.traceparent).toBe(TP);
     expect(SendFrame.safeParse({ ...send, traceparent: 'nope' }).success).toBe(false);
+    const zeroSpan = '00-0af7651916cd43dd8448eb211c80319c-0000000000000000-01';
+    expect(SendFrame.safeParse({ ...send, traceparent: zeroSpan }).success).toBe(false);
     const item = { conv: 'c', from: 'u', cmid: 'm1', body: 'hi' };
     expect(ForwardItem.safeParse(item).success).toBe(true);
     expect(ForwardItem.safeParse({ ...item, traceparent: TP }).success).toBe(true);
