@@ -102,6 +102,8 @@ export async function startClientTracing(
   const tracing = createClientTracing(sdk.api, sdk.api.trace.getTracer('chatquake'), async () => {
     if (active === tracing) active = null;
     await node.shutdown();
+    // Unregistered, so that a later run in the same process can register its own provider.
+    sdk.api.trace.disable();
   });
   active = tracing;
   return tracing;

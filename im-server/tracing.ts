@@ -119,5 +119,9 @@ export async function startNodeTracing(
     logRecordProcessors: [],
   });
   node.start();
-  return createNodeTracing(sdk.api, sdk.api.trace.getTracer('chatquake'), () => node.shutdown());
+  return createNodeTracing(sdk.api, sdk.api.trace.getTracer('chatquake'), async () => {
+    await node.shutdown();
+    // Unregistered, so that a later start in the same process can register its own provider.
+    sdk.api.trace.disable();
+  });
 }
