@@ -33,6 +33,7 @@ export function handleError(
   if (entry !== undefined) {
     if (DEFINITE_FAILURES.has(frame.code)) {
       state.outbox.take(entry.conv, entry.cmid);
+      entry.trace?.end('failed', { 'chatquake.error': frame.code });
       ctx.emit({
         type: 'send_failed',
         t,

@@ -60,6 +60,7 @@ export function handleFrame(ctx: ClientContext, frame: ServerFrame, t: number): 
       const entry = state.outbox.take(frame.conv, frame.cmid);
       // No entry: an answer to a resend whose first ack already arrived, or one that came too late.
       if (entry === undefined) return;
+      entry.trace?.end('acked', { 'chatquake.seq': frame.seq, 'chatquake.ack_level': frame.level });
       noteOwnAck(conversation(state, frame.conv), frame.seq);
       ctx.emit({
         type: 'acked',

@@ -8,3 +8,11 @@ export {
 } from './backoff.ts';
 export { type ClientOptions, createClient, type Endpoint, type ImClient } from './client.ts';
 export type { ClientEvent, ClientEventType } from './events.ts';
+export {
+  type ClientTracing,
+  clientTracing,
+  createClientTracing,
+  type SendSpan,
+  startClientTracing,
+  useClientTracing,
+} from './tracing.ts';

@@ -3,6 +3,8 @@
 // deduplicates per (conversation, sender, cmid). Entries are plain records in insertion order so
 // that a reconnect replays them in the order the user sent them.
 
+import type { SendSpan } from './tracing.ts';
+
 export interface OutboxEntry {
   readonly conv: string;
   readonly cmid: string;
@@ -20,6 +22,8 @@ export interface OutboxEntry {
   retryAt: number | undefined;
   /** Consecutive `unavailable` answers, for the retry backoff. */
   unavailableCount: number;
+  /** The send's span when tracing is on (client/tracing.ts), ended with its outcome. */
+  trace?: SendSpan;
 }
 
 export interface Outbox {

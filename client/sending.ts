@@ -6,6 +6,7 @@ import { backoffDelay } from './backoff.ts';
 import type { ConversationState } from './conversation-state.ts';
 import type { OutboxEntry } from './outbox.ts';
 import { type ClientContext, type ClientState, conversation } from './state.ts';
+import { clientTracing } from './tracing.ts';
 
 export function transmit(ctx: ClientContext, entry: OutboxEntry, t: number): void {
   const { state } = ctx;
@@ -48,6 +49,7 @@ export function refuseSync(ctx: ClientContext, cs: ConversationState, t: number)
 
 export function abandonOutbox(ctx: ClientContext, reason: string): void {
   for (const entry of ctx.state.outbox.drain()) {
+    entry.trace?.end('abandoned', { 'chatquake.reason': reason });
     ctx.emit({ type: 'send_indeterminate', t: ctx.config.now(), conv: entry.conv, cmid: entry.cmid, reason });
   }
 }
@@ -74,16 +76,27 @@ export function submitSend(ctx: ClientContext, conv: string, cmid: string, body:
     refuse(ctx, conv, cmid, refused);
     return;
   }
-  const frame = JSON.stringify({ type: 'send', conv, cmid, body });
+  const trace = clientTracing()?.startSend(conv, cmid);
+  const traceparent = trace?.traceparent;
+  const frame = JSON.stringify(
+    traceparent === undefined
+      ? { type: 'send', conv, cmid, body }
+      : { type: 'send', conv, cmid, body, traceparent },
+  );
   const bytes = Buffer.byteLength(frame);
   if (bytes > DEFAULT_MAX_FRAME_BYTES) {
     // The server would close the socket (1009) and the resend would close the next one too.
+    trace?.end('refused');
     refuse(ctx, conv, cmid, `too_large: frame of ${bytes} bytes exceeds ${DEFAULT_MAX_FRAME_BYTES}`);
     return;
   }
   const t = ctx.config.now();
   const entry = state.outbox.add(conv, cmid, frame, t);
-  if (entry === undefined) return; // already pending: its outcome answers this call too
+  if (entry === undefined) {
+    trace?.end('duplicate');
+    return; // already pending: its outcome answers this call too
+  }
+  if (trace !== undefined) entry.trace = trace;
   conversation(state, conv);
   if (state.live !== 0) transmit(ctx, entry, t);
   ctx.schedule();

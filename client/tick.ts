@@ -58,6 +58,7 @@ function tickOutbox(ctx: ClientContext, t: number): void {
     const action = entryAction(entry, state.live, t, config.timeouts);
     if (action === 'expire') {
       state.outbox.take(entry.conv, entry.cmid);
+      entry.trace?.end('expired');
       ctx.emit({
         type: 'send_indeterminate',
         t,

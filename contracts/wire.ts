@@ -73,11 +73,28 @@ export const MessageBody = z.string().superRefine((body, ctx) => {
   }
 });
 
+/**
+ * A W3C trace context (`traceparent`, version 00) a traced message carries from the client's
+ * send through the nodes that sequence, replicate and deliver it (docs/METRICS.md#traces). Optional
+ * everywhere: frames and requests without it are as valid as before.
+ */
+export const TraceParent = z
+  .string()
+  // The length stated and no lookahead in the pattern, so fuzzers can generate from the schema.
+  .min(55)
+  .max(55)
+  .regex(/^00-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/, 'a W3C traceparent (00-<32 hex>-<16 hex>-<2 hex>)')
+  .refine(
+    (tp) => !tp.startsWith('00-00000000000000000000000000000000-') && !tp.includes('-0000000000000000-'),
+    'all-zero trace or span id',
+  );
+
 export const SendFrame = z.object({
   type: z.literal('send'),
   conv: ConversationId,
   cmid: ClientMessageId,
   body: MessageBody,
+  traceparent: TraceParent.optional(),
 });
 
 export const SyncFrame = z.object({

@@ -15,6 +15,7 @@ import { onRecord } from './engine/records.ts';
 import { forwarded, submitSend } from './engine/send.ts';
 import { createState } from './engine/state.ts';
 import { clientSync, internalSync } from './engine/sync.ts';
+import { withTraceparents } from './engine/traces.ts';
 import type { Engine, EngineDeps } from './engine/types.ts';
 
 export type {
@@ -44,6 +45,7 @@ export function createEngine(deps: EngineDeps): Engine {
     internalSync: (conv, afterSeq, user) => internalSync(s, conv, afterSeq, user),
     conversation: (id) => conversation(s, id),
     shipSource: (conv) => shipSource(s, conv),
+    withTraceparents: (conv, entries) => withTraceparents(s, conv, entries),
     commitMatters: (src, region) => commitMatters(s, src, region),
     onProgress: (conv) => onProgress(s, conv),
     onFenced: (conv, epoch) => onFenced(s, conv, epoch),

@@ -7,6 +7,7 @@ import {
   ErrorCode,
   MessageBody,
   RegionName,
+  TraceParent,
   UserId,
 } from '../contracts/wire.ts';
 
@@ -89,6 +90,8 @@ export const WireEntry = z.object({
   cmid: ClientMessageId,
   body: z.string(),
   serverTime: z.number(),
+  /** A traced message's context as the sender last saw it (never stored; docs/METRICS.md#traces). */
+  traceparent: TraceParent.optional(),
 });
 export type WireEntry = z.infer<typeof WireEntry>;
 
@@ -102,6 +105,8 @@ export const ForwardItem = z.object({
   cmid: ClientMessageId,
   // Checked again here, like at the client's node: a body stored must read back identical.
   body: MessageBody,
+  /** The client's trace context, when the message is traced. */
+  traceparent: TraceParent.optional(),
 });
 export type ForwardItem = z.infer<typeof ForwardItem>;
 export const ForwardRequest = z.object({ from: NodeId, items: z.array(ForwardItem).min(1).max(10_000) });

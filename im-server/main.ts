@@ -17,10 +17,11 @@ import { createClock } from './clock.ts';
 import type { PeerInfo } from './control-plane.ts';
 import { DEFAULT_LEASE_MS } from './directory.ts';
 import { NodeId } from './internal-protocol.ts';
-import { createLogger, errorMessage } from './log.ts';
+import { createLogger, errorMessage, type Logger } from './log.ts';
 import { LimitFlags, limitsFromFlags } from './node/config.ts';
 import { startNode } from './node.ts';
 import { withSecretsFromEnv } from './secrets-env.ts';
+import { type NodeTracing, startNodeTracing } from './tracing.ts';
 
 const httpUrl = z
   .string()
@@ -126,6 +127,27 @@ export function parseServerFlags(
   return { ok: true, flags: parsed.data };
 }
 
+/** Tracing as OTEL_* asks (null when it does not); a failure to start it only costs the traces. */
+async function startTracing(serviceName: string, logger: Logger): Promise<NodeTracing | null> {
+  try {
+    const tracing = await startNodeTracing(serviceName);
+    if (tracing !== null) logger.info('tracing on', { service: serviceName });
+    return tracing;
+  } catch (error) {
+    logger.warn('tracing could not start; running without it', { error: errorMessage(error) });
+    return null;
+  }
+}
+
+/** Flushes the spans still buffered; an unreachable collector only loses them. */
+async function stopTracing(tracing: NodeTracing | null, logger: Logger): Promise<void> {
+  try {
+    await tracing?.shutdown();
+  } catch (error) {
+    logger.warn('could not flush traces', { error: errorMessage(error) });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseServerFlags(argv);
   if (!parsed.ok) {
@@ -145,6 +167,7 @@ export async function main(argv: string[]): Promise<number> {
   process.on('unhandledRejection', (error) => {
     if (!isBrokenPipe(error)) logger.error('unhandled rejection', { error: errorMessage(error) });
   });
+  const tracing = await startTracing(`chatquake-node ${f.region}/${f.node}`, logger);
   let node: Awaited<ReturnType<typeof startNode>>;
   try {
     node = await startNode({
@@ -167,6 +190,7 @@ export async function main(argv: string[]): Promise<number> {
       limits: limitsFromFlags(f),
       clock: createClock(),
       logger,
+      tracing,
     });
   } catch (error) {
     releaseLifeline();
@@ -182,13 +206,16 @@ export async function main(argv: string[]): Promise<number> {
       if (closing) return;
       closing = true;
       releaseLifeline();
-      node.close().then(
-        () => resolve(0),
-        (error: unknown) => {
-          logger.error('shutdown failed', { error: errorMessage(error) });
-          resolve(1);
-        },
-      );
+      node
+        .close()
+        .then(() => stopTracing(tracing, logger))
+        .then(
+          () => resolve(0),
+          (error: unknown) => {
+            logger.error('shutdown failed', { error: errorMessage(error) });
+            resolve(1);
+          },
+        );
     };
     // An orphan closes as on SIGTERM (bounded by the lifeline's forced exit).
     onGone = (why) => {

@@ -45,7 +45,7 @@ export interface Sessions {
   /** Handles an HTTP upgrade: `/ws` with a valid token becomes a session, anything else is refused. */
   upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void;
   /** Sends a text frame to every session of these users; returns how many got it. */
-  pushToMembers(members: ReadonlySet<string>, text: string): number;
+  pushToMembers(members: ReadonlySet<string>, text: string, onSent?: (user: string) => void): number;
   count(): number;
   /** Bytes sent to sessions that their clients have not yet shown they read. */
   unreadBytes(): number;
@@ -122,7 +122,7 @@ export function createSessions(opts: SessionsOptions): Sessions {
       const user = admit(state, auth, req, socket);
       if (user !== null) wss.handleUpgrade(req, socket, head, (ws) => onSession(ws, user));
     },
-    pushToMembers: (members, text) => pushToMembers(state, members, text),
+    pushToMembers: (members, text, onSent) => pushToMembers(state, members, text, onSent),
     count: () => state.count,
     unreadBytes: () => node.total,
     setUnavailable(reason) {

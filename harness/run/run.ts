@@ -22,7 +22,7 @@ import { runLoadPhase, settle } from './load-phase.ts';
 import { startObserving } from './observe.ts';
 import { initialRecord, newRunDir, openRunDir, writeRunJson } from './run-dir.ts';
 import type { RunRecord } from './run-record.ts';
-import { connectSystem, startTopology, type TopologyMode } from './start.ts';
+import { connectSystem, startRunTracing, startTopology, type TopologyMode } from './start.ts';
 import { createRunState } from './state.ts';
 import { followSignal, noteFailure, tearDown } from './teardown.ts';
 
@@ -96,6 +96,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const stopFollowing = followSignal(abort, options.signal);
   const registry = options.registry ?? defaultCleanup;
   const state = createRunState({ prepared, progress, registry, runDir, runId, record, abort, ledger });
+  const flushTraces = await startRunTracing(state);
   try {
     const topology = await startTopology(state, options.toxiproxyUrl, where);
     state.observer = await startObserving(state, topology, {
@@ -113,6 +114,7 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   } finally {
     stopFollowing();
     await tearDown(state);
+    await flushTraces();
     ledger.finish();
     const problem = ledger.problem();
     if (problem !== undefined) record.warnings.push(problem);

@@ -20,7 +20,7 @@ import { createLocalSystem, createProcessControl } from '../local/system.ts';
 import { CREDENTIAL_ENV } from '../local/topology/node-args.ts';
 import { type LocalTopology, type NodeInfo, startLocalTopology } from '../local/topology.ts';
 import { createAdminBackend } from '../targets/reference/admin.ts';
-import { createReferenceTarget } from '../targets/reference/target.ts';
+import { createReferenceTarget, startClientTracing } from '../targets/reference/target.ts';
 import { Interrupted, type RunState } from './state.ts';
 
 /** Where the topology runs: processes on this machine, or containers of `image`. */
@@ -117,4 +117,22 @@ export function connectSystem(
     }),
   };
   return { system, backends };
+}
+
+/**
+ * Traces for the virtual users when OTEL_* asks for them (the nodes, inheriting the environment,
+ * trace too); returns the flush to await at teardown. Tracing that fails to start costs a warning.
+ */
+export async function startRunTracing(state: RunState): Promise<() => Promise<void>> {
+  try {
+    const tracing = await startClientTracing('chatquake-client');
+    if (tracing === null) return async () => {};
+    state.progress.log('  tracing on: virtual users and nodes export spans as OTEL_* configures');
+    return () => tracing.shutdown().catch(() => {});
+  } catch (error) {
+    state.record.warnings.push(
+      `tracing could not start: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return async () => {};
+  }
 }

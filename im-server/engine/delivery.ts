@@ -6,6 +6,7 @@ import type { MsgFrame } from '../../contracts/wire.ts';
 import type { WireEntry } from '../internal-protocol.ts';
 import { deliverable, isResident } from './conv-state.ts';
 import type { Conv, EngineState } from './state.ts';
+import { pushTraced } from './traces.ts';
 
 /** The `msg` frame of a committed entry, as pushed live or sent in answer to a sync. */
 export const msgFrame = (conv: string, e: WireEntry): MsgFrame => ({
@@ -20,7 +21,11 @@ export const msgFrame = (conv: string, e: WireEntry): MsgFrame => ({
 });
 
 export const push = (s: EngineState, c: Conv, e: WireEntry): void => {
-  const sent = s.pushToMembers(c.members, JSON.stringify(msgFrame(c.rec.id, e)));
+  const text = JSON.stringify(msgFrame(c.rec.id, e));
+  const sent =
+    s.tracing === null || e.traceparent === undefined
+      ? s.pushToMembers(c.members, text)
+      : pushTraced(s, c.rec.id, c.members, { ...e, traceparent: e.traceparent }, text);
   if (sent > 0) s.metrics.delivered.inc({ via: 'push' }, sent);
 };
 

@@ -16,6 +16,7 @@ import { flushAppends } from './group-commit.ts';
 import { loseHome } from './home-role.ts';
 import { refresh } from './records.ts';
 import { type Conv, type EngineState, mono, newConv } from './state.ts';
+import { traceReplicated } from './traces.ts';
 
 export const replicate = (
   s: EngineState,
@@ -39,7 +40,13 @@ export const replicate = (
     rid: request.rid,
     until: mono(s) + request.authorityMs,
   });
-  return { incarnation, results: request.items.map((item) => applyItem(s, request.from, item)) };
+  const apply = (item: ReplicateItem) => () => applyItem(s, request.from, item);
+  const results = request.items.map((item) =>
+    s.tracing === null
+      ? applyItem(s, request.from, item)
+      : traceReplicated(s, request.from, item, apply(item)),
+  );
+  return { incarnation, results };
 };
 
 export const onFenced = (s: EngineState, convId: string, epoch: number): void => {

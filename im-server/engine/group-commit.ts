@@ -7,6 +7,7 @@ import type { ForwardItem, WireEntry } from '../internal-protocol.ts';
 import { noteAppend } from '../log-matching.ts';
 import { advance } from './home-role.ts';
 import type { Conv, EngineState } from './state.ts';
+import { startSequenceSpan } from './traces.ts';
 
 const cmidKey = (conv: string, from: string, cmid: string): string => `${conv}\u0000${from}\u0000${cmid}`;
 
@@ -72,6 +73,10 @@ export const sequenceLocal = async (
     body: item.body,
     serverTime: s.clock.wallNow(),
   };
+  const span =
+    s.tracing === null || item.traceparent === undefined
+      ? undefined
+      : startSequenceSpan(s, c.rec.id, { ...item, traceparent: item.traceparent }, entry);
   p.batch.push({ c, entry });
   p.keys.set(key, entry);
   p.last.set(c, entry.seq);
@@ -82,5 +87,6 @@ export const sequenceLocal = async (
     setImmediate(() => flushAppends(s));
   }
   await p.committed;
+  span?.end();
   return { seq: entry.seq, epoch: entry.epoch, serverTime: entry.serverTime };
 };

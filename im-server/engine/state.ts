@@ -9,6 +9,7 @@ import type { ConvRecord, EpochStarts, WireEntry } from '../internal-protocol.ts
 import type { Logger } from '../log.ts';
 import type { NodeMetrics } from '../metrics.ts';
 import type { Storage } from '../storage.ts';
+import type { NodeTracing } from '../tracing.ts';
 import type { EngineConfig, EngineDeps, EngineWiring } from './types.ts';
 
 export interface Waiter {
@@ -62,6 +63,12 @@ export interface PendingAppends {
   resolve: (() => void) | null;
 }
 
+/** Sequence-span traceparents by `conv\0seq`, in two generations (engine/traces.ts). */
+export interface RememberedTraces {
+  current: Map<string, string>;
+  previous: Map<string, string>;
+}
+
 export interface EngineState {
   cfg: EngineConfig;
   myId: string;
@@ -81,6 +88,10 @@ export interface EngineState {
   commitDirty: Set<Conv>;
   appends: PendingAppends;
   closing: boolean;
+  /** Null unless OTEL_* turned tracing on: the one check the message path makes. */
+  tracing: NodeTracing | null;
+  /** Traced entries' sequence-span traceparents by conversation and seq (engine/traces.ts). */
+  traceparents: RememberedTraces;
 }
 
 export function createState(deps: EngineDeps): EngineState {
@@ -102,6 +113,8 @@ export function createState(deps: EngineDeps): EngineState {
     commitDirty: new Set(),
     appends: { batch: [], keys: new Map(), last: new Map(), committed: null, resolve: null },
     closing: false,
+    tracing: deps.tracing ?? null,
+    traceparents: { current: new Map(), previous: new Map() },
   };
 }
 

@@ -21,11 +21,13 @@ import type {
   InternalSyncResponse,
   ReplicateItemResult,
   ReplicateRequest,
+  WireEntry,
 } from '../internal-protocol.ts';
 import type { Logger } from '../log.ts';
 import type { NodeMetrics } from '../metrics.ts';
 import type { Shipper, ShipSource } from '../replication.ts';
 import type { Storage } from '../storage.ts';
+import type { NodeTracing } from '../tracing.ts';
 
 export interface EngineConfig {
   region: string;
@@ -53,7 +55,10 @@ export interface EngineDeps {
   logger: Logger;
   agent: Agent;
   /** Sends a text frame to every local session of these users; returns how many got it. */
-  pushToMembers(members: ReadonlySet<string>, text: string): number;
+  /** Sends `text` to the members' sessions; `onSent` (traced messages only) hears each recipient. */
+  pushToMembers(members: ReadonlySet<string>, text: string, onSent?: (user: string) => void): number;
+  /** The node's tracing, or null/absent when off. */
+  tracing?: NodeTracing | null;
 }
 
 /** Parts created after the engine because they call back into it. */
@@ -95,6 +100,8 @@ export interface Engine {
   /** For the admin API: the conversation as this node holds it. */
   conversation(id: string): Promise<ConversationView | 'not_found' | 'unavailable'>;
   shipSource(conv: string): ShipSource | undefined;
+  /** Entries read for shipping, traced ones given their trace context back. */
+  withTraceparents(conv: string, entries: WireEntry[]): WireEntry[];
   commitMatters(src: ShipSource, region: string): boolean;
   onProgress(conv: string): void;
   onFenced(conv: string, epoch: number): void;

@@ -18,6 +18,7 @@ import type { Clock } from '../clock.ts';
 import type { PeerInfo } from '../control-plane.ts';
 import type { Logger } from '../log.ts';
 import type { SessionLimits } from '../sessions.ts';
+import type { NodeTracing } from '../tracing.ts';
 
 export interface NodeConfig {
   region: string;
@@ -42,6 +43,8 @@ export interface NodeConfig {
   limits?: Partial<SessionLimits>;
   clock: Clock;
   logger: Logger;
+  /** Tracing when the OTEL_* environment turned it on (im-server/tracing.ts); absent: off. */
+  tracing?: NodeTracing | null;
 }
 
 /**

@@ -69,7 +69,8 @@ export function createNodeParts(input: PartsInput): NodeParts {
     metrics,
     logger: log,
     agent,
-    pushToMembers: (members, text) => sessions.pushToMembers(members, text),
+    pushToMembers: (members, text, onSent) => sessions.pushToMembers(members, text, onSent),
+    tracing: cfg.tracing ?? null,
   });
 
   const controlPlane = createControlPlane({
@@ -104,7 +105,8 @@ export function createNodeParts(input: PartsInput): NodeParts {
     keepaliveMs: timings.keepaliveMs,
     peers: () => controlPlane.peers(),
     source: (conv) => engine.shipSource(conv),
-    readEntries: (conv, afterSeq, upToSeq) => storage.range(conv, afterSeq, upToSeq),
+    readEntries: (conv, afterSeq, upToSeq) =>
+      engine.withTraceparents(conv, storage.range(conv, afterSeq, upToSeq)),
     wallNow: () => clock.wallNow(),
     commitMatters: (src, region) => engine.commitMatters(src, region),
     // Without a directory there is no lease; followers trust a home they heard from recently.

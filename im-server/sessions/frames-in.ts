@@ -8,6 +8,7 @@ import type { Clock } from '../clock.ts';
 import { msgFrame } from '../engine/delivery.ts';
 import type { Engine } from '../engine.ts';
 import { parseClientFrame } from '../frames.ts';
+import type { ForwardItem } from '../internal-protocol.ts';
 import { errorMessage, type Logger } from '../log.ts';
 import type { NodeMetrics } from '../metrics.ts';
 import { type Session, sendError, sendFrame, sendPaced } from './outbox.ts';
@@ -35,10 +36,10 @@ export const MAX_IN_FLIGHT = 1024;
 async function handleSend(deps: FramesInDeps, session: Session, frame: SendFrame): Promise<void> {
   const { metrics } = deps;
   const started = performance.now();
-  const outcome = await deps.engine.clientSend(
-    { conv: frame.conv, from: session.user, cmid: frame.cmid, body: frame.body },
-    deps.clock.monoNow() + deps.sendTimeoutMs,
-  );
+  const item: ForwardItem = { conv: frame.conv, from: session.user, cmid: frame.cmid, body: frame.body };
+  // A traced message's context goes on to its home (im-server/tracing.ts).
+  if (frame.traceparent !== undefined) item.traceparent = frame.traceparent;
+  const outcome = await deps.engine.clientSend(item, deps.clock.monoNow() + deps.sendTimeoutMs);
   const ids = { cmid: frame.cmid, conv: frame.conv };
   if (outcome.kind === 'ack') {
     metrics.acks.inc({ level: outcome.level });

@@ -31,14 +31,25 @@ export function addSession(state: SessionsState, session: Session): () => void {
   };
 }
 
-/** Sends a text frame to every session of these users; returns how many got it. */
-export function pushToMembers(state: SessionsState, members: ReadonlySet<string>, text: string): number {
+/**
+ * Sends a text frame to every session of these users; returns how many got it. `onSent` (given
+ * for traced messages only) hears the user of each session that got it.
+ */
+export function pushToMembers(
+  state: SessionsState,
+  members: ReadonlySet<string>,
+  text: string,
+  onSent?: (user: string) => void,
+): number {
   if (state.count === 0) return 0;
   let sent = 0;
   const bytes = Buffer.byteLength(text);
   const deliver = (sessions: Set<Session>): void => {
     for (const s of sessions) {
-      if (sendRaw(s, text, bytes)) sent++;
+      if (sendRaw(s, text, bytes)) {
+        sent++;
+        onSent?.(s.user);
+      }
     }
   };
   // Walk whichever side is smaller: a huge group with few local users, or the reverse.

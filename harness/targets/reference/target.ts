@@ -22,6 +22,8 @@ import { ConversationDigest, ConversationLogEntry, CreateConversationBody } from
 import { signToken } from '../../../im-server/index.ts';
 import { createAdminHttp } from './admin-http.ts';
 
+/** The virtual users' tracing (on when OTEL_* asks for it; docs/METRICS.md#traces). */
+export { startClientTracing } from '../../../client/index.ts';
 export { TargetUnavailableError } from './admin-http.ts';
 
 export interface ReferenceRegion {
