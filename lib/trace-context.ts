@@ -25,6 +25,26 @@ export function tracesWanted(env: OtelEnv): boolean {
   return set(env.OTEL_EXPORTER_OTLP_ENDPOINT) || set(env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT);
 }
 
+/**
+ * The OTEL_* variables set in `env`, for a process that does not inherit them (a container):
+ * tracing turned on for a run reaches the node containers too.
+ */
+export function otelVariables(env: OtelEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(env))
+    if (name.startsWith('OTEL_') && value !== undefined) out[name] = value;
+  return out;
+}
+
+/** The variables a compose file passes through from the shell to the processes that trace. */
+export const OTEL_PASSTHROUGH = [
+  'OTEL_TRACES_EXPORTER',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_PROTOCOL',
+  'OTEL_TRACES_SAMPLER',
+  'OTEL_TRACES_SAMPLER_ARG',
+] as const;
+
 /** A W3C trace context, version 00: `00-<trace id>-<parent span id>-<flags>`, lower-case hex. */
 export const TRACEPARENT_PATTERN = /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-[0-9a-f]{2}$/;
 

@@ -6,6 +6,7 @@
 // `npm run compose` writes the checked-in docker-compose.yml and compose/ files from here; a
 // unit test fails when they are stale.
 import { stringify } from 'yaml';
+import { OTEL_PASSTHROUGH } from '../../lib/trace-context.ts';
 import { planLayout } from '../local/layout.ts';
 import { CREDENTIAL_ENV } from '../local/topology/node-args.ts';
 import { JOBS } from '../observe/endpoints.ts';
@@ -65,12 +66,16 @@ const HEADER = `# chatquake's game-day topology: three clouds, each a network wi
 #   CHATQUAKE_NODE_FLAGS more server flags for every node, e.g. "--bug ack-early"
 #   CHATQUAKE_SECRET, CHATQUAKE_ADMIN_TOKEN   the token secret and admin token (set both on a shared host)
 #   TOXIPROXY_PORT, PROMETHEUS_PORT, GRAFANA_PORT   host ports, bound to 127.0.0.1 only
+#   OTEL_TRACES_EXPORTER, OTEL_EXPORTER_OTLP_ENDPOINT, ...   traces, passed to the nodes and the harness
 `;
 
 /** `${NAME:-fallback}`: a variable docker-compose fills in from the environment or .env. */
 export function variable(name: string, fallback = ''): string {
   return `\${${name}:-${fallback}}`;
 }
+
+/** OTEL_* from the shell, when set there (a null value passes a variable through, unset otherwise). */
+const tracing = Object.fromEntries(OTEL_PASSTHROUGH.map((name) => [name, null]));
 
 const credentials = {
   [CREDENTIAL_ENV.secret]: variable('CHATQUAKE_SECRET', 'chatquake-compose-secret'),
@@ -113,7 +118,7 @@ function nodeServices(plan: ContainerPlan, o: ComposeOptions): Record<string, un
       ...projectImage,
       // A string, so that CHATQUAKE_NODE_FLAGS may add several flags or none.
       command: `${command.join(' ')} ${variable('CHATQUAKE_NODE_FLAGS')}`,
-      environment: credentials,
+      environment: { ...credentials, ...tracing },
       volumes: [`${n.alias}-data:/data`],
       networks: { [n.region]: { aliases: [n.alias] } },
       depends_on: ['directory', PROXY_ALIAS],
@@ -162,6 +167,7 @@ function services(plan: ContainerPlan, o: ComposeOptions): Record<string, unknow
       working_dir: '/results',
       environment: {
         ...credentials,
+        ...tracing,
         TOXIPROXY_URL: `http://${PROXY_ALIAS}:${PROXY_API_PORT}`,
         TESTCONTAINERS_RYUK_DISABLED: 'true',
       },

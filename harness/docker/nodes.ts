@@ -4,6 +4,7 @@
 // of the same container, ready once its health check answers.
 
 import { join } from 'node:path';
+import { otelVariables } from '../../lib/trace-context.ts';
 import { credentialsOf } from '../local/topology/node-args.ts';
 import type { NodeInfo } from '../local/topology/types.ts';
 import { freePort } from '../local/topology.ts';
@@ -70,7 +71,8 @@ export async function startNodeContainer(state: DockerState, node: NodeContainer
       'chatquake.node': `${region}/${name}`,
       [LOG_LABEL]: node.info.logFile,
     },
-    env: credentialsOf(state.options),
+    // OTEL_* too: containers do not inherit the harness's environment as local nodes do.
+    env: { ...otelVariables(process.env), ...credentialsOf(state.options) },
     ports: [{ container: NODE_PORT, host: node.info.port }],
   });
   node.id = started.id;

@@ -13,6 +13,7 @@ import { planContainers } from '../../harness/docker/plan.ts';
 import { planLayout } from '../../harness/local/layout.ts';
 import { prepareRun } from '../../harness/scenario/prepare.ts';
 import { ScenarioError } from '../../harness/scenario/scenario.ts';
+import { OTEL_PASSTHROUGH, otelVariables } from '../../lib/trace-context.ts';
 import { withIdPrefix } from '../../load/index.ts';
 
 const generated = composeFiles(DEFAULT_COMPOSE);
@@ -103,6 +104,21 @@ describe('the compose files', () => {
     const published = Object.values(compose.services).flatMap((s) => s.ports ?? []);
     expect(published.length).toBe(3);
     for (const port of published) expect(port.startsWith('127.0.0.1:')).toBe(true);
+  });
+
+  it('passes OTEL_* through to the nodes and the harness, only when the shell sets them', () => {
+    const tracers = Object.values(compose.services).filter((x) =>
+      ['server', 'harness'].includes(x.labels['chatquake.role'] as string),
+    );
+    expect(tracers).toHaveLength(4);
+    for (const service of tracers) {
+      const env = (service as unknown as { environment: Record<string, string | null> }).environment;
+      for (const name of OTEL_PASSTHROUGH) expect(env[name]).toBeNull();
+    }
+    // Docker mode hands a container the OTEL_* variables this process has, and nothing else.
+    expect(otelVariables({ OTEL_TRACES_EXPORTER: 'otlp', HOME: '/root', OTEL_X: undefined })).toEqual({
+      OTEL_TRACES_EXPORTER: 'otlp',
+    });
   });
 
   it('scrapes every node, the proxy and the harness', () => {

@@ -104,7 +104,7 @@ describe('the Grafana dashboard', () => {
     expect(faults?.step).toBe('5s');
   });
 
-  it('queries only metrics a node (imserver_) or the harness (chatquake_) registers', async () => {
+  it('queries only metrics a node (imserver_) or the harness (chatquake_) registers, of the type each panel expects', async () => {
     const node = createNodeMetrics(
       { region: 'us', node: 'n1' },
       {
@@ -116,11 +116,22 @@ describe('the Grafana dashboard', () => {
       },
     ).registry;
     const harness = createRunMetrics({ faults: [{ id: 'f1', kind: 'latency', target: 'x' }] }).registry;
-    const served = new Set<string>();
+    // Each name a query may use, with the type of the family it belongs to.
+    const served = new Map<string, string>();
     for (const family of [...(await familiesOfRegistry(node)), ...(await familiesOfRegistry(harness))]) {
-      served.add(family.name);
+      served.set(family.name, family.type);
       if (family.type === 'histogram')
-        for (const s of ['_bucket', '_sum', '_count']) served.add(family.name + s);
+        for (const s of ['_bucket', '_sum', '_count']) served.set(family.name + s, 'histogram');
+    }
+    // The type each panel expects: rate() and increase() read counters (or a histogram's
+    // buckets), histogram_quantile() a histogram's buckets.
+    for (const expr of dashboardQueries()) {
+      for (const [, name] of expr.matchAll(/(?:rate|increase)\(([a-z_:]+)\[/g)) {
+        const type = served.get(name as string);
+        if ((name as string).endsWith('_bucket')) expect(type, name).toBe('histogram');
+        else expect(type, name).toBe('counter');
+      }
+      if (expr.startsWith('histogram_quantile')) expect(expr, expr).toMatch(/_bucket\[/);
     }
     const names = dashboardQueries().flatMap(metricNames);
     expect(names).toEqual(expect.arrayContaining(['imserver_ws_sessions', 'chatquake_fault_active']));
