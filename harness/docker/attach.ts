@@ -8,6 +8,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createToxiproxyClient, type ToxiproxyClient } from '../../chaos/index.ts';
+import { sleep } from '../../lib/async.ts';
 import { cleanup as defaultCleanup } from '../local/cleanup.ts';
 import { edgeProxyName, planLayout } from '../local/layout.ts';
 import type { LocalTopologyOptions, NodeInfo } from '../local/topology/types.ts';
@@ -113,7 +114,7 @@ async function waitForApi(
         throw new Error(
           `the Toxiproxy at ${toxiproxy.url} did not answer within ${API_WAIT_MS} ms: ${(error as Error).message}`,
         );
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
     }
   }
 }

@@ -4,6 +4,7 @@
 // of the same container, ready once its health check answers.
 
 import { join } from 'node:path';
+import { sleep } from '../../lib/async.ts';
 import { otelVariables } from '../../lib/trace-context.ts';
 import { credentialsOf } from '../local/topology/node-args.ts';
 import type { NodeInfo } from '../local/topology/types.ts';
@@ -88,7 +89,7 @@ export async function waitHealthy(url: string, name: string): Promise<void> {
       .then((r) => r.ok)
       .catch(() => false);
     if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   throw new Error(`${name} did not answer ${url}/healthz within ${READY_TIMEOUT_MS} ms`);
 }

@@ -5,13 +5,19 @@
 // again afterwards, and the results land in CHATQUAKE_RESULTS on the host. The compose file's
 // Prometheus (Debian's binary in an image made here) scraped every node, the proxy and the
 // harness, and saw the fault. `down -v` then leaves no container, network or volume of the project.
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../harness/local/topology.ts';
-import { docker, dockerEvents, dockerSuite, prometheusImage, testImage } from '../support/docker.ts';
+import {
+  docker,
+  dockerEvents,
+  dockerSuite,
+  prometheusImage,
+  runCommand,
+  testImage,
+} from '../support/docker.ts';
 
 const suite = dockerSuite('docker-compose.yml');
 let IMAGE = '';
@@ -20,19 +26,8 @@ const PROJECT = `chatquake-compose-test-${process.pid}`;
 let results = '';
 let env: NodeJS.ProcessEnv = {};
 
-function exec(cmd: string, args: string[], timeoutMs: number, extraEnv: NodeJS.ProcessEnv = {}) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      cmd,
-      args,
-      { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024, env: { ...process.env, ...env, ...extraEnv } },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
-}
+const exec = (cmd: string, args: string[], timeoutMs: number, extraEnv: NodeJS.ProcessEnv = {}) =>
+  runCommand(cmd, args, { timeoutMs, env: { ...process.env, ...env, ...extraEnv } });
 
 const compose = (args: string[], timeoutMs = 120_000, extraEnv: NodeJS.ProcessEnv = {}) =>
   exec('docker-compose', ['-p', PROJECT, ...args], timeoutMs, extraEnv);

@@ -5,35 +5,19 @@
 // left: no container, network or volume. A stale network and container labelled by a dead owner
 // are cleared, the container's logs saved to the crashed run's folder first. A node freeze is a
 // docker pause, and a scale-out a container of its own.
-import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, dockerEvents, dockerSuite, testImage } from '../support/docker.ts';
+import { docker, dockerEvents, dockerSuite, runCommand, testImage } from '../support/docker.ts';
 
 const suite = dockerSuite('chatquake run --mode docker');
 let IMAGE = '';
 const STALE = `chatquake-stale-${process.pid}`;
 let out = '';
 
-function exec(cmd: string, args: string[], timeoutMs: number) {
-  return new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
-    execFile(
-      cmd,
-      args,
-      {
-        timeout: timeoutMs,
-        maxBuffer: 64 * 1024 * 1024,
-        env: { ...process.env, TESTCONTAINERS_RYUK_DISABLED: 'true' },
-      },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
-}
+const exec = (cmd: string, args: string[], timeoutMs: number) =>
+  runCommand(cmd, args, { timeoutMs, env: { ...process.env, TESTCONTAINERS_RYUK_DISABLED: 'true' } });
 
 /** What carries the run's label, on every kind of object; all should be empty. */
 async function leftovers(runId: string): Promise<string[]> {

@@ -33,21 +33,35 @@ export function dockerSuite(name: string): { name: string; skip: boolean } {
   };
 }
 
-export function docker(
+/** Runs a command to its end; never rejects: a failure is its exit code (1 when it has none). */
+export function runCommand(
+  cmd: string,
   args: string[],
-  options: { timeoutMs?: number; cwd?: string } = {},
+  options: { timeoutMs?: number; cwd?: string; env?: NodeJS.ProcessEnv } = {},
 ): Promise<DockerResult> {
   return new Promise((resolve) => {
     execFile(
-      'docker',
+      cmd,
       args,
-      { timeout: options.timeoutMs ?? 120_000, cwd: options.cwd, maxBuffer: 64 * 1024 * 1024 },
+      {
+        timeout: options.timeoutMs ?? 120_000,
+        cwd: options.cwd,
+        env: options.env,
+        maxBuffer: 64 * 1024 * 1024,
+      },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
         resolve({ code, stdout: String(stdout), stderr: String(stderr) });
       },
     );
   });
+}
+
+export function docker(
+  args: string[],
+  options: { timeoutMs?: number; cwd?: string } = {},
+): Promise<DockerResult> {
+  return runCommand('docker', args, options);
 }
 
 /** Ids of containers (running or not) carrying the label `key=value`. */
@@ -83,17 +97,7 @@ export function testImageTag(): string {
 export async function testImage(): Promise<string> {
   const tag = testImageTag();
   if ((await docker(['image', 'inspect', tag])).code === 0) return tag;
-  const built = await new Promise<DockerResult>((resolve) => {
-    execFile(
-      'bash',
-      ['scripts/docker-host-image.sh', tag],
-      { timeout: 300_000, maxBuffer: 16 * 1024 * 1024 },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : 1;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
-  });
+  const built = await runCommand('bash', ['scripts/docker-host-image.sh', tag], { timeoutMs: 300_000 });
   if (built.code !== 0) throw new Error(`image build failed: ${built.stderr}`);
   return tag;
 }
