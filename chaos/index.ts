@@ -1,6 +1,7 @@
 // chaos/'s public entry: the fault catalogue (faults as data), the timeline that resolves and
 // applies them, the topology it acts on, and the backends that reach a running system.
 
+export type { FaultAction } from './actions.ts';
 export { type ContainerControl, createContainerBackend } from './backends/container.ts';
 export { createProcessBackend, type ProcessBackendHandle } from './backends/process.ts';
 export {

@@ -47,6 +47,7 @@ export interface CheckReport {
     ackedLostStoredOnly: number;
     recovered: number;
     indeterminateMissing: number;
+    failedAfterAck: number;
     /** Heal → every conversation agreed, in seconds; null when some never did or nothing was measured. */
     convergenceSeconds: number | null;
     convergence: Omit<ConvergenceResult, 'examples' | 'notes'>;
@@ -226,6 +227,7 @@ function buildReport(model: RunModel, checks: CheckReport['checks'], metrics: Me
       failedButAppeared: checks.lost.failedButAppeared,
       recovered: checks.lost.recovered,
       indeterminateMissing: checks.lost.indeterminateMissing,
+      failedAfterAck: checks.lost.failedAfterAck,
       duplicates: checks.duplicates.duplicates,
       orderViolations: checks.order.orderViolations,
       divergentConversations: checks.order.divergentConversations,

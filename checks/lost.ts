@@ -6,6 +6,8 @@
 // - unexpected: appeared (delivered, or in a final log) but never sent.
 // - failed but appeared: the system said definitely no (send_failed), yet it appeared.
 // - recovered: the outcome was indeterminate and it appeared — allowed, only counted.
+// - failed after ack: acked, then refused (an XMPP bounce) and never appeared — allowed, counted;
+//   the sender was told, so it is not lost. Had it appeared, it failed but appeared.
 // Final reads with ok:false are unknown, not empty: nothing is judged against them.
 
 import type { HistoryEvent } from '../contracts/history.ts';
@@ -37,6 +39,11 @@ export interface LostResult {
   recovered: number;
   /** Indeterminate sends that never appeared (allowed). */
   indeterminateMissing: number;
+  /**
+   * Acked sends the system later refused (send_failed after the ack, as an XMPP server bounces a
+   * message it accepted) that never appeared: the sender was told, so not lost (allowed).
+   */
+  failedAfterAck: number;
   /** What could not be judged, and why. */
   unjudged: string[];
   examples: Example[];
@@ -87,6 +94,7 @@ export function createLostChecker(options: CheckOptions): Checker<LostResult> {
       let failedButAppeared = 0;
       let recovered = 0;
       let indeterminateMissing = 0;
+      let failedAfterAck = 0;
       const lostByPhase = { before: 0, fault: 0, after: 0 };
       const convsWithoutMembers = new Set<string>();
       const missingReadPairs = new Set<string>();
@@ -131,6 +139,11 @@ export function createLostChecker(options: CheckOptions): Checker<LostResult> {
             if (appeared) recovered++;
             else indeterminateMissing++;
           }
+          continue;
+        }
+        if (!Number.isNaN(m.failedT)) {
+          // Refused after the ack: the sender knows. Had it appeared, it was counted above.
+          if (!appeared) failedAfterAck++;
           continue;
         }
 
@@ -183,6 +196,7 @@ export function createLostChecker(options: CheckOptions): Checker<LostResult> {
         failedButAppeared,
         recovered,
         indeterminateMissing,
+        failedAfterAck,
         unjudged,
         examples: [...lostEx.items, ...unexpectedEx.items, ...failedEx.items],
       };

@@ -107,6 +107,11 @@ export const INFORMATIONAL = {
     label: 'Indeterminate, never appeared',
     description: 'Sends with no answer that never appeared (allowed).',
   },
+  failedAfterAck: {
+    label: 'Acknowledged, then refused',
+    description:
+      'Sends the system acknowledged and later said had failed (an XMPP bounce) that never appeared (allowed: the sender was told).',
+  },
   ackedLostStoredOnly: {
     label: 'Lost, acked as stored only',
     description: 'Of the lost messages, those acknowledged before they were replicated.',

@@ -83,6 +83,11 @@ export interface RegionLog {
 export interface MessagingTarget {
   readonly name: string;
   regions(): string[];
+  /**
+   * Every user and its home region, before any conversation is created: a target whose accounts
+   * live on one server (XMPP) registers them here. Optional; the reference server needs none.
+   */
+  addUsers?(users: readonly { user: string; region: string }[]): Promise<void>;
   createConversation(spec: ConversationSpec): Promise<void>;
   connect(options: ConnectOptions): TargetSession;
   /** One region's summary of a conversation, for awaiting convergence. */

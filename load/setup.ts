@@ -15,6 +15,12 @@ export async function createConversations(ctx: LoadContext): Promise<void> {
   const { workload } = config;
   const setupT = wall();
   for (const u of workload.users) ctx.append({ type: 'user', t: setupT, user: u.id, region: u.region });
+  if (config.target.addUsers !== undefined)
+    await withTimeout(
+      config.target.addUsers(workload.users.map((u) => ({ user: u.id, region: u.region }))),
+      config.setupTimeoutMs,
+      `adding ${workload.users.length} users`,
+    );
   let nextConv = 0;
   const createWorker = async (): Promise<void> => {
     while (nextConv < workload.conversations.length && !state.aborted) {

@@ -11,7 +11,7 @@ import { parseDuration } from '../../lib/duration.ts';
 import { WORKLOAD_LIMITS } from '../../load/index.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { SCENARIO_LIMITS, ScenarioError } from '../scenario/scenario.ts';
-import { KNOWN_BUGS } from '../targets/index.ts';
+import { KNOWN_BUGS, TARGET_NAMES } from '../targets/index.ts';
 import { parseArgsOptions, spellings, unknownFlagProblem } from './flag-table.ts';
 import { runSpec, validateSpec } from './options.ts';
 
@@ -54,6 +54,7 @@ const Flags = z.strictObject({
   scenario: z.string().min(1),
   out: z.string().min(1, 'must not be empty').optional(),
   seed: whole(0, SCENARIO_LIMITS.seed).optional(),
+  target: z.enum(TARGET_NAMES, `must be one of: ${TARGET_NAMES.join(', ')}`).optional(),
   durationSeconds: z
     .number()
     .gt(0, 'must be above 0: a run of 0s would send nothing')
@@ -136,6 +137,7 @@ export function parseRunFlags(argv: string[], command = 'run'): RunFlags {
     scenario: positionals[0],
     out: str(values.out),
     seed: str(values.seed),
+    target: str(values.target),
     durationSeconds: duration === undefined ? undefined : parseSeconds(duration, fail),
     rate: str(values.rate),
     users: str(values.users) ?? str(values.vus),
@@ -197,6 +199,7 @@ const FLAG_NAMES: Record<string, string> = {
   scenario: '<scenario>',
   out: '--out',
   seed: '--seed',
+  target: '--target',
   durationSeconds: '--duration',
   rate: '--rate',
   users: '--users',
@@ -317,6 +320,11 @@ function parseSeconds(text: string, fail: (message: string) => never): number {
 export function applyFlags(scenario: Scenario, flags: RunFlags): Scenario {
   const next: Scenario = structuredClone(scenario);
   if (flags.seed !== undefined) next.seed = flags.seed;
+  if (flags.target !== undefined && flags.target !== next.target) {
+    // Another target's options mean nothing to this one.
+    next.target = flags.target;
+    next.targetOptions = {};
+  }
   if (flags.regions !== undefined) next.topology.regions = flags.regions;
   if (flags.nodes !== undefined) next.topology.nodesPerRegion = flags.nodes;
   if (flags.bugs.length > 0) next.topology.bugs = [...new Set([...next.topology.bugs, ...flags.bugs])];

@@ -2,11 +2,19 @@
 // plain data. Parsing, `--help` and the unknown-flag message are all derived from it
 // (flag-table.ts); the target's own commands (server, directory, token) keep theirs with the
 // target (harness/targets/). Where k6 has the same idea the flag has k6's name too.
+
+import { TARGET_NAMES } from '../targets/index.ts';
 import { EXIT_CODE_LINE } from './exit-codes.ts';
 import type { CommandSpec, FlagSpec } from './flag-table.ts';
 
 /** The flags `run` and `validate` share: what they change in the scenario before it runs. */
 const SCENARIO_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'target',
+    value: 'NAME',
+    description: `the system under test: ${TARGET_NAMES.join(' or ')} (docs/TARGETS.md)`,
+    default: "the scenario's, else reference",
+  },
   {
     name: 'seed',
     value: 'N',

@@ -95,6 +95,9 @@ export function createLocalSystem(topology: LocalTopology, target: MessagingTarg
   return {
     name: target.name,
     regions: () => target.regions(),
+    ...(target.addUsers === undefined
+      ? {}
+      : { addUsers: (users) => target.addUsers?.(users) ?? Promise.resolve() }),
     createConversation: (spec) => target.createConversation(spec),
     connect: (options) => target.connect(options),
     digest: (region, conv) => target.digest(region, conv),

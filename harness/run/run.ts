@@ -15,6 +15,7 @@ import { type CleanupRegistry, cleanup as defaultCleanup } from '../local/cleanu
 import { createRunLedger } from '../local/ledger.ts';
 import { clearLeftovers, describeCleared } from '../local/leftovers.ts';
 import type { PreparedRun } from '../scenario/prepare.ts';
+import { targetNamed } from '../targets/index.ts';
 import { finishRun } from './finish.ts';
 import { openHistory } from './history.ts';
 import type { Judgement, LiveJudge } from './judge.ts';
@@ -97,15 +98,24 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const registry = options.registry ?? defaultCleanup;
   const state = createRunState({ prepared, progress, registry, runDir, runId, record, abort, ledger });
   const flushTraces = await startRunTracing(state);
+  let closeTarget = async () => {};
   try {
-    const topology = await startTopology(state, options.toxiproxyUrl, where);
+    const runtime = await targetNamed(prepared.scenario.target).runtime();
+    const topology = await startTopology(state, runtime, options.toxiproxyUrl, where);
     state.observer = await startObserving(state, topology, {
       metricsPort: options.metricsPort,
       metricsHost: options.metricsHost,
       prometheusFile: options.prometheusFile,
       proxyApiUrl: ownProxy(where, options.toxiproxyUrl) ? topology.proxyApiUrl : undefined,
     });
-    const { system, backends } = connectSystem(topology, seed, ledger, () => state.observer?.refresh());
+    const connected = connectSystem(topology, runtime, {
+      seed,
+      targetOptions: prepared.targetOptions,
+      ledger,
+      onNodeAdded: () => state.observer?.refresh(),
+    });
+    const { system, backends } = connected;
+    closeTarget = connected.close;
     const history = openHistory(state, backends);
     await runLoadPhase(state, system, history);
     await settle(state, system, history);
@@ -113,6 +123,9 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
     noteFailure(state, error);
   } finally {
     stopFollowing();
+    await closeTarget().catch((error: unknown) =>
+      record.warnings.push(`closing the target: ${String(error)}`),
+    );
     await tearDown(state);
     await flushTraces();
     ledger.finish();

@@ -12,19 +12,16 @@ import {
   type ProxyBackend,
 } from '../../chaos/index.ts';
 import type { SystemUnderTest } from '../../contracts/target.ts';
-import { createRandom } from '../../lib/random.ts';
-import { attachComposeTopology } from '../docker/attach.ts';
-import { isDockerTopology, startDockerTopology } from '../docker/topology.ts';
+import { isDockerTopology } from '../docker/topology.ts';
 import { type RunLedger, recordFaults } from '../local/ledger.ts';
 import { createLocalSystem, createProcessControl } from '../local/system.ts';
 import { CREDENTIAL_ENV } from '../local/topology/node-args.ts';
-import { type LocalTopology, type NodeInfo, startLocalTopology } from '../local/topology.ts';
-import { createAdminBackend } from '../targets/reference/admin.ts';
-import { createReferenceTarget, startClientTracing } from '../targets/reference/target.ts';
+import type { LocalTopology, NodeInfo } from '../local/topology.ts';
+import { startClientTracing } from '../targets/reference/target.ts';
+import type { TargetRuntime, TopologyMode } from '../targets/types.ts';
 import { Interrupted, type RunState } from './state.ts';
 
-/** Where the topology runs: processes on this machine, or containers of `image`. */
-export type TopologyMode = { mode: 'local' } | { mode: 'docker'; image: string } | { mode: 'compose' };
+export type { TopologyMode } from '../targets/types.ts';
 
 /** The run's credentials: random per run, except that an attached compose topology has its own. */
 function credentials(where: TopologyMode): { secret: string; adminToken: string } {
@@ -42,6 +39,7 @@ function credentials(where: TopologyMode): { secret: string; adminToken: string 
 /** Starts the topology into `state.topology`; throws Interrupted if the run was aborted meanwhile. */
 export async function startTopology(
   state: RunState,
+  runtime: TargetRuntime,
   toxiproxyUrl: string | undefined,
   where: TopologyMode = { mode: 'local' },
 ): Promise<LocalTopology> {
@@ -49,6 +47,7 @@ export async function startTopology(
   state.phase = 'setup';
   const options = {
     runDir: state.runDir,
+    runId: state.runId,
     regions: scenario.topology.regions,
     nodesPerRegion: scenario.topology.nodesPerRegion,
     ack: scenario.topology.ack,
@@ -61,42 +60,42 @@ export async function startTopology(
     registry: state.registry,
     ...(state.ledger === undefined ? {} : { ledger: state.ledger }),
     onStatus: (message: string) => state.progress.log(`  ${message}`),
+    targetOptions: state.prepared.targetOptions,
   };
-  state.topology =
-    where.mode === 'docker'
-      ? await startDockerTopology({ ...options, image: where.image, runId: state.runId })
-      : where.mode === 'compose'
-        ? await attachComposeTopology({ ...options, runId: state.runId })
-        : await startLocalTopology(options);
+  state.topology = await runtime.startTopology(options, where);
   const topo = state.topology;
   state.record.topology = { regions: topo.describe().regions };
   if (state.abort.signal.aborted) throw new Interrupted();
   return topo;
 }
 
-/** The reference target over the topology, as the system load/ drives, and the chaos backends. */
+export interface ConnectContext {
+  seed: number;
+  /** The scenario's targetOptions as the target's schema parsed them. */
+  targetOptions?: unknown;
+  ledger?: RunLedger;
+  onNodeAdded?: (info: NodeInfo) => void;
+}
+
+/**
+ * The target over the topology, as the system load/ drives, and the chaos backends; `close`
+ * releases what the target holds besides its sessions.
+ */
 export function connectSystem(
   topo: LocalTopology,
-  seed: number,
-  ledger?: RunLedger,
-  onNodeAdded?: (info: NodeInfo) => void,
-): { system: SystemUnderTest; backends: ChaosBackends } {
-  // The adapter reads these arrays on every call: a node added mid-run is appended here.
-  const referenceRegions = topo.regionEndpoints();
-  const clientRandom = createRandom(seed).fork('client');
-  const target = createReferenceTarget({
-    regions: referenceRegions,
-    secret: topo.secret,
-    adminToken: topo.adminToken,
-    random: () => clientRandom.next(),
+  runtime: TargetRuntime,
+  context: ConnectContext,
+): { system: SystemUnderTest; backends: ChaosBackends; close: () => Promise<void> } {
+  const { ledger } = context;
+  const connection = runtime.connect(topo, {
+    seed: context.seed,
+    targetOptions: context.targetOptions ?? {},
   });
-  const system = createLocalSystem(topo, target);
+  const system = createLocalSystem(topo, connection.target);
   const hooks = {
     onNodeAdded: (info: NodeInfo) => {
-      const region = referenceRegions.find((r) => r.name === info.region);
-      region?.endpoints.push(info.clientUrl);
-      region?.adminUrls.push(info.httpUrl);
-      onNodeAdded?.(info);
+      connection.onNodeAdded?.(info);
+      context.onNodeAdded?.(info);
     },
   };
   // Containers are signalled through the engine (kill, pause), processes by pid.
@@ -108,15 +107,9 @@ export function connectSystem(
   const backends = {
     proxy: ledger === undefined ? scoped : recordFaults(scoped, ledger, owned),
     process: processBackend,
-    admin: createAdminBackend({
-      adminToken: topo.adminToken,
-      adminUrlOf: (id: string) => {
-        const slash = id.indexOf('/');
-        return topo.node(id.slice(0, slash), id.slice(slash + 1)).httpUrl;
-      },
-    }),
+    admin: connection.admin,
   };
-  return { system, backends };
+  return { system, backends, close: connection.close ?? (async () => {}) };
 }
 
 /**

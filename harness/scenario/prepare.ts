@@ -16,8 +16,9 @@ import {
 } from '../../load/index.ts';
 import { applyFlags, type RunFlags } from '../cli/flags.ts';
 import { SPARE_EDGE_PORTS } from '../docker/plan.ts';
-import { planLayout, type TopologyLayout } from '../local/layout.ts';
+import type { TopologyLayout } from '../local/layout.ts';
 import { chaosProxyRef, nodeId } from '../local/system.ts';
+import { type TargetDefinition, targetNamed } from '../targets/index.ts';
 import { regionAliases } from './aliases.ts';
 import { loadScenario, SCENARIO_LIMITS, type Scenario, ScenarioError } from './scenario.ts';
 import { mergeThresholds, type ThresholdSet, validateThresholds } from './thresholds.ts';
@@ -34,6 +35,8 @@ export interface PreparedRun {
   aliases: Record<string, string>;
   faults: ResolvedFault[];
   thresholds: ThresholdSet;
+  /** The scenario's targetOptions as its target's schema parsed them (defaults applied). */
+  targetOptions: unknown;
 }
 
 export function chaosTopologyOfLayout(layout: TopologyLayout): ChaosTopology {
@@ -50,6 +53,11 @@ export function chaosTopologyOfLayout(layout: TopologyLayout): ChaosTopology {
 export async function prepareRun(flags: RunFlags, cwd = process.cwd()): Promise<PreparedRun> {
   const loaded = await loadScenario(flags.scenario, cwd);
   const scenario = applyFlags(loaded, flags);
+  const target = targetNamed(scenario.target);
+  if (!target.modes.includes(flags.mode))
+    throw new ScenarioError(
+      `--mode ${flags.mode}: the ${target.name} target runs in ${target.modes.join(' or ')} mode only`,
+    );
   const prepared = prepareScenario(scenario, loaded.path, flags.seed);
   checkModeSupports(prepared.faults, flags.mode);
   return prepared;
@@ -80,6 +88,8 @@ export function prepareScenario(scenario: Scenario, path: string, seedFlag?: num
   const regions = scenario.topology.regions;
 
   checkBounds(scenario);
+  const target = targetNamed(scenario.target);
+  const targetOptions = checkTarget(scenario, target);
   let workload: Workload;
   try {
     checkWorkloadRegions(scenario.workload, regions);
@@ -89,15 +99,18 @@ export function prepareScenario(scenario: Scenario, path: string, seedFlag?: num
     if (error instanceof ScenarioError) throw error;
     throw new ScenarioError(prefixed((error as Error).message));
   }
+  const misfits = target.checkWorkload(workload, scenario.topology.nodesPerRegion);
+  if (misfits.length > 0) throw new ScenarioError(misfits.map((m) => `scenario.${m}`).join('\n'));
+  workload = placed(workload, target);
 
   let layout: TopologyLayout;
   try {
-    layout = planLayout(regions, scenario.topology.nodesPerRegion);
+    layout = target.layout(regions, scenario.topology.nodesPerRegion);
   } catch (error) {
     throw new ScenarioError(`scenario.topology: ${(error as Error).message}`);
   }
 
-  const aliases = regionAliases(workload.conversations, regions);
+  const aliases = regionAliases(workload.conversations, regions, target);
   let faults: ResolvedFault[];
   try {
     faults = resolveTimeline(scenario.chaos, chaosTopologyOfLayout(layout), {
@@ -109,6 +122,7 @@ export function prepareScenario(scenario: Scenario, path: string, seedFlag?: num
     if (error instanceof FaultSpecError) throw new ScenarioError(`scenario.${error.message}`);
     throw error;
   }
+  checkTargetDoes(faults, target);
 
   const merged = mergeThresholds(scenario.thresholds);
   let thresholds: ThresholdSet;
@@ -117,7 +131,51 @@ export function prepareScenario(scenario: Scenario, path: string, seedFlag?: num
   } catch (error) {
     throw new ScenarioError(prefixed((error as Error).message));
   }
-  return { scenario, path, seed, seedDrawn, workload, layout, aliases, faults, thresholds };
+  return { scenario, path, seed, seedDrawn, workload, layout, aliases, faults, thresholds, targetOptions };
+}
+
+/** The target's options parsed by its schema, and its bug knobs; a misfit names the field. */
+function checkTarget(scenario: Scenario, target: TargetDefinition): unknown {
+  const options = target.options.safeParse(scenario.targetOptions);
+  if (!options.success)
+    throw new ScenarioError(
+      describeIssues(options.error, { root: 'scenario.targetOptions', separator: '\n' }),
+    );
+  for (const field of ['bugs', 'catches'] as const) {
+    const list = field === 'bugs' ? scenario.topology.bugs : scenario.catches;
+    const foreign = list.find((bug) => !target.bugs.includes(bug));
+    if (foreign !== undefined)
+      throw new ScenarioError(
+        `scenario.${field === 'bugs' ? 'topology.bugs' : 'catches'}: "${foreign}" is not a bug knob of the ${target.name} target${target.bugs.length === 0 ? ' (it has none)' : ''}`,
+      );
+  }
+  return options.data;
+}
+
+/** Conversations the target places itself get those regions as their residency. */
+function placed(workload: Workload, target: TargetDefinition): Workload {
+  const placement = target.placement?.(workload);
+  if (placement === undefined) return workload;
+  return {
+    ...workload,
+    conversations: workload.conversations.map((c) => {
+      const regions = placement.get(c.id);
+      return c.residency !== undefined || regions === undefined ? c : { ...c, residency: regions };
+    }),
+  };
+}
+
+/** A fault whose actions the target cannot carry out is refused before anything starts. */
+function checkTargetDoes(faults: readonly ResolvedFault[], target: TargetDefinition): void {
+  for (const fault of faults) {
+    for (const action of fault.actions) {
+      const why = target.unsupported[action.op];
+      if (why !== undefined)
+        throw new ScenarioError(
+          `scenario.chaos: ${fault.id} cannot run against the ${target.name} target: ${why}`,
+        );
+    }
+  }
 }
 
 /**

@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { type FaultSpec, FaultSpec as FaultSpecSchema } from '../../chaos/index.ts';
 import { describeIssues } from '../../contracts/errors.ts';
 import { RegionName } from '../../contracts/target.ts';
-import { KNOWN_BUGS } from '../targets/index.ts';
+import { KNOWN_BUGS, TARGET_NAMES } from '../targets/index.ts';
 import { isDataScenario, readDataScenario } from './data-file.ts';
 
 const BugName = z.enum(KNOWN_BUGS);
@@ -103,6 +103,10 @@ export const ScenarioSpec = z.strictObject({
   description: z.string().min(1),
   /** Default seed; --seed overrides. */
   seed: z.number().int().min(0).max(SCENARIO_LIMITS.seed).optional(),
+  /** The system under test (docs/TARGETS.md); --target overrides. Default the reference server. */
+  target: z.enum(TARGET_NAMES, `must be one of: ${TARGET_NAMES.join(', ')}`).default('reference'),
+  /** The target's own settings, checked against its schema once the target is known. */
+  targetOptions: z.record(z.string(), z.unknown()).default({}),
   /** How long load runs. Faults are timed from the start of load. */
   duration: boundedDuration(SCENARIO_LIMITS.durationMs, { positive: true }),
   topology: TopologySpec.prefault({}),
@@ -132,6 +136,9 @@ export interface Scenario {
   name: string;
   description: string;
   seed: number | undefined;
+  /** A name in harness/targets' table. */
+  target: string;
+  targetOptions: Record<string, unknown>;
   durationMs: number;
   topology: TopologySpec;
   workload: WorkloadSpec;
@@ -194,6 +201,8 @@ export function parseScenario(raw: unknown, root = 'scenario'): Scenario {
     name: spec.name,
     description: spec.description,
     seed: spec.seed,
+    target: spec.target,
+    targetOptions: spec.targetOptions,
     durationMs: parseDuration(spec.duration),
     topology: spec.topology,
     workload: workload.data as WorkloadSpec,

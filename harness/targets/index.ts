@@ -1,15 +1,33 @@
 // The targets chatquake can drive, by name. A new target is a folder here with a definition
-// (types.ts) and a MessagingTarget, added to this table; no other harness file changes. It holds
+// (types.ts) and a runtime, added to this table; no other harness file changes. It holds
 // definitions only, so the CLI can list a target's commands without loading its client.
 import { referenceTarget } from './reference/index.ts';
 import type { TargetCommand, TargetDefinition } from './types.ts';
+import { xmppTarget } from './xmpp/index.ts';
 
-export type { TargetCommand, TargetDefinition } from './types.ts';
+export type {
+  TargetCommand,
+  TargetConnection,
+  TargetDefinition,
+  TargetRuntime,
+  TargetStartOptions,
+  TopologyMode,
+} from './types.ts';
 
-export const TARGETS: Record<string, TargetDefinition> = { reference: referenceTarget };
+export const TARGETS: Record<string, TargetDefinition> = { reference: referenceTarget, xmpp: xmppTarget };
+
+/** The names a scenario's `target` and `--target` accept. */
+export const TARGET_NAMES = Object.keys(TARGETS) as [string, ...string[]];
 
 /** The target a run drives unless told otherwise. */
 export const defaultTarget: TargetDefinition = referenceTarget;
+
+/** The definition of a target by name; throws on a name the table lacks (validation comes first). */
+export function targetNamed(name: string): TargetDefinition {
+  const found = TARGETS[name];
+  if (found === undefined) throw new Error(`no target named "${name}" (known: ${TARGET_NAMES.join(', ')})`);
+  return found;
+}
 
 /** Every bug knob some target knows, for validating scenario files. */
 export const KNOWN_BUGS = [...new Set(Object.values(TARGETS).flatMap((t) => t.bugs))] as [

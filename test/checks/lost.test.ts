@@ -181,6 +181,27 @@ describe('acked-message loss', () => {
     });
   });
 
+  it('does not count an acked send the system later refused as lost: the sender was told (an XMPP bounce)', () => {
+    const h = valid()
+      .send('u1', 'c1', 'm6', 2)
+      .ack('u1', 'c1', 'm6', 6, 2.1)
+      .failed('u1', 'c1', 'm6', 9)
+      .end(30);
+    const r = checkLost(sorted(h.events));
+    expect(r).toMatchObject({ ackedLost: 0, failedAfterAck: 1, failedButAppeared: 0 });
+  });
+
+  it('counts an acked send refused later that appeared anyway as failed-but-appeared, not as refused', () => {
+    const h = valid()
+      .send('u1', 'c1', 'm7', 2)
+      .ack('u1', 'c1', 'm7', 7, 2.1)
+      .deliver('u2', 'c1', 'u1', 'm7', 7, 2.2)
+      .failed('u1', 'c1', 'm7', 9)
+      .end(30);
+    const r = checkLost(sorted(h.events));
+    expect(r).toMatchObject({ ackedLost: 0, failedAfterAck: 0, failedButAppeared: 1 });
+  });
+
   it('keeps at most maxExamples explanations but counts everything', () => {
     const h = stage();
     for (let i = 1; i <= 5; i++) h.send('u1', 'c1', `m${i}`, i).ack('u1', 'c1', `m${i}`, i, i + 0.02);

@@ -12,6 +12,7 @@ import { createCleanupRegistry } from '../../harness/local/cleanup.ts';
 import { readyPort, startService } from '../../harness/local/processes.ts';
 import { type LocalTopology, startLocalTopology } from '../../harness/local/topology.ts';
 import { connectSystem } from '../../harness/run/start.ts';
+import { referenceRuntime } from '../../harness/targets/reference/runtime.ts';
 
 interface ApiProxy {
   name: string;
@@ -67,7 +68,7 @@ afterAll(async () => {
 
 describe('a run on a shared Toxiproxy', () => {
   it('heals only its own proxies, and removes only its own at the end', async () => {
-    const { backends } = connectSystem(topology, 1);
+    const { backends } = connectSystem(topology, referenceRuntime, { seed: 1 });
     await backends.proxy.setEnabled('link:eu-west->us-east.n1', false);
     await backends.proxy.addToxic('edge:clients->eu-west.n1', {
       name: 'run-latency',

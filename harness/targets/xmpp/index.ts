@@ -1,0 +1,55 @@
+// XMPP as a target: one Prosody server per region, each with its own domain, federated over
+// server-to-server links that pass through the fault proxy (docs/XMPP.md). This is its
+// definition: the options a scenario sets (how the servers federate), what it cannot do (one
+// server per region, so no scale-out; no admin API, so no clock skew; direct chats only), where
+// a chat is held (its members' servers) and the proxies its topology has (edge and link, no
+// directory). The runtime, loaded only for a run, starts Prosody and drives it over XMPP.
+import { planLayout } from '../../local/layout.ts';
+import type { TargetDefinition } from '../types.ts';
+import { XmppOptions } from './types.ts';
+
+export const xmppTarget: TargetDefinition = {
+  name: 'xmpp',
+  description: 'Prosody servers, one per region with its own domain, federated through the fault proxy',
+  options: XmppOptions,
+  bugs: [],
+  modes: ['local'],
+  unsupported: {
+    addNode: 'an XMPP region is one Prosody server, so it cannot be scaled out',
+    clock: 'Prosody has no admin API to move its clock',
+  },
+  // A chat is held by both members' servers; neither is its home.
+  homeRegionOf: () => undefined,
+  layout(regions, nodesPerRegion) {
+    const layout = planLayout(regions, nodesPerRegion);
+    return { ...layout, proxies: layout.proxies.filter((p) => p.kind !== 'dir') };
+  },
+  checkWorkload(workload, nodesPerRegion) {
+    const problems: string[] = [];
+    if (nodesPerRegion !== 1)
+      problems.push(
+        'topology.nodesPerRegion: the xmpp target runs one Prosody server per region (set it to 1)',
+      );
+    const group = workload.conversations.find((c) => c.members.length !== 2);
+    if (group !== undefined)
+      problems.push(
+        `workload.conversations.groups: the xmpp target supports direct conversations of 2 members (${group.id} has ${group.members.length}); set groups to 0`,
+      );
+    if (workload.conversations.some((c) => c.residency !== undefined))
+      problems.push(
+        "workload.conversations.residency: an XMPP chat is held by its members' servers, so residency cannot be chosen",
+      );
+    return problems;
+  },
+  placement(workload) {
+    const homeOf = new Map(workload.users.map((u) => [u.id, u.region]));
+    const placed = new Map<string, string[]>();
+    for (const c of workload.conversations) {
+      const homes = c.members.map((m) => homeOf.get(m)).filter((r): r is string => r !== undefined);
+      placed.set(c.id, [...new Set(homes)]);
+    }
+    return placed;
+  },
+  commands: {},
+  runtime: async () => (await import('./runtime.ts')).xmppRuntime,
+};
