@@ -11,6 +11,7 @@ import { formatContainerPlan, planContainers } from '../docker/plan.ts';
 import { formatLayout } from '../local/layout.ts';
 import { type PreparedRun, prepareRun } from '../scenario/prepare.ts';
 import { formatThresholds } from '../scenario/thresholds.ts';
+import { targetNamed } from '../targets/index.ts';
 
 function describeRate(rate: PreparedRun['scenario']['workload']['rate']): string {
   if (typeof rate === 'number') return `${rate} msgs/s`;
@@ -47,7 +48,8 @@ export function formatPlan(prepared: PreparedRun, docker?: { image: string }): s
     `          ${scenario.description.replace(/\s+/g, ' ').trim()}`,
     `seed      ${prepared.seed}${prepared.seedDrawn ? '  (drawn at random; pass --seed to repeat it)' : ''}`,
     `load      ${formatDuration(scenario.durationMs)}, ${describeRate(scenario.workload.rate)} ${scenario.workload.arrival}, ${workload.users.length} users, ${workload.conversations.length} conversations (${direct} direct, ${workload.conversations.length - direct} groups${resident > 0 ? `, ${resident} residency-bound` : ''})`,
-    `servers   ${t.regions.length} regions × ${t.nodesPerRegion} node${t.nodesPerRegion === 1 ? '' : 's'}, ack ${t.ack}, lease ${t.leaseMs} ms${t.bugs.length > 0 ? `, bugs: ${t.bugs.join(', ')}` : ''}`,
+    `target    ${scenario.target}`,
+    `servers   ${targetNamed(scenario.target).describeServers(t, prepared.targetOptions)}`,
     `converge  within ${formatDuration(scenario.convergenceDeadlineMs)} of the heal`,
     '',
     'topology',

@@ -127,7 +127,8 @@ export function planLayout(regions: string[], nodesPerRegion: number): TopologyL
 /** A readable block for `validate` and the run header. */
 export function formatLayout(layout: TopologyLayout): string {
   const lines: string[] = [];
-  lines.push(`directory  ${layout.directoryHost}`);
+  // A topology without a directory (the xmpp target's) has no host for it.
+  if (layout.directoryHost !== '') lines.push(`directory  ${layout.directoryHost}`);
   for (const region of layout.regions) {
     lines.push(`region ${region.name}  (${region.block})`);
     for (const node of region.nodes) {

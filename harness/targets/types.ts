@@ -11,6 +11,7 @@ import type { Workload } from '../../load/index.ts';
 import type { CommandSpec } from '../cli/flag-table.ts';
 import type { TopologyLayout } from '../local/layout.ts';
 import type { LocalTopology, LocalTopologyOptions, NodeInfo } from '../local/topology.ts';
+import type { TopologySpec } from '../scenario/scenario.ts';
 
 export interface TargetCommand {
   /** Its flags, from which `--help` and the unknown-flag message are drawn. */
@@ -62,6 +63,8 @@ export interface TargetDefinition {
    * when the target cannot tell (aliases then fall back to topology order).
    */
   homeRegionOf(conv: { id: string; residency?: string[] }, regions: readonly string[]): string | undefined;
+  /** The `servers` line of `validate`: what runs per region, with the options that matter. */
+  describeServers(topology: TopologySpec, targetOptions: unknown): string;
   /** The proxies and nodes its topology will have, for resolving faults before anything starts. */
   layout(regions: string[], nodesPerRegion: number): TopologyLayout;
   /**

@@ -20,9 +20,14 @@ export const xmppTarget: TargetDefinition = {
   },
   // A chat is held by both members' servers; neither is its home.
   homeRegionOf: () => undefined,
+  describeServers(topology, targetOptions) {
+    const o = XmppOptions.parse(targetOptions);
+    const timeout = o.s2sAckTimeoutMs > 0 ? `, s2s ack timeout ${o.s2sAckTimeoutMs} ms` : '';
+    return `${topology.regions.length} regions × 1 Prosody server, s2s ${o.s2s}${timeout}, clients resend ${o.resend ? 'on' : 'off'}`;
+  },
   layout(regions, nodesPerRegion) {
     const layout = planLayout(regions, nodesPerRegion);
-    return { ...layout, proxies: layout.proxies.filter((p) => p.kind !== 'dir') };
+    return { ...layout, directoryHost: '', proxies: layout.proxies.filter((p) => p.kind !== 'dir') };
   },
   checkWorkload(workload, nodesPerRegion) {
     const problems: string[] = [];
