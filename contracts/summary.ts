@@ -63,7 +63,10 @@ export const Summary = z.strictObject({
   errors: z.array(z.string()),
   warnings: z.array(z.string()),
   topology: z.object({
+    /** The system under test (docs/TARGETS.md); absent in summaries written before targets had names. */
+    target: z.string().optional(),
     regions: z.array(z.object({ name: z.string(), nodes: num, nodeNames: z.array(z.string()) })),
+    /** What an ack promised: "replicated" or "stored" (the reference server), "accepted" (XMPP). */
     ack: z.string(),
     leaseMs: num,
     bugs: z.array(z.string()),

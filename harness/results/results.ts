@@ -10,6 +10,7 @@ import { ExitCode } from '../../contracts/exit-codes.ts';
 import { type FailoverSummary, SUMMARY_SCHEMA_VERSION, type Summary } from '../../contracts/summary.ts';
 import type { Judgement } from '../run/judge.ts';
 import type { RunRecord } from '../run/run-record.ts';
+import { TARGETS } from '../targets/index.ts';
 import { type JunitCase, renderJunit } from './junit.ts';
 
 type P4 = Summary['latency']['ackMs'];
@@ -90,12 +91,16 @@ export function buildSummary(record: RunRecord, judgement: Judgement, warnings: 
     errors: record.errors,
     warnings: [...(record.warnings ?? []), ...warnings],
     topology: {
+      target: record.scenario.target ?? 'reference',
       regions: record.scenario.topology.regions.map((name) => ({
         name,
         nodes: nodesOf(name).length,
         nodeNames: nodesOf(name),
       })),
-      ack: record.scenario.topology.ack,
+      // A run.json from a target this build does not know keeps what its scenario said.
+      ack:
+        TARGETS[record.scenario.target ?? 'reference']?.ackLevel(record.scenario.topology) ??
+        record.scenario.topology.ack,
       leaseMs: record.scenario.topology.leaseMs,
       bugs: record.scenario.topology.bugs,
     },

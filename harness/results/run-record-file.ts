@@ -35,6 +35,8 @@ const RunRecordFile = z.looseObject({
     name: str,
     description: str,
     path: str,
+    target: str.optional(),
+    targetOptions: z.unknown().optional(),
     durationMs: ms,
     topology: z.looseObject({
       regions: z.array(str),

@@ -4,6 +4,7 @@
 // state is read into the history.
 import type { SystemUnderTest } from '../../contracts/target.ts';
 import { awaitConvergence, type LoadResult, recordFinalReads, runLoad } from '../../load/index.ts';
+import { targetNamed } from '../targets/index.ts';
 import type { RunHistory } from './history.ts';
 import { type RunState, showStatus, ThresholdAbort, wall } from './state.ts';
 
@@ -22,7 +23,7 @@ export async function runLoadPhase(
     scenario: scenario.name,
     seed,
     regions: [...scenario.topology.regions],
-    ackLevel: scenario.topology.ack,
+    ackLevel: targetNamed(scenario.target).ackLevel(scenario.topology),
   });
   const ticker = setInterval(() => showStatus(state, state.lastStats), 1000);
   ticker.unref();

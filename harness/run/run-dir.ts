@@ -59,6 +59,8 @@ export function initialRecord(
       name: scenario.name,
       description: scenario.description,
       path: prepared.path,
+      target: scenario.target,
+      targetOptions: prepared.targetOptions,
       durationMs: scenario.durationMs,
       topology: scenario.topology,
       workload: scenario.workload,

@@ -12,6 +12,9 @@ export interface RunRecord {
     name: string;
     description: string;
     path: string;
+    /** The target's name and its options as its schema parsed them; absent in older run.json files (the reference server). */
+    target?: string;
+    targetOptions?: unknown;
     durationMs: number;
     topology: { regions: string[]; nodesPerRegion: number; ack: string; leaseMs: number; bugs: string[] };
     workload: unknown;

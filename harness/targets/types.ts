@@ -11,7 +11,6 @@ import type { Workload } from '../../load/index.ts';
 import type { CommandSpec } from '../cli/flag-table.ts';
 import type { TopologyLayout } from '../local/layout.ts';
 import type { LocalTopology, LocalTopologyOptions, NodeInfo } from '../local/topology.ts';
-import type { TopologySpec } from '../scenario/scenario.ts';
 
 export interface TargetCommand {
   /** Its flags, from which `--help` and the unknown-flag message are drawn. */
@@ -21,6 +20,15 @@ export interface TargetCommand {
 
 /** Where a run's topology lives: processes here, containers it starts, or a compose project. */
 export type TopologyMode = { mode: 'local' } | { mode: 'docker'; image: string } | { mode: 'compose' };
+
+/** A scenario's topology section, as the definition reads it (scenario.ts's TopologySpec). */
+export interface TopologyFacts {
+  regions: string[];
+  nodesPerRegion: number;
+  ack: string;
+  leaseMs: number;
+  bugs: string[];
+}
 
 /** What a run tells the target's runtime when it starts the topology. */
 export interface TargetStartOptions extends LocalTopologyOptions {
@@ -63,8 +71,10 @@ export interface TargetDefinition {
    * when the target cannot tell (aliases then fall back to topology order).
    */
   homeRegionOf(conv: { id: string; residency?: string[] }, regions: readonly string[]): string | undefined;
+  /** What an ack promises on this target, as run_start and summary.json record it. */
+  ackLevel(topology: { ack: string }): string;
   /** The `servers` line of `validate`: what runs per region, with the options that matter. */
-  describeServers(topology: TopologySpec, targetOptions: unknown): string;
+  describeServers(topology: TopologyFacts, targetOptions: unknown): string;
   /** The proxies and nodes its topology will have, for resolving faults before anything starts. */
   layout(regions: string[], nodesPerRegion: number): TopologyLayout;
   /**

@@ -22,6 +22,7 @@ export const referenceTarget: TargetDefinition = {
     const allowed = conv.residency?.filter((r) => regions.includes(r)) ?? regions;
     return rendezvousOrder(conv.id, allowed)[0];
   },
+  ackLevel: (t) => t.ack,
   describeServers: (t) =>
     `${t.regions.length} regions × ${t.nodesPerRegion} node${t.nodesPerRegion === 1 ? '' : 's'}, ack ${t.ack}, lease ${t.leaseMs} ms${t.bugs.length > 0 ? `, bugs: ${t.bugs.join(', ')}` : ''}`,
   layout: planLayout,

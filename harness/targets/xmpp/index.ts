@@ -20,6 +20,8 @@ export const xmppTarget: TargetDefinition = {
   },
   // A chat is held by both members' servers; neither is its home.
   homeRegionOf: () => undefined,
+  // A stream-management ack: the sender's server took the stanza, nothing more.
+  ackLevel: () => 'accepted',
   describeServers(topology, targetOptions) {
     const o = XmppOptions.parse(targetOptions);
     const timeout = o.s2sAckTimeoutMs > 0 ? `, s2s ack timeout ${o.s2sAckTimeoutMs} ms` : '';
