@@ -128,7 +128,16 @@ describe('the xmpp target, before anything starts', () => {
 
   it('refuses another target’s bug knobs', () => {
     expect(refusal({ ...xmpp, topology: { regions: ['eu-west', 'us-east'], bugs: ['ack-early'] } })).toMatch(
-      /^scenario\.topology\.bugs: "ack-early" is not a bug knob of the xmpp target \(it has none\)/,
+      /^scenario\.topology\.bugs: "ack-early" is not a bug knob of the xmpp target$/,
+    );
+  });
+
+  it('takes s2s-dialback as a knob that overrides the s2s mode, and the reference server refuses it', () => {
+    const run = prepared({ ...xmpp, topology: { regions: ['eu-west', 'us-east'], bugs: ['s2s-dialback'] } });
+    expect(run.scenario.topology.bugs).toEqual(['s2s-dialback']);
+    expect(TARGETS.xmpp?.describeServers(run.scenario.topology, run.targetOptions)).toMatch(/s2s dialback/);
+    expect(refusal({ ...xmpp, target: 'reference', topology: { bugs: ['s2s-dialback'] } })).toMatch(
+      /"s2s-dialback" is not a bug knob of the reference target/,
     );
   });
 

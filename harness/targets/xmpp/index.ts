@@ -8,11 +8,18 @@ import { planLayout } from '../../local/layout.ts';
 import type { TargetDefinition } from '../types.ts';
 import { XmppOptions } from './types.ts';
 
+/** The options after the bug knobs: `s2s-dialback` overrides the s2s mode. */
+export function effectiveOptions(options: XmppOptions, bugs: readonly string[]): XmppOptions {
+  return bugs.includes('s2s-dialback') ? { ...options, s2s: 'dialback', s2sAckTimeoutMs: 0 } : options;
+}
+
 export const xmppTarget: TargetDefinition = {
   name: 'xmpp',
   description: 'Prosody servers, one per region with its own domain, federated through the fault proxy',
   options: XmppOptions,
-  bugs: [],
+  // Not planted bugs but weaker configurations a scenario can prove it catches: `s2s-dialback`
+  // federates with dialback and no stream management on s2s, whatever targetOptions.s2s says.
+  bugs: ['s2s-dialback'],
   modes: ['local'],
   unsupported: {
     addNode: 'an XMPP region is one Prosody server, so it cannot be scaled out',
@@ -23,7 +30,7 @@ export const xmppTarget: TargetDefinition = {
   // A stream-management ack: the sender's server took the stanza, nothing more.
   ackLevel: () => 'accepted',
   describeServers(topology, targetOptions) {
-    const o = XmppOptions.parse(targetOptions);
+    const o = effectiveOptions(XmppOptions.parse(targetOptions), topology.bugs);
     const timeout = o.s2sAckTimeoutMs > 0 ? `, s2s ack timeout ${o.s2sAckTimeoutMs} ms` : '';
     return `${topology.regions.length} regions × 1 Prosody server, s2s ${o.s2s}${timeout}, clients resend ${o.resend ? 'on' : 'off'}`;
   },
