@@ -3,10 +3,11 @@
 // definitions only, so the CLI can list a target's commands without loading its client.
 import { referenceTarget } from './reference/index.ts';
 import type { TargetCommand, TargetDefinition } from './types.ts';
+import { xmppTarget } from './xmpp/index.ts';
 
 export type { TargetCommand, TargetDefinition } from './types.ts';
 
-export const TARGETS: Record<string, TargetDefinition> = { reference: referenceTarget };
+export const TARGETS: Record<string, TargetDefinition> = { reference: referenceTarget, xmpp: xmppTarget };
 
 /** The target a run drives unless told otherwise. */
 export const defaultTarget: TargetDefinition = referenceTarget;
