@@ -79,10 +79,10 @@ function pgrep(pattern: string): string[] {
   }
 }
 
-function start(runDir: string, xmpp: XmppOptions) {
+function start(runDir: string, xmpp: XmppOptions, regions = REGIONS) {
   return startXmppTopology({
     runDir,
-    regions: REGIONS,
+    regions,
     seed: 7,
     secret: 'unused',
     adminToken: 'unused',
@@ -97,7 +97,7 @@ describe('XMPP topology, smacks s2s', () => {
   const sessions: Session[] = [];
 
   beforeAll(async () => {
-    topology = await start(runDir, { s2s: 'smacks', resend: true, s2sAckTimeoutMs: 0 });
+    topology = await start(runDir, { s2s: 'smacks', resend: true, s2sAckTimeoutMs: 5000 });
     await topology.register('eu-west', 'alice', 'alice-pw');
     await topology.register('us-east', 'bob', 'bob-pw');
   });
@@ -120,6 +120,10 @@ describe('XMPP topology, smacks s2s', () => {
     await send(alice, 'bob@us-east.chatquake.test', 'm2');
     expect(await arrives(bob, 'm2', 3_000)).toBe(false);
     for (const link of links) await topology.setProxyEnabled(link.name, true);
+    const log = readFileSync(join(runDir, 'logs', 'eu-west.log'), 'utf8');
+    expect(log).toContain('Outgoing s2s connection eu-west.chatquake.test->us-east.chatquake.test complete');
+    expect(log).toContain('Stream encrypted');
+    expect(log).not.toMatch(/modulemanager\s+error|Unable to load/);
   });
 
   it('names Prosody itself as the node, and crash and restart act on it', async () => {
@@ -165,15 +169,22 @@ describe('XMPP topology, dialback s2s', () => {
     rmSync(runDir, { recursive: true, force: true });
   });
 
-  it('federates', async () => {
-    topology = await start(runDir, { s2s: 'dialback', resend: true, s2sAckTimeoutMs: 0 });
+  it("federates across three regions (both of a DNS view's SRV records)", async () => {
+    topology = await start(runDir, { s2s: 'dialback', resend: true, s2sAckTimeoutMs: 0 }, [
+      ...REGIONS,
+      'ap-south',
+    ]);
     await topology.register('eu-west', 'alice', 'alice-pw');
     await topology.register('us-east', 'bob', 'bob-pw');
+    await topology.register('ap-south', 'carol', 'carol-pw');
     const alice = await online(topology, 'eu-west', 'alice');
     const bob = await online(topology, 'us-east', 'bob');
+    const carol = await online(topology, 'ap-south', 'carol');
     await send(alice, 'bob@us-east.chatquake.test', 'd1');
+    await send(alice, 'carol@ap-south.chatquake.test', 'd2');
     expect(await arrives(bob, 'd1', 15_000)).toBe(true);
-    await alice.xmpp.stop().catch(() => {});
-    await bob.xmpp.stop().catch(() => {});
+    expect(await arrives(carol, 'd2', 15_000)).toBe(true);
+    for (const s of [alice, bob, carol]) await s.xmpp.stop().catch(() => {});
+    expect(readFileSync(join(runDir, 'logs', 'eu-west.log'), 'utf8')).not.toContain('Stream encrypted');
   });
 });
