@@ -6,7 +6,7 @@
 // the state, the Toxiproxy API, the proxies, the teardown and the handle; the regions' own parts
 // (config, DNS view, certificates, accounts, the server process) live in prosody/ and topology/.
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { edgeProxyName, planLayout } from '../../local/layout.ts';
 import { topologyHandle } from '../../local/topology/handle.ts';
 import { freePort, serially } from '../../local/topology/nodes.ts';
@@ -71,7 +71,9 @@ function serviceOf(state: TopologyState, region: string): string {
 export async function startXmppTopology(options: XmppTopologyOptions): Promise<XmppTopology> {
   const xmpp = XmppOptions.parse(options.xmpp);
   checkRegions(options.regions);
-  const state = createTopologyState({ ...options, nodesPerRegion: 1 });
+  // Absolute: Prosody reads a relative path in its config from /etc/prosody.
+  const runDir = resolve(options.runDir);
+  const state = createTopologyState({ ...options, runDir, nodesPerRegion: 1 });
   mkdirSync(state.logsDir, { recursive: true });
   mkdirSync(state.dataDir, { recursive: true });
   const close = registerTeardown(state);
@@ -88,7 +90,7 @@ export async function startXmppTopology(options: XmppTopologyOptions): Promise<X
     if (xmpp.s2s === 'smacks') {
       state.status('making the run CA');
       ca = await createRunCa(
-        join(options.runDir, 'prosody', 'certs'),
+        join(runDir, 'prosody', 'certs'),
         regions.map((r) => r.domain),
       );
     }

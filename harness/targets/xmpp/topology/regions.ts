@@ -2,7 +2,7 @@
 // ports, data, DNS view and config file, run through `chatquake xmpp-region` so that it is in the
 // run ledger, the cleanup registry and under the run's lifeline. The node's pid is PROSODY's (from
 // the wrapper's ready line), so pause and crash faults act on the server itself.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { withTimeout } from '../../../../lib/async.ts';
 import { linkProxyName } from '../../../local/layout.ts';
@@ -76,6 +76,8 @@ export async function writeRegionFiles(
   const hostsFile = join(self.dir, 'hosts');
   const resolvConf = join(self.dir, 'resolv.conf');
   const certificatesDir = join(self.dir, 'no-certs');
+  // Fresh per run: a reused run folder must not bring back last run's accounts and archives.
+  await rm(self.dataPath, { recursive: true, force: true });
   await mkdir(certificatesDir, { recursive: true });
   await mkdir(self.dataPath, { recursive: true });
   await writeFile(hostsFile, view.hosts);
