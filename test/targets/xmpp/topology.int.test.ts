@@ -152,8 +152,9 @@ describe('XMPP topology, smacks s2s', () => {
     expect(topology.node('us-east', 'n1').running).toBe(true);
   });
 
-  it('leaves no Prosody behind after close()', async () => {
+  it('leaves no Prosody behind after close(), a paused one included', async () => {
     expect(pgrep(`bin/prosody --config ${runDir}/`).length).toBe(2);
+    process.kill(topology.pidOf('eu-west', 'n1') as number, 'SIGSTOP');
     await topology.close();
     await topology.close();
     expect(pgrep(`bin/prosody --config ${runDir}/`)).toEqual([]);
