@@ -69,6 +69,7 @@ describe('--help', () => {
         'server',
         'token',
         'validate',
+        'xmpp-region',
       ].sort(),
     );
     for (const [name, command] of Object.entries(commands)) {

@@ -23,10 +23,11 @@ export async function createProxy(
   state: TopologyState,
   plane: ProxyPlane,
   proxy: ProxyLayout,
+  /** Where the proxy forwards; default the node (edge, link) or directory (dir) behind it. */
+  upstream: string = upstreamOf(state, plane, proxy),
 ): Promise<ProxyInfo> {
   // A run killed before its teardown leaves its proxies in an external Toxiproxy; the names
   // are this topology's, so a leftover is replaced rather than refused with a 409.
-  const upstream = upstreamOf(state, plane, proxy);
   // On an external Toxiproxy the proxy outlives us if we crash: recorded before it exists.
   const ledger = state.external === undefined ? undefined : state.options.ledger;
   if (state.external !== undefined) await state.external.deleteProxy(proxy.name).catch(() => {});

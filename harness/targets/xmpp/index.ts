@@ -6,6 +6,7 @@
 // directory). The runtime, loaded only for a run, starts Prosody and drives it over XMPP.
 import { planLayout } from '../../local/layout.ts';
 import type { TargetDefinition } from '../types.ts';
+import { xmppRegionSpec } from './commands.ts';
 import { XmppOptions } from './types.ts';
 
 /** The options after the bug knobs: `s2s-dialback` overrides the s2s mode. */
@@ -64,6 +65,8 @@ export const xmppTarget: TargetDefinition = {
     }
     return placed;
   },
-  commands: {},
+  commands: {
+    'xmpp-region': { spec: xmppRegionSpec, load: () => import('./region-main.ts') },
+  },
   runtime: async () => (await import('./runtime.ts')).xmppRuntime,
 };
