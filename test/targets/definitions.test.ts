@@ -60,7 +60,12 @@ describe('the target table', () => {
 
 describe('the xmpp target, before anything starts', () => {
   it('applies its options’ defaults and keeps what the scenario set', () => {
-    expect(prepared(xmpp).targetOptions).toEqual({ s2s: 'smacks', resend: true, s2sAckTimeoutMs: 0 });
+    expect(prepared(xmpp).targetOptions).toEqual({
+      s2s: 'smacks',
+      resend: true,
+      s2sResend: false,
+      s2sAckTimeoutMs: 0,
+    });
     expect(
       prepared({ ...xmpp, targetOptions: { s2s: 'dialback', resend: false } }).targetOptions,
     ).toMatchObject({

@@ -7,6 +7,7 @@
 import { planLayout } from '../../local/layout.ts';
 import type { TargetDefinition } from '../types.ts';
 import { xmppRegionSpec } from './commands.ts';
+import { MAX_PEERS } from './prosody/dns.ts';
 import { XmppOptions } from './types.ts';
 
 /** The options after the bug knobs: `s2s-dialback` overrides the s2s mode. */
@@ -32,10 +33,17 @@ export const xmppTarget: TargetDefinition = {
   ackLevel: () => 'accepted',
   describeServers(topology, targetOptions) {
     const o = effectiveOptions(XmppOptions.parse(targetOptions), topology.bugs);
-    const timeout = o.s2sAckTimeoutMs > 0 ? `, s2s ack timeout ${o.s2sAckTimeoutMs} ms` : '';
-    return `${topology.regions.length} regions × 1 Prosody server, s2s ${o.s2s}${timeout}, clients resend ${o.resend ? 'on' : 'off'}`;
+    const smacks =
+      o.s2s === 'smacks'
+        ? `, unacked s2s stanzas ${o.s2sResend ? 'resent' : 'bounced'}${o.s2sAckTimeoutMs > 0 ? `, s2s ack timeout ${o.s2sAckTimeoutMs} ms` : ''}`
+        : '';
+    return `${topology.regions.length} regions × 1 Prosody server, s2s ${o.s2s}${smacks}, clients resend ${o.resend ? 'on' : 'off'}`;
   },
   layout(regions, nodesPerRegion) {
+    if (regions.length > MAX_PEERS + 1)
+      throw new Error(
+        `regions: the xmpp target runs at most ${MAX_PEERS + 1} regions (each region's DNS view names its peers' link proxies); got ${regions.length}`,
+      );
     const layout = planLayout(regions, nodesPerRegion);
     return { ...layout, directoryHost: '', proxies: layout.proxies.filter((p) => p.kind !== 'dir') };
   },

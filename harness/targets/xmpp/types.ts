@@ -21,6 +21,12 @@ export const XmppOptions = z
      */
     resend: z.boolean().default(true),
     /**
+     * With `s2s: 'smacks'`: when an s2s stream dies with stanzas the peer never acked, resend them
+     * on the next stream (`smacks_s2s_resend`; a stanza that arrived but whose ack was lost then
+     * arrives twice) rather than bounce them to their senders (Prosody's default). Default false.
+     */
+    s2sResend: z.boolean().default(false),
+    /**
      * mod_s2s_smacks_timeout: close an s2s stream whose acks stop for this long, so a blackholed
      * link is noticed. 0 leaves it off. Only with `s2s: 'smacks'`. Default 0.
      */

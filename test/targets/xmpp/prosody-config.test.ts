@@ -89,6 +89,12 @@ describe('prosodyConfig', () => {
     expect(() => prosodyConfig({ ...input({ s2s: 'smacks' }), tls: undefined })).toThrow(/certificates/);
   });
 
+  it('smacks bounces what a dead s2s stream left unacked, unless s2sResend asks to resend it', () => {
+    expect(prosodyConfig(input({ s2s: 'smacks' }))).toContain('smacks_s2s_resend = false');
+    expect(prosodyConfig(input({ s2s: 'smacks', s2sResend: true }))).toContain('smacks_s2s_resend = true');
+    expect(prosodyConfig(input({ s2s: 'dialback', s2sResend: true }))).not.toContain('smacks_s2s_resend');
+  });
+
   it('smacks with an ack timeout: mod_s2s_smacks_timeout, and mod_smacks’ delay in seconds', () => {
     const text = prosodyConfig(input({ s2s: 'smacks', s2sAckTimeoutMs: 2500 }));
     expect(modulesLine(text)).toContain('"s2s_smacks_timeout"');

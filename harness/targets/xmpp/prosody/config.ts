@@ -74,6 +74,9 @@ function s2sBlock(input: ProsodyConfigInput): string[] {
     's2s_require_encryption = true',
     's2s_secure_auth = true',
     'smacks_enabled_s2s = true',
+    // What happens to stanzas the peer never acked when an s2s stream dies: resent on the next
+    // stream (may duplicate) or bounced to the sender as recipient-unavailable (Prosody's default).
+    `smacks_s2s_resend = ${xmpp.s2sResend ? 'true' : 'false'}`,
   ];
   if (xmpp.s2sAckTimeoutMs > 0) {
     // mod_s2s_smacks_timeout closes an s2s stream when mod_smacks reports a delayed ack.
