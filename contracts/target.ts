@@ -79,11 +79,22 @@ export interface RegionLog {
   messages: { seq: number; cmid: string; from: string }[];
 }
 
+/** Where the target will hold the conversation; the harness records it as the conversation's residency when the scenario gave none. */
+export interface ConversationPlacement {
+  regions: string[];
+}
+
 /** What load/ needs from a target: users, conversations and what each region holds. */
 export interface MessagingTarget {
   readonly name: string;
   regions(): string[];
-  createConversation(spec: ConversationSpec): Promise<void>;
+  /**
+   * Optional: makes the run's users known before any conversation or session names them, with
+   * their home regions (a target whose accounts live on one server, such as XMPP, creates each
+   * account on its home region here). Called once with every user, before createConversation.
+   */
+  addUsers?(users: { user: string; region: string }[]): Promise<void>;
+  createConversation(spec: ConversationSpec): Promise<void | ConversationPlacement>;
   connect(options: ConnectOptions): TargetSession;
   /** One region's summary of a conversation, for awaiting convergence. */
   digest(region: string, conv: string): Promise<RegionDigest>;

@@ -1,0 +1,81 @@
+// Reads a user's message archive (XEP-0313 MAM, paged with XEP-0059 RSM) for the final reads and
+// digests: in XMPP a conversation's durable copy is each member's archive on its home server,
+// so a region's log of a direct conversation is the archive of the member homed there.
+// Readers are logged-in connections that never send presence, so they receive no pushes.
+import type { XmlElement, XmppClient } from '@xmpp/client';
+import { xml } from '@xmpp/client';
+import { type ChatquakeMessage, parseMessage } from './stanza.ts';
+
+const NS_MAM = 'urn:xmpp:mam:2';
+const NS_RSM = 'http://jabber.org/protocol/rsm';
+const NS_FORWARD = 'urn:xmpp:forward:0';
+const PAGE = 250;
+
+let queryCounter = 0;
+
+function queryElement(queryid: string, withJid: string, after: string | undefined): XmlElement {
+  return xml(
+    'iq',
+    { type: 'set' },
+    xml(
+      'query',
+      { xmlns: NS_MAM, queryid },
+      xml(
+        'x',
+        { xmlns: 'jabber:x:data', type: 'submit' },
+        xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, NS_MAM)),
+        xml('field', { var: 'with' }, xml('value', {}, withJid)),
+      ),
+      xml(
+        'set',
+        { xmlns: NS_RSM },
+        xml('max', {}, String(PAGE)),
+        after === undefined ? null : xml('after', {}, after),
+      ),
+    ),
+  );
+}
+
+/** The archived message inside a MAM result stanza for `queryid`, or undefined. */
+export function archivedMessage(stanza: XmlElement, queryid: string): XmlElement | undefined {
+  if (stanza.name !== 'message') return undefined;
+  const result = stanza.getChild('result', NS_MAM);
+  if (result === undefined || result.attrs.queryid !== queryid) return undefined;
+  return result.getChild('forwarded', NS_FORWARD)?.getChild('message');
+}
+
+/**
+ * Every chatquake message in `reader`'s archive exchanged with `withJid`, in archive order,
+ * paging until the server says the result is complete. Each page must answer within timeoutMs.
+ */
+export async function readArchive(
+  reader: XmppClient,
+  withJid: string,
+  timeoutMs: number,
+): Promise<ChatquakeMessage[]> {
+  const found: ChatquakeMessage[] = [];
+  let after: string | undefined;
+  for (;;) {
+    queryCounter += 1;
+    const queryid = `cq-mam-${queryCounter}`;
+    const page: ChatquakeMessage[] = [];
+    const onStanza = (stanza: XmlElement): void => {
+      const archived = archivedMessage(stanza, queryid);
+      const message = archived === undefined ? undefined : parseMessage(archived, false);
+      if (message !== undefined) page.push(message);
+    };
+    reader.on('stanza', onStanza);
+    let answer: XmlElement;
+    try {
+      answer = await reader.iqCaller.request(queryElement(queryid, withJid, after), timeoutMs);
+    } finally {
+      reader.removeListener('stanza', onStanza);
+    }
+    found.push(...page);
+    const fin = answer.getChild('fin', NS_MAM);
+    const last = fin?.getChild('set', NS_RSM)?.getChildText('last', NS_RSM) ?? undefined;
+    if (fin === undefined || fin.attrs.complete === 'true' || last === undefined || last === after)
+      return found;
+    after = last;
+  }
+}
