@@ -94,6 +94,7 @@ export interface MessagingTarget {
    * account on its home region here). Called once with every user, before createConversation.
    */
   addUsers?(users: { user: string; region: string }[]): Promise<void>;
+  // biome-ignore lint/suspicious/noConfusingVoidType: targets with nothing to say return from an `async` body, which is Promise<void>
   createConversation(spec: ConversationSpec): Promise<void | ConversationPlacement>;
   connect(options: ConnectOptions): TargetSession;
   /** One region's summary of a conversation, for awaiting convergence. */

@@ -5,7 +5,7 @@
 // harness/targets/xmpp/; this is only what the client half's tests need while it is written.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { XmppAccounts, XmppRegion } from '../../harness/targets/xmpp/types.ts';
@@ -17,7 +17,67 @@ export interface TestProsody {
   port: number;
   /** Prosody's log file (info level), for a failing test's post-mortem. */
   logFile: string;
+  /**
+   * Kills Prosody (SIGKILL) and starts it again on the same port and data: accounts and
+   * archives survive, stream-management sessions do not, so clients cannot resume.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** A loopback TCP relay the tests can cut: what a fault proxy does to a client's connection. */
+export interface CutProxy {
+  /** `xmpp://127.0.0.1:PORT` */
+  service: string;
+  /** Destroys every relayed connection; while `refuse` is set, new ones are closed at once. */
+  cut(refuse?: boolean): void;
+  /** Accepts new connections again. */
+  heal(): void;
+  stop(): Promise<void>;
+}
+
+export async function startCutProxy(targetPort: number): Promise<CutProxy> {
+  const sockets = new Set<Socket>();
+  let refusing = false;
+  const server = createServer((inbound) => {
+    if (refusing) {
+      inbound.destroy();
+      return;
+    }
+    const outbound = createConnection({ port: targetPort, host: '127.0.0.1' });
+    outbound.setNoDelay(true);
+    inbound.setNoDelay(true);
+    for (const [a, b] of [
+      [inbound, outbound],
+      [outbound, inbound],
+    ] as const) {
+      sockets.add(a);
+      a.pipe(b);
+      a.on('error', () => b.destroy());
+      a.on('close', () => {
+        sockets.delete(a);
+        b.destroy();
+      });
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  const cut = (refuse = false): void => {
+    refusing = refuse;
+    for (const socket of sockets) socket.destroy();
+  };
+  return {
+    service: `xmpp://127.0.0.1:${port}`,
+    cut,
+    heal() {
+      refusing = false;
+    },
+    async stop() {
+      cut(true);
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 /** Prosody's datamanager encoding: every byte that is not a letter or digit becomes %xx. */
@@ -85,6 +145,21 @@ function config(dir: string, port: number, domains: string[], logFile: string): 
   ].join('\n');
 }
 
+async function launch(configFile: string, port: number): Promise<ChildProcess> {
+  const child = spawn('prosody', ['--config', configFile, '-F'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  try {
+    await waitForPort(port, child, 15_000);
+  } catch (error) {
+    child.kill('SIGKILL');
+    throw new Error(`${(error as Error).message}\n${stderr}`);
+  }
+  return child;
+}
+
 /** One Prosody serving `regions` (region name -> its own VirtualHost `<name>.chatquake.test`). */
 export async function startProsody(regionNames: string[] = ['r1']): Promise<TestProsody> {
   const dir = mkdtempSync(join(tmpdir(), 'cq-prosody-'));
@@ -107,17 +182,13 @@ export async function startProsody(regionNames: string[] = ['r1']): Promise<Test
       logFile,
     ),
   );
-  const child = spawn('prosody', ['--config', configFile, '-F'], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  try {
-    await waitForPort(port, child, 15_000);
-  } catch (error) {
+  let child = await launch(configFile, port);
+  const kill = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill('SIGKILL');
-    throw new Error(`${(error as Error).message}\n${stderr}`);
-  }
+    await exited;
+  };
 
   const accounts: XmppAccounts = {
     async register(regionName, user, password) {
@@ -136,12 +207,12 @@ export async function startProsody(regionNames: string[] = ['r1']): Promise<Test
     accounts,
     port,
     logFile,
+    async restart() {
+      await kill();
+      child = await launch(configFile, port);
+    },
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-        child.kill('SIGKILL');
-        await exited;
-      }
+      await kill();
       rmSync(dir, { recursive: true, force: true });
     },
   };

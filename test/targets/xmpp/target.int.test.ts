@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionEvent, TargetSession } from '../../../contracts/target.ts';
 import { createXmppTarget, type XmppTarget } from '../../../harness/targets/xmpp/target.ts';
 import { sleep } from '../../../lib/async.ts';
-import { startProsody, type TestProsody } from '../../support/prosody.ts';
+import { type CutProxy, startCutProxy, startProsody, type TestProsody } from '../../support/prosody.ts';
 
 async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -32,13 +32,24 @@ function recorder(): {
 describe('xmpp target against prosody', () => {
   let prosody: TestProsody;
   let target: XmppTarget;
+  /** Each region's clients reach the server through their own proxy, so a test can cut one. */
+  const proxies = new Map<string, CutProxy>();
   const sessions: TargetSession[] = [];
+  const a = recorder();
+  const b = recorder();
+  let alice: TargetSession;
+  let bob: TargetSession;
 
   beforeAll(async () => {
     prosody = await startProsody(['r1', 'r2']);
+    for (const r of prosody.regions) proxies.set(r.name, await startCutProxy(prosody.port));
     target = createXmppTarget({
-      regions: prosody.regions,
-      accounts: prosody.accounts,
+      regions: prosody.regions.map((r) => ({ ...r, service: proxies.get(r.name)?.service ?? r.service })),
+      // ghost has a home but no account: messages to it are to an unknown local user.
+      accounts: {
+        register: (region, user, password) =>
+          user === 'ghost' ? Promise.resolve() : prosody.accounts.register(region, user, password),
+      },
       resend: true,
       password: (user) => `pw-${user}`,
       reconnectDelayMs: 200,
@@ -47,12 +58,14 @@ describe('xmpp target against prosody', () => {
       { user: 'alice', region: 'r1' },
       { user: 'bob', region: 'r2' },
       { user: 'carol', region: 'r1' },
+      { user: 'ghost', region: 'r1' },
     ]);
   });
 
   afterAll(async () => {
     await Promise.all(sessions.map((s) => s.close()));
     await target?.close();
+    for (const proxy of proxies.values()) await proxy.stop();
     await prosody?.stop();
   });
 
@@ -66,15 +79,13 @@ describe('xmpp target against prosody', () => {
     expect(await target.createConversation({ id: 'c1', members: ['alice', 'bob'] })).toEqual({
       regions: ['r1', 'r2'],
     });
-    const a = recorder();
-    const b = recorder();
-    const alice = target.connect({
+    alice = target.connect({
       user: 'alice',
       region: 'r1',
       conversations: ['c1'],
       onEvent: (e) => a.events.push(e),
     });
-    const bob = target.connect({
+    bob = target.connect({
       user: 'bob',
       region: 'r2',
       conversations: ['c1'],
@@ -116,5 +127,79 @@ describe('xmpp target against prosody', () => {
       for (const m of all) hash.update(`${m.cmid}\n`);
       expect(digest).toEqual({ region, conv: 'c1', count: 40, lastSeq: 41, hash: hash.digest('hex') });
     }
+  });
+
+  it('reports a message to an unknown user on the domain as bounced', async () => {
+    await target.createConversation({ id: 'c-ghost', members: ['alice', 'ghost'] });
+    alice.send('c-ghost', 'to-ghost', 'anyone?');
+    await until('an outcome for to-ghost', () =>
+      a.events.some(
+        (e) => (e.type === 'send_failed' || e.type === 'send_indeterminate') && e.cmid === 'to-ghost',
+      ),
+    );
+    expect(a.of('send_failed').find((e) => e.cmid === 'to-ghost')).toMatchObject({
+      conv: 'c-ghost',
+      reason: 'bounced: service-unavailable',
+    });
+  });
+
+  it('reconnects after a cut, resuming the stream, and delivers what was sent during the gap', async () => {
+    const before = { aUp: a.of('connected').length, aDown: a.of('disconnected').length };
+    proxies.get('r1')?.cut(true);
+    await until('alice saw the drop', () => a.of('disconnected').length === before.aDown + 1);
+    for (let i = 21; i <= 25; i++) alice.send('c1', `a-${i}`, `during the gap ${i}`);
+    await sleep(300);
+    expect(a.of('acked').filter((e) => Number(e.cmid.slice(2)) > 20)).toEqual([]);
+    proxies.get('r1')?.heal();
+    await until('alice is back', () => a.of('connected').length === before.aUp + 1);
+    await until('the gap sends acked and delivered', () =>
+      ['a-25'].every(
+        (c) => a.of('acked').some((e) => e.cmid === c) && b.of('delivered').some((e) => e.cmid === c),
+      ),
+    );
+    expect(a.of('disconnected')).toHaveLength(before.aDown + 1);
+    expect(a.of('failover')).toEqual([]);
+    expect(
+      b
+        .of('delivered')
+        .map((e) => e.seq)
+        .slice(-5),
+    ).toEqual([42, 44, 46, 48, 50]);
+    expect(
+      a
+        .of('acked')
+        .map((e) => e.seq)
+        .slice(-5),
+    ).toEqual([42, 44, 46, 48, 50]);
+    expect([...a.of('out_of_order'), ...b.of('out_of_order')]).toEqual([]);
+  });
+
+  it('resends unacked stanzas with the same id and seq when the stream cannot be resumed', async () => {
+    const before = {
+      acked: a.of('acked').length,
+      delivered: b.of('delivered').length,
+      bUp: b.of('connected').length,
+    };
+    for (let i = 26; i <= 30; i++) alice.send('c1', `a-${i}`, `lost in flight ${i}`);
+    proxies.get('r1')?.cut(true);
+    proxies.get('r2')?.cut(true);
+    await prosody.restart();
+    // Bob first, so alice's resends find him online.
+    proxies.get('r2')?.heal();
+    await until('bob is back', () => b.of('connected').length === before.bUp + 1, 15_000);
+    proxies.get('r1')?.heal();
+    await until('the in-flight sends acked', () => a.of('acked').length >= before.acked + 5, 15_000);
+    await until('and delivered', () => b.of('delivered').length >= before.delivered + 5, 15_000);
+    const acked = a.of('acked').slice(before.acked);
+    expect(acked.map((e) => [e.cmid, e.seq])).toEqual([26, 27, 28, 29, 30].map((i) => [`a-${i}`, i * 2]));
+    expect([
+      ...new Set(
+        b
+          .of('delivered')
+          .slice(before.delivered)
+          .map((e) => e.cmid),
+      ),
+    ]).toEqual([26, 27, 28, 29, 30].map((i) => `a-${i}`));
+    expect(a.of('send_indeterminate')).toEqual([]);
   });
 });
