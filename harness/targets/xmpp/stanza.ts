@@ -47,12 +47,6 @@ export function localPart(jid: string): string {
   return at < 0 ? jid : jid.slice(0, at);
 }
 
-/** `user@domain` of `user@domain/resource`. */
-export function bareJid(jid: string): string {
-  const slash = jid.indexOf('/');
-  return slash < 0 ? jid : jid.slice(0, slash);
-}
-
 export interface ChatquakeMessage {
   conv: string;
   cmid: string;
