@@ -77,178 +77,203 @@ interface Outgoing {
   to: string;
 }
 
-export function createXmppSession(ctx: SessionContext): TargetSession {
-  const emit = (event: SessionEvent): void => ctx.onEvent(event);
-  const now = (): number => Date.now();
-  const xmpp = openXmppClient(ctx.connection);
-  const sm = xmpp.streamManagement;
-  sm.requestAckInterval = 5_000;
-  sm.timeout = Math.max(ctx.connection.connectTimeoutMs, 5_000);
-
+/** One session's state, made in one place and handed to the plain functions below. */
+interface SessionState {
+  ctx: SessionContext;
+  xmpp: XmppClient;
   /** Every message this session sent, by cmid: a resend keeps its seq, a bounce finds its conv. */
-  const sent = new Map<string, Outgoing>();
+  sent: Map<string, Outgoing>;
   /** Written on the current stream, not yet acked. */
-  const inflight = new Map<string, Outgoing>();
+  inflight: Map<string, Outgoing>;
   /** Waiting for a ready stream: resends first (in their original order), then new sends. */
-  let retry: Outgoing[] = [];
-  let outbox: Outgoing[] = [];
+  retry: Outgoing[];
+  outbox: Outgoing[];
   /** Highest seq pushed per conversation on this session. */
-  const highest = new Map<string, number>();
-  let ready = false;
-  let up = false;
-  let onlineThisStream = false;
-  let closed = false;
-  let lastError = '';
+  highest: Map<string, number>;
+  /** Online with stream management settled: sends go straight out. */
+  ready: boolean;
+  /** A `connected` was reported and no `disconnected` since. */
+  up: boolean;
+  onlineThisStream: boolean;
+  closed: boolean;
+  lastError: string;
+}
 
-  function transmit(m: Outgoing): void {
-    inflight.set(m.cmid, m);
-    xmpp.send(buildMessage(m)).catch(() => {
-      // Never reached the stream's queue: not on the wire as far as stream management knows.
-      if (inflight.get(m.cmid) !== m) return;
-      inflight.delete(m.cmid);
-      unsent(m, 'write failed');
-    });
-  }
+const now = (): number => Date.now();
 
-  function unsent(m: Outgoing, reason: string): void {
-    if (closed) return;
-    if (ctx.resend) retry.push(m);
-    else emit({ type: 'send_indeterminate', t: now(), conv: m.conv, cmid: m.cmid, reason });
-  }
+function transmit(s: SessionState, m: Outgoing): void {
+  s.inflight.set(m.cmid, m);
+  s.xmpp.send(buildMessage(m)).catch(() => {
+    // Never reached the stream's queue: not on the wire as far as stream management knows.
+    if (s.inflight.get(m.cmid) !== m) return;
+    s.inflight.delete(m.cmid);
+    unsent(s, m, 'write failed');
+  });
+}
 
-  function flush(): void {
-    const queued = [...retry, ...outbox];
-    retry = [];
-    outbox = [];
-    for (const m of queued) transmit(m);
-  }
+/** A send that left no trace the server acknowledged: queued again, or reported indeterminate. */
+function unsent(s: SessionState, m: Outgoing, reason: string): void {
+  if (s.closed) return;
+  if (s.ctx.resend) s.retry.push(m);
+  else s.ctx.onEvent({ type: 'send_indeterminate', t: now(), conv: m.conv, cmid: m.cmid, reason });
+}
 
-  function streamReady(resumed: boolean): void {
-    if (closed || ready) return;
-    ready = true;
-    if (!resumed) xmpp.send(xml('presence')).catch(() => {});
-    up = true;
-    emit({ type: 'connected', t: now(), region: ctx.region, node: 'n1' });
-    flush();
-  }
+function streamReady(s: SessionState, resumed: boolean): void {
+  if (s.closed || s.ready) return;
+  s.ready = true;
+  // A resumed stream keeps its presence; a new one announces it, so the server pushes to it.
+  if (!resumed) s.xmpp.send(xml('presence')).catch(() => {});
+  s.up = true;
+  s.ctx.onEvent({ type: 'connected', t: now(), region: s.ctx.region, node: 'n1' });
+  const queued = [...s.retry, ...s.outbox];
+  s.retry = [];
+  s.outbox = [];
+  for (const m of queued) transmit(s, m);
+}
 
+function watchConnection(s: SessionState): void {
+  const { xmpp, ctx } = s;
   xmpp.on('online', () => {
-    onlineThisStream = true;
+    s.onlineThisStream = true;
   });
   xmpp.on('nonza', (element: XmlElement) => {
     // Presence waits for <enabled/>: sent earlier, it races the enable and desynchronises the
     // ack counters. setImmediate lets the library record the enable first.
-    if (element.is('enabled', NS_SM)) setImmediate(() => streamReady(false));
+    if (element.is('enabled', NS_SM)) setImmediate(() => streamReady(s, false));
     // A <failed/> after binding refuses stream management itself (before it, a resumption).
-    else if (element.is('failed', NS_SM) && onlineThisStream) setImmediate(() => streamReady(false));
+    else if (element.is('failed', NS_SM) && s.onlineThisStream) setImmediate(() => streamReady(s, false));
   });
-  sm.on('resumed', () => streamReady(true));
+  xmpp.streamManagement.on('resumed', () => streamReady(s, true));
   xmpp.on('disconnect', (info) => {
-    ready = false;
-    onlineThisStream = false;
-    if (closed || !up) return;
-    up = false;
-    const reason = info.reason instanceof Error ? info.reason.message : lastError || 'connection closed';
-    emit({ type: 'disconnected', t: now(), region: ctx.region, reason });
-    lastError = '';
+    s.ready = false;
+    s.onlineThisStream = false;
+    if (s.closed || !s.up) return;
+    s.up = false;
+    const reason = info.reason instanceof Error ? info.reason.message : s.lastError || 'connection closed';
+    ctx.onEvent({ type: 'disconnected', t: now(), region: ctx.region, reason });
+    s.lastError = '';
   });
   xmpp.on('error', (error: unknown) => {
-    lastError = error instanceof Error ? error.message : String(error);
+    s.lastError = error instanceof Error ? error.message : String(error);
   });
+}
 
+function watchOutcomes(s: SessionState): void {
+  const sm = s.xmpp.streamManagement;
+  const ours = (stanza: XmlElement): Outgoing | undefined =>
+    stanza.name === 'message' ? s.inflight.get(stanza.attrs.id ?? '') : undefined;
   sm.on('ack', (stanza: XmlElement) => {
-    const m = stanza.name === 'message' ? inflight.get(stanza.attrs.id ?? '') : undefined;
+    const m = ours(stanza);
     if (m === undefined) return;
-    inflight.delete(m.cmid);
-    emit({ type: 'acked', t: now(), conv: m.conv, cmid: m.cmid, seq: m.seq, level: 'stored' });
+    s.inflight.delete(m.cmid);
+    s.ctx.onEvent({ type: 'acked', t: now(), conv: m.conv, cmid: m.cmid, seq: m.seq, level: 'stored' });
   });
   sm.on('fail', (stanza: XmlElement) => {
-    const m = stanza.name === 'message' ? inflight.get(stanza.attrs.id ?? '') : undefined;
+    const m = ours(stanza);
     if (m === undefined) return;
-    inflight.delete(m.cmid);
-    unsent(m, 'stream not resumed after reconnecting');
+    s.inflight.delete(m.cmid);
+    unsent(s, m, 'stream not resumed after reconnecting');
   });
+  s.xmpp.on('stanza', (stanza: XmlElement) => {
+    if (!s.closed) onStanza(s, stanza);
+  });
+}
 
-  xmpp.on('stanza', (stanza: XmlElement) => {
-    if (closed) return;
-    const bounce = parseBounce(stanza);
-    if (bounce !== undefined) {
-      const m = sent.get(bounce.id);
-      if (m === undefined) return;
-      inflight.delete(m.cmid);
-      emit({
-        type: 'send_failed',
-        t: now(),
-        conv: m.conv,
-        cmid: m.cmid,
-        reason: `bounced: ${bounce.condition}`,
-      });
+/** An incoming stanza: a bounce of one of ours (even after its ack), or a delivery. */
+function onStanza(s: SessionState, stanza: XmlElement): void {
+  const emit = s.ctx.onEvent;
+  const bounce = parseBounce(stanza);
+  if (bounce !== undefined) {
+    const m = s.sent.get(bounce.id);
+    if (m === undefined) return;
+    s.inflight.delete(m.cmid);
+    emit({
+      type: 'send_failed',
+      t: now(),
+      conv: m.conv,
+      cmid: m.cmid,
+      reason: `bounced: ${bounce.condition}`,
+    });
+    return;
+  }
+  const message = parseMessage(stanza);
+  if (message === undefined) return;
+  const t = now();
+  const { conv, cmid, seq } = message;
+  emit({ type: 'delivered', t, conv, cmid, from: message.from ?? '', seq, via: 'push' });
+  const top = s.highest.get(conv);
+  if (top !== undefined && seq < top) emit({ type: 'out_of_order', t, conv, seq, afterSeq: top });
+  else s.highest.set(conv, seq);
+}
+
+function send(s: SessionState, conv: string, cmid: string, body: string): void {
+  if (s.closed) return;
+  let m = s.sent.get(cmid);
+  if (m === undefined) {
+    let placed: { to: string; seq: number };
+    try {
+      placed = s.ctx.assign(conv);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      s.ctx.onEvent({ type: 'send_failed', t: now(), conv, cmid, reason });
       return;
     }
-    const message = parseMessage(stanza);
-    if (message === undefined) return;
-    const t = now();
-    const from = message.from ?? '';
-    emit({
-      type: 'delivered',
-      t,
-      conv: message.conv,
-      cmid: message.cmid,
-      from,
-      seq: message.seq,
-      via: 'push',
-    });
-    const top = highest.get(message.conv);
-    if (top !== undefined && message.seq < top) {
-      emit({ type: 'out_of_order', t, conv: message.conv, seq: message.seq, afterSeq: top });
-    } else highest.set(message.conv, message.seq);
-  });
+    m = { conv, cmid, body, seq: placed.seq, to: placed.to };
+    s.sent.set(cmid, m);
+  }
+  if (s.inflight.has(cmid) || s.retry.includes(m) || s.outbox.includes(m)) return;
+  if (s.ready) transmit(s, m);
+  else s.outbox.push(m);
+}
 
+async function close(s: SessionState): Promise<void> {
+  if (s.closed) return;
+  s.closed = true;
+  const t = now();
+  for (const m of [...s.inflight.values(), ...s.retry, ...s.outbox]) {
+    s.ctx.onEvent({
+      type: 'send_indeterminate',
+      t,
+      conv: m.conv,
+      cmid: m.cmid,
+      reason: 'session closed before an ack',
+    });
+  }
+  s.inflight.clear();
+  s.retry = [];
+  s.outbox = [];
+  await closeClient(s.xmpp, s.ctx.connection.connectTimeoutMs);
+}
+
+export function createXmppSession(ctx: SessionContext): TargetSession {
+  const xmpp = openXmppClient(ctx.connection);
+  // Ask for acks after 5 s of quiet, and drop a stream whose acks stop, so a dead link is noticed.
+  xmpp.streamManagement.requestAckInterval = 5_000;
+  xmpp.streamManagement.timeout = Math.max(ctx.connection.connectTimeoutMs, 5_000);
+  const s: SessionState = {
+    ctx,
+    xmpp,
+    sent: new Map(),
+    inflight: new Map(),
+    retry: [],
+    outbox: [],
+    highest: new Map(),
+    ready: false,
+    up: false,
+    onlineThisStream: false,
+    closed: false,
+    lastError: '',
+  };
+  watchConnection(s);
+  watchOutcomes(s);
   xmpp.start().catch((error: unknown) => {
     // The reconnect module keeps trying after a failed first attempt.
-    lastError = error instanceof Error ? error.message : String(error);
+    s.lastError = error instanceof Error ? error.message : String(error);
   });
-
   return {
     id: ctx.id,
-    send(conv, cmid, body) {
-      if (closed) return;
-      let m = sent.get(cmid);
-      if (m === undefined) {
-        let placed: { to: string; seq: number };
-        try {
-          placed = ctx.assign(conv);
-        } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
-          emit({ type: 'send_failed', t: now(), conv, cmid, reason });
-          return;
-        }
-        m = { conv, cmid, body, seq: placed.seq, to: placed.to };
-        sent.set(cmid, m);
-      }
-      if (inflight.has(cmid)) return;
-      if (ready) transmit(m);
-      else outbox.push(m);
-    },
-    async close() {
-      if (closed) return;
-      closed = true;
-      const t = now();
-      for (const m of [...inflight.values(), ...retry, ...outbox]) {
-        emit({
-          type: 'send_indeterminate',
-          t,
-          conv: m.conv,
-          cmid: m.cmid,
-          reason: 'session closed before an ack',
-        });
-      }
-      inflight.clear();
-      retry = [];
-      outbox = [];
-      xmpp.reconnect.stop();
-      await closeClient(xmpp, ctx.connection.connectTimeoutMs);
-    },
+    send: (conv, cmid, body) => send(s, conv, cmid, body),
+    close: () => close(s),
   };
 }
 
