@@ -13,7 +13,19 @@ const PAGE = 250;
 
 let queryCounter = 0;
 
-function queryElement(queryid: string, withJid: string, after: string | undefined): XmlElement {
+/** Where a read starts: after an archive id, or (without one) at a time. */
+export interface ArchiveStart {
+  after?: string;
+  /** Server time, ISO 8601. */
+  start?: string;
+}
+
+function queryElement(
+  queryid: string,
+  withJid: string,
+  after: string | undefined,
+  start?: string,
+): XmlElement {
   return xml(
     'iq',
     { type: 'set' },
@@ -25,6 +37,7 @@ function queryElement(queryid: string, withJid: string, after: string | undefine
         { xmlns: 'jabber:x:data', type: 'submit' },
         xml('field', { var: 'FORM_TYPE', type: 'hidden' }, xml('value', {}, NS_MAM)),
         xml('field', { var: 'with' }, xml('value', {}, withJid)),
+        start === undefined ? null : xml('field', { var: 'start' }, xml('value', {}, start)),
       ),
       xml(
         'set',
@@ -44,30 +57,39 @@ export function archivedMessage(stanza: XmlElement, queryid: string): XmlElement
   return result.getChild('forwarded', NS_FORWARD)?.getChild('message');
 }
 
+/** A chatquake message as the archive holds it, with its archive id (an RSM position). */
+export interface ArchivedMessage extends ChatquakeMessage {
+  archiveId: string;
+}
+
 /**
  * Every chatquake message in `reader`'s archive exchanged with `withJid`, in archive order,
- * paging until the server says the result is complete. Each page must answer within timeoutMs.
+ * from `from` when given, paging until the server says the result is complete. Each page
+ * must answer within timeoutMs.
  */
 export async function readArchive(
   reader: XmppClient,
   withJid: string,
   timeoutMs: number,
-): Promise<ChatquakeMessage[]> {
-  const found: ChatquakeMessage[] = [];
-  let after: string | undefined;
+  from: ArchiveStart = {},
+): Promise<ArchivedMessage[]> {
+  const found: ArchivedMessage[] = [];
+  let after = from.after;
+  const start = after === undefined ? from.start : undefined;
   for (;;) {
     queryCounter += 1;
     const queryid = `cq-mam-${queryCounter}`;
-    const page: ChatquakeMessage[] = [];
+    const page: ArchivedMessage[] = [];
     const onStanza = (stanza: XmlElement): void => {
       const archived = archivedMessage(stanza, queryid);
       const message = archived === undefined ? undefined : parseMessage(archived, false);
-      if (message !== undefined) page.push(message);
+      const archiveId = stanza.getChild('result', NS_MAM)?.attrs.id;
+      if (message !== undefined && archiveId !== undefined) page.push({ ...message, archiveId });
     };
     reader.on('stanza', onStanza);
     let answer: XmlElement;
     try {
-      answer = await reader.iqCaller.request(queryElement(queryid, withJid, after), timeoutMs);
+      answer = await reader.iqCaller.request(queryElement(queryid, withJid, after, start), timeoutMs);
     } finally {
       reader.removeListener('stanza', onStanza);
     }

@@ -5,7 +5,15 @@
 // the readers in mam.ts get the same socket settings.
 import { client, type XmlElement, type XmppClient, xml } from '@xmpp/client';
 import type { SessionEvent, TargetSession } from '../../../contracts/target.ts';
-import { buildMessage, parseBounce, parseMessage } from './stanza.ts';
+import { readArchive } from './mam.ts';
+import {
+  buildMessage,
+  type ChatquakeMessage,
+  memberIndexOfSeq,
+  parseBounce,
+  parseMessage,
+  stanzaIdBy,
+} from './stanza.ts';
 
 const NS_SM = 'urn:xmpp:sm:3';
 
@@ -66,6 +74,12 @@ export interface SessionContext {
   resend: boolean;
   /** The peer's bare JID and the seq of a first send of `cmid` in `conv`; throws for an unknown conversation. */
   assign(conv: string): { to: string; seq: number };
+  /** Conversations to catch up on from the archive after a reconnect that lost the stream. */
+  conversations: string[];
+  /** The other member of a direct conversation, or undefined when it is not known. */
+  peer(conv: string): { user: string; jid: string; index: number } | undefined;
+  /** Per archive page of a catch-up. */
+  readTimeoutMs: number;
   onEvent: (event: SessionEvent) => void;
 }
 
@@ -90,6 +104,18 @@ interface SessionState {
   outbox: Outgoing[];
   /** Highest seq pushed per conversation on this session. */
   highest: Map<string, number>;
+  /** Cmids delivered per conversation, so a catch-up does not deliver them again. */
+  delivered: Map<string, Set<string>>;
+  /** Highest seq delivered per conversation by push or sync: a catch-up delivers only above it. */
+  topDelivered: Map<string, number>;
+  /** When the session began: a catch-up with no anchor reads the archive from here. */
+  startedAt: number;
+  /** Per conversation, the archive id of the newest message known here: where a catch-up starts. */
+  anchor: Map<string, string>;
+  /** Conversations being caught up, with the pushes held back until the catch-up is delivered. */
+  syncing: Map<string, ChatquakeMessage[]>;
+  /** Some stream was ready before: a new, unresumed one then catches up from the archive. */
+  everReady: boolean;
   /** Online with stream management settled: sends go straight out. */
   ready: boolean;
   /** A `connected` was reported and no `disconnected` since. */
@@ -125,6 +151,8 @@ function streamReady(s: SessionState, resumed: boolean): void {
   if (!resumed) s.xmpp.send(xml('presence')).catch(() => {});
   s.up = true;
   s.ctx.onEvent({ type: 'connected', t: now(), region: s.ctx.region, node: 'n1' });
+  if (!resumed && s.everReady) for (const conv of s.ctx.conversations) void catchUp(s, conv);
+  s.everReady = true;
   const queued = [...s.retry, ...s.outbox];
   s.retry = [];
   s.outbox = [];
@@ -198,12 +226,63 @@ function onStanza(s: SessionState, stanza: XmlElement): void {
   }
   const message = parseMessage(stanza);
   if (message === undefined) return;
-  const t = now();
+  const archiveId = stanzaIdBy(stanza, `${s.ctx.connection.username}@${s.ctx.connection.domain}`);
+  if (archiveId !== undefined) s.anchor.set(message.conv, archiveId);
+  const held = s.syncing.get(message.conv);
+  if (held !== undefined) held.push(message);
+  else deliver(s, message, 'push');
+}
+
+function deliver(s: SessionState, message: ChatquakeMessage, via: 'push' | 'sync'): void {
   const { conv, cmid, seq } = message;
-  emit({ type: 'delivered', t, conv, cmid, from: message.from ?? '', seq, via: 'push' });
+  let seen = s.delivered.get(conv);
+  if (seen === undefined) {
+    seen = new Set();
+    s.delivered.set(conv, seen);
+  }
+  seen.add(cmid);
+  if (seq > (s.topDelivered.get(conv) ?? Number.NEGATIVE_INFINITY)) s.topDelivered.set(conv, seq);
+  const t = now();
+  s.ctx.onEvent({ type: 'delivered', t, conv, cmid, from: message.from ?? '', seq, via });
+  if (via === 'sync') return;
   const top = s.highest.get(conv);
-  if (top !== undefined && seq < top) emit({ type: 'out_of_order', t, conv, seq, afterSeq: top });
+  if (top !== undefined && seq < top) s.ctx.onEvent({ type: 'out_of_order', t, conv, seq, afterSeq: top });
   else s.highest.set(conv, seq);
+}
+
+/**
+ * After a reconnect that lost the stream, what the server pushed to the old stream may be gone
+ * with it; the archive still has it. Delivers (via 'sync') the peer's archived messages since the
+ * newest one known here that this session has not had, then the pushes held meanwhile. A failed
+ * read leaves the anchor where it was, for the next reconnect.
+ */
+async function catchUp(s: SessionState, conv: string): Promise<void> {
+  const peer = s.ctx.peer(conv);
+  if (peer === undefined || s.syncing.has(conv)) return;
+  s.syncing.set(conv, []);
+  try {
+    const anchor = s.anchor.get(conv);
+    // Without an anchor, from the session's start (a minute early, for clock differences).
+    const from =
+      anchor === undefined ? { start: new Date(s.startedAt - 60_000).toISOString() } : { after: anchor };
+    const archived = await readArchive(s.xmpp, peer.jid, s.ctx.readTimeoutMs, from);
+    for (const m of archived) {
+      if (s.closed) return;
+      s.anchor.set(conv, m.archiveId);
+      const fromPeer = m.from === undefined ? memberIndexOfSeq(m.seq) === peer.index : m.from === peer.user;
+      if (m.conv !== conv || !fromPeer || s.delivered.get(conv)?.has(m.cmid)) continue;
+      // The peer's messages rise in seq, so one at or below what this session has is history, not a gap.
+      if (m.seq <= (s.topDelivered.get(conv) ?? Number.NEGATIVE_INFINITY)) continue;
+      deliver(s, { ...m, from: peer.user }, 'sync');
+    }
+  } catch {
+    // Dropped or timed out mid-read: the next unresumed reconnect catches up again.
+  } finally {
+    const held = s.syncing.get(conv) ?? [];
+    s.syncing.delete(conv);
+    for (const m of held)
+      if (!s.closed && !(s.delivered.get(conv)?.has(m.cmid) ?? false)) deliver(s, m, 'push');
+  }
 }
 
 function send(s: SessionState, conv: string, cmid: string, body: string): void {
@@ -258,6 +337,12 @@ export function createXmppSession(ctx: SessionContext): TargetSession {
     retry: [],
     outbox: [],
     highest: new Map(),
+    delivered: new Map(),
+    topDelivered: new Map(),
+    startedAt: Date.now(),
+    anchor: new Map(),
+    syncing: new Map(),
+    everReady: false,
     ready: false,
     up: false,
     onlineThisStream: false,

@@ -91,3 +91,8 @@ export function parseBounce(stanza: XmlElement): Bounce | undefined {
   const condition = error?.getChildElements().find((c) => c.is(c.name, NS_STANZAS) && c.name !== 'text');
   return { id, condition: condition?.name ?? 'undefined-condition' };
 }
+
+/** The archive id a server stamped on a message it archived for `by` (XEP-0359 stanza-id). */
+export function stanzaIdBy(stanza: XmlElement, by: string): string | undefined {
+  return stanza.getChildren('stanza-id', NS_SID).find((c) => c.attrs.by === by)?.attrs.id;
+}

@@ -114,6 +114,14 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
     return { to: jidOf(peer), seq: conversationSeq(n, index) };
   }
 
+  function peerOf(user: string, conv: string): { user: string; jid: string; index: number } | undefined {
+    const members = conversations.get(conv);
+    const index = members?.indexOf(user) ?? -1;
+    const peer = members?.[1 - index];
+    if (index < 0 || peer === undefined || !homes.has(peer)) return undefined;
+    return { user: peer, jid: jidOf(peer), index: 1 - index };
+  }
+
   function reader(user: string): Promise<XmppClient> {
     let opened = readers.get(user);
     if (opened === undefined) {
@@ -185,6 +193,9 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
         connection: connection(user, `chatquake-${n}`),
         resend: options.resend,
         assign: (conv) => assign(user, conv),
+        conversations: connectOptions.conversations,
+        peer: (conv) => peerOf(user, conv),
+        readTimeoutMs: options.readTimeoutMs,
         onEvent: connectOptions.onEvent,
       });
     },

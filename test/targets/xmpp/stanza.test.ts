@@ -12,6 +12,7 @@ import {
   NS_STANZAS,
   parseBounce,
   parseMessage,
+  stanzaIdBy,
 } from '../../../harness/targets/xmpp/stanza.ts';
 
 const received = (attrs: Record<string, string>, ...children: ReturnType<typeof xml>[]) =>
@@ -63,6 +64,18 @@ describe('the chatquake chat stanza', () => {
     const archived = xml('message', { id: 'm3' }, xml('cq', { xmlns: NS_CQ, conv: 'c1', seq: '5' }));
     expect(parseMessage(archived)).toBeUndefined();
     expect(parseMessage(archived, false)).toEqual({ conv: 'c1', cmid: 'm3', from: undefined, seq: 5 });
+  });
+});
+
+describe('the archive id of a pushed message', () => {
+  it('is the stanza-id stamped by our own archive, not one another entity claims', () => {
+    const stanza = received(
+      { type: 'chat', id: 'm1' },
+      xml('stanza-id', { xmlns: NS_SID, by: 'evil@r9.test', id: 'forged' }),
+      xml('stanza-id', { xmlns: NS_SID, by: 'bob@r2.test', id: 'archive-7' }),
+    );
+    expect(stanzaIdBy(stanza, 'bob@r2.test')).toBe('archive-7');
+    expect(stanzaIdBy(stanza, 'carol@r2.test')).toBeUndefined();
   });
 });
 

@@ -174,32 +174,46 @@ describe('xmpp target against prosody', () => {
     expect([...a.of('out_of_order'), ...b.of('out_of_order')]).toEqual([]);
   });
 
-  it('resends unacked stanzas with the same id and seq when the stream cannot be resumed', async () => {
+  it('resends unacked stanzas with the same id and seq when the stream cannot be resumed, and catches up from MAM', async () => {
     const before = {
-      acked: a.of('acked').length,
-      delivered: b.of('delivered').length,
+      aAcked: a.of('acked').length,
+      bAcked: b.of('acked').length,
+      aDelivered: a.of('delivered').length,
+      bDelivered: b.of('delivered').length,
       bUp: b.of('connected').length,
+      aUp: a.of('connected').length,
     };
     for (let i = 26; i <= 30; i++) alice.send('c1', `a-${i}`, `lost in flight ${i}`);
     proxies.get('r1')?.cut(true);
+    // Pushed to alice's dead stream (the server holds it for a resumption that will never come).
+    for (let i = 21; i <= 23; i++) bob.send('c1', `b-${i}`, `while alice is away ${i}`);
+    await until('bob acked', () => b.of('acked').length === before.bAcked + 3);
     proxies.get('r2')?.cut(true);
     await prosody.restart();
     // Bob first, so alice's resends find him online.
     proxies.get('r2')?.heal();
     await until('bob is back', () => b.of('connected').length === before.bUp + 1, 15_000);
     proxies.get('r1')?.heal();
-    await until('the in-flight sends acked', () => a.of('acked').length >= before.acked + 5, 15_000);
-    await until('and delivered', () => b.of('delivered').length >= before.delivered + 5, 15_000);
-    const acked = a.of('acked').slice(before.acked);
+    await until('alice is back', () => a.of('connected').length === before.aUp + 1, 15_000);
+    await until('the in-flight sends acked', () => a.of('acked').length >= before.aAcked + 5, 15_000);
+    await until('and delivered', () => b.of('delivered').length >= before.bDelivered + 5, 15_000);
+    await until('alice caught up', () => a.of('delivered').length >= before.aDelivered + 3, 15_000);
+    const acked = a.of('acked').slice(before.aAcked);
     expect(acked.map((e) => [e.cmid, e.seq])).toEqual([26, 27, 28, 29, 30].map((i) => [`a-${i}`, i * 2]));
     expect([
       ...new Set(
         b
           .of('delivered')
-          .slice(before.delivered)
+          .slice(before.bDelivered)
           .map((e) => e.cmid),
       ),
     ]).toEqual([26, 27, 28, 29, 30].map((i) => `a-${i}`));
-    expect(a.of('send_indeterminate')).toEqual([]);
+    expect(
+      a
+        .of('delivered')
+        .slice(before.aDelivered)
+        .map((e) => [e.cmid, e.seq, e.via, e.from]),
+    ).toEqual([21, 22, 23].map((i) => [`b-${i}`, i * 2 + 1, 'sync', 'bob']));
+    expect([...a.of('send_indeterminate'), ...a.of('out_of_order'), ...b.of('out_of_order')]).toEqual([]);
   });
 });
