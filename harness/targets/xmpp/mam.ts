@@ -101,3 +101,51 @@ export async function readArchive(
     after = last;
   }
 }
+
+export interface ArchiveReaders {
+  /** `user`'s archive with `withJid`, over that user's reader connection (opened on first use). */
+  read(user: string, withJid: string): Promise<ArchivedMessage[]>;
+  /** Closes every reader. */
+  close(): Promise<void>;
+}
+
+/**
+ * One logged-in reader connection per reading user, kept for later reads. `open` makes a
+ * connection (not started) and `close` ends one; a failed login is retried by the next read.
+ */
+export function createArchiveReaders(o: {
+  open: (user: string) => XmppClient;
+  close: (client: XmppClient) => Promise<void>;
+  timeoutMs: number;
+}): ArchiveReaders {
+  const readers = new Map<string, Promise<XmppClient>>();
+  const clients = new Set<XmppClient>();
+
+  function reader(user: string): Promise<XmppClient> {
+    let opened = readers.get(user);
+    if (opened === undefined) {
+      const xmpp = o.open(user);
+      clients.add(xmpp);
+      xmpp.on('error', () => {});
+      const started = xmpp.start().then(() => xmpp);
+      opened = started;
+      started.catch(() => {
+        if (readers.get(user) === started) readers.delete(user);
+        clients.delete(xmpp);
+        void o.close(xmpp);
+      });
+      readers.set(user, started);
+    }
+    return opened;
+  }
+
+  return {
+    read: async (user, withJid) => readArchive(await reader(user), withJid, o.timeoutMs),
+    async close() {
+      const all = [...clients];
+      readers.clear();
+      clients.clear();
+      await Promise.all(all.map((c) => o.close(c)));
+    },
+  };
+}

@@ -4,7 +4,6 @@
 // a conversation is the MAM archive of the member homed there (mam.ts). The topology half
 // (types.ts) gives the regions and a way to create accounts.
 import { createHash } from 'node:crypto';
-import type { XmppClient } from '@xmpp/client';
 import type {
   ConnectOptions,
   ConversationPlacement,
@@ -14,7 +13,7 @@ import type {
   RegionLog,
   TargetSession,
 } from '../../../contracts/target.ts';
-import { readArchive } from './mam.ts';
+import { createArchiveReaders } from './mam.ts';
 import { closeClient, createXmppSession, openXmppClient, type XmppConnectionOptions } from './session.ts';
 import { conversationSeq, memberIndexOfSeq } from './stanza.ts';
 import type { XmppAccounts, XmppRegion } from './types.ts';
@@ -69,8 +68,6 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
   /** Per `user\0conv`: how many messages the user has sent there (across its sessions). */
   const counters = new Map<string, number>();
   const sessionCounts = new Map<string, number>();
-  const readers = new Map<string, Promise<XmppClient>>();
-  const openClients = new Set<XmppClient>();
 
   function region(name: string): XmppRegion {
     const found = options.regions.find((r) => r.name === name);
@@ -114,6 +111,13 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
     return { to: jidOf(peer), seq: conversationSeq(n, index) };
   }
 
+  // Readers never send presence, so the server pushes them nothing.
+  const readers = createArchiveReaders({
+    open: (user) => openXmppClient(connection(user, 'chatquake-reader')),
+    close: (client) => closeClient(client, options.connectTimeoutMs),
+    timeoutMs: options.readTimeoutMs,
+  });
+
   function peerOf(user: string, conv: string): { user: string; jid: string; index: number } | undefined {
     const members = conversations.get(conv);
     const index = members?.indexOf(user) ?? -1;
@@ -122,31 +126,13 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
     return { user: peer, jid: jidOf(peer), index: 1 - index };
   }
 
-  function reader(user: string): Promise<XmppClient> {
-    let opened = readers.get(user);
-    if (opened === undefined) {
-      const xmpp = openXmppClient(connection(user, 'chatquake-reader'));
-      openClients.add(xmpp);
-      xmpp.on('error', () => {});
-      opened = xmpp.start().then(() => xmpp);
-      // A failed login is retried by the next read, not remembered.
-      opened.catch(() => {
-        if (readers.get(user) === opened) readers.delete(user);
-        openClients.delete(xmpp);
-        void closeClient(xmpp, options.connectTimeoutMs);
-      });
-      readers.set(user, opened);
-    }
-    return opened;
-  }
-
   async function readLog(regionName: string, conv: string): Promise<RegionLog> {
     region(regionName);
     const members = conversations.get(conv) ?? [];
     const owner = members.find((m) => homes.get(m) === regionName);
     if (owner === undefined) return { region: regionName, conv, messages: [] };
     const peer = members.find((m) => m !== owner) as string;
-    const archive = await readArchive(await reader(owner), jidOf(peer), options.readTimeoutMs);
+    const archive = await readers.read(owner, jidOf(peer));
     const messages = archive
       .filter((m) => m.conv === conv)
       .map((m) => ({ seq: m.seq, cmid: m.cmid, from: m.from ?? members[memberIndexOfSeq(m.seq)] ?? '' }))
@@ -214,11 +200,6 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
 
     readLog,
 
-    async close() {
-      const clients = [...openClients];
-      readers.clear();
-      openClients.clear();
-      await Promise.all(clients.map((c) => closeClient(c, options.connectTimeoutMs)));
-    },
+    close: () => readers.close(),
   };
 }
