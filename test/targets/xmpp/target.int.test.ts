@@ -216,4 +216,48 @@ describe('xmpp target against prosody', () => {
     ).toEqual([21, 22, 23].map((i) => [`b-${i}`, i * 2 + 1, 'sync', 'bob']));
     expect([...a.of('send_indeterminate'), ...a.of('out_of_order'), ...b.of('out_of_order')]).toEqual([]);
   });
+
+  it('without resend, reports unacked sends of a lost stream indeterminate; close gives up on the rest', async () => {
+    const quiet = createXmppTarget({
+      regions: prosody.regions.map((r) => ({ ...r, service: proxies.get(r.name)?.service ?? r.service })),
+      accounts: prosody.accounts,
+      resend: false,
+      password: (user) => `pw-${user}`,
+      reconnectDelayMs: 200,
+    });
+    try {
+      await quiet.addUsers([
+        { user: 'dave', region: 'r1' },
+        { user: 'erin', region: 'r2' },
+      ]);
+      await quiet.createConversation({ id: 'c2', members: ['dave', 'erin'] });
+      const d = recorder();
+      const dave = quiet.connect({
+        user: 'dave',
+        region: 'r1',
+        conversations: ['c2'],
+        onEvent: (e) => d.events.push(e),
+      });
+      await until('dave connected', () => d.of('connected').length === 1);
+      for (let i = 1; i <= 3; i++) dave.send('c2', `d-${i}`, 'x');
+      proxies.get('r1')?.cut(true);
+      await prosody.restart();
+      proxies.get('r1')?.heal();
+      await until('dave is back', () => d.of('connected').length === 2, 15_000);
+      expect(d.of('send_indeterminate').map((e) => e.cmid)).toEqual(['d-1', 'd-2', 'd-3']);
+      expect(d.of('acked')).toEqual([]);
+      dave.send('c2', 'd-4', 'x');
+      dave.send('c2', 'd-5', 'x');
+      await dave.close();
+      expect(d.of('send_indeterminate').slice(3)).toMatchObject([
+        { cmid: 'd-4', reason: 'session closed before an ack' },
+        { cmid: 'd-5', reason: 'session closed before an ack' },
+      ]);
+      // No member of c-ghost lives in r2: that region holds nothing of it.
+      expect(await target.readLog('r2', 'c-ghost')).toEqual({ region: 'r2', conv: 'c-ghost', messages: [] });
+      expect((await target.digest('r2', 'c-ghost')).count).toBe(0);
+    } finally {
+      await quiet.close();
+    }
+  });
 });
