@@ -326,7 +326,10 @@ async function close(s: SessionState): Promise<void> {
 
 export function createXmppSession(ctx: SessionContext): TargetSession {
   const xmpp = openXmppClient(ctx.connection);
-  // Ask for acks after 5 s of quiet, and drop a stream whose acks stop, so a dead link is noticed.
+  // Ask for an ack right after each burst of sends: the library's 250 ms debounce restarts on
+  // every send, so under steady load it never asked and acks took seconds. Also ask after 5 s of
+  // quiet, and drop a stream whose acks stop, so a dead link is noticed.
+  xmpp.streamManagement.requestAckDebounce = 0;
   xmpp.streamManagement.requestAckInterval = 5_000;
   xmpp.streamManagement.timeout = Math.max(ctx.connection.connectTimeoutMs, 5_000);
   const s: SessionState = {

@@ -37,6 +37,8 @@ declare module '@xmpp/client' {
     id: string;
     /** Unacked outbound stanzas are re-requested after this many ms of quiet. */
     requestAckInterval: number;
+    /** An `<r/>` goes out this many ms after the last outbound stanza (each one restarts it). */
+    requestAckDebounce: number;
     /** The stream is dropped when an `<r/>` stays unanswered this long (0: never). */
     timeout: number;
     on(event: 'ack' | 'fail', listener: (stanza: XmlElement) => void): unknown;
