@@ -2,6 +2,7 @@
 // digests: in XMPP a conversation's durable copy is each member's archive on its home server,
 // so a region's log of a direct conversation is the archive of the member homed there.
 // Readers are logged-in connections that never send presence, so they receive no pushes.
+/// <reference path="./xmpp-client.d.ts" />
 import type { XmlElement, XmppClient } from '@xmpp/client';
 import { xml } from '@xmpp/client';
 import { type ChatquakeMessage, parseMessage } from './stanza.ts';

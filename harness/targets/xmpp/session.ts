@@ -3,6 +3,7 @@
 // stream management (XEP-0198) turning the server's `<a h/>` into `acked` and a resumed or
 // failed stream into resends. Also the one place that opens an @xmpp/client connection, so
 // the readers in mam.ts get the same socket settings.
+/// <reference path="./xmpp-client.d.ts" />
 import { client, type XmlElement, type XmppClient, xml } from '@xmpp/client';
 import type { SessionEvent, TargetSession } from '../../../contracts/target.ts';
 import { readArchive } from './mam.ts';

@@ -4,6 +4,7 @@
 //
 // A message carries its identity twice, as XMPP clients expect (the stanza id and XEP-0359's
 // origin-id), and chatquake's own `<cq conv seq/>`, without which a stanza is not ours.
+/// <reference path="./xmpp-client.d.ts" />
 import { type XmlElement, xml } from '@xmpp/client';
 
 export const NS_CQ = 'urn:chatquake:0';
