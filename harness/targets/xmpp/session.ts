@@ -81,6 +81,8 @@ export interface SessionContext {
   peer(conv: string): { user: string; jid: string; index: number } | undefined;
   /** Per archive page of a catch-up. */
   readTimeoutMs: number;
+  /** The user a JID local part stands for. */
+  userOf(local: string): string;
   onEvent: (event: SessionEvent) => void;
 }
 
@@ -234,7 +236,12 @@ function onStanza(s: SessionState, stanza: XmlElement): void {
   else deliver(s, message, 'push');
 }
 
-function deliver(s: SessionState, message: ChatquakeMessage, via: 'push' | 'sync'): void {
+function deliver(
+  s: SessionState,
+  message: ChatquakeMessage,
+  via: 'push' | 'sync',
+  from = message.from === undefined ? '' : s.ctx.userOf(message.from),
+): void {
   const { conv, cmid, seq } = message;
   let seen = s.delivered.get(conv);
   if (seen === undefined) {
@@ -244,7 +251,7 @@ function deliver(s: SessionState, message: ChatquakeMessage, via: 'push' | 'sync
   seen.add(cmid);
   if (seq > (s.topDelivered.get(conv) ?? Number.NEGATIVE_INFINITY)) s.topDelivered.set(conv, seq);
   const t = now();
-  s.ctx.onEvent({ type: 'delivered', t, conv, cmid, from: message.from ?? '', seq, via });
+  s.ctx.onEvent({ type: 'delivered', t, conv, cmid, from, seq, via });
   if (via === 'sync') return;
   const top = s.highest.get(conv);
   if (top !== undefined && seq < top) s.ctx.onEvent({ type: 'out_of_order', t, conv, seq, afterSeq: top });
@@ -270,11 +277,12 @@ async function catchUp(s: SessionState, conv: string): Promise<void> {
     for (const m of archived) {
       if (s.closed) return;
       s.anchor.set(conv, m.archiveId);
-      const fromPeer = m.from === undefined ? memberIndexOfSeq(m.seq) === peer.index : m.from === peer.user;
+      const fromPeer =
+        m.from === undefined ? memberIndexOfSeq(m.seq) === peer.index : s.ctx.userOf(m.from) === peer.user;
       if (m.conv !== conv || !fromPeer || s.delivered.get(conv)?.has(m.cmid)) continue;
       // The peer's messages rise in seq, so one at or below what this session has is history, not a gap.
       if (m.seq <= (s.topDelivered.get(conv) ?? Number.NEGATIVE_INFINITY)) continue;
-      deliver(s, { ...m, from: peer.user }, 'sync');
+      deliver(s, m, 'sync', peer.user);
     }
   } catch {
     // Dropped or timed out mid-read: the next unresumed reconnect catches up again.

@@ -42,6 +42,28 @@ export function buildMessage(m: OutgoingMessage): XmlElement {
   );
 }
 
+const JID_ESCAPES: Record<string, string> = {
+  ' ': '\\20',
+  '"': '\\22',
+  '&': '\\26',
+  "'": '\\27',
+  '/': '\\2f',
+  ':': '\\3a',
+  '<': '\\3c',
+  '>': '\\3e',
+  '@': '\\40',
+  '\\': '\\5c',
+};
+
+/**
+ * The JID local part that stands for a chatquake user: lower-cased (servers case-fold local
+ * parts, so a `from` would come back lower-cased anyway) and XEP-0106-escaped, so any user id a
+ * workload makes (a run prefix may hold `:`) is a valid account name.
+ */
+export function jidLocal(user: string): string {
+  return [...user.toLowerCase()].map((c) => JID_ESCAPES[c] ?? c).join('');
+}
+
 /** `user` of `user@domain/resource`; the whole string when it has no `@`. */
 export function localPart(jid: string): string {
   const at = jid.indexOf('@');

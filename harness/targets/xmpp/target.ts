@@ -15,7 +15,7 @@ import type {
 } from '../../../contracts/target.ts';
 import { createArchiveReaders } from './mam.ts';
 import { closeClient, createXmppSession, openXmppClient, type XmppConnectionOptions } from './session.ts';
-import { conversationSeq, memberIndexOfSeq } from './stanza.ts';
+import { conversationSeq, jidLocal, memberIndexOfSeq } from './stanza.ts';
 import type { XmppAccounts, XmppRegion } from './types.ts';
 
 export interface XmppTargetOptions {
@@ -68,6 +68,13 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
   /** Per `user\0conv`: how many messages the user has sent there (across its sessions). */
   const counters = new Map<string, number>();
   const sessionCounts = new Map<string, number>();
+  /** JID local part -> user, to name senders as the workload does. */
+  const locals = new Map<string, string>();
+  const userOf = (local: string): string => locals.get(local) ?? local;
+  function setHome(user: string, home: string): void {
+    homes.set(user, home);
+    locals.set(jidLocal(user), user);
+  }
 
   function region(name: string): XmppRegion {
     const found = options.regions.find((r) => r.name === name);
@@ -83,14 +90,14 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
     return region(home);
   }
 
-  const jidOf = (user: string): string => `${user}@${homeOf(user).domain}`;
+  const jidOf = (user: string): string => `${jidLocal(user)}@${homeOf(user).domain}`;
 
   function connection(user: string, resource: string): XmppConnectionOptions {
     const home = homeOf(user);
     return {
       service: home.service,
       domain: home.domain,
-      username: user,
+      username: jidLocal(user),
       password: options.password(user),
       resource,
       connectTimeoutMs: options.connectTimeoutMs,
@@ -104,11 +111,11 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
     const index = members?.indexOf(user) ?? -1;
     if (members === undefined || index < 0)
       throw new Error(`${user} is not a member of conversation ${conv}`);
-    const peer = members[1 - index] as string;
+    const to = jidOf(members[1 - index] as string);
     const key = `${user}\0${conv}`;
     const n = (counters.get(key) ?? 0) + 1;
     counters.set(key, n);
-    return { to: jidOf(peer), seq: conversationSeq(n, index) };
+    return { to, seq: conversationSeq(n, index) };
   }
 
   // Readers never send presence, so the server pushes them nothing.
@@ -135,7 +142,11 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
     const archive = await readers.read(owner, jidOf(peer));
     const messages = archive
       .filter((m) => m.conv === conv)
-      .map((m) => ({ seq: m.seq, cmid: m.cmid, from: m.from ?? members[memberIndexOfSeq(m.seq)] ?? '' }))
+      .map((m) => ({
+        seq: m.seq,
+        cmid: m.cmid,
+        from: m.from === undefined ? (members[memberIndexOfSeq(m.seq)] ?? '') : userOf(m.from),
+      }))
       .sort((a, b) => a.seq - b.seq);
     return { region: regionName, conv, messages };
   }
@@ -150,8 +161,8 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
     async addUsers(users) {
       for (const { user, region: home } of users) {
         region(home);
-        await options.accounts.register(home, user, options.password(user));
-        homes.set(user, home);
+        await options.accounts.register(home, jidLocal(user), options.password(user));
+        setHome(user, home);
       }
     },
 
@@ -168,7 +179,7 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
 
     connect(connectOptions: ConnectOptions): TargetSession {
       const { user } = connectOptions;
-      if (!homes.has(user)) homes.set(user, region(connectOptions.region).name);
+      if (!homes.has(user)) setHome(user, region(connectOptions.region).name);
       const n = (sessionCounts.get(user) ?? 0) + 1;
       sessionCounts.set(user, n);
       const id = `${user}#${n}`;
@@ -182,6 +193,7 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
         conversations: connectOptions.conversations,
         peer: (conv) => peerOf(user, conv),
         readTimeoutMs: options.readTimeoutMs,
+        userOf,
         onEvent: connectOptions.onEvent,
       });
     },

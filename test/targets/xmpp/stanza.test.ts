@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   buildMessage,
   conversationSeq,
+  jidLocal,
   localPart,
   memberIndexOfSeq,
   NS_CQ,
@@ -118,6 +119,12 @@ describe('seq in a direct conversation', () => {
 });
 
 describe('jids', () => {
+  it('makes any user id a valid, lower-case local part (XEP-0106 escapes)', () => {
+    expect(jidLocal('u007')).toBe('u007');
+    expect(jidLocal('Run:1/u0')).toBe('run\\3a1\\2fu0');
+    expect(jidLocal(`a b"&'<>@\\`)).toBe('a\\20b\\22\\26\\27\\3c\\3e\\40\\5c');
+  });
+
   it('takes the local part', () => {
     expect(localPart('alice@r1.test/res')).toBe('alice');
     expect(localPart('r1.test')).toBe('r1.test');

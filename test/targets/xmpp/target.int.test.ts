@@ -9,6 +9,9 @@ import { createXmppTarget, type XmppTarget } from '../../../harness/targets/xmpp
 import { sleep } from '../../../lib/async.ts';
 import { type CutProxy, startCutProxy, startProsody, type TestProsody } from '../../support/prosody.ts';
 
+/** Not a valid JID local part as it stands: the target escapes it, and names it so in events. */
+const BOB = 'Bob:2';
+
 async function until(what: string, ok: () => boolean, timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!ok()) {
@@ -56,7 +59,7 @@ describe('xmpp target against prosody', () => {
     });
     await target.addUsers([
       { user: 'alice', region: 'r1' },
-      { user: 'bob', region: 'r2' },
+      { user: BOB, region: 'r2' },
       { user: 'carol', region: 'r1' },
       { user: 'ghost', region: 'r1' },
     ]);
@@ -70,13 +73,13 @@ describe('xmpp target against prosody', () => {
   });
 
   it('refuses a conversation that is not direct, naming the field', async () => {
-    await expect(target.createConversation({ id: 'g', members: ['alice', 'bob', 'carol'] })).rejects.toThrow(
+    await expect(target.createConversation({ id: 'g', members: ['alice', BOB, 'carol'] })).rejects.toThrow(
       /^members: the xmpp target supports direct conversations of 2 members/,
     );
   });
 
   it('acks and delivers 20 messages each way in order, and reads them back from each region', async () => {
-    expect(await target.createConversation({ id: 'c1', members: ['alice', 'bob'] })).toEqual({
+    expect(await target.createConversation({ id: 'c1', members: ['alice', BOB] })).toEqual({
       regions: ['r1', 'r2'],
     });
     alice = target.connect({
@@ -86,7 +89,7 @@ describe('xmpp target against prosody', () => {
       onEvent: (e) => a.events.push(e),
     });
     bob = target.connect({
-      user: 'bob',
+      user: BOB,
       region: 'r2',
       conversations: ['c1'],
       onEvent: (e) => b.events.push(e),
@@ -115,6 +118,7 @@ describe('xmpp target against prosody', () => {
     expect(new Set(b.of('delivered').map((e) => `${e.from}/${e.via}/${e.conv}`))).toEqual(
       new Set(['alice/push/c1']),
     );
+    expect(new Set(a.of('delivered').map((e) => e.from))).toEqual(new Set([BOB]));
     expect([...a.of('out_of_order'), ...b.of('out_of_order'), ...a.of('send_failed')]).toEqual([]);
 
     const all = [...want('a', 0), ...want('b', 1)].sort((x, y) => x.seq - y.seq);
@@ -122,6 +126,7 @@ describe('xmpp target against prosody', () => {
       const log = await target.readLog(region, 'c1');
       expect(log.messages.map((m) => ({ cmid: m.cmid, seq: m.seq }))).toEqual(all);
       expect(log.messages.filter((m) => m.from === 'alice')).toHaveLength(20);
+      expect(log.messages.filter((m) => m.from === BOB)).toHaveLength(20);
       const digest = await target.digest(region, 'c1');
       const hash = createHash('sha256');
       for (const m of all) hash.update(`${m.cmid}\n`);
@@ -213,7 +218,7 @@ describe('xmpp target against prosody', () => {
         .of('delivered')
         .slice(before.aDelivered)
         .map((e) => [e.cmid, e.seq, e.via, e.from]),
-    ).toEqual([21, 22, 23].map((i) => [`b-${i}`, i * 2 + 1, 'sync', 'bob']));
+    ).toEqual([21, 22, 23].map((i) => [`b-${i}`, i * 2 + 1, 'sync', BOB]));
     expect([...a.of('send_indeterminate'), ...a.of('out_of_order'), ...b.of('out_of_order')]).toEqual([]);
   });
 
