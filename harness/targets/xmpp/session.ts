@@ -17,6 +17,7 @@ import {
 } from './stanza.ts';
 
 const NS_SM = 'urn:xmpp:sm:3';
+const NS_STREAM = 'http://etherx.jabber.org/streams';
 
 export interface XmppConnectionOptions {
   service: string;
@@ -124,6 +125,8 @@ interface SessionState {
   /** A `connected` was reported and no `disconnected` since. */
   up: boolean;
   onlineThisStream: boolean;
+  /** The server's last stream features offered stream management. */
+  smOffered: boolean;
   closed: boolean;
   lastError: string;
 }
@@ -166,8 +169,11 @@ function watchConnection(s: SessionState): void {
   const { xmpp, ctx } = s;
   xmpp.on('online', () => {
     s.onlineThisStream = true;
+    // A server without stream management never acks: the session still sends and receives.
+    if (!s.smOffered) setImmediate(() => streamReady(s, false));
   });
   xmpp.on('nonza', (element: XmlElement) => {
+    if (element.is('features', NS_STREAM)) s.smOffered = element.getChild('sm', NS_SM) !== undefined;
     // Presence waits for <enabled/>: sent earlier, it races the enable and desynchronises the
     // ack counters. setImmediate lets the library record the enable first.
     if (element.is('enabled', NS_SM)) setImmediate(() => streamReady(s, false));
@@ -358,6 +364,7 @@ export function createXmppSession(ctx: SessionContext): TargetSession {
     ready: false,
     up: false,
     onlineThisStream: false,
+    smOffered: false,
     closed: false,
     lastError: '',
   };
