@@ -54,6 +54,17 @@ function logHash(cmids: string[]): string {
   return hash.digest('hex');
 }
 
+/** A region's log summarised as the reference server digests its own. */
+function digestOf(log: RegionLog): RegionDigest {
+  return {
+    region: log.region,
+    conv: log.conv,
+    count: log.messages.length,
+    lastSeq: log.messages.at(-1)?.seq ?? 0,
+    hash: logHash(log.messages.map((m) => m.cmid)),
+  };
+}
+
 export interface XmppTarget extends MessagingTarget {
   addUsers(users: { user: string; region: string }[]): Promise<void>;
   createConversation(spec: ConversationSpec): Promise<ConversationPlacement>;
@@ -198,17 +209,8 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
       });
     },
 
-    digest: async (regionName: string, conv: string): Promise<RegionDigest> => {
-      const log = await readLog(regionName, conv);
-      const last = log.messages.at(-1);
-      return {
-        region: regionName,
-        conv,
-        count: log.messages.length,
-        lastSeq: last?.seq ?? 0,
-        hash: logHash(log.messages.map((m) => m.cmid)),
-      };
-    },
+    digest: async (regionName: string, conv: string): Promise<RegionDigest> =>
+      digestOf(await readLog(regionName, conv)),
 
     readLog,
 
