@@ -12,7 +12,8 @@ import { XmppOptions } from './types.ts';
 
 export const xmppRuntime: TargetRuntime = {
   async startTopology(options, where) {
-    if (where.mode !== 'local') throw new Error(`the xmpp target runs in local mode only (got ${where.mode})`);
+    if (where.mode !== 'local')
+      throw new Error(`the xmpp target runs in local mode only (got ${where.mode})`);
     const xmpp = effectiveOptions(XmppOptions.parse(options.targetOptions), options.bugs ?? []);
     return startXmppTopology({ ...options, xmpp });
   },
