@@ -3,19 +3,34 @@
 // pass `promtool check metrics`, fault_active is 1 during the outage and 0 after it, the file_sd
 // targets file lists every node and the proxy while the run goes on and is [] afterwards,
 // run.json keeps the endpoints, and the harness's port is closed once the run is over.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+//
+// The same run feeds the dashboard in a real Prometheus (Debian's): Prometheus scrapes the
+// harness, every node and the proxy through that targets file, and every query of the game-day
+// dashboard (harness/grafana/dashboard.ts), the fault annotation's too, returns series through
+// /api/v1/query_range while the run goes on. Grafana is not packaged here; Prometheus is the part
+// that evaluates the queries, so this is what a panel would show. (One run serves both: it used to
+// be two files, each running its own region outage.)
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { dashboardQueries } from '../../harness/grafana/dashboard.ts';
+import { freePort } from '../../harness/local/topology.ts';
 import { sleep } from '../../lib/async.ts';
 import { listeningPorts } from '../harness/ports.ts';
-import { startCli } from './helpers.ts';
+import { type CliResult, startCli } from './helpers.ts';
 
 const PROMTOOL = '/usr/bin/promtool';
+const PROMETHEUS = '/usr/bin/prometheus';
 const base = mkdtempSync(join(tmpdir(), 'chatquake-metrics-'));
-afterAll(() => rmSync(base, { recursive: true, force: true }));
+let prometheus: ChildProcess | undefined;
+afterAll(() => {
+  if (prometheus !== undefined && prometheus.exitCode === null) prometheus.kill('SIGKILL');
+  rmSync(base, { recursive: true, force: true });
+});
 
 interface Endpoints {
   harness?: string;
@@ -64,37 +79,145 @@ const SENT = (text: string) =>
     0,
   );
 
+/** Grafana's $__rate_interval for a 1 s scrape interval is 4 s; 5 s leaves a margin. */
+const promql = (expr: string) => expr.replaceAll('$__rate_interval', '5s');
+
+async function hasSeries(prometheusUrl: string, expr: string): Promise<boolean> {
+  const end = Date.now() / 1000;
+  const params = new URLSearchParams({
+    query: promql(expr),
+    start: String(end - 120),
+    end: String(end),
+    step: '1',
+  });
+  const res = await fetch(`${prometheusUrl}/api/v1/query_range?${params}`, {
+    signal: AbortSignal.timeout(5000),
+  });
+  const body = (await res.json()) as { status: string; error?: string; data?: { result: unknown[] } };
+  if (body.status !== 'success') throw new Error(`${expr}: ${body.error}`);
+  return (body.data?.result.length ?? 0) > 0;
+}
+
+/** What was seen of the region-outage run while it went on, for the tests below to judge. */
+interface Watched {
+  runDir: string;
+  targetsFile: string;
+  /** run.json's endpoints once the harness's appeared, and the targets file read right then. */
+  endpoints: Endpoints | undefined;
+  groups: Group[];
+  /** fault_active of the outage over the scrapes, each change once; the sends of every scrape. */
+  faultValues: number[];
+  sent: number[];
+  /** A scrape taken during the outage. */
+  exposition: string;
+  result: CliResult;
+  /** Dashboard queries that never returned a series from Prometheus. */
+  pending: string[];
+  prometheusLog: () => string;
+}
+let watched: Watched | undefined;
+
+beforeAll(async () => {
+  const runDir = join(base, 'run');
+  const targetsFile = join(base, 'sd', 'targets.json');
+  // Prometheus first, watching the targets file's folder (a glob, so that the run still has to
+  // create the folder and the file itself): 1 s scrapes, 1 s file_sd refresh.
+  if (!existsSync(PROMETHEUS))
+    throw new Error(`${PROMETHEUS} is missing: install Debian’s prometheus package (.ci/run does)`);
+  const config = {
+    global: { scrape_interval: '1s', evaluation_interval: '1s' },
+    scrape_configs: [
+      {
+        job_name: 'chatquake',
+        file_sd_configs: [{ files: [join(base, 'sd', '*.json')], refresh_interval: '1s' }],
+      },
+    ],
+  };
+  writeFileSync(join(base, 'prometheus.yml'), stringify(config));
+  const promPort = await freePort('127.0.0.1');
+  const prometheusUrl = `http://127.0.0.1:${promPort}`;
+  const promOut: Buffer[] = [];
+  prometheus = spawn(
+    PROMETHEUS,
+    [
+      `--config.file=${join(base, 'prometheus.yml')}`,
+      `--storage.tsdb.path=${join(base, 'tsdb')}`,
+      `--web.listen-address=127.0.0.1:${promPort}`,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  prometheus.stdout?.on('data', (b: Buffer) => promOut.push(b));
+  prometheus.stderr?.on('data', (b: Buffer) => promOut.push(b));
+
+  // region-outage over 14 s: the outage runs from about 4.7 s to 9.3 s of load.
+  const cli = startCli(
+    [
+      ...['run', 'region-outage', '--duration', '14s', '--seed', '1', '--users', '30', '--rate', '40'],
+      ...['--metrics-port', '0', '--prometheus', targetsFile, '--quiet', '--out', runDir],
+    ],
+    { timeoutMs: 150_000 },
+  );
+  let exited = false;
+  void cli.done.then(() => {
+    exited = true;
+  });
+
+  // Prometheus, asked again and again while the run goes on (and a few seconds after, for what the
+  // heal brings) until every dashboard query has returned series.
+  const pending = new Set(dashboardQueries());
+  const dashboard = (async () => {
+    const deadline = Date.now() + 150_000;
+    let after = 0;
+    while (pending.size > 0 && Date.now() < deadline && (!exited || after++ < 5)) {
+      for (const expr of [...pending]) {
+        if (await hasSeries(prometheusUrl, expr).catch(() => false)) pending.delete(expr);
+      }
+      await sleep(1000);
+    }
+  })();
+
+  let endpoints: Endpoints | undefined;
+  while (endpoints?.harness === undefined && !exited) {
+    endpoints = readJson<{ endpoints?: Endpoints }>(join(runDir, 'run.json'))?.endpoints;
+    await sleep(200);
+  }
+  const groups = readJson<Group[]>(targetsFile) ?? [];
+
+  // Scrape twice a second until the run ends: the sends grow, the outage comes and goes.
+  const faultValues: number[] = [];
+  const sent: number[] = [];
+  let exposition = '';
+  const harness = endpoints?.harness;
+  while (!exited && harness !== undefined) {
+    const answer = await scrape(harness);
+    if (answer?.status === 200) {
+      const fault = value(answer.body, FAULT);
+      if (!Number.isNaN(fault) && faultValues.at(-1) !== fault) faultValues.push(fault);
+      sent.push(SENT(answer.body));
+      if (fault === 1) exposition = answer.body;
+    }
+    await sleep(500);
+  }
+  const result = await cli.done;
+  await dashboard;
+  watched = {
+    runDir,
+    targetsFile,
+    endpoints,
+    groups,
+    faultValues,
+    sent,
+    exposition,
+    result,
+    pending: [...pending],
+    prometheusLog: () => Buffer.concat(promOut).toString('utf8').slice(-3000),
+  };
+}, 200_000);
+
 describe('run --metrics-port --prometheus', () => {
   it('serves live chatquake_ metrics and scrape targets while running, and leaves nothing behind', async () => {
-    const runDir = join(base, 'run');
-    const targetsFile = join(base, 'sd', 'targets.json');
-    // region-outage over 14 s: the outage runs from about 4.7 s to 9.3 s of load.
-    const cli = startCli(
-      [
-        ...['run', 'region-outage', '--duration', '14s', '--seed', '1', '--users', '30', '--rate', '40'],
-        ...[
-          '--metrics-port',
-          '0',
-          '--prometheus',
-          targetsFile,
-          '--no-thresholds',
-          '--quiet',
-          '--out',
-          runDir,
-        ],
-      ],
-      { timeoutMs: 150_000 },
-    );
-    let exited = false;
-    void cli.done.then(() => {
-      exited = true;
-    });
-
-    let endpoints: Endpoints | undefined;
-    while (endpoints?.harness === undefined && !exited) {
-      endpoints = readJson<{ endpoints?: Endpoints }>(join(runDir, 'run.json'))?.endpoints;
-      await sleep(200);
-    }
+    const w = watched as Watched;
+    const { endpoints, groups, faultValues, sent, exposition, result } = w;
     const harness = endpoints?.harness;
     expect(harness, 'run.json names the harness endpoint while the run goes on').toMatch(
       /^http:\/\/127\.0\.0\.1:\d+\/metrics$/,
@@ -102,7 +225,6 @@ describe('run --metrics-port --prometheus', () => {
     const url = harness as string;
     const port = Number(new URL(url).port);
 
-    const groups = readJson<Group[]>(targetsFile) ?? [];
     expect(groups.find((g) => g.labels.job === 'chatquake')?.targets).toEqual([`127.0.0.1:${port}`]);
     expect(groups.filter((g) => g.labels.job === 'chatquake-node').map((g) => g.labels.region)).toHaveLength(
       3,
@@ -111,21 +233,6 @@ describe('run --metrics-port --prometheus', () => {
     for (const node of endpoints?.nodes ?? [])
       expect(groups.some((g) => `http://${g.targets[0]}/metrics` === node.metrics)).toBe(true);
 
-    // Scrape twice a second until the run ends: the sends grow, the outage comes and goes.
-    const faultValues: number[] = [];
-    const sent: number[] = [];
-    let exposition = '';
-    while (!exited) {
-      const answer = await scrape(url);
-      if (answer?.status === 200) {
-        const fault = value(answer.body, FAULT);
-        if (!Number.isNaN(fault) && faultValues.at(-1) !== fault) faultValues.push(fault);
-        sent.push(SENT(answer.body));
-        if (fault === 1) exposition = answer.body;
-      }
-      await sleep(500);
-    }
-    const result = await cli.done;
     expect(result.code, result.stderr).toBe(0);
     expect(faultValues, 'fault_active of the outage over the scrapes').toEqual([0, 1, 0]);
     expect(sent.length).toBeGreaterThan(5);
@@ -134,8 +241,8 @@ describe('run --metrics-port --prometheus', () => {
     expect(exposition).toMatch(/^chatquake_consistency_violations\{check="duplicates"\} \d+$/m);
 
     // After the run: the targets are gone, run.json keeps the endpoints, the port is closed.
-    expect(readJson(targetsFile)).toEqual([]);
-    const record = readJson<{ endpoints?: Endpoints }>(join(runDir, 'run.json'));
+    expect(readJson(w.targetsFile)).toEqual([]);
+    const record = readJson<{ endpoints?: Endpoints }>(join(w.runDir, 'run.json'));
     expect(record?.endpoints?.harness).toBe(url);
     expect(record?.endpoints?.nodes.map((n) => n.region).sort()).toEqual(['ap-south', 'eu-west', 'us-east']);
     expect(record?.endpoints?.proxy).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
@@ -148,6 +255,12 @@ describe('run --metrics-port --prometheus', () => {
     const lint = spawnSync(PROMTOOL, ['check', 'metrics'], { input: exposition, encoding: 'utf8' });
     expect(`${lint.stdout}${lint.stderr}`.trim()).toBe('');
     expect(lint.status).toBe(0);
+  });
+
+  it('answers every dashboard panel query and the fault annotation with series in a real Prometheus', () => {
+    const w = watched as Watched;
+    expect(w.result.code, w.result.stderr.slice(-3000)).toBe(0);
+    expect(w.pending, w.prometheusLog()).toEqual([]);
   });
 
   it('rewrites the targets file when a node joins mid-run (scaleOut)', async () => {

@@ -29,13 +29,18 @@ export function chatquake(args: string[], timeoutMs = 150_000): Promise<CliResul
   });
 }
 
-/** A 20-second region outage run into `dir`, with a fixed seed and optional server bug knobs. */
-export async function regionOutageRun(dir: string, seed: number, bugs: string[] = []): Promise<CliResult> {
+/** A region outage shortened to `seconds` (20 unless told), run into `dir`, with a fixed seed and optional server bug knobs. */
+export async function regionOutageRun(
+  dir: string,
+  seed: number,
+  bugs: string[] = [],
+  seconds = 20,
+): Promise<CliResult> {
   return chatquake([
     'run',
     'region-outage',
     '--duration',
-    '20',
+    String(seconds),
     '--seed',
     String(seed),
     '--out',
