@@ -52,7 +52,10 @@ export function findSilentGaps(
   return { ...found, examples: gapEx.items };
 }
 
-/** Which seqs hold a message, and whose: every message's first seq, plus strangers from final logs. */
+/**
+ * Which seqs hold a message, and whose: every message's first seq (but a refused one nobody got),
+ * plus strangers from final logs.
+ */
 function seqHolders(
   model: RunModel,
   seqSender: Map<string, SeqSlots<string>>,
@@ -65,6 +68,9 @@ function seqHolders(
   }
   for (const m of model.messages) {
     if (Number.isNaN(m.firstSeq)) continue;
+    // A message the system refused after acking it (an XMPP bounce) must never appear: skipping
+    // its seq is what a reader should do. Had it been delivered, its seq would hold it anyway.
+    if (!Number.isNaN(m.failedT) && m.deliveries === 0) continue;
     let slots = seqSenders.get(m.conv);
     if (slots === undefined) {
       slots = createSeqSlots();

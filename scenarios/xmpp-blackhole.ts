@@ -23,6 +23,8 @@ export default defineScenario({
     // No region or link named: every server-to-server link, both ways.
     { fault: 'blackhole', name: 'silence', at: '8s', duration: '10s' },
   ],
+  // Both members' archives agree within a second of the heal when nothing was lost.
+  convergence: { deadline: '10s' },
   thresholds: {
     'delivery_latency_ms{phase:before}': ['p(99)<1000'],
   },

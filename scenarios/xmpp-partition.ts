@@ -17,6 +17,8 @@ export default defineScenario({
   topology: { regions: ['eu-west', 'us-east'] },
   workload: { users: 40, rate: 40, conversations: { groups: 0 } },
   chaos: [{ fault: 'partition', name: 'cut', groups: [['eu-west'], ['us-east']], at: '8s', duration: '10s' }],
+  // Both members' archives agree within a second of the heal when nothing was lost.
+  convergence: { deadline: '10s' },
   thresholds: {
     'delivery_latency_ms{phase:before}': ['p(99)<1000'],
   },

@@ -181,6 +181,26 @@ describe('silent gaps', () => {
     expect(checkSessionGuarantees(h.events).silentGaps).toBe(0);
   });
 
+  it('does not count the seq of a message acked, then refused, that nobody received (an XMPP bounce)', () => {
+    const h = stage()
+      .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
+      .acked('u1', 'c1', 'm2', 2, 2, 2.1)
+      .failed('u1', 'c1', 'm2', 4)
+      .message('c1', 'u1', 'm3', 3, 5, ['u2', 'u3'])
+      .end(30);
+    expect(checkSessionGuarantees(sorted(h.events)).silentGaps).toBe(0);
+  });
+
+  it('still counts the gap when the refused message reached someone else', () => {
+    const h = stage()
+      .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])
+      .message('c1', 'u1', 'm2', 2, 2, ['u3'])
+      .failed('u1', 'c1', 'm2', 4)
+      .message('c1', 'u1', 'm3', 3, 5, ['u2', 'u3'])
+      .end(30);
+    expect(checkSessionGuarantees(sorted(h.events)).silentGaps).toBe(1);
+  });
+
   it('does not count seqs above the highest one the user received (that is loss, not a gap)', () => {
     const h = stage()
       .message('c1', 'u1', 'm1', 1, 1, ['u2', 'u3'])

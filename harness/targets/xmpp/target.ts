@@ -142,6 +142,18 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
     return { user: peer, jid: jidOf(peer), index: 1 - index };
   }
 
+  /** Per `user\0conv`: the user's messages that came back as errors. */
+  const bounced = new Map<string, Set<string>>();
+  function noteBounce(user: string, conv: string, cmid: string): void {
+    const key = `${user}\0${conv}`;
+    let set = bounced.get(key);
+    if (set === undefined) {
+      set = new Set();
+      bounced.set(key, set);
+    }
+    set.add(cmid);
+  }
+
   async function readLog(regionName: string, conv: string): Promise<RegionLog> {
     region(regionName);
     const members = conversations.get(conv) ?? [];
@@ -149,6 +161,7 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
     if (owner === undefined) return { region: regionName, conv, messages: [] };
     const peer = members.find((m) => m !== owner) as string;
     const archive = await readers.read(owner, jidOf(peer));
+    const refused = bounced.get(`${owner}\0${conv}`);
     const messages = archive
       .filter((m) => m.conv === conv)
       .map((m) => ({
@@ -156,6 +169,9 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
         cmid: m.cmid,
         from: m.from === undefined ? (members[memberIndexOfSeq(m.seq)] ?? '') : userOf(m.from),
       }))
+      // The sender's archive keeps what it sent even when it bounced; its client shows those as
+      // failed, not as part of the chat, so the region's log leaves them out.
+      .filter((m) => !(m.from === owner && refused?.has(m.cmid)))
       .sort((a, b) => a.seq - b.seq);
     return { region: regionName, conv, messages };
   }
@@ -204,7 +220,10 @@ export function createXmppTarget(input: XmppTargetOptions): XmppTarget {
         peer: (conv) => peerOf(user, conv),
         readTimeoutMs: options.readTimeoutMs,
         userOf,
-        onEvent: connectOptions.onEvent,
+        onEvent: (event) => {
+          if (event.type === 'send_failed') noteBounce(user, event.conv, event.cmid);
+          connectOptions.onEvent(event);
+        },
       });
     },
 

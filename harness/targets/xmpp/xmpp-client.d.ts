@@ -80,6 +80,11 @@ declare module '@xmpp/client' {
     password: string;
     resource?: string;
     timeout?: number;
+    /** Chooses the SASL mechanism and authenticates; without it PLAIN is refused off TLS. */
+    credentials?: (
+      authenticate: (credentials: { username: string; password: string }, mechanism: string) => Promise<void>,
+      mechanisms: string[],
+    ) => Promise<void>;
   }
 
   export function client(options: ClientOptions): XmppClient;

@@ -27,7 +27,15 @@ interface Client {
   send(stanza: Stanza): Promise<void>;
 }
 interface XmppModule {
-  client(options: { service: string; domain: string; username: string; password: string }): Client;
+  client(options: {
+    service: string;
+    domain: string;
+    username: string;
+    password: string;
+    credentials: (
+      authenticate: (c: { username: string; password: string }, mechanism: string) => Promise<void>,
+    ) => Promise<void>;
+  }): Client;
   xml(name: string, attrs: Record<string, string>, ...children: (Stanza | string)[]): Stanza;
 }
 const XMPP_CLIENT = '@xmpp/client';
@@ -46,6 +54,8 @@ async function online(topology: XmppTopology, region: string, user: string): Pro
     domain: found.domain,
     username: user,
     password: `${user}-pw`,
+    // The regions offer PLAIN only (docs/XMPP.md), which @xmpp/client picks off TLS only when told.
+    credentials: (authenticate) => authenticate({ username: user, password: `${user}-pw` }, 'PLAIN'),
   });
   const bodies: string[] = [];
   xmpp.on('error', () => {});
