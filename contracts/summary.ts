@@ -5,7 +5,7 @@
 // an error naming that field.
 
 import { z } from 'zod';
-import { CHECK_KEYS, type CheckKey } from './checks.ts';
+import { CHECK_KEYS, type CheckKey, INFORMATIONAL, type InformationalKey } from './checks.ts';
 import { describeIssues } from './errors.ts';
 
 /** 2: failover is judged per incident (failedOver, rodeOut, neverRecovered, recoverySeconds). */
@@ -35,6 +35,10 @@ const ExampleSchema = z.object({
 });
 const CheckCountsSchema = z.object(
   Object.fromEntries(CHECK_KEYS.map((k) => [k, num])) as Record<CheckKey, typeof num>,
+);
+/** The allowed-behaviour counts beside the violations (contracts/checks.ts INFORMATIONAL). */
+const InformationalSchema = z.object(
+  Object.fromEntries(Object.keys(INFORMATIONAL).map((k) => [k, num])) as Record<InformationalKey, typeof num>,
 );
 
 /** What the runner writes, field for field (harness/results/results.ts builds it). */
@@ -107,7 +111,10 @@ export const Summary = z.strictObject({
       }),
     ),
   }),
-  consistency: CheckCountsSchema.extend({ convergenceSeconds: nul, examples: z.array(ExampleSchema) }),
+  consistency: CheckCountsSchema.extend(InformationalSchema.shape).extend({
+    convergenceSeconds: nul,
+    examples: z.array(ExampleSchema),
+  }),
   /** Faults as applied, in seconds from the start of load. */
   faults: z.array(
     z.object({

@@ -135,6 +135,10 @@ export function buildSummary(record: RunRecord, judgement: Judgement, warnings: 
     },
     consistency: {
       ...pickCheckCounts(c),
+      recovered: c.recovered,
+      indeterminateMissing: c.indeterminateMissing,
+      failedAfterAck: c.failedAfterAck,
+      ackedLostStoredOnly: c.ackedLostStoredOnly,
       convergenceSeconds: c.convergenceSeconds === null ? null : round(c.convergenceSeconds),
       examples: c.examples,
     },

@@ -21,6 +21,7 @@ interface Summary {
   consistency: Record<string, unknown> & {
     ackedLost: number;
     failedButAppeared: number;
+    failedAfterAck: number;
     duplicates: number;
     orderViolations: number;
     examples: { check: string; message: string }[];
@@ -93,5 +94,7 @@ describe('the xmpp target', () => {
     expect(code, JSON.stringify(s.consistency.examples.slice(0, 3))).toBe(0);
     expect(s.consistency.failedButAppeared).toBe(0);
     expect(bounces).toBeGreaterThan(10);
+    // Accepted, then bounced at the heal: counted apart, not as lost.
+    expect(s.consistency.failedAfterAck).toBeGreaterThan(10);
   });
 });
