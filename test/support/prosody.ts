@@ -8,6 +8,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { writeAccount } from '../../harness/targets/xmpp/prosody/accounts.ts';
+import { luaString } from '../../harness/targets/xmpp/prosody/lua.ts';
 import type { XmppAccounts, XmppRegion } from '../../harness/targets/xmpp/types.ts';
 import { sleep } from '../../lib/async.ts';
 
@@ -78,20 +80,6 @@ export async function startCutProxy(targetPort: number): Promise<CutProxy> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** Prosody's datamanager encoding: every byte that is not a letter or digit becomes %xx. */
-export function encodeStoreName(name: string): string {
-  return [...Buffer.from(name, 'utf8')]
-    .map((byte) => {
-      const c = String.fromCharCode(byte);
-      return /[A-Za-z0-9]/.test(c) ? c : `%${byte.toString(16).padStart(2, '0')}`;
-    })
-    .join('');
-}
-
-function luaString(s: string): string {
-  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
 }
 
 async function freePort(): Promise<number> {
@@ -195,10 +183,7 @@ export async function startProsody(regionNames: string[] = ['r1']): Promise<Test
       const region = regions.find((r) => r.name === regionName);
       if (region === undefined) throw new RangeError(`region "${regionName}" is not served here`);
       // Prosody reads account files on each login, so writing one while it runs is enough.
-      const folder = join(dataPath, encodeStoreName(region.domain), 'accounts');
-      mkdirSync(folder, { recursive: true });
-      const file = join(folder, `${encodeStoreName(user.toLowerCase())}.dat`);
-      writeFileSync(file, `return {\n\t["password"] = ${luaString(password)};\n};\n`);
+      await writeAccount(dataPath, region.domain, user, password);
     },
   };
 

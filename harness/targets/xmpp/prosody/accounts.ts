@@ -15,8 +15,11 @@ export function encodePathPart(value: string): string {
   return out;
 }
 
-/** Localparts chatquake creates: what nodeprep leaves unchanged, so the file is the one Prosody reads. */
-const USER = /^[a-z0-9._-]{1,64}$/;
+/**
+ * Localparts chatquake creates: what nodeprep leaves unchanged, so the file is the one Prosody
+ * reads; the backslash is XEP-0106's escape, which the target uses for the characters JIDs forbid.
+ */
+const USER = /^[a-z0-9._\\-]{1,64}$/;
 
 export function accountFile(dataPath: string, domain: string, user: string): string {
   return join(dataPath, encodePathPart(domain), 'accounts', `${encodePathPart(user)}.dat`);
