@@ -145,6 +145,7 @@ export function createCheckRun(options: Partial<CheckOptions> = {}): CheckRun {
       failover: failover.finish(model, metrics),
       latency: latency.finish(model, metrics),
     };
+    noteUnanswered(model);
     addCount(metrics, 'run_invalid', model.health.invalid ? 1 : 0);
     return buildReport(model, results, metrics);
   }
@@ -298,3 +299,22 @@ export {
   parseThresholds,
   type ThresholdResult,
 } from './thresholds.ts';
+
+/**
+ * A run in which the target answered none of its sends (no ack, no refusal) proves nothing about
+ * it: every check would pass on an empty history of outcomes. It is marked invalid, as a stalled
+ * load generator is, rather than passed.
+ */
+function noteUnanswered(model: RunModel): void {
+  let sent = 0;
+  for (const m of model.messages) {
+    if (Number.isNaN(m.sendT)) continue;
+    sent++;
+    if (m.acked || !Number.isNaN(m.failedT)) return;
+  }
+  if (sent === 0) return;
+  model.health.invalid = true;
+  model.health.reasons.push(
+    `none of the ${sent} sends got an answer (no ack, no refusal): the target never served the load, so nothing was judged`,
+  );
+}

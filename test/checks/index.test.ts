@@ -89,6 +89,29 @@ describe('checkHistory', () => {
     expect(rows.find((row) => row.name === 'duplicates')!.examples[0]).toContain('twice');
   });
 
+  it('marks the run invalid when the target answered none of its sends, and valid after one answer', () => {
+    const unanswered = stage()
+      .send('u1', 'c1', 'm1', 1)
+      .indeterminate('u1', 'c1', 'm1', 6)
+      .send('u1', 'c1', 'm2', 2)
+      .end(30);
+    const r = checkHistory(sorted(unanswered.events));
+    expect(r.valid).toEqual({
+      ok: false,
+      reasons: [
+        'none of the 2 sends got an answer (no ack, no refusal): the target never served the load, so nothing was judged',
+      ],
+    });
+    expect(checkRows(r).find((row) => row.name === 'run-valid')).toMatchObject({ ok: false, actual: 1 });
+    const refused = stage()
+      .send('u1', 'c1', 'm1', 1)
+      .failed('u1', 'c1', 'm1', 1.5)
+      .send('u1', 'c1', 'm2', 2)
+      .end(30);
+    expect(checkHistory(sorted(refused.events)).valid).toEqual({ ok: true, reasons: [] });
+    expect(checkHistory(stage().end(30).events).valid).toEqual({ ok: true, reasons: [] });
+  });
+
   it('marks the run invalid when the generator reported itself unhealthy', () => {
     const h = stage().health(true, 5).health(false, 10, 'send lag p99 900 ms over 500 ms').end(30);
     const r = checkHistory(h.events);
