@@ -344,6 +344,12 @@ async function close(s: SessionState): Promise<void> {
   s.inflight.clear();
   s.retry = [];
   s.outbox = [];
+  // As the reference client does: without it the history holds the connection open to the end
+  // of the run, and a message pushed after the close reads as owed to a connected member.
+  if (s.up) {
+    s.up = false;
+    s.ctx.onEvent({ type: 'disconnected', t, region: s.ctx.region, reason: 'client closed' });
+  }
   await closeClient(s.xmpp, s.ctx.connection.connectTimeoutMs);
 }
 

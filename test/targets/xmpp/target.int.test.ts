@@ -256,6 +256,9 @@ describe('xmpp target against prosody', () => {
         { cmid: 'd-4', reason: 'session closed before an ack' },
         { cmid: 'd-5', reason: 'session closed before an ack' },
       ]);
+      // Closing ends the connection in the history too, as the reference client's close does.
+      expect(d.events.at(-1)).toMatchObject({ type: 'disconnected', region: 'r1', reason: 'client closed' });
+      expect(d.of('disconnected')).toHaveLength(2);
       // No member of c-ghost lives in r2: that region holds nothing of it.
       expect(await target.readLog('r2', 'c-ghost')).toEqual({ region: 'r2', conv: 'c-ghost', messages: [] });
       expect((await target.digest('r2', 'c-ghost')).count).toBe(0);
