@@ -3,7 +3,7 @@
 // must keep 100k events/s on one core (issue 4); the ratio shows what JSON.stringify and
 // buffering cost on top of the raw writes. Bounded: a fixed number of events, a few rounds.
 //
-//   npx tsx bench/history.ts [--events N] [--rounds N]
+//   npx tsx bench/history.ts [--events N] [--rounds N] [--quick] [--strict]
 import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { z } from 'zod';
 import type { HistoryEvent } from '../contracts/history.ts';
 import { readHistorySync } from '../load/reader.ts';
 import { createRecorder } from '../load/recorder.ts';
+import { benchArgs, finish, goal } from './support/bench.ts';
 
 const TARGET_EVENTS_PER_SEC = 100_000;
 const BATCH = 8192;
@@ -81,8 +82,17 @@ async function recorded(path: string, events: HistoryEvent[]): Promise<number> {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({ options: { events: { type: 'string' }, rounds: { type: 'string' } } });
-  const parsed = Flags.safeParse(values);
+  const args = benchArgs();
+  const { values } = parseArgs({
+    options: {
+      events: { type: 'string' },
+      rounds: { type: 'string' },
+      quick: { type: 'boolean' },
+      strict: { type: 'boolean' },
+    },
+  });
+  const sized = args.quick ? { events: '20000', rounds: '1', ...values } : values;
+  const parsed = Flags.safeParse(sized);
   if (!parsed.success) {
     process.stderr.write(
       `bench/history: ${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('; ')}\n`,
@@ -111,19 +121,32 @@ async function main(): Promise<number> {
     const basePerSec = n / (bestBase / 1000);
     const recPerSec = n / (bestRec / 1000);
     const bytes = statSync(recPath).size;
-    const fmt = (x: number): string => Math.round(x).toLocaleString('en-US');
-    process.stdout.write(
-      [
-        `history recorder, ${fmt(n)} events (${(bytes / n).toFixed(0)} bytes each), best of ${rounds}`,
-        `  baseline  fs.writeSync of preformatted lines, ${BATCH}/write: ${fmt(basePerSec)} events/s`,
-        `  recorder  append (JSON.stringify + buffer + batched writeSync): ${fmt(recPerSec)} events/s`,
-        `  ratio     recorder / baseline: ${(recPerSec / basePerSec).toFixed(3)}`,
-        `  reader    readHistorySync: ${fmt(n / (readMs / 1000))} events/s`,
-        `  target    ${fmt(TARGET_EVENTS_PER_SEC)} events/s on one core: ${recPerSec >= TARGET_EVENTS_PER_SEC ? 'met' : 'NOT MET'}`,
-        '',
-      ].join('\n'),
+    finish(
+      {
+        name: 'history',
+        rows: [
+          { case: 'baseline: fs.writeSync of preformatted lines', 'events/s': basePerSec, ratio: 1 },
+          {
+            case: 'recorder append (stringify + buffer + write)',
+            'events/s': recPerSec,
+            ratio: recPerSec / basePerSec,
+          },
+          {
+            case: 'reader: readHistorySync',
+            'events/s': n / (readMs / 1000),
+            ratio: n / (readMs / 1000) / basePerSec,
+          },
+        ],
+        goals: [
+          goal('recorder append rate on one core', recPerSec, '>=', TARGET_EVENTS_PER_SEC, ' events/s'),
+        ],
+        notes: [
+          `${n} events of ${(bytes / n).toFixed(0)} bytes, best of ${rounds} rounds, ${BATCH} events per write`,
+        ],
+      },
+      args,
     );
-    return recPerSec >= TARGET_EVENTS_PER_SEC ? 0 : 1;
+    return 0;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

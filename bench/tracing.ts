@@ -6,7 +6,7 @@
 // client, an untraced node: must cost nothing), and tracing on (an SDK tracer provider with a
 // batch processor and an exporter that drops spans, every message sampled). Prints messages/s
 // and the ratios to the baseline; bounded by a fixed message count.
-//   npx tsx bench/tracing.ts
+//   npx tsx bench/tracing.ts [--quick]
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as api from '@opentelemetry/api';
@@ -22,9 +22,11 @@ import { createMetrics } from '../im-server/metrics.ts';
 import type { Shipper } from '../im-server/replication.ts';
 import type { Storage } from '../im-server/storage.ts';
 import { createNodeTracing, type NodeTracing } from '../im-server/tracing.ts';
+import { benchArgs, finish, goal } from './support/bench.ts';
 
-const ROUNDS = 7;
-const MESSAGES_PER_ROUND = 50_000;
+const args = benchArgs();
+const ROUNDS = args.quick ? 2 : 7;
+const MESSAGES_PER_ROUND = args.quick ? 5_000 : 50_000;
 /** Sends in flight at once: each turn of the event loop commits them as one group. */
 const CONCURRENCY = 50;
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
@@ -154,19 +156,25 @@ try {
     for (let i = 0; i < setups.length; i++) await round(setups[(r + i) % setups.length]!, r);
   }
   const base = median(setups[0]!.ms);
-  console.log(
-    `${ROUNDS} rounds of ${MESSAGES_PER_ROUND} sends (${CONCURRENCY} per group commit), median per round:`,
-  );
-  for (const x of setups) {
-    const ms = median(x.ms);
-    const rate = Math.round(MESSAGES_PER_ROUND / (ms / 1000)).toLocaleString('en-US');
-    console.log(
-      `  ${x.name.padEnd(20)} ${ms.toFixed(1).padStart(7)} ms  ${rate.padStart(9)} msgs/s  ratio ${(ms / base).toFixed(2)}`,
-    );
-  }
+  const ratio = (x: Setup): number => median(x.ms) / base;
   const pushed = setups.every((x) => x.delivered === 2 * MESSAGES_PER_ROUND * (ROUNDS + 2));
-  console.log(`every message delivered in every set-up: ${pushed}`);
-  if (!pushed) process.exitCode = 1;
+  finish(
+    {
+      name: 'tracing',
+      rows: setups.map((x) => ({
+        'set-up': x.name,
+        'ms per round': median(x.ms),
+        'msgs/s': MESSAGES_PER_ROUND / (median(x.ms) / 1000),
+        'time / tracing off': ratio(x),
+      })),
+      goals: [goal('traced frames, tracing off: time / tracing off', ratio(setups[1]!), '<=', 1.1)],
+      notes: [
+        `${ROUNDS} interleaved rounds of ${MESSAGES_PER_ROUND} sends (${CONCURRENCY} per group commit), medians; storage and sessions are stand-ins`,
+      ],
+      ...(pushed ? {} : { failure: 'a set-up did not deliver every message' }),
+    },
+    args,
+  );
 } finally {
   await on.shutdown();
 }

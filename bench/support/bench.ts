@@ -71,7 +71,9 @@ export function formatGoal(g: Goal): string {
   return `${g.met ? 'met   ' : 'MISSED'}  ${g.name}: ${value} (goal ${g.op} ${cell(g.target)}${g.unit})`;
 }
 
-export const resultsDir = join(dirname(dirname(fileURLToPath(import.meta.url))), 'results');
+/** bench/results, or $CHATQUAKE_BENCH_RESULTS (the test suite's quick run writes to a temp dir). */
+export const resultsDir =
+  process.env.CHATQUAKE_BENCH_RESULTS ?? join(dirname(dirname(fileURLToPath(import.meta.url))), 'results');
 
 /** Prints the table and goals, writes the results file, and sets the exit code. */
 export function finish(result: BenchResult, args: BenchArgs = benchArgs()): void {
