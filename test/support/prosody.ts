@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../../harness/local/topology/nodes.ts';
 import { writeAccount } from '../../harness/targets/xmpp/prosody/accounts.ts';
 import { luaString } from '../../harness/targets/xmpp/prosody/lua.ts';
 import type { XmppAccounts, XmppRegion } from '../../harness/targets/xmpp/types.ts';
@@ -82,18 +83,6 @@ export async function startCutProxy(targetPort: number): Promise<CutProxy> {
   };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
@@ -153,7 +142,7 @@ export async function startProsody(regionNames: string[] = ['r1']): Promise<Test
   const dir = mkdtempSync(join(tmpdir(), 'cq-prosody-'));
   const dataPath = join(dir, 'data');
   mkdirSync(dataPath, { recursive: true });
-  const port = await freePort();
+  const port = await freePort('127.0.0.1');
   const regions: XmppRegion[] = regionNames.map((name) => ({
     name,
     domain: `${name}.chatquake.test`,
