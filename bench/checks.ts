@@ -60,7 +60,7 @@ function violationsOf(report: CheckReport): number {
   );
 }
 
-/** Writes a valid history of about `target` events (~5.45 events per message at 3–5 members). */
+/** Writes a valid history of about `target` events (~4.9 events per message at 3–5 members). */
 function generate(file: string, target: number): ChildResult {
   const start = performance.now();
   const events = syntheticHistory({
@@ -68,7 +68,7 @@ function generate(file: string, target: number): ChildResult {
     users: 2000,
     conversations: 500,
     members: [3, 5],
-    messages: Math.round(target / 5.45),
+    messages: Math.round(target / 4.8),
     gapMs: 0.2,
     outage: true,
   });

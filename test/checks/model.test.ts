@@ -808,6 +808,10 @@ describe('message lookups', () => {
     expect(findMessage(model, 'c3', 'u1', 'dup')).toBeUndefined();
     expect(findMessage(model, 'c1', 'u1', 'other')).toBeUndefined();
     expect(model.byCmid.get('dup')).toBe(model.messages[0]);
+    // Only the cmid's later holders go to the nested index: unique cmids cost one map entry.
+    expect(model.index.get('c1')?.get('u1')).toBeUndefined();
+    expect(model.index.get('c1')?.get('u2')?.get('dup')).toBe(model.messages[1]);
+    expect(model.index.get('c2')?.get('u1')?.get('dup')).toBe(model.messages[2]);
   });
 
   it('creates a message record once, with the phase at the time it was first named, and dense ids', () => {
