@@ -647,12 +647,14 @@ const isInt = (v: unknown): boolean => Number.isSafeInteger(v);
 
 /**
  * The schema check for the three events that make up almost all of a history (send, ack,
- * deliver), written out so a million events are not each copied by zod. It accepts exactly
- * what contracts/history.ts accepts (a test holds the two together); anything it does not
- * accept goes to zod, which either accepts it or says what is wrong.
+ * deliver) and for final_read, whose entries (every message of a conversation, per region)
+ * outnumber all other events together: written out so a million of them are not each copied
+ * by zod. It accepts exactly what contracts/history.ts accepts (a test holds the two
+ * together); anything it does not accept goes to zod, which either accepts it or says what is
+ * wrong.
  */
 export function isValidHotEvent(raw: unknown): raw is HistoryEvent {
-  if (typeof raw !== 'object' || raw === null) return false;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return false;
   const e = raw as Record<string, unknown>;
   switch (e.type) {
     case 'deliver':
@@ -687,7 +689,24 @@ export function isValidHotEvent(raw: unknown): raw is HistoryEvent {
         isOptStr(e.level) &&
         isOptStr(e.region)
       );
+    case 'final_read':
+      return (
+        isNum(e.t) &&
+        isStr(e.region) &&
+        isStr(e.conv) &&
+        typeof e.ok === 'boolean' &&
+        isOptStr(e.error) &&
+        Array.isArray(e.messages) &&
+        e.messages.every(isLogEntry)
+      );
     default:
       return false;
   }
+}
+
+/** One entry of a final log: { seq, cmid, from }. */
+function isLogEntry(raw: unknown): boolean {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return false;
+  const entry = raw as Record<string, unknown>;
+  return isInt(entry.seq) && isStr(entry.cmid) && isStr(entry.from);
 }
