@@ -1,79 +1,281 @@
-// How fast the checkers judge a big history: a ~1M-event valid history is generated in memory
-// (seeded, with a region outage), then checkHistory runs over it and is compared with a
-// baseline loop that only touches each event. Prints events/s and the ratio; bounded in time
-// (the event count can be lowered with CHECKS_BENCH_EVENTS).
-//   npx tsx bench/checks.ts
-import { checkHistory } from '../checks/index.ts';
+// How fast the checkers judge a big history, and how much memory they take, at 1M and 5M events
+// (50k with --quick). A seeded valid history (test/support/synthetic.ts, with a region outage)
+// is written to a JSONL file, then each measurement runs in a child process of its own so its
+// peak RSS (VmHWM) is its alone:
+//   read+iterate  reads the file into an array (readHistorySync, as `chatquake run` and
+//                 `chatquake check` do through harness/run/judge.ts) and only touches each event:
+//                 the baseline, what holding the history costs;
+//   read+check    the same read, then checkHistory over the array: the user's run. Its time is
+//                 the checker's; its peak over the baseline's is the checker's own memory;
+//   stream+check  checkHistory fed by iterateHistorySync, the history never held whole: what a
+//                 judge that streams would cost (at the smaller size only: at 5M it would push
+//                 the run past its 2 minutes, and its memory is the checker's own plus ~100 MB).
+// The valid history must yield no violation (else the benchmark fails). Full run ~2 minutes,
+// most of it generating and parsing the 5M-event file.
+//
+//   npm run bench -- checks [--quick] [--strict]
+import { spawnSync } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type CheckReport, checkHistory } from '../checks/index.ts';
+import type { HistoryEvent } from '../contracts/history.ts';
+import { iterateHistorySync, readHistorySync } from '../load/reader.ts';
 import { syntheticHistory } from '../test/support/synthetic.ts';
+import { type BenchResult, benchArgs, finish, type Goal, goal, type Row } from './support/bench.ts';
 
-const target = Number(process.env.CHECKS_BENCH_EVENTS ?? 1_000_000);
-// ~4.6 events per message with 3–5 members (send, ack, 2–4 deliveries).
-const messages = Math.round(target / 4.6);
+const MODES = ['generate', 'read-iterate', 'read-check', 'stream-check'] as const;
+type Mode = (typeof MODES)[number];
 
-let start = performance.now();
-const events = syntheticHistory({
-  seed: 7,
-  users: 2000,
-  conversations: 500,
-  members: [3, 5],
-  messages,
-  gapMs: 0.2,
-  outage: true,
-});
-const genMs = performance.now() - start;
-
-function baseline(): number {
-  let sum = 0;
-  for (const e of events) {
-    sum += e.t;
-    if (e.type === 'deliver') sum += e.seq;
-  }
-  return sum;
+/** What a child reports on its last line of output. */
+interface ChildResult {
+  events: number;
+  readMs: number;
+  checkMs: number;
+  /** CPU seconds of the check (or iterate) step, GC threads included: steadier than wall time on a shared machine. */
+  checkCpu: number;
+  /** VmHWM of the child, bytes. */
+  peakRss: number;
+  violations: number;
+  invalid: number;
+  bytes: number;
 }
 
-// Warm both paths once on a slice so JIT compilation is not what gets measured.
-checkHistory(events.slice(0, 50_000));
-baseline();
+const MB = 1024 * 1024;
+/** Each child is killed after this long, so a regression cannot hang the suite. */
+const CHILD_TIMEOUT_MS = 90_000;
 
-start = performance.now();
-for (let i = 0; i < 20; i++) baseline();
-const baselineMs = (performance.now() - start) / 20;
+function violationsOf(report: CheckReport): number {
+  const c = report.consistency;
+  return (
+    c.ackedLost +
+    c.unexpected +
+    c.failedButAppeared +
+    c.duplicates +
+    c.orderViolations +
+    c.divergentConversations +
+    c.readYourWritesViolations +
+    c.monotonicReadViolations +
+    c.silentGaps +
+    c.residencyViolations +
+    c.unconvergedConversations +
+    (report.valid.ok ? 0 : 1)
+  );
+}
 
-const heapBefore = process.memoryUsage().heapUsed;
-const cpuBefore = process.cpuUsage();
-start = performance.now();
-const report = checkHistory(events);
-const checkMs = performance.now() - start;
-const cpu = process.cpuUsage(cpuBefore);
-const heapAfter = process.memoryUsage().heapUsed;
+/** Writes a valid history of about `target` events (~4.9 events per message at 3–5 members). */
+function generate(file: string, target: number): ChildResult {
+  const start = performance.now();
+  const events = syntheticHistory({
+    seed: 7,
+    users: 2000,
+    conversations: 500,
+    members: [3, 5],
+    messages: Math.round(target / 4.8),
+    gapMs: 0.2,
+    outage: true,
+  });
+  const fd = openSync(file, 'w');
+  const batch: string[] = [];
+  for (const e of events) {
+    batch.push(`${JSON.stringify(e)}\n`);
+    if (batch.length === 8192) writeSync(fd, batch.splice(0).join(''));
+  }
+  writeSync(fd, batch.join(''));
+  closeSync(fd);
+  const ms = performance.now() - start;
+  return { ...emptyResult(), events: events.length, readMs: ms, bytes: statSync(file).size };
+}
 
-const c = report.consistency;
-const violations =
-  c.ackedLost +
-  c.unexpected +
-  c.failedButAppeared +
-  c.duplicates +
-  c.orderViolations +
-  c.divergentConversations +
-  c.readYourWritesViolations +
-  c.monotonicReadViolations +
-  c.silentGaps +
-  c.residencyViolations +
-  c.unconvergedConversations;
+function emptyResult(): ChildResult {
+  return { events: 0, readMs: 0, checkMs: 0, checkCpu: 0, peakRss: 0, violations: 0, invalid: 0, bytes: 0 };
+}
 
-const rate = (ms: number): string =>
-  `${Math.round(events.length / (ms / 1000)).toLocaleString('en-US')} events/s`;
-console.log(
-  `history: ${events.length.toLocaleString('en-US')} events, ${messages.toLocaleString('en-US')} messages (generated in ${(genMs / 1000).toFixed(1)} s)`,
-);
-console.log(`baseline loop: ${baselineMs.toFixed(1)} ms (${rate(baselineMs)})`);
-console.log(
-  `checkHistory:  ${(checkMs / 1000).toFixed(2)} s (${rate(checkMs)}; ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s of CPU, GC threads included)`,
-);
-console.log(`ratio checkHistory / baseline: ${(checkMs / baselineMs).toFixed(0)}x`);
-console.log(`heap growth during the check: ~${Math.round((heapAfter - heapBefore) / 1e6)} MB`);
-console.log(`violations found in the valid history: ${violations} (must be 0)`);
-if (violations !== 0) {
-  console.error(JSON.stringify(c.examples.slice(0, 5), null, 2));
-  process.exitCode = 1;
+/** Touches what a checker reads of every event, so the baseline walks the same objects. */
+function iterate(events: Iterable<HistoryEvent>): number {
+  let n = 0;
+  let sum = 0;
+  for (const e of events) {
+    n++;
+    sum += e.t;
+    if (e.type === 'deliver') sum += e.seq + e.cmid.length;
+  }
+  return Number.isNaN(sum) ? -n : n;
+}
+
+function runChild(mode: Mode, file: string, target: number): ChildResult {
+  if (mode === 'generate') return generate(file, target);
+  const result = emptyResult();
+  let start = performance.now();
+  let cpu = process.cpuUsage();
+  if (mode === 'stream-check') {
+    const stream = iterateHistorySync(file);
+    const report = checkHistory(stream);
+    result.checkMs = performance.now() - start;
+    result.checkCpu = cpuSeconds(cpu);
+    result.events = report.run.events;
+    result.violations = violationsOf(report);
+    result.invalid = report.run.invalidEvents + stream.invalidLines.length;
+    return result;
+  }
+  const read = readHistorySync(file);
+  result.readMs = performance.now() - start;
+  result.invalid = read.invalidLines.length;
+  start = performance.now();
+  cpu = process.cpuUsage();
+  if (mode === 'read-iterate') {
+    result.events = iterate(read.events);
+  } else {
+    const report = checkHistory(read.events);
+    result.events = report.run.events;
+    result.violations = violationsOf(report);
+    result.invalid += report.run.invalidEvents;
+  }
+  result.checkMs = performance.now() - start;
+  result.checkCpu = cpuSeconds(cpu);
+  return result;
+}
+
+function cpuSeconds(since: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(since);
+  return (used.user + used.system) / 1e6;
+}
+
+function peakRss(): number {
+  // maxRSS is in kilobytes: the child's VmHWM at this point.
+  return process.resourceUsage().maxRSS * 1024;
+}
+
+function spawnChild(mode: Mode, file: string, target: number): ChildResult {
+  const self = fileURLToPath(import.meta.url);
+  const child = spawnSync(
+    process.execPath,
+    ['--max-old-space-size=6144', '--import', 'tsx', self, '--child', mode, file, String(target)],
+    { encoding: 'utf8', timeout: CHILD_TIMEOUT_MS, maxBuffer: 16 * MB },
+  );
+  const last = child.stdout.trim().split('\n').at(-1) ?? '';
+  if (child.status !== 0 || !last.startsWith('{')) {
+    throw new Error(
+      `checks bench: child ${mode} ${target} exited ${child.status ?? child.signal}: ${child.stderr.slice(-2000)}`,
+    );
+  }
+  return JSON.parse(last) as ChildResult;
+}
+
+interface Measured {
+  target: number;
+  file: ChildResult;
+  base: ChildResult;
+  check: ChildResult;
+  /** Only at the smaller size. */
+  stream: ChildResult | undefined;
+}
+
+function measure(dir: string, target: number, withStream: boolean): Measured {
+  const file = join(dir, `history-${target}.jsonl`);
+  try {
+    const gen = spawnChild('generate', file, target);
+    const base = spawnChild('read-iterate', file, target);
+    const check = spawnChild('read-check', file, target);
+    const stream = withStream ? spawnChild('stream-check', file, target) : undefined;
+    return { target, file: gen, base, check, stream };
+  } finally {
+    rmSync(file, { force: true });
+  }
+}
+
+const rate = (events: number, ms: number): number => Math.round(events / (ms / 1000));
+
+function rows(m: Measured): Row[] {
+  const size = `${m.file.events.toLocaleString('en-US')} events`;
+  const row = (shape: string, r: ChildResult, note: string): Row => ({
+    size,
+    shape,
+    'read s': r.readMs / 1000,
+    'check s': r.checkMs / 1000,
+    'check events/s': r.checkMs > 0 && shape !== 'read+iterate' ? rate(r.events, r.checkMs) : '',
+    'check CPU s': r.checkCpu,
+    'peak MB': Math.round(r.peakRss / MB),
+    'over baseline MB': shape === 'read+iterate' ? '' : Math.round((r.peakRss - m.base.peakRss) / MB),
+    note,
+  });
+  const out = [
+    row('read+iterate', m.base, `baseline; file ${Math.round(m.file.bytes / MB)} MB`),
+    row('read+check', m.check, `check / baseline iterate: ${(m.check.checkMs / m.base.checkMs).toFixed(0)}x`),
+  ];
+  if (m.stream !== undefined)
+    out.push(row('stream+check', m.stream, 'read and check in one pass: read s is inside check s'));
+  return out;
+}
+
+function problems(m: Measured): string[] {
+  const found: string[] = [];
+  const judged: [string, ChildResult][] = [['read+check', m.check]];
+  if (m.stream !== undefined) judged.push(['stream+check', m.stream]);
+  for (const [shape, r] of judged) {
+    if (r.violations !== 0)
+      found.push(`${shape} at ${m.target}: ${r.violations} violations in a valid history`);
+    if (r.events !== m.file.events || r.invalid !== 0)
+      found.push(
+        `${shape} at ${m.target}: judged ${r.events} of ${m.file.events} events, ${r.invalid} invalid`,
+      );
+  }
+  if (m.base.events !== m.file.events)
+    found.push(`read+iterate at ${m.target}: read ${m.base.events} events`);
+  return found;
+}
+
+function goals(all: Measured[]): Goal[] {
+  const [small, big] = all;
+  if (small === undefined || big === undefined) return [];
+  return [
+    goal('1M: checkHistory time', small.check.checkMs / 1000, '<=', 3, ' s'),
+    goal('5M: checkHistory time', big.check.checkMs / 1000, '<=', 15, ' s'),
+    goal(
+      "5M: the checker's own peak RSS (read+check over read+iterate)",
+      (big.check.peakRss - big.base.peakRss) / MB,
+      '<=',
+      1024,
+      ' MB',
+    ),
+  ];
+}
+
+function main(): void {
+  const args = benchArgs();
+  const targets = args.quick ? [50_000] : [1_000_000, 5_000_000];
+  const dir = mkdtempSync(join(tmpdir(), 'chatquake-bench-checks-'));
+  let measured: Measured[];
+  try {
+    measured = targets.map((target, i) => measure(dir, target, i === 0));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const found = measured.flatMap(problems);
+  const result: BenchResult = {
+    name: 'checks',
+    rows: measured.flatMap(rows),
+    goals: goals(measured),
+    notes: [
+      'each shape runs in a child process of its own; peak MB is its VmHWM (node and tsx included, ~100 MB)',
+      'the baseline reads the same file into an array and only touches each event: the ratio is to its iterate time, the memory to its peak',
+      'harness/run/judge.ts reads the file into an array (read+check); stream+check is what it would cost if it streamed',
+    ],
+    data: measured,
+    ...(found.length > 0 ? { failure: found.join('; ') } : {}),
+  };
+  finish(result, args);
+}
+
+const childAt = process.argv.indexOf('--child');
+if (childAt !== -1) {
+  const [mode, file, target] = process.argv.slice(childAt + 1);
+  if (!MODES.includes(mode as Mode) || file === undefined || target === undefined)
+    throw new Error(`checks bench: --child takes one of ${MODES.join(', ')}, a file and an event count`);
+  const result = runChild(mode as Mode, file, Number(target));
+  result.peakRss = peakRss();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+} else {
+  main();
 }

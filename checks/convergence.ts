@@ -65,12 +65,28 @@ function sameDigest(a: Digest, b: Digest): boolean {
   return a.hash === b.hash && a.count === b.count && a.lastSeq === b.lastSeq;
 }
 
-function logSignature(read: FinalRead): string {
-  return read.messages
-    .slice()
-    .sort((a, b) => a.seq - b.seq)
-    .map((m) => `${m.seq}\u0001${m.from}\u0001${m.cmid}`)
-    .join('\u0002');
+/** The log's entries in seq order (a final log usually is already: then no copy is made). */
+function inSeqOrder(read: FinalRead): FinalRead['messages'] {
+  const entries = read.messages;
+  for (let i = 1; i < entries.length; i++) {
+    if (entries[i]!.seq < entries[i - 1]!.seq) return entries.slice().sort((a, b) => a.seq - b.seq);
+  }
+  return entries;
+}
+
+/** Every log holds the same (seq, sender, cmid) entries, compared in seq order, field by field. */
+function logsAgree(reads: FinalRead[]): boolean {
+  const first = inSeqOrder(reads[0]!);
+  for (let r = 1; r < reads.length; r++) {
+    const other = inSeqOrder(reads[r]!);
+    if (other.length !== first.length) return false;
+    for (let i = 0; i < first.length; i++) {
+      const a = first[i]!;
+      const b = other[i]!;
+      if (a.seq !== b.seq || a.from !== b.from || a.cmid !== b.cmid) return false;
+    }
+  }
+  return true;
 }
 
 function describeLog(read: FinalRead): string {
@@ -127,14 +143,14 @@ export function createConvergenceChecker(options: CheckOptions): Checker<Converg
         const reads = model.finalReads.get(conv);
         const okReads = allowed.map((r) => reads?.get(r)).filter((r): r is FinalRead => r?.ok === true);
         const allRead = allowed.length > 0 && okReads.length === allowed.length;
-        const logsAgree = allRead && new Set(okReads.map(logSignature)).size === 1;
+        const logsAgreed = allRead && logsAgree(okReads);
 
         if (state === undefined && !allRead) {
           unjudged++;
           continue;
         }
         const digestsAgree = state !== undefined && !Number.isNaN(state.agreeSince);
-        if ((state === undefined || digestsAgree) && (!allRead || logsAgree)) {
+        if ((state === undefined || digestsAgree) && (!allRead || logsAgreed)) {
           converged++;
           if (digestsAgree && !Number.isNaN(heal)) {
             const seconds = Math.max(0, state!.agreeSince - heal) / 1000;
@@ -150,7 +166,7 @@ export function createConvergenceChecker(options: CheckOptions): Checker<Converg
         if (!examples.wanted) continue;
         const since = Number.isNaN(heal) ? '' : ` after the heal at ${at(model, heal)}`;
         let why: string;
-        if (allRead && !logsAgree) {
+        if (allRead && !logsAgreed) {
           why = `the final logs differ: ${list(okReads.map(describeLog), 4)}`;
         } else {
           const polled = allowed.map((region) => {

@@ -5,7 +5,7 @@
 import type { HistoryEvent } from '../contracts/history.ts';
 import { list, messageName, when } from './explain.ts';
 import { addCount, type MetricStore } from './metrics.ts';
-import { type RunModel, relSeconds } from './model.ts';
+import { type FinalRead, type RunModel, relSeconds } from './model.ts';
 import { type Checker, type CheckOptions, createExampleList, type Example } from './result.ts';
 import { runChecker } from './run-checker.ts';
 
@@ -65,22 +65,13 @@ export function createDuplicatesChecker(options: CheckOptions): Checker<Duplicat
       for (const [conv, reads] of model.finalReads) {
         for (const read of reads.values()) {
           if (!read.ok) continue;
-          const seqsOf = new Map<string, number[]>();
-          const atSeq = new Map<number, string[]>();
-          for (const entry of read.messages) {
-            const key = `${entry.from}\u0000${entry.cmid}`;
-            const seqs = seqsOf.get(key);
-            if (seqs === undefined) seqsOf.set(key, [entry.seq]);
-            else seqs.push(entry.seq);
-            const keys = atSeq.get(entry.seq);
-            if (keys === undefined) atSeq.set(entry.seq, [key]);
-            else keys.push(key);
-          }
-          for (const [key, seqs] of seqsOf) {
+          const found = logRepeats(read);
+          if (found === undefined) continue;
+          for (const [key, seqs] of found.seqsOf) {
             if (seqs.length < 2) continue;
             logDuplicates += seqs.length - 1;
             bump(read.region, seqs.length - 1);
-            const [from, cmid] = key.split('\u0000') as [string, string];
+            const { from, cmid } = keyName(model, key);
             examples.add({
               check: 'duplicates',
               message: `The final log of ${conv} in ${read.region} holds ${messageName({ conv, from, cmid })} ${seqs.length} times, at seqs ${list(seqs.map(String), 5)}.`,
@@ -91,13 +82,13 @@ export function createDuplicatesChecker(options: CheckOptions): Checker<Duplicat
               t: relSeconds(model, read.t),
             });
           }
-          for (const [seq, keys] of atSeq) {
+          for (const [seq, keys] of found.atSeq) {
             const distinct = [...new Set(keys)];
             if (distinct.length < 2) continue;
             logSeqCollisions += distinct.length - 1;
             bump(read.region, distinct.length - 1);
             const names = distinct.map((k) => {
-              const [from, cmid] = k.split('\u0000') as [string, string];
+              const { from, cmid } = keyName(model, k);
               return `${cmid} from ${from}`;
             });
             examples.add({
@@ -120,6 +111,47 @@ export function createDuplicatesChecker(options: CheckOptions): Checker<Duplicat
       };
     },
   };
+}
+
+/**
+ * A log entry's message: its record's id when an event named it (one record per conversation,
+ * sender and cmid, so equal ids are equal entries), else "from\0cmid" for a stranger.
+ */
+type EntryKey = number | string;
+
+function keyName(model: RunModel, key: EntryKey): { from: string; cmid: string } {
+  if (typeof key === 'number') return model.messages[key]!;
+  const [from, cmid] = key.split('\u0000') as [string, string];
+  return { from, cmid };
+}
+
+/**
+ * Each message's seqs and each seq's messages in one final log, in first-seen order, or
+ * undefined when no message repeats and no seq repeats: a clean log (the usual case) costs one
+ * pass over packed seqs and ids, no map of arrays.
+ */
+function logRepeats(
+  read: FinalRead,
+): { seqsOf: Map<EntryKey, number[]>; atSeq: Map<number, EntryKey[]> } | undefined {
+  const keys: EntryKey[] = read.messages.map(
+    (entry, k) => read.records[k]?.id ?? `${entry.from}\u0000${entry.cmid}`,
+  );
+  const seenKeys = new Set<EntryKey>(keys);
+  const seenSeqs = new Set<number>();
+  for (const entry of read.messages) seenSeqs.add(entry.seq);
+  if (seenKeys.size === keys.length && seenSeqs.size === keys.length) return undefined;
+  const seqsOf = new Map<EntryKey, number[]>();
+  const atSeq = new Map<number, EntryKey[]>();
+  read.messages.forEach((entry, k) => {
+    const key = keys[k] as EntryKey;
+    const seqs = seqsOf.get(key);
+    if (seqs === undefined) seqsOf.set(key, [entry.seq]);
+    else seqs.push(entry.seq);
+    const at = atSeq.get(entry.seq);
+    if (at === undefined) atSeq.set(entry.seq, [key]);
+    else at.push(key);
+  });
+  return { seqsOf, atSeq };
 }
 
 /** Duplicate deliveries and duplicate log entries over a whole history. */

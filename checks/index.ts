@@ -14,7 +14,7 @@ import { addCount, createMetricStore, type MetricStore, type Phase } from './met
 import { createRunModel, endTime, ingest, observe, type RunModel, relSeconds } from './model.ts';
 import { createOrderChecker, type OrderResult } from './order.ts';
 import { createResidencyChecker, type ResidencyResult } from './residency.ts';
-import { type Checker, type CheckOptions, type Example, resolveCheckOptions } from './result.ts';
+import { type CheckOptions, type Example, resolveCheckOptions } from './result.ts';
 import { createSessionGuaranteesChecker, type SessionGuaranteesResult } from './session-guarantees.ts';
 
 export type { FailoverPercentiles, FaultFailover, IncidentCounts } from './failover.ts';
@@ -100,16 +100,6 @@ export function createCheckRun(options: Partial<CheckOptions> = {}): CheckRun {
   const residency = createResidencyChecker(resolved);
   const failover = createFailoverChecker(resolved);
   const latency = createLatencyChecker(resolved);
-  const checkers: Checker<unknown>[] = [
-    lost,
-    duplicates,
-    order,
-    convergence,
-    session,
-    residency,
-    failover,
-    latency,
-  ];
   let finished = false;
 
   return {
@@ -118,7 +108,16 @@ export function createCheckRun(options: Partial<CheckOptions> = {}): CheckRun {
       const e = ingest(model, raw);
       if (e === undefined) return;
       observe(model, e);
-      for (const c of checkers) c.add(e, model);
+      // One call site per checker, not a loop over them: each site sees one function, which V8
+      // can inline, where a loop's one site sees eight and dispatches every event through a stub.
+      lost.add(e, model);
+      duplicates.add(e, model);
+      order.add(e, model);
+      convergence.add(e, model);
+      session.add(e, model);
+      residency.add(e, model);
+      failover.add(e, model);
+      latency.add(e, model);
     },
     snapshot() {
       if (finished) throw new Error('checks: snapshot() after finish()');

@@ -19,7 +19,7 @@ import {
   type MessageRecord,
   type RunModel,
   relSeconds,
-  wasDelivered,
+  type UserInfo,
 } from './model.ts';
 import { type Checker, type CheckOptions, createExampleList, type Example } from './result.ts';
 import { runChecker } from './run-checker.ts';
@@ -98,6 +98,7 @@ export function createLostChecker(options: CheckOptions): Checker<LostResult> {
       const lostByPhase = { before: 0, fault: 0, after: 0 };
       const convsWithoutMembers = new Set<string>();
       const missingReadPairs = new Set<string>();
+      const convOf = createConvLookup(model, inRegion, missingReadPairs, convsWithoutMembers);
 
       for (const m of model.messages) {
         const inLogs = anyRegion[m.id] === 1;
@@ -147,8 +148,9 @@ export function createLostChecker(options: CheckOptions): Checker<LostResult> {
           continue;
         }
 
-        const missingIn = missingCopiesOf(model, m, inRegion, missingReadPairs);
-        const notDeliveredTo = notDeliveredOf(model, m, options.deliveryGraceMs, convsWithoutMembers);
+        const where = convOf(m.conv);
+        const missingIn = missingCopiesOf(m, where);
+        const notDeliveredTo = notDeliveredOf(model, m, options.deliveryGraceMs, where);
         if (missingIn.length === 0 && notDeliveredTo.length === 0) continue;
         ackedLost++;
         lostByPhase[m.phase]++;
@@ -270,50 +272,80 @@ function noteStranger(
   if (!s.regions.includes(region)) s.regions.push(region);
 }
 
-/** The allowed regions whose ok final read lacks acked message `m`; regions never read go to `missingReadPairs`. */
-function missingCopiesOf(
+/**
+ * What judging an acked message of one conversation needs, looked up once per conversation
+ * rather than once per message: the logs of its allowed regions and its members' records.
+ */
+interface ConvWhere {
+  /** Allowed regions with an ok final read, in allowed order, and which message ids each log holds. */
+  logs: { region: string; ids: Uint8Array | undefined }[];
+  /** Members and their user records; undefined when no conversation event named them. */
+  members: { name: string; info: UserInfo | undefined }[] | undefined;
+}
+
+/**
+ * The conversation's ConvWhere, made at its first acked message: allowed regions never read go
+ * to `missingReadPairs`, a conversation without members to `convsWithoutMembers`, as they did
+ * when each message looked them up.
+ */
+function createConvLookup(
   model: RunModel,
-  m: MessageRecord,
   inRegion: Map<string, Uint8Array>,
   missingReadPairs: Set<string>,
-): string[] {
-  const missingIn: string[] = [];
-  for (const region of allowedRegions(model, m.conv)) {
-    const read = model.finalReads.get(m.conv)?.get(region);
-    if (read === undefined) {
-      if (model.finalReads.size > 0) missingReadPairs.add(`${m.conv} in ${region}`);
-      continue;
+  convsWithoutMembers: Set<string>,
+): (conv: string) => ConvWhere {
+  const made = new Map<string, ConvWhere>();
+  return (conv) => {
+    let where = made.get(conv);
+    if (where !== undefined) return where;
+    const logs: ConvWhere['logs'] = [];
+    const reads = model.finalReads.get(conv);
+    for (const region of allowedRegions(model, conv)) {
+      const read = reads?.get(region);
+      if (read === undefined) {
+        if (model.finalReads.size > 0) missingReadPairs.add(`${conv} in ${region}`);
+        continue;
+      }
+      if (read.ok) logs.push({ region, ids: inRegion.get(region) });
     }
-    if (!read.ok) continue;
+    const info = model.conversations.get(conv);
+    if (info === undefined) convsWithoutMembers.add(conv);
+    const members = info?.members.map((name) => ({ name, info: model.users.get(name) }));
+    where = { logs, members };
+    made.set(conv, where);
+    return where;
+  };
+}
+
+/** The allowed regions whose ok final read lacks acked message `m`. */
+function missingCopiesOf(m: MessageRecord, where: ConvWhere): string[] {
+  const missingIn: string[] = [];
+  for (const log of where.logs) {
     // Stryker disable next-line OptionalChaining: the ok read of this region made its inRegion entry in indexFinalLogs
-    if (inRegion.get(region)?.[m.id] !== 1) missingIn.push(region);
+    if (log.ids?.[m.id] !== 1) missingIn.push(log.region);
   }
   return missingIn;
 }
 
 /**
  * Members other than the sender that never got acked message `m` though they held a quiet
- * connection for the grace period after its ack; conversations with no members known go to
- * `convsWithoutMembers`.
+ * connection for the grace period after its ack.
  */
-function notDeliveredOf(
-  model: RunModel,
-  m: MessageRecord,
-  graceMs: number,
-  convsWithoutMembers: Set<string>,
-): string[] {
+function notDeliveredOf(model: RunModel, m: MessageRecord, graceMs: number, where: ConvWhere): string[] {
   const notDeliveredTo: string[] = [];
-  const info = model.conversations.get(m.conv);
-  if (info === undefined) {
-    convsWithoutMembers.add(m.conv);
-    return notDeliveredTo;
-  }
-  for (const member of info.members) {
-    if (member === m.from) continue;
-    if (wasDelivered(model, member, m)) continue;
-    if (hadQuietConnection(model, member, m.ackT, graceMs)) notDeliveredTo.push(member);
+  if (where.members === undefined) return notDeliveredTo;
+  for (const member of where.members) {
+    if (member.name === m.from) continue;
+    if (member.info !== undefined && deliveredTo(member.info, m)) continue;
+    if (hadQuietConnection(model, member.name, m.ackT, graceMs)) notDeliveredTo.push(member.name);
   }
   return notDeliveredTo;
+}
+
+/** Whether any session of the user ever received the message (model.ts's wasDelivered, the user found). */
+function deliveredTo(user: UserInfo, m: MessageRecord): boolean {
+  for (const s of user.sessions) if (s.delivered.has(m.id)) return true;
+  return false;
 }
 
 /** Region → seq, for each successful final read holding the message (for explanations). */

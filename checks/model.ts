@@ -118,9 +118,14 @@ export interface RunModel {
   faultsById: Map<string, FaultInfo>;
   phases: { name: string; t: number }[];
   messages: MessageRecord[];
-  /** conversation → sender → cmid → message (nested, so no key string is built per event). */
+  /**
+   * conversation → sender → cmid → message, for the messages whose cmid an earlier message of
+   * another conversation or sender already holds in byCmid (nested, so no key string is built
+   * per event). Empty when cmids are unique, as they usually are: a million-message run pays
+   * for one map, not two.
+   */
   index: Map<string, Map<string, Map<string, MessageRecord>>>;
-  /** cmid → the first message with that cmid: one lookup when cmids are unique, as they usually are. */
+  /** cmid → the first message with that cmid: every message is here or, if its cmid was taken, in index. */
   byCmid: Map<string, MessageRecord>;
   /** Per conversation, per region: the read that stands (the last ok one, else the last one). */
   finalReads: Map<string, Map<string, FinalRead>>;
@@ -202,8 +207,8 @@ export function findMessage(
   cmid: string,
 ): MessageRecord | undefined {
   const quick = model.byCmid.get(cmid);
-  // Stryker disable next-line ConditionalExpression: skipping this fast path only makes the index below find the same record
-  if (quick !== undefined && quick.conv === conv && quick.from === from) return quick;
+  if (quick === undefined) return undefined;
+  if (quick.conv === conv && quick.from === from) return quick;
   return model.index.get(conv)?.get(from)?.get(cmid);
 }
 
@@ -253,8 +258,13 @@ export function messageOf(
   t: number,
 ): MessageRecord {
   const quick = model.byCmid.get(cmid);
-  // Stryker disable next-line ConditionalExpression: skipping this fast path only makes the index below find the same record
-  if (quick !== undefined && quick.conv === conv && quick.from === from) return quick;
+  if (quick === undefined) {
+    const m = newMessage(model, conv, from, cmid, t);
+    model.byCmid.set(cmid, m);
+    return m;
+  }
+  if (quick.conv === conv && quick.from === from) return quick;
+  // A cmid another conversation or sender already used: only such messages go to the nested index.
   let bySender = model.index.get(conv);
   if (bySender === undefined) {
     bySender = new Map();
@@ -267,32 +277,36 @@ export function messageOf(
   }
   let m = byCmid.get(cmid);
   if (m === undefined) {
-    m = {
-      id: model.messages.length,
-      conv,
-      from,
-      cmid,
-      sendT: Number.NaN,
-      intendedAt: Number.NaN,
-      sendRegion: undefined,
-      phase: phaseAt(model, t),
-      acked: false,
-      ackT: Number.NaN,
-      seq: Number.NaN,
-      level: undefined,
-      ackRegion: undefined,
-      failedT: Number.NaN,
-      failReason: undefined,
-      indeterminateT: Number.NaN,
-      indeterminateReason: undefined,
-      firstDeliveryT: Number.NaN,
-      deliveries: 0,
-      firstSeq: Number.NaN,
-    };
+    m = newMessage(model, conv, from, cmid, t);
     byCmid.set(cmid, m);
-    if (quick === undefined) model.byCmid.set(cmid, m);
-    model.messages.push(m);
   }
+  return m;
+}
+
+function newMessage(model: RunModel, conv: string, from: string, cmid: string, t: number): MessageRecord {
+  const m: MessageRecord = {
+    id: model.messages.length,
+    conv,
+    from,
+    cmid,
+    sendT: Number.NaN,
+    intendedAt: Number.NaN,
+    sendRegion: undefined,
+    phase: phaseAt(model, t),
+    acked: false,
+    ackT: Number.NaN,
+    seq: Number.NaN,
+    level: undefined,
+    ackRegion: undefined,
+    failedT: Number.NaN,
+    failReason: undefined,
+    indeterminateT: Number.NaN,
+    indeterminateReason: undefined,
+    firstDeliveryT: Number.NaN,
+    deliveries: 0,
+    firstSeq: Number.NaN,
+  };
+  model.messages.push(m);
   return m;
 }
 
@@ -633,12 +647,14 @@ const isInt = (v: unknown): boolean => Number.isSafeInteger(v);
 
 /**
  * The schema check for the three events that make up almost all of a history (send, ack,
- * deliver), written out so a million events are not each copied by zod. It accepts exactly
- * what contracts/history.ts accepts (a test holds the two together); anything it does not
- * accept goes to zod, which either accepts it or says what is wrong.
+ * deliver) and for final_read, whose entries (every message of a conversation, per region)
+ * outnumber all other events together: written out so a million of them are not each copied
+ * by zod. It accepts exactly what contracts/history.ts accepts (a test holds the two
+ * together); anything it does not accept goes to zod, which either accepts it or says what is
+ * wrong.
  */
 export function isValidHotEvent(raw: unknown): raw is HistoryEvent {
-  if (typeof raw !== 'object' || raw === null) return false;
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return false;
   const e = raw as Record<string, unknown>;
   switch (e.type) {
     case 'deliver':
@@ -673,7 +689,24 @@ export function isValidHotEvent(raw: unknown): raw is HistoryEvent {
         isOptStr(e.level) &&
         isOptStr(e.region)
       );
+    case 'final_read':
+      return (
+        isNum(e.t) &&
+        isStr(e.region) &&
+        isStr(e.conv) &&
+        typeof e.ok === 'boolean' &&
+        isOptStr(e.error) &&
+        Array.isArray(e.messages) &&
+        e.messages.every(isLogEntry)
+      );
     default:
       return false;
   }
+}
+
+/** One entry of a final log: { seq, cmid, from }. */
+function isLogEntry(raw: unknown): boolean {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return false;
+  const entry = raw as Record<string, unknown>;
+  return isInt(entry.seq) && isStr(entry.cmid) && isStr(entry.from);
 }

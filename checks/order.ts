@@ -144,16 +144,26 @@ export function createOrderChecker(options: CheckOptions): Checker<OrderResult> 
  * time order, a send must get a seq above every seq acked before it was sent.
  */
 function checkSenderOrder(model: RunModel, examples: ReturnType<typeof createExampleList>): number {
-  const groups = new Map<string, MessageRecord[]>();
+  // Sender → conversation → its messages (no key string per message); `groups` keeps them in
+  // the order they were first seen, which is the order examples come in.
+  const bySender = new Map<string, Map<string, MessageRecord[]>>();
+  const groups: MessageRecord[][] = [];
   for (const m of model.messages) {
     if (!m.acked || Number.isNaN(m.sendT)) continue;
-    const key = `${m.from}\u0000${m.conv}`;
-    const g = groups.get(key);
-    if (g === undefined) groups.set(key, [m]);
-    else g.push(m);
+    let byConv = bySender.get(m.from);
+    if (byConv === undefined) {
+      byConv = new Map();
+      bySender.set(m.from, byConv);
+    }
+    const g = byConv.get(m.conv);
+    if (g === undefined) {
+      const group = [m];
+      byConv.set(m.conv, group);
+      groups.push(group);
+    } else g.push(m);
   }
   let inversions = 0;
-  for (const g of groups.values()) {
+  for (const g of groups) {
     const byAck = g.slice().sort((a, b) => a.ackT - b.ackT);
     const bySend = g.sort((a, b) => a.sendT - b.sendT);
     let i = 0;

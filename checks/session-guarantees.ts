@@ -39,10 +39,22 @@ interface UserConv extends Received {
   ackMaxSeq: number[];
   ackMaxCmid: string[];
   ackMaxT: number[];
-  /** Highest seq seen (delivered or synced) since the last reset, and where. */
+  /** Highest seq seen (delivered or synced) since the last reset, when, and how (SEEN_*). */
   seen: number;
   seenT: number;
-  seenHow: string;
+  seenHow: number;
+}
+
+/** How a user came to see seq `seen`: a code, so a delivery builds no sentence (seenText does, for an example). */
+const SEEN_RECEIVED = 0;
+const SEEN_RESET = 1;
+const SEEN_SYNCED = 2;
+
+/** "received seq 7", as the monotonic-reads explanation says what the user had already seen. */
+function seenText(s: UserConv): string {
+  if (s.seenHow === SEEN_RESET) return `been reset to seq ${s.seen}`;
+  if (s.seenHow === SEEN_SYNCED) return `synced to seq ${s.seen}`;
+  return `received seq ${s.seen}`;
 }
 
 /** What the checker keeps across events besides each user's conversations. */
@@ -96,8 +108,8 @@ export function createSessionGuaranteesChecker(options: CheckOptions): Checker<S
         ackMaxT: [],
         seen: Number.NEGATIVE_INFINITY,
         seenT: Number.NaN,
-        // Stryker disable next-line StringLiteral: never shown; seenHow is read only once seen rose above -Infinity, which also set it
-        seenHow: '',
+        // Stryker disable next-line NumericLiteral: never shown; seenHow is read only once seen rose above -Infinity, which also set it
+        seenHow: SEEN_RECEIVED,
         resetCover: Number.NEGATIVE_INFINITY,
         delivered: createSeqSlots(),
         maxDelivered: Number.NEGATIVE_INFINITY,
@@ -150,7 +162,7 @@ export function createSessionGuaranteesChecker(options: CheckOptions): Checker<S
           if (e.seq > s.seen) {
             s.seen = e.seq;
             s.seenT = e.t;
-            s.seenHow = `received seq ${e.seq}`;
+            s.seenHow = SEEN_RECEIVED;
           }
           break;
         }
@@ -167,7 +179,7 @@ export function createSessionGuaranteesChecker(options: CheckOptions): Checker<S
           const s = of(e.user, e.conv);
           s.seen = e.seq;
           s.seenT = e.t;
-          s.seenHow = `been reset to seq ${e.seq}`;
+          s.seenHow = SEEN_RESET;
           // Stryker disable next-line EqualityOperator: on equal seqs the assignment writes the value already there
           if (e.seq > s.resetCover) s.resetCover = e.seq;
           resetOnConn.add(`${e.session}\u0000${e.conv}`);
@@ -231,7 +243,7 @@ function checkMonotonicRead(k: Kept, s: UserConv, e: SyncedEvent, model: RunMode
     if (k.mono.wanted) {
       k.mono.add({
         check: 'monotonic-reads',
-        message: `User ${e.user}'s sync of ${e.conv} reported seq ${e.seq}, but ${e.user} had already ${s.seenHow} at ${at(model, s.seenT)}, with no reset in between; the sync finished ${when(model, e.t)}.`,
+        message: `User ${e.user}'s sync of ${e.conv} reported seq ${e.seq}, but ${e.user} had already ${seenText(s)} at ${at(model, s.seenT)}, with no reset in between; the sync finished ${when(model, e.t)}.`,
         conv: e.conv,
         user: e.user,
         ...(regionOf(model, e.session) !== undefined ? { region: regionOf(model, e.session) } : {}),
@@ -241,7 +253,7 @@ function checkMonotonicRead(k: Kept, s: UserConv, e: SyncedEvent, model: RunMode
   } else if (e.seq > s.seen) {
     s.seen = e.seq;
     s.seenT = e.t;
-    s.seenHow = `synced to seq ${e.seq}`;
+    s.seenHow = SEEN_SYNCED;
   }
 }
 

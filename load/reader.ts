@@ -2,8 +2,9 @@
 // that line is dropped and reported as `truncated`, never thrown, so a crashed run can still be
 // checked. Lines that are not JSON objects with a string `type` and a numeric `t` are skipped
 // and reported by line number (1-based). The full schema lives in contracts/history.ts; checkers
-// validate what they read, this module only frames lines.
-import { createReadStream, readFileSync } from 'node:fs';
+// validate what they read, this module only frames lines. Files are read in 1 MB chunks, never
+// as one string: V8 caps a string at 512 MB, which a 5M-event history (about 800 MB) passes.
+import { closeSync, createReadStream, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import type { HistoryEvent } from '../contracts/history.ts';
 
@@ -15,11 +16,19 @@ export interface HistoryReadResult {
   invalidLines: number[];
 }
 
-/** An async iterable of events that, once iterated to the end, tells how the file ended. */
-export interface HistoryStream extends AsyncIterable<HistoryEvent> {
+/** How a file ended and which lines were skipped, known once it was iterated to the end. */
+export interface HistoryReadState {
   readonly truncated: boolean;
   readonly invalidLines: number[];
 }
+
+/** An async iterable of events that, once iterated to the end, tells how the file ended. */
+export interface HistoryStream extends AsyncIterable<HistoryEvent>, HistoryReadState {}
+
+/** The same, read synchronously: checkHistory takes it as it is, without an array of the whole history. */
+export interface HistorySyncStream extends Iterable<HistoryEvent>, HistoryReadState {}
+
+const CHUNK_BYTES = 1 << 20;
 
 function parseLine(line: string): HistoryEvent | undefined {
   let value: unknown;
@@ -91,25 +100,69 @@ export function readHistory(
   };
 }
 
-/** Reads a whole history file at once (fine up to a few hundred MB). */
+/**
+ * Streams a history file synchronously, a chunk at a time: what a caller that judges the file
+ * in one synchronous pass uses, so the history is never held whole.
+ */
+export function iterateHistorySync(
+  path: string,
+  options: { onInvalidLine?: (lineNo: number, text: string) => void } = {},
+): HistorySyncStream {
+  const state = { truncated: false, invalidLines: [] as number[] };
+  return {
+    get truncated() {
+      return state.truncated;
+    },
+    get invalidLines() {
+      return state.invalidLines;
+    },
+    *[Symbol.iterator]() {
+      state.truncated = false;
+      state.invalidLines = [];
+      const decoder = new StringDecoder('utf8');
+      const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+      const fd = openSync(path, 'r');
+      let pending = '';
+      let lineNo = 0;
+      try {
+        for (
+          let n = readSync(fd, buffer, 0, CHUNK_BYTES, null);
+          n > 0;
+          n = readSync(fd, buffer, 0, CHUNK_BYTES, null)
+        ) {
+          pending += decoder.write(buffer.subarray(0, n));
+          let start = 0;
+          let nl = pending.indexOf('\n', start);
+          while (nl !== -1) {
+            lineNo++;
+            const line = pending.slice(start, nl);
+            if (line.trim() !== '') {
+              const event = parseLine(line);
+              if (event) yield event;
+              else {
+                state.invalidLines.push(lineNo);
+                options.onInvalidLine?.(lineNo, line);
+              }
+            }
+            start = nl + 1;
+            nl = pending.indexOf('\n', start);
+          }
+          pending = pending.slice(start);
+        }
+      } finally {
+        closeSync(fd);
+      }
+      pending += decoder.end();
+      const event = lastLine(pending, state);
+      if (event) yield event;
+    },
+  };
+}
+
+/** Reads a whole history file into an array of events (in chunks, so any size the heap holds). */
 export function readHistorySync(path: string): HistoryReadResult {
-  const text = readFileSync(path, 'utf8');
-  const result: HistoryReadResult = { events: [], truncated: false, invalidLines: [] };
-  let start = 0;
-  let lineNo = 0;
-  let nl = text.indexOf('\n', start);
-  while (nl !== -1) {
-    lineNo++;
-    const line = text.slice(start, nl);
-    if (line.trim() !== '') {
-      const event = parseLine(line);
-      if (event) result.events.push(event);
-      else result.invalidLines.push(lineNo);
-    }
-    start = nl + 1;
-    nl = text.indexOf('\n', start);
-  }
-  const event = lastLine(text.slice(start), result);
-  if (event) result.events.push(event);
-  return result;
+  const stream = iterateHistorySync(path);
+  const events: HistoryEvent[] = [];
+  for (const event of stream) events.push(event);
+  return { events, truncated: stream.truncated, invalidLines: stream.invalidLines };
 }

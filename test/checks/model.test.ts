@@ -808,6 +808,10 @@ describe('message lookups', () => {
     expect(findMessage(model, 'c3', 'u1', 'dup')).toBeUndefined();
     expect(findMessage(model, 'c1', 'u1', 'other')).toBeUndefined();
     expect(model.byCmid.get('dup')).toBe(model.messages[0]);
+    // Only the cmid's later holders go to the nested index: unique cmids cost one map entry.
+    expect(model.index.get('c1')?.get('u1')).toBeUndefined();
+    expect(model.index.get('c1')?.get('u2')?.get('dup')).toBe(model.messages[1]);
+    expect(model.index.get('c2')?.get('u1')?.get('dup')).toBe(model.messages[2]);
   });
 
   it('creates a message record once, with the phase at the time it was first named, and dense ids', () => {
@@ -1124,7 +1128,7 @@ describe('hadQuietConnection: did a member have its chance to receive?', () => {
   });
 });
 
-describe('isValidHotEvent: the fast path for send, ack and deliver', () => {
+describe('isValidHotEvent: the fast path for send, ack, deliver and final_read', () => {
   const good: Record<'send' | 'ack' | 'deliver', Record<string, unknown>> = {
     send: { type: 'send', t: 1.5, intendedAt: 1.25, user: 'u', conv: 'c', cmid: 'm', region: 'r' },
     ack: { type: 'ack', ...fullAck },
@@ -1186,6 +1190,44 @@ describe('isValidHotEvent: the fast path for send, ack and deliver', () => {
         delete e[field];
         expect(isValidHotEvent(e), `${kind} without ${field}`).toBe(false);
       }
+    }
+  });
+
+  it('judges a final_read and each entry of its log as zod does', () => {
+    const entry = { seq: 1, cmid: 'm1', from: 'u1' };
+    const read = { type: 'final_read', t: 5, region: 'r', conv: 'c', ok: true, messages: [entry] };
+    const same = (e: unknown, label: string, ok: boolean): void => {
+      expect(isValidHotEvent(e), label).toBe(ok);
+      expect(HistoryEventSchema.safeParse(e).success, label).toBe(ok);
+    };
+    same(read, 'full', true);
+    same({ ...read, messages: [] }, 'empty log', true);
+    same({ ...read, ok: false, error: 'timeout', messages: [] }, 'failed read', true);
+    const badFields: [string, unknown][] = [
+      ['t', Number.NaN],
+      ['region', ''],
+      ['conv', 7],
+      ['ok', 'true'],
+      ['error', 5],
+      ['messages', undefined],
+      ['messages', { 0: entry }],
+    ];
+    for (const [field, value] of badFields)
+      same({ ...read, [field]: value }, `${field} = ${String(value)}`, false);
+    const badEntries: unknown[] = [
+      null,
+      [1, 'm1', 'u1'],
+      { ...entry, seq: 1.5 },
+      { ...entry, seq: '1' },
+      { ...entry, cmid: '' },
+      { ...entry, from: undefined },
+    ];
+    for (const bad of badEntries)
+      same({ ...read, messages: [entry, bad] }, `entry ${JSON.stringify(bad)}`, false);
+    for (const field of ['t', 'region', 'conv', 'ok', 'messages']) {
+      const e: Record<string, unknown> = { ...read };
+      delete e[field];
+      same(e, `without ${field}`, false);
     }
   });
 
