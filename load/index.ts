@@ -10,7 +10,14 @@ export {
   type FinalReadsOptions,
   recordFinalReads,
 } from './convergence.ts';
-export { type HistoryReadResult, type HistoryStream, readHistory, readHistorySync } from './reader.ts';
+export {
+  type HistoryReadResult,
+  type HistoryStream,
+  type HistorySyncStream,
+  iterateHistorySync,
+  readHistory,
+  readHistorySync,
+} from './reader.ts';
 export { createRecorder, type HistoryRecorder, type RecorderOptions } from './recorder.ts';
 export { LATE_SEND_MS, type LiveStats, type LoadOptions, type LoadResult, runLoad } from './runner.ts';
 export {

@@ -15,7 +15,7 @@ import {
   evaluateThresholds,
 } from '../../checks/index.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
-import { readHistorySync } from '../../load/index.ts';
+import { iterateHistorySync } from '../../load/index.ts';
 import { ExitCode } from '../cli/exit-codes.ts';
 import type { PreparedRun } from '../scenario/prepare.ts';
 import type { ThresholdSet } from '../scenario/thresholds.ts';
@@ -59,16 +59,32 @@ export interface JudgeOptions {
   events?: HistoryEvent[];
 }
 
+/** What the checkers read: the events, and once they are read, how the file ended. */
 interface ReadHistory {
-  events: HistoryEvent[];
-  truncated: boolean;
-  invalidLines: number[];
+  events: Iterable<HistoryEvent>;
+  readonly truncated: boolean;
+  readonly invalidLines: number[];
 }
 
+/**
+ * The history streamed from the file, never held whole: a 5M-event history is about 2 GB as
+ * objects, and the checkers keep only per-message state. `truncated` and `invalidLines` are
+ * known once the checkers have read it through.
+ */
 function readEvents(options: JudgeOptions): ReadHistory {
   if (options.events !== undefined) return { events: options.events, truncated: false, invalidLines: [] };
   const path = join(options.runDir, 'history.jsonl');
-  return existsSync(path) ? readHistorySync(path) : { events: [], truncated: false, invalidLines: [] };
+  if (!existsSync(path)) return { events: [], truncated: false, invalidLines: [] };
+  const stream = iterateHistorySync(path);
+  return {
+    events: stream,
+    get truncated() {
+      return stream.truncated;
+    },
+    get invalidLines() {
+      return stream.invalidLines;
+    },
+  };
 }
 
 export function judgeRun(options: JudgeOptions): Judgement {
@@ -146,7 +162,7 @@ function assessHistory(record: RunRecord, report: CheckReport, read: ReadHistory
   const counted = record.load?.sent;
   if (counted !== undefined && sends < counted)
     problems.push(`the history is cut: it holds ${sends} of the ${counted} sends run.json counts`);
-  else if (read.events.length > 0 && !report.run.complete)
+  else if (report.run.events > 0 && !report.run.complete)
     problems.push('the history is cut: it has no run_end although run.json says the run finished');
   if (counted !== undefined && sends > counted)
     problems.push(
