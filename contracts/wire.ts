@@ -242,7 +242,7 @@ export type ClockOffsetBody = z.infer<typeof ClockOffsetBody>;
 export const BugName = z.enum(['ack-early', 'no-dedup', 'reorder-apply', 'drop-sync', 'no-fencing']);
 export type BugName = z.infer<typeof BugName>;
 
-// ---- client HTTP message API (Authorization: Bearer <user token>; docs/PROTOCOL.md) ----
+// ---- client HTTP message API (Authorization: Bearer <user token>; im-server/api-http.ts) ----
 
 /** Messages one history page holds when the request gives no `limit`. */
 export const DEFAULT_HISTORY_PAGE = 100;
