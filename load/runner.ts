@@ -38,18 +38,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const users = createUsers(config.workload);
   const health = startHealth();
   const state = createLoadState(users, signal?.aborted ?? false);
-  let observe: ((event: HistoryEvent) => void) | undefined;
-  const ctx: LoadContext = {
-    config,
-    state,
-    append: (event) => {
-      config.recorder.append(event);
-      observe?.(event);
-    },
-  };
+  const ctx: LoadContext = { config, state, append: (event) => config.recorder.append(event) };
   // Throws naming workload.api before any setup when the target has no API.
   const api = createApiLoad(ctx);
-  observe = api?.observe;
+  if (api !== undefined) {
+    // Only with API traffic: its reads need the highest seq each user has seen (api-storm.ts).
+    ctx.append = (event: HistoryEvent) => {
+      config.recorder.append(event);
+      api.observe(event);
+    };
+  }
   const sessionSend = createSender(ctx);
   const send: typeof sessionSend =
     api === undefined
