@@ -19,7 +19,7 @@ import { processCpuSeconds } from './support/proc.ts';
 
 const args = benchArgs();
 const SIZE = args.quick
-  ? { seconds: 2, connections: 8, conversations: 8, history: 60 }
+  ? { seconds: 1, connections: 8, conversations: 8, history: 60 }
   : { seconds: 15, connections: 16, conversations: 100, history: 1000 };
 const MEMBERS = 4;
 const PAGE = 50;
