@@ -79,6 +79,50 @@ export interface RegionLog {
   messages: { seq: number; cmid: string; from: string }[];
 }
 
+/** One message as a history read returns it. */
+export interface ApiMessage {
+  seq: number;
+  cmid: string;
+  from: string;
+}
+
+/** The answer to an API send, from the region that gave it. */
+export type ApiSendOutcome =
+  | { outcome: 'acked'; region: string; seq: number; epoch?: number; level?: string }
+  /** The system said definitely no: the message must never appear. */
+  | { outcome: 'failed'; region: string; reason: string }
+  /** The region answered that it cannot take it now: resend the same cmid (here or elsewhere). */
+  | { outcome: 'retry'; region: string; reason: string };
+
+/**
+ * The answer to a history read: every committed message after `afterSeq` the region gave
+ * (all pages), then how the read ended, as a sync would: `synced` (that is everything up to
+ * `seq`), `behind` (all the region can vouch for) or `reset` (`afterSeq` is not in the log).
+ */
+export interface ApiHistory {
+  region: string;
+  status: 'synced' | 'behind' | 'reset';
+  seq: number;
+  messages: ApiMessage[];
+  reason?: string;
+}
+
+/**
+ * A request/response door next to the sessions (an HTTP API, say): sends and history reads in IM
+ * terms, one region at a time. Each call goes to one region and rejects when that region gives
+ * no answer (unreachable, timed out); the load generator chooses where to go next.
+ */
+export interface MessagingApi {
+  send(request: {
+    user: string;
+    region: string;
+    conv: string;
+    cmid: string;
+    body: string;
+  }): Promise<ApiSendOutcome>;
+  history(request: { user: string; region: string; conv: string; afterSeq: number }): Promise<ApiHistory>;
+}
+
 /** What load/ needs from a target: users, conversations and what each region holds. */
 export interface MessagingTarget {
   readonly name: string;
@@ -94,6 +138,11 @@ export interface MessagingTarget {
   digest(region: string, conv: string): Promise<RegionDigest>;
   /** One region's full log of a conversation, for the final reads. */
   readLog(region: string, conv: string): Promise<RegionLog>;
+  /**
+   * Sends and history reads without a session, for the `api` workload (load/api-storm.ts).
+   * Optional: a target without one refuses a workload that asks for it.
+   */
+  readonly api?: MessagingApi;
 }
 
 /** What the harness adds: the system's lifecycle and the region-level cuts faults need. */

@@ -241,3 +241,54 @@ export type ClockOffsetBody = z.infer<typeof ClockOffsetBody>;
 /** Bug knobs: each breaks one promise on purpose so the checkers can prove they catch it. */
 export const BugName = z.enum(['ack-early', 'no-dedup', 'reorder-apply', 'drop-sync', 'no-fencing']);
 export type BugName = z.infer<typeof BugName>;
+
+// ---- client HTTP message API (Authorization: Bearer <user token>; im-server/api-http.ts) ----
+
+/** Messages one history page holds when the request gives no `limit`. */
+export const DEFAULT_HISTORY_PAGE = 100;
+/** The largest `limit` a history request may ask for. */
+export const MAX_HISTORY_PAGE = 1000;
+
+/** `POST /api/conversations/:id/messages`: a send, with the same client-chosen id as a WebSocket send. */
+export const ApiSendBody = z.strictObject({
+  cmid: ClientMessageId,
+  body: MessageBody,
+  traceparent: TraceParent.optional(),
+});
+export type ApiSendBody = z.infer<typeof ApiSendBody>;
+
+/** The answer to an API send: the ack a WebSocket send would get, without the frame type. */
+export const ApiAck = AckFrame.omit({ type: true });
+export type ApiAck = z.infer<typeof ApiAck>;
+
+/** `GET /api/conversations/:id/messages?afterSeq=&limit=`: the query, as strings coerced. */
+export const ApiHistoryQuery = z.strictObject({
+  afterSeq: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(MAX_HISTORY_PAGE).default(DEFAULT_HISTORY_PAGE),
+});
+export type ApiHistoryQuery = z.infer<typeof ApiHistoryQuery>;
+
+/**
+ * One page of history: committed messages after `afterSeq`, in seq order, at most `limit`.
+ * `status` is what a WebSocket sync would end with (synced, behind or reset) and `seq` its seq;
+ * `more` says the page was cut at `limit`: ask again after the last message's seq.
+ */
+export const ApiHistoryPage = z.object({
+  conv: ConversationId,
+  region: z.string(),
+  node: z.string(),
+  status: z.enum(['synced', 'behind', 'reset']),
+  seq: z.number().int().min(0),
+  more: z.boolean(),
+  reason: z.string().optional(),
+  messages: z.array(MsgFrame.omit({ type: true, conv: true })),
+});
+export type ApiHistoryPage = z.infer<typeof ApiHistoryPage>;
+
+/** An API error body: the HTTP status, the protocol's error code and a message naming the field. */
+export const ApiErrorBody = z.object({
+  error: z.string(),
+  status: z.number().int(),
+  code: ErrorCode.optional(),
+});
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>;

@@ -1,11 +1,13 @@
 // A node's HTTP surface besides the WebSocket upgrade: /healthz and /metrics (public), /admin/*
-// (bearer admin token) and /internal/* (peers, with the key derived from the cluster secret).
+// (bearer admin token), /internal/* (peers, with the key derived from the cluster secret) and
+// /api/* (clients, with their user token; api-http.ts).
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { describeIssues } from '../contracts/errors.ts';
 import { ClockOffsetBody, ConversationId, CreateConversationBody } from '../contracts/wire.ts';
 import { sleep } from '../lib/async.ts';
+import { type ApiHttpConfig, createApiHttpHandler } from './api-http.ts';
 import type { Clock } from './clock.ts';
 import type { ControlPlane } from './control-plane.ts';
 import type { Engine } from './engine.ts';
@@ -26,6 +28,8 @@ export interface NodeHttpOptions {
   metrics: NodeMetrics;
   logger: Logger;
   healthz(): Record<string, unknown>;
+  /** The client message API's settings (api-http.ts); absent ones get its defaults. */
+  api?: Partial<ApiHttpConfig>;
 }
 
 const MiB = 1024 * 1024;
@@ -64,6 +68,7 @@ export function createNodeHttpHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const { engine, clock } = opts;
   const log = opts.logger;
+  const api = createApiHttpHandler(opts);
 
   const admin = async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
     if (!secretMatches(req.headers.authorization, `Bearer ${opts.adminToken}`)) {
@@ -148,7 +153,8 @@ export function createNodeHttpHandler(
   };
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://node').pathname;
+    const url = new URL(req.url ?? '/', 'http://node');
+    const path = url.pathname;
     if (path === '/healthz' && req.method === 'GET') {
       sendJson(res, 200, opts.healthz());
     } else if (path === '/metrics' && req.method === 'GET') {
@@ -159,6 +165,8 @@ export function createNodeHttpHandler(
       await admin(req, res, path);
     } else if (path.startsWith('/internal/')) {
       await internal(req, res, path);
+    } else if (path.startsWith('/api/')) {
+      await api(req, res, path, url);
     } else {
       sendError(res, 404, 'not found');
     }

@@ -9,6 +9,8 @@
 // This file composes a run from its parts, each plain functions over one shared context
 // (state.ts): options.ts checks the options, setup.ts and phases.ts hold the steps, send.ts makes
 // each send, session-events.ts records what the sessions report, health.ts judges the generator.
+import type { HistoryEvent } from '../contracts/history.ts';
+import { createApiLoad } from './api-storm.ts';
 import { eld, type Health, healthTick, invalidReasons, startHealth, stopHealth, TICK_MS } from './health.ts';
 import { type LoadOptions, type LoadResult, resolveLoadOptions } from './options.ts';
 import {
@@ -37,7 +39,20 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const health = startHealth();
   const state = createLoadState(users, signal?.aborted ?? false);
   const ctx: LoadContext = { config, state, append: (event) => config.recorder.append(event) };
-  const send = createSender(ctx);
+  // Throws naming workload.api before any setup when the target has no API.
+  const api = createApiLoad(ctx);
+  if (api !== undefined) {
+    // Only with API traffic: its reads need the highest seq each user has seen (api-storm.ts).
+    ctx.append = (event: HistoryEvent) => {
+      config.recorder.append(event);
+      api.observe(event);
+    };
+  }
+  const sessionSend = createSender(ctx);
+  const send: typeof sessionSend =
+    api === undefined
+      ? sessionSend
+      : (item, now) => (api.takes() ? api.send(item, now) : sessionSend(item, now));
   const onAbort = (): void => {
     state.aborted = true;
   };
@@ -48,12 +63,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     await createConversations(ctx);
     await connectUsers(ctx);
     startLoad(ctx, health);
+    api?.start();
     tickTimer = setInterval(() => healthTick(ctx, health), TICK_MS);
     await sendSchedule(ctx, cursor, send);
-    await drain(ctx);
+    await Promise.all([drain(ctx), api?.stop(config.drainMs)]);
   } finally {
     if (tickTimer) clearInterval(tickTimer);
     if (state.loadStartMono > 0) healthTick(ctx, health);
+    api?.close();
     await closeSessions(ctx);
     settleRemaining(ctx);
     stopHealth(health);

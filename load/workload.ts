@@ -81,6 +81,38 @@ const count = (what: string) =>
     .nonnegative()
     .max(WORKLOAD_LIMITS.conversations, `at most ${WORKLOAD_LIMITS.conversations} ${what}`);
 
+/** One burst of history reads: members fetch every conversation they are in. */
+const ApiStorm = z.strictObject({
+  /** When the storm starts, from the start of the load (place it after a fault heals). */
+  at: duration,
+  /** Share of the users that take part (the first of a seeded shuffle); default 1. */
+  users: z.number().min(0).max(1).default(1),
+  /** The storm's fetches are spread evenly over this long; default "1s". */
+  over: duration.default('1s'),
+});
+
+/**
+ * Traffic over the target's request/response door (`MessagingTarget.api`) next to the sessions:
+ * a share of the scheduled sends, steady history reads and storms of them (docs/LOAD.md).
+ */
+export const ApiWorkload = z.strictObject({
+  /** Share of the scheduled sends that go over the API instead of the session; default 0. */
+  sendShare: z.number().min(0).max(1).default(0),
+  /** Steady history reads per second over the load (a random member, one of its conversations); default 0. */
+  fetchRate: z
+    .number()
+    .finite()
+    .nonnegative()
+    .max(10_000, 'must be at most 10000 fetches a second')
+    .default(0),
+  /** Where a read starts: after the last seq this user's API reads saw (`last`) or from the start (`zero`). */
+  from: z.enum(['last', 'zero']).default('last'),
+  storms: z.array(ApiStorm).max(100).default([]),
+  /** API requests in flight at once; more wait their turn. Default 64. */
+  concurrency: z.number().int().min(1).max(10_000).default(64),
+});
+export type ApiWorkload = z.infer<typeof ApiWorkload>;
+
 export const WorkloadSpec = z
   .strictObject({
     users: z
@@ -116,6 +148,8 @@ export const WorkloadSpec = z
     arrival: z.enum(['poisson', 'constant']).default('poisson'),
     bodyBytes: z.number().int().nonnegative().max(WORKLOAD_LIMITS.bodyBytes).default(64),
     connectRampMs: z.number().finite().nonnegative().max(WORKLOAD_LIMITS.connectRampMs).default(2000),
+    /** HTTP-style sends and history reads next to the sessions; absent: none. */
+    api: ApiWorkload.optional(),
   })
   .superRefine((spec, ctx) => {
     const members = membersOf(spec);

@@ -82,6 +82,19 @@ export function checkModeSupports(faults: readonly ResolvedFault[], mode: RunFla
     );
 }
 
+/**
+ * A workload with `api` traffic needs a target whose MessagingTarget has an `api`; a target
+ * definition says so with `messageApi: true` (the reference target does, XMPP does not).
+ */
+function checkApiWorkload(scenario: Scenario, target: TargetDefinition): string[] {
+  if (scenario.workload.api === undefined) return [];
+  const offers = (target as TargetDefinition & { messageApi?: boolean }).messageApi === true;
+  if (offers) return [];
+  return [
+    `workload.api: the ${target.name} target has no request/response message API (only sessions); remove workload.api`,
+  ];
+}
+
 export function prepareScenario(scenario: Scenario, path: string, seedFlag?: number): PreparedRun {
   const seedDrawn = seedFlag === undefined && scenario.seed === undefined;
   const seed = seedFlag ?? scenario.seed ?? randomInt(1, 2 ** 31);
@@ -99,7 +112,10 @@ export function prepareScenario(scenario: Scenario, path: string, seedFlag?: num
     if (error instanceof ScenarioError) throw error;
     throw new ScenarioError(prefixed((error as Error).message));
   }
-  const misfits = target.checkWorkload(workload, scenario.topology.nodesPerRegion);
+  const misfits = [
+    ...target.checkWorkload(workload, scenario.topology.nodesPerRegion),
+    ...checkApiWorkload(scenario, target),
+  ];
   if (misfits.length > 0) throw new ScenarioError(misfits.map((m) => `scenario.${m}`).join('\n'));
   workload = placed(workload, target);
 

@@ -11,7 +11,13 @@ import { directorySpec, serverSpec, tokenSpec } from './commands.ts';
 
 export { createReferenceTarget, type ReferenceTargetOptions, toSessionEvent } from './target.ts';
 
-export const referenceTarget: TargetDefinition = {
+/**
+ * `messageApi`: its MessagingTarget has `api` (the HTTP message API, api.ts), so scenarios may
+ * ask for `workload.api` (harness/scenario/prepare.ts). Declared through a variable until
+ * TargetDefinition names the field.
+ */
+const definition = {
+  messageApi: true,
   name: 'reference',
   description: "chatquake's own IM server: nodes per region, SQLite storage, replication and a directory",
   options: z.strictObject({}),
@@ -33,4 +39,6 @@ export const referenceTarget: TargetDefinition = {
     token: { spec: tokenSpec, load: () => import('../../../im-server/token-main.ts') },
   },
   runtime: async () => (await import('./runtime.ts')).referenceRuntime,
-};
+} satisfies TargetDefinition & { messageApi: boolean };
+
+export const referenceTarget: TargetDefinition = definition;

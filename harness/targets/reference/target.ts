@@ -21,6 +21,7 @@ import type {
 import { ConversationDigest, ConversationLogEntry, CreateConversationBody } from '../../../contracts/wire.ts';
 import { signToken } from '../../../im-server/index.ts';
 import { createAdminHttp } from './admin-http.ts';
+import { apiBaseOf, createReferenceApi } from './api.ts';
 
 /** The virtual users' tracing (on when OTEL_* asks for it; docs/METRICS.md#traces). */
 export { startClientTracing } from '../../../client/index.ts';
@@ -51,6 +52,8 @@ export interface ReferenceTargetOptions {
   requestTimeoutMs?: number;
   /** Token lifetime for sessions; default 24 h, longer than any run. */
   tokenTtlSeconds?: number;
+  /** Per HTTP message API request (the `api` capability); default 10000, above a node's send timeout. */
+  apiTimeoutMs?: number;
 }
 
 /** The SessionEvent a client event stands for, or undefined for the client's own extras. */
@@ -101,8 +104,16 @@ export function createReferenceTarget(options: ReferenceTargetOptions): Messagin
     return ordered.flatMap((r) => r.endpoints.map((url) => ({ region: r.name, url })));
   }
 
+  const api = createReferenceApi({
+    baseUrls: (name) => region(name).endpoints.map(apiBaseOf),
+    secret: options.secret,
+    tokenTtlSeconds,
+    requestTimeoutMs: options.apiTimeoutMs ?? 10_000,
+  });
+
   return {
     name: 'reference',
+    api,
 
     regions() {
       return options.regions.map((r) => r.name);
