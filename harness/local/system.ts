@@ -102,6 +102,7 @@ export function createLocalSystem(topology: LocalTopology, target: MessagingTarg
     connect: (options) => target.connect(options),
     digest: (region, conv) => target.digest(region, conv),
     readLog: (region, conv) => target.readLog(region, conv),
+    ...(target.api === undefined ? {} : { api: target.api }),
     async start() {
       // The topology is started before the target exists; nothing left to do.
     },

@@ -88,7 +88,7 @@ export function checkModeSupports(faults: readonly ResolvedFault[], mode: RunFla
  */
 function checkApiWorkload(scenario: Scenario, target: TargetDefinition): string[] {
   if (scenario.workload.api === undefined) return [];
-  const offers = (target as TargetDefinition & { messageApi?: boolean }).messageApi === true;
+  const offers = target.messageApi === true;
   if (offers) return [];
   return [
     `workload.api: the ${target.name} target has no request/response message API (only sessions); remove workload.api`,

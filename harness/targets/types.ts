@@ -73,6 +73,11 @@ export interface TargetDefinition {
   homeRegionOf(conv: { id: string; residency?: string[] }, regions: readonly string[]): string | undefined;
   /** What an ack promises on this target, as run_start and summary.json record it. */
   ackLevel(topology: { ack: string }): string;
+  /**
+   * Its MessagingTarget has `api` (request/response sends and history reads), so scenarios may
+   * ask for `workload.api`. Absent means false.
+   */
+  messageApi?: boolean;
   /** The `servers` line of `validate`: what runs per region, with the options that matter. */
   describeServers(topology: TopologyFacts, targetOptions: unknown): string;
   /** The proxies and nodes its topology will have, for resolving faults before anything starts. */

@@ -11,12 +11,8 @@ import { directorySpec, serverSpec, tokenSpec } from './commands.ts';
 
 export { createReferenceTarget, type ReferenceTargetOptions, toSessionEvent } from './target.ts';
 
-/**
- * `messageApi`: its MessagingTarget has `api` (the HTTP message API, api.ts), so scenarios may
- * ask for `workload.api` (harness/scenario/prepare.ts). Declared through a variable until
- * TargetDefinition names the field.
- */
-const definition = {
+export const referenceTarget: TargetDefinition = {
+  // Its MessagingTarget has `api`: the nodes' HTTP message API (target.ts).
   messageApi: true,
   name: 'reference',
   description: "chatquake's own IM server: nodes per region, SQLite storage, replication and a directory",
@@ -39,6 +35,4 @@ const definition = {
     token: { spec: tokenSpec, load: () => import('../../../im-server/token-main.ts') },
   },
   runtime: async () => (await import('./runtime.ts')).referenceRuntime,
-} satisfies TargetDefinition & { messageApi: boolean };
-
-export const referenceTarget: TargetDefinition = definition;
+};
