@@ -1,0 +1,120 @@
+// One load generator side of bench/loadgen.ts and bench/overhead.ts, as its own process so that
+// every side's CPU is measured the same way (the parent reads what the process and everything it
+// waited for spent): chatquake's load generator (runLoad over the reference target, its history
+// recorder writing a real file, the live judge watching every event) or a bare `ws` loop that
+// sends the same frames and records nothing. Both pace sends with one scheduler loop from the
+// same rate, over the same users and direct conversations (user 2k and 2k+1 share conversation k).
+//
+// The plan comes as JSON in argv[2]; the outcome goes to stdout as one line `RESULT {json}`.
+// Bounded: the load stops at its duration (or when the backlog check stops a ramp), the drain at
+// drainMs, and the process exits on its own.
+//
+//   node --import tsx bench/tools/drive.ts '{"side":"bare",...}'
+import { z } from 'zod';
+import { runBare } from './drive-bare.ts';
+import { runChatquake } from './drive-chatquake.ts';
+
+export const DrivePlan = z.strictObject({
+  side: z.enum(['chatquake', 'bare']),
+  wsUrl: z.string().startsWith('ws://127.'),
+  httpUrl: z.string().startsWith('http://127.'),
+  region: z.string(),
+  secret: z.string(),
+  adminToken: z.string(),
+  /** Prefix of user and conversation ids, fresh per run so no run syncs another's messages. */
+  prefix: z.string().regex(/^[a-z0-9]+$/),
+  /** Connections (one user each); even: pairs share a direct conversation. */
+  connections: z.number().int().positive().multipleOf(2).max(10_000),
+  /** Sends per second at the start and at the end of the load (equal: a constant rate). */
+  startRate: z.number().nonnegative().max(100_000),
+  endRate: z.number().nonnegative().max(100_000),
+  durationMs: z.number().int().positive().max(120_000),
+  bodyBytes: z.number().int().min(16).max(4096),
+  /** Ramp: stop at the first one-second window whose backlog exceeds this many ms of deliveries. */
+  stopAtBacklogMs: z.number().positive().optional(),
+  /** chatquake only: where the history goes. */
+  historyPath: z.string().optional(),
+  /** How long to wait for outstanding acks and deliveries after the last send. */
+  drainMs: z.number().int().nonnegative().max(30_000),
+});
+export type DrivePlan = z.infer<typeof DrivePlan>;
+
+/** One second of a ramp, cumulative counts at its end. */
+export interface Window {
+  elapsedMs: number;
+  sent: number;
+  delivered: number;
+}
+
+export interface DriveResult {
+  side: DrivePlan['side'] | 'artillery';
+  sent: number;
+  acked: number;
+  delivered: number;
+  /** Wall ms from the first send to the end of the drain. */
+  loadMs: number;
+  /** This process's own CPU seconds (user + system, all threads), for a cross-check. */
+  cpuSeconds: number;
+  windows: Window[];
+  /** chatquake only: history events written, and what the live judge counted. */
+  historyEvents?: number;
+  violations?: number;
+  valid?: boolean;
+  /** Artillery only: virtual users that ended in an error. */
+  failedVusers?: number;
+}
+
+/** The users and direct conversations of a plan. */
+export function planUsers(plan: Pick<DrivePlan, 'prefix' | 'connections'>): {
+  users: string[];
+  conversations: { id: string; members: string[] }[];
+} {
+  const users = Array.from({ length: plan.connections }, (_, i) => `${plan.prefix}u${i}`);
+  const conversations = Array.from({ length: plan.connections / 2 }, (_, k) => ({
+    id: `${plan.prefix}c${k}`,
+    members: [users[2 * k] as string, users[2 * k + 1] as string],
+  }));
+  return { users, conversations };
+}
+
+/** Sends due by `elapsedMs` into the load: the integral of a linear ramp (exact for a constant rate). */
+export function dueBy(
+  plan: Pick<DrivePlan, 'startRate' | 'endRate' | 'durationMs'>,
+  elapsedMs: number,
+): number {
+  const t = Math.min(Math.max(0, elapsedMs), plan.durationMs);
+  const r0 = plan.startRate / 1000;
+  const r1 = plan.endRate / 1000;
+  return Math.floor(r0 * t + ((r1 - r0) * t * t) / (2 * plan.durationMs));
+}
+
+/** Whether a ramp's latest window leaves more owed than `stopAtBacklogMs` of deliveries. */
+export function backlogExceeded(plan: DrivePlan, windows: readonly Window[], fanout: number): boolean {
+  if (plan.stopAtBacklogMs === undefined || windows.length < 2) return false;
+  const last = windows[windows.length - 1] as Window;
+  const before = windows[windows.length - 2] as Window;
+  const rate = ((last.delivered - before.delivered) * 1000) / Math.max(1, last.elapsedMs - before.elapsedMs);
+  const owed = last.sent * fanout - last.delivered;
+  return owed > (rate * plan.stopAtBacklogMs) / 1000 + fanout * 10;
+}
+
+export function ownCpu(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+async function main(): Promise<void> {
+  const plan = DrivePlan.parse(JSON.parse(process.argv[2] ?? '{}'));
+  const result = plan.side === 'chatquake' ? await runChatquake(plan) : await runBare(plan);
+  process.stdout.write(`RESULT ${JSON.stringify(result)}\n`);
+}
+
+if (process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].split('/').pop() as string)) {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      process.stderr.write(`drive: ${(error as Error).stack ?? String(error)}\n`);
+      process.exit(1);
+    },
+  );
+}
