@@ -85,7 +85,11 @@ async function measured(
 /** chatquake's load generator or the bare loop, in a child process of their own. */
 export function runDriver(server: BenchServer, plan: DrivePlan): Promise<SideRun> {
   return measured(plan.side, server, async () => {
+    // CHATQUAKE_BENCH_CPU_PROF=<dir>: a V8 CPU profile of each driver process, written there.
+    const profDir = process.env.CHATQUAKE_BENCH_CPU_PROF;
+    const prof = profDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profDir}`];
     const { stdout } = await runChild(process.execPath, [
+      ...prof,
       '--import',
       'tsx',
       join(here, 'drive.ts'),
