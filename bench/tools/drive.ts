@@ -88,14 +88,24 @@ export function dueBy(
   return Math.floor(r0 * t + ((r1 - r0) * t * t) / (2 * plan.durationMs));
 }
 
-/** Whether a ramp's latest window leaves more owed than `stopAtBacklogMs` of deliveries. */
-export function backlogExceeded(plan: DrivePlan, windows: readonly Window[], fanout: number): boolean {
-  if (plan.stopAtBacklogMs === undefined || windows.length < 2) return false;
-  const last = windows[windows.length - 1] as Window;
-  const before = windows[windows.length - 2] as Window;
+/** Whether a window (cumulative counts at its end, and the one before) owes more than `boundMs` of deliveries. */
+export function windowOverBound(before: Window, last: Window, fanout: number, boundMs: number): boolean {
   const rate = ((last.delivered - before.delivered) * 1000) / Math.max(1, last.elapsedMs - before.elapsedMs);
   const owed = last.sent * fanout - last.delivered;
-  return owed > (rate * plan.stopAtBacklogMs) / 1000 + fanout * 10;
+  return owed > (rate * boundMs) / 1000 + fanout * 10;
+}
+
+/**
+ * Whether a ramp should stop: its last two windows both owe more than `stopAtBacklogMs` of
+ * deliveries. Two, so that one stalled second (a GC pause, a neighbour on the machine) does not
+ * end the ramp; a saturated server stays behind.
+ */
+export function backlogExceeded(plan: DrivePlan, windows: readonly Window[], fanout: number): boolean {
+  const bound = plan.stopAtBacklogMs;
+  const n = windows.length;
+  if (bound === undefined || n < 3) return false;
+  const [a, b, c] = [windows[n - 3], windows[n - 2], windows[n - 1]] as [Window, Window, Window];
+  return windowOverBound(a, b, fanout, bound) && windowOverBound(b, c, fanout, bound);
 }
 
 export function ownCpu(): number {
