@@ -92,7 +92,8 @@ export function runDriver(server: BenchServer, plan: DrivePlan): Promise<SideRun
       ...prof,
       '--import',
       'tsx',
-      join(here, 'drive.ts'),
+      // CHATQUAKE_BENCH_DRIVER=<drive.ts of another checkout>: the same side from other code (A/B).
+      process.env.CHATQUAKE_BENCH_DRIVER ?? join(here, 'drive.ts'),
       JSON.stringify(plan),
     ]);
     const line = stdout.split('\n').find((l) => l.startsWith('RESULT '));
