@@ -19,7 +19,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchArgs, finish, type Goal, goal, type Row } from './support/bench.ts';
-import { type DrivePlan, planUsers } from './tools/drive.ts';
+import { type DrivePlan, planUsers } from './tools/plan.ts';
 import { type BenchServer, startBenchServer } from './tools/reference-server.ts';
 import {
   ARTILLERY_INSTALL,

@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchArgs, finish, goal, type Row } from './support/bench.ts';
-import { type DrivePlan, planUsers, type Window, windowOverBound } from './tools/drive.ts';
+import { type DrivePlan, planUsers, type Window, windowOverBound } from './tools/plan.ts';
 import { type BenchServer, startBenchServer } from './tools/reference-server.ts';
 import { runDriver, type SideRun } from './tools/sides.ts';
 

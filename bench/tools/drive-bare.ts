@@ -12,7 +12,7 @@ import {
   ownCpu,
   planUsers,
   type Window,
-} from './drive.ts';
+} from './plan.ts';
 import { benchToken } from './reference-server.ts';
 
 const FANOUT = 2;

@@ -6,14 +6,7 @@ import { createLiveJudge } from '../../harness/run/judge.ts';
 import { mergeThresholds, validateThresholds } from '../../harness/scenario/thresholds.ts';
 import { createReferenceTarget } from '../../harness/targets/reference/target.ts';
 import { createRecorder, type HistoryRecorder, runLoad } from '../../load/index.ts';
-import {
-  backlogExceeded,
-  type DrivePlan,
-  type DriveResult,
-  ownCpu,
-  planUsers,
-  type Window,
-} from './drive.ts';
+import { backlogExceeded, type DrivePlan, type DriveResult, ownCpu, planUsers, type Window } from './plan.ts';
 
 /** Deliveries per send in a direct conversation: the other member's and the sender's own copy. */
 const FANOUT = 2;

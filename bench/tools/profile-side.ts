@@ -6,7 +6,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planUsers } from './drive.ts';
+import { planUsers } from './plan.ts';
 import { startBenchServer } from './reference-server.ts';
 import { runDriver } from './sides.ts';
 

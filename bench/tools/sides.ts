@@ -9,8 +9,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { processCpuSeconds } from '../support/proc.ts';
-import type { DrivePlan, DriveResult } from './drive.ts';
-import { planUsers } from './drive.ts';
+import type { DrivePlan, DriveResult } from './plan.ts';
+import { planUsers } from './plan.ts';
 import { type BenchServer, benchToken, reapedChildrenCpuSeconds } from './reference-server.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
