@@ -4,8 +4,8 @@
 // memory per socket and thousands of sockets share one load-generator process).
 
 import WebSocket from 'ws';
-import { describeIssues } from '../contracts/errors.ts';
-import { ServerFrame } from '../contracts/wire.ts';
+import type { ServerFrame } from '../contracts/wire.ts';
+import { parseServerFrame } from './server-frame.ts';
 
 export interface CloseInfo {
   /** WebSocket close code; 1006 when the socket died without a close frame. */
@@ -130,12 +130,12 @@ export function openConnection(
       handlers.onInvalidFrame(connection, `frame is not JSON: ${text.slice(0, 80)}`);
       return;
     }
-    const parsed = ServerFrame.safeParse(json);
-    if (!parsed.success) {
-      handlers.onInvalidFrame(connection, `invalid frame: ${describeIssues(parsed.error)}`);
+    const parsed = parseServerFrame(json);
+    if ('problem' in parsed) {
+      handlers.onInvalidFrame(connection, `invalid frame: ${parsed.problem}`);
       return;
     }
-    handlers.onFrame(connection, parsed.data);
+    handlers.onFrame(connection, parsed.frame);
   });
   socket.on('close', (code, reasonBuffer) => {
     closed = true;

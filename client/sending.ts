@@ -1,10 +1,11 @@
 // What the client puts on the main connection on its own initiative: send frames from the
 // outbox and sync requests, plus the outcomes it reports for sends that never reach the server
 // (refused before sending, abandoned on close). Nothing here opens or closes a connection.
-import { ClientMessageId, ConversationId, DEFAULT_MAX_FRAME_BYTES, MessageBody } from '../contracts/wire.ts';
+import { DEFAULT_MAX_FRAME_BYTES } from '../contracts/wire.ts';
 import { backoffDelay } from './backoff.ts';
 import type { ConversationState } from './conversation-state.ts';
 import type { OutboxEntry } from './outbox.ts';
+import { sendFieldProblem } from './server-frame.ts';
 import { type ClientContext, type ClientState, conversation } from './state.ts';
 import { clientTracing } from './tracing.ts';
 
@@ -58,14 +59,9 @@ export function abandonOutbox(ctx: ClientContext, reason: string): void {
 function refusal(state: ClientState, conv: string, cmid: string, body: string): string | undefined {
   if (state.phase === 'closed' || state.phase === 'failed')
     return state.phase === 'closed' ? 'client closed' : 'unauthorized';
-  const convCheck = ConversationId.safeParse(conv);
-  if (!convCheck.success) return `invalid_field: conv: ${convCheck.error.issues[0]?.message}`;
-  const cmidCheck = ClientMessageId.safeParse(cmid);
-  if (!cmidCheck.success) return `invalid_field: cmid: ${cmidCheck.error.issues[0]?.message}`;
   // The node refuses a body it could not store byte-exactly (a lone surrogate); so do we.
-  const bodyCheck = MessageBody.safeParse(body);
-  if (!bodyCheck.success) return `invalid_field: body: ${bodyCheck.error.issues[0]?.message}`;
-  return undefined;
+  const problem = sendFieldProblem(conv, cmid, body);
+  return problem === undefined ? undefined : `invalid_field: ${problem}`;
 }
 
 /** ImClient.send: checks the message, queues it in the outbox and sends it if connected. */

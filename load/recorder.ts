@@ -67,7 +67,7 @@ export function createRecorder(path: string, options: RecorderOptions = {}): His
     const batch = buffer;
     buffer = [];
     try {
-      writeAll(batch.join(''));
+      writeAll(`${batch.join('\n')}\n`);
     } catch (error) {
       failure = new Error(`history ${path}: write failed: ${(error as Error).message}`);
       throw failure;
@@ -96,7 +96,8 @@ export function createRecorder(path: string, options: RecorderOptions = {}): His
     append(event) {
       if (fd === undefined) throw new Error(`history ${path}: append after close (${event.type})`);
       if (failure) throw failure;
-      buffer.push(`${JSON.stringify(event)}\n`);
+      // Lines are joined at the flush: one concatenation per batch, not one per event.
+      buffer.push(JSON.stringify(event));
       count++;
       if (buffer.length >= maxBuffered) flush();
     },
