@@ -285,6 +285,7 @@ function topFunctions(file: string, n = 12): { fn: string; share: number }[] {
     total += dt;
   });
   return [...self.entries()]
+    .filter(([fn]) => fn !== '(idle)')
     .sort((a, b) => b[1] - a[1])
     .slice(0, n)
     .map(([fn, t]) => ({ fn, share: t / Math.max(1, total) }));
@@ -370,6 +371,8 @@ async function main(): Promise<void> {
   const sides: { side: string; tree: string }[] = [{ side: 'this', tree: root }];
   if (flags.baseline !== undefined) sides.push({ side: 'baseline', tree: resolve(flags.baseline) });
   const steps: Step[] = [];
+  const profileDir = join(work, 'profiles');
+  mkdirSync(profileDir, { recursive: true });
   const passedBy = new Map<string, number>();
   const failedBy = new Set<string>();
   for (const rate of rates) {
@@ -379,7 +382,8 @@ async function main(): Promise<void> {
     // Interleaved, so both sides see the same load from whatever else shares the machine.
     for (let r = 0; r < flags.repeats; r++) {
       for (const { side, tree } of live) {
-        const step = await runStep(side, tree, rate);
+        const profiled = args.quick && !flags['no-profile'] && side === 'this';
+        const step = await runStep(side, tree, rate, profiled ? profileDir : undefined);
         runs.set(side, [...(runs.get(side) ?? []), step]);
         console.log(`${side} ${rate}/s: ${step.why} (p99 ${Math.round(step.p99)} ms)`);
       }
@@ -399,20 +403,18 @@ async function main(): Promise<void> {
     | { node: string; cores: Record<string, number>; top: { fn: string; share: number }[] }
     | undefined;
   if (!flags['no-profile']) {
-    const dir = join(work, 'profiles');
-    mkdirSync(dir, { recursive: true });
-    // A quick run profiles its one step instead of running another (the suite's time is tight).
+    // A quick run profiled its first step instead of running another (the suite's time is tight).
     const step = args.quick
-      ? ((await runStep('this (profiled)', root, rates[0] as number, dir)) satisfies Step)
-      : await runStep('this (profiled)', root, capacity > 0 ? capacity : (rates[0] as number), dir);
+      ? (steps[0] as Step)
+      : await runStep('this (profiled)', root, capacity > 0 ? capacity : (rates[0] as number), profileDir);
     const nodes = Object.entries(step.cores).filter(([name]) => /-n\d+$/.test(name));
     nodes.sort((a, b) => b[1] - a[1]);
     const busiest = nodes[0]?.[0];
-    const file = readdirSync(dir).find((f) => busiest !== undefined && f.startsWith(busiest));
+    const file = readdirSync(profileDir).find((f) => busiest !== undefined && f.startsWith(busiest));
     profile = {
       node: busiest ?? '(none)',
       cores: step.cores,
-      top: file === undefined ? [] : topFunctions(join(dir, file)),
+      top: file === undefined ? [] : topFunctions(join(profileDir, file)),
     };
   }
   const idle = await idleConnections(idleCount);
