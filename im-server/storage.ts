@@ -42,6 +42,11 @@ export interface Storage {
     logEpoch: number,
   ): void;
   range(conv: string, afterSeq: number, upToSeq: number): WireEntry[];
+  /**
+   * Runs `fn` in one transaction: the writes it makes (appendMany and applyBatch become
+   * savepoints inside it) commit together when it returns, or not at all when it throws.
+   */
+  atomically<T>(fn: () => T): T;
   logRows(conv: string): LogRow[];
   close(): void;
 }
@@ -175,6 +180,7 @@ export function openStorage(file: string, opts: StorageOptions = {}): Storage {
     for (const { conv, entry: e } of rows)
       insert.run(conv, e.seq, e.epoch, e.from, e.cmid, e.body, e.serverTime);
   });
+  const inTransaction = db.transaction((fn: () => unknown) => fn());
   const applyTxn = db.transaction(
     (conv: string, truncateAbove: number | null, entries: readonly WireEntry[], logEpoch: number) => {
       if (truncateAbove !== null) truncate.run(conv, truncateAbove);
@@ -244,6 +250,9 @@ export function openStorage(file: string, opts: StorageOptions = {}): Storage {
     },
     applyBatch(conv, truncateAbove, entries, logEpoch) {
       applyTxn(conv, truncateAbove, entries, logEpoch);
+    },
+    atomically<T>(fn: () => T): T {
+      return inTransaction(fn) as T;
     },
     range(conv, afterSeq, upToSeq) {
       return rangeStmt.all(conv, afterSeq, upToSeq).map((r) => ({
