@@ -10,7 +10,7 @@
 // one run. Every step is bounded by its duration; every process started is stopped.
 //
 //   npx tsx bench/capacity.ts [--quick] [--rates 3000,4000,5000] [--duration 8] [--repeats 1]
-//                             [--baseline /path/to/other/checkout] [--idle 4000] [--no-profile]
+//                             [--baseline /path/to/other/checkout] [--all] [--idle 4000] [--no-profile]
 import { type ChildProcess, spawn } from 'node:child_process';
 import {
   existsSync,
@@ -47,6 +47,8 @@ const Flags = z.object({
   baseline: z.string().min(1).optional(),
   idle: z.coerce.number().int().min(10).max(20_000).optional(),
   'no-profile': z.boolean().default(false),
+  /** Run every rate even after a side fails one (for paired figures at each rate). */
+  all: z.boolean().default(false),
 });
 const flags = Flags.parse(
   parseArgs({
@@ -58,6 +60,7 @@ const flags = Flags.parse(
       baseline: { type: 'string' },
       idle: { type: 'string' },
       'no-profile': { type: 'boolean' },
+      all: { type: 'boolean' },
     },
   }).values,
 );
@@ -80,7 +83,10 @@ writeFileSync(
 );
 
 interface Sample {
+  /** performance.now() in seconds. */
   t: number;
+  /** Date.now(), to line samples up with the history's timestamps. */
+  wall: number;
   cpu: number;
 }
 
@@ -102,7 +108,7 @@ function watchProcesses(cli: ChildProcess, logs: string): { stop(): Map<string, 
     for (const [name, pid] of pids) {
       try {
         const list = samples.get(name) ?? [];
-        list.push({ t, cpu: processCpuSeconds(pid) });
+        list.push({ t, wall: Date.now(), cpu: processCpuSeconds(pid) });
         samples.set(name, list);
       } catch {
         // Gone: its last sample stands.
@@ -135,6 +141,33 @@ function peakCores(all: readonly Sample[], seconds = 3, startupSeconds = 4): num
   return best;
 }
 
+/** CPU seconds the process spent between two wall-clock times, interpolating between samples. */
+function cpuBetween(list: readonly Sample[], from: number, to: number): number {
+  const at = (wall: number): number => {
+    let prev: Sample | undefined;
+    for (const x of list) {
+      if (x.wall >= wall) {
+        if (prev === undefined) return x.cpu;
+        return prev.cpu + ((x.cpu - prev.cpu) * (wall - prev.wall)) / Math.max(1, x.wall - prev.wall);
+      }
+      prev = x;
+    }
+    return prev?.cpu ?? 0;
+  };
+  return Math.max(0, at(to) - at(from));
+}
+
+/** When the load began: the first send in the run's history (epoch ms), or undefined. */
+function firstSendAt(history: string): number | undefined {
+  if (!existsSync(history)) return undefined;
+  const text = readFileSync(history, 'utf8');
+  const i = text.indexOf('{"type":"send"');
+  if (i < 0) return undefined;
+  const line = text.slice(i, text.indexOf('\n', i));
+  const t = z.object({ t: z.number() }).safeParse(JSON.parse(line));
+  return t.success ? t.data.t : undefined;
+}
+
 const Summary = z.object({
   valid: z.boolean(),
   invalidReasons: z.array(z.string()),
@@ -154,6 +187,10 @@ interface Step {
   p50: number;
   p99: number;
   cores: Record<string, number>;
+  /** CPU ms the three nodes together spent per 1,000 sends during the load (plus 1 s of drain). */
+  nodeCpuMsPerKSend: number;
+  /** The same for the load generator (the CLI process). */
+  loadCpuMsPerKSend: number;
   why: string;
 }
 
@@ -205,6 +242,8 @@ async function runStep(side: string, tree: string, rate: number, profileDir?: st
       p50: Number.NaN,
       p99: Number.NaN,
       cores,
+      nodeCpuMsPerKSend: Number.NaN,
+      loadCpuMsPerKSend: Number.NaN,
       why: `no summary (exit ${code}): ${stderr.trim().split('\n').slice(-2).join(' ')}`,
     };
   }
@@ -222,6 +261,14 @@ async function runStep(side: string, tree: string, rate: number, profileDir?: st
       : p99 >= P99_LIMIT_MS
         ? `p99 ${Math.round(p99)} ms`
         : 'ok';
+  const start = firstSendAt(join(out, 'history.jsonl'));
+  const perKSend = (names: string[]): number => {
+    if (start === undefined || s.load.sent === 0) return Number.NaN;
+    const end = start + duration * 1000 + 1000;
+    const cpu = names.reduce((sum, n) => sum + cpuBetween(samples.get(n) ?? [], start, end), 0);
+    return (cpu * 1000 * 1000) / s.load.sent;
+  };
+  const nodeNames = [...samples.keys()].filter((n) => /-n\d+$/.test(n));
   rmSync(join(out, 'data'), { recursive: true, force: true });
   return {
     side,
@@ -234,6 +281,8 @@ async function runStep(side: string, tree: string, rate: number, profileDir?: st
     p50: s.latency.deliveryMs.p50 ?? Number.NaN,
     p99,
     cores,
+    nodeCpuMsPerKSend: perKSend(nodeNames),
+    loadCpuMsPerKSend: perKSend(['load generator (CLI)']),
     why,
   };
 }
@@ -258,6 +307,8 @@ function fold(steps: Step[]): Step {
     violations,
     p99,
     p50: median(steps.map((s) => s.p50)),
+    nodeCpuMsPerKSend: median(steps.map((s) => s.nodeCpuMsPerKSend)),
+    loadCpuMsPerKSend: median(steps.map((s) => s.loadCpuMsPerKSend)),
     sentPerSec: median(steps.map((s) => s.sentPerSec)),
     deliveredPerSec: median(steps.map((s) => s.deliveredPerSec)),
     pass: valid && violations === 0 && p99 < P99_LIMIT_MS,
@@ -380,7 +431,7 @@ async function main(): Promise<void> {
   const passedBy = new Map<string, number>();
   const failedBy = new Set<string>();
   for (const rate of rates) {
-    const live = sides.filter((s) => !failedBy.has(s.side));
+    const live = sides.filter((s) => flags.all || !failedBy.has(s.side));
     if (live.length === 0) break;
     const runs = new Map<string, Step[]>();
     // Interleaved, so both sides see the same load from whatever else shares the machine.
@@ -395,7 +446,7 @@ async function main(): Promise<void> {
     for (const [side, list] of runs) {
       const step = fold(list);
       steps.push(step);
-      if (step.pass) passedBy.set(side, rate);
+      if (step.pass && !failedBy.has(side)) passedBy.set(side, rate);
       else failedBy.add(side);
     }
   }
@@ -430,6 +481,8 @@ async function main(): Promise<void> {
     'delivered/s': Math.round(s.deliveredPerSec),
     'p50 ms': Math.round(s.p50),
     'p99 ms': Math.round(s.p99),
+    'node CPU ms/1k sends': Math.round(s.nodeCpuMsPerKSend),
+    'loadgen CPU ms/1k sends': Math.round(s.loadCpuMsPerKSend),
     result: s.pass ? 'pass' : s.why.slice(0, 60),
   }));
   const top = steps.filter((s) => s.side === 'this' && s.rate === (capacity || rates[0]));
@@ -458,13 +511,32 @@ async function main(): Promise<void> {
   if (baselineCapacity !== undefined && baselineCapacity > 0) {
     goals.push(goal('capacity / baseline', capacity / baselineCapacity, '>=', 5_000 / 3_000));
   }
+  // Node CPU per send, paired at each rate both sides ran: less at the mercy of other work on
+  // the machine than latency is.
+  const ratios = steps
+    .filter((s) => s.side === 'this')
+    .map((s) => [s, steps.find((b) => b.side === 'baseline' && b.rate === s.rate)] as const)
+    .filter(([s, b]) => b !== undefined && s.nodeCpuMsPerKSend > 0 && (b?.nodeCpuMsPerKSend ?? 0) > 0)
+    .map(([s, b]) => s.nodeCpuMsPerKSend / (b as Step).nodeCpuMsPerKSend);
+  if (ratios.length > 0) {
+    goals.push(goal('node CPU per send / baseline (median over rates)', median(ratios), '<=', 3_000 / 5_000));
+  }
   const lost = steps.filter((s) => s.violations > 0);
   const result: BenchResult = {
     name: 'capacity',
     rows,
     goals,
     notes,
-    data: { capacity, baselineCapacity, steps, profile, idle, duration, repeats: flags.repeats },
+    data: {
+      capacity,
+      baselineCapacity,
+      cpuRatios: ratios,
+      steps,
+      profile,
+      idle,
+      duration,
+      repeats: flags.repeats,
+    },
     ...(lost.length > 0
       ? { failure: `violations at ${lost.map((s) => `${s.side} ${s.rate}/s (${s.why})`).join('; ')}` }
       : {}),

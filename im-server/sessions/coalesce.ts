@@ -5,17 +5,17 @@
 // corks the socket, and the check phase of the same turn (setImmediate, after all the I/O the
 // turn handles) uncorks every corked socket, so nothing waits longer than the turn it was
 // written in. Order on each socket is unchanged: corking only holds the bytes.
-import type { Duplex } from 'node:stream';
+import type { Writable } from 'node:stream';
 
 export interface WriteCoalescer {
   /** Holds `socket`'s writes until the end of this turn of the event loop (idempotent). */
-  hold(socket: Duplex): void;
+  hold(socket: Writable): void;
   /** Releases every held socket now. */
   flush(): void;
 }
 
 export function createWriteCoalescer(): WriteCoalescer {
-  const held = new Set<Duplex>();
+  const held = new Set<Writable>();
   let scheduled = false;
   const flush = (): void => {
     scheduled = false;
