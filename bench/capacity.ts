@@ -199,9 +199,16 @@ async function runStep(side: string, tree: string, rate: number, profileDir?: st
   const out = join(work, `${side}-${rate}-${Date.now()}`);
   const env = { ...process.env };
   if (profileDir !== undefined) env.CHATQUAKE_CPU_PROF_DIR = profileDir;
+  // The load generator is this CLI process, so it takes Node's own flag (the nodes it starts
+  // profile themselves through the environment).
+  const profileFlags =
+    profileDir === undefined
+      ? []
+      : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=loadgen.cpuprofile'];
   const cli = spawn(
     process.execPath,
     [
+      ...profileFlags,
       join(tree, 'bin', 'chatquake.js'),
       'run',
       scenarioFile,
@@ -454,9 +461,8 @@ async function main(): Promise<void> {
   const baselineCapacity = passedBy.get('baseline');
 
   // The bottleneck: the top step again (the highest passing, else the lowest), profiled.
-  let profile:
-    | { node: string; cores: Record<string, number>; top: { fn: string; share: number }[] }
-    | undefined;
+  type Top = { fn: string; share: number }[];
+  let profile: { node: string; cores: Record<string, number>; top: Top; loadGenerator: Top } | undefined;
   if (!flags['no-profile']) {
     // A quick run profiled its first step instead of running another (the suite's time is tight).
     const step = args.quick
@@ -466,10 +472,12 @@ async function main(): Promise<void> {
     nodes.sort((a, b) => b[1] - a[1]);
     const busiest = nodes[0]?.[0];
     const file = readdirSync(profileDir).find((f) => busiest !== undefined && f.startsWith(busiest));
+    const loadgen = join(profileDir, 'loadgen.cpuprofile');
     profile = {
       node: busiest ?? '(none)',
       cores: step.cores,
       top: file === undefined ? [] : topFunctions(join(profileDir, file)),
+      loadGenerator: existsSync(loadgen) ? topFunctions(loadgen) : [],
     };
   }
   const idle = await idleConnections(idleCount);
@@ -502,6 +510,12 @@ async function main(): Promise<void> {
   if (profile !== undefined) {
     notes.push(
       `busiest node ${profile.node}, top self time: ${profile.top
+        .slice(0, 8)
+        .map((t) => `${t.fn} ${(t.share * 100).toFixed(1)}%`)
+        .join(', ')}`,
+    );
+    notes.push(
+      `load generator, top self time: ${profile.loadGenerator
         .slice(0, 8)
         .map((t) => `${t.fn} ${(t.share * 100).toFixed(1)}%`)
         .join(', ')}`,
