@@ -64,9 +64,9 @@ const flags = Flags.parse(
     },
   }).values,
 );
-const rates = flags.rates ?? (args.quick ? [300] : [3_000, 4_000, 5_000, 6_000, 7_000]);
-const duration = flags.duration ?? (args.quick ? 2 : 8);
-const idleCount = flags.idle ?? (args.quick ? 200 : 4_000);
+const rates = flags.rates ?? (args.quick ? [300] : [1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 7_000]);
+const duration = flags.duration ?? (args.quick ? 1 : 8);
+const idleCount = flags.idle ?? (args.quick ? 100 : 4_000);
 const work = mkdtempSync(join(tmpdir(), 'chatquake-capacity-'));
 
 /** Three regions' worth of 4-member groups only: every send is 4 deliveries, as the issue sets. */
