@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { describeIssues } from '../contracts/errors.ts';
 import { ExitCode } from '../contracts/exit-codes.ts';
 import { holdLifeline, writeErr, writeOut } from '../lib/lifeline.ts';
+import { startCpuProfile } from './cpu-profile.ts';
 import { DEFAULT_LEASE_MS, startDirectory } from './directory.ts';
 import { createLogger } from './log.ts';
 import { withSecretsFromEnv } from './secrets-env.ts';
@@ -50,6 +51,8 @@ export async function main(argv: string[]): Promise<number> {
   const logger = createLogger({ component: 'directory' });
   let onGone: (why: string) => void = () => process.exit(1);
   const releaseLifeline = holdLifeline({ onGone: (why) => onGone(why) });
+  // Opt-in, for bench/capacity.ts: the directory is one of the processes sharing the cores.
+  const profiler = await startCpuProfile('directory').catch(() => null);
   let directory: Awaited<ReturnType<typeof startDirectory>>;
   try {
     directory = await startDirectory({
@@ -74,10 +77,13 @@ export async function main(argv: string[]): Promise<number> {
       closing = true;
       releaseLifeline();
       logger.info('shutting down');
-      directory.close().then(
-        () => resolve(0),
-        () => resolve(1),
-      );
+      directory
+        .close()
+        .then(() => profiler?.stop())
+        .then(
+          () => resolve(0),
+          () => resolve(1),
+        );
     };
     onGone = (why) => {
       logger.warn('the harness is gone, shutting down', { why });

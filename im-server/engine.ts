@@ -9,7 +9,7 @@
 
 import { conversation, report, stats } from './engine/admin.ts';
 import { onFenced, replicate } from './engine/follower.ts';
-import { commitMatters, onProgress, shipSource } from './engine/home-role.ts';
+import { commitMatters, onProgress, recentEntries, shipSource } from './engine/home-role.ts';
 import { close, load, tick } from './engine/lifecycle.ts';
 import { onRecord } from './engine/records.ts';
 import { forwarded, submitSend } from './engine/send.ts';
@@ -45,6 +45,7 @@ export function createEngine(deps: EngineDeps): Engine {
     internalSync: (conv, afterSeq, user) => internalSync(s, conv, afterSeq, user),
     conversation: (id) => conversation(s, id),
     shipSource: (conv) => shipSource(s, conv),
+    recentEntries: (conv, afterSeq, upToSeq) => recentEntries(s, conv, afterSeq, upToSeq),
     withTraceparents: (conv, entries) => withTraceparents(s, conv, entries),
     commitMatters: (src, region) => commitMatters(s, src, region),
     onProgress: (conv) => onProgress(s, conv),

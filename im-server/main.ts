@@ -15,6 +15,7 @@ import {
 import { holdLifeline, isBrokenPipe, writeErr, writeOut } from '../lib/lifeline.ts';
 import { createClock } from './clock.ts';
 import type { PeerInfo } from './control-plane.ts';
+import { type CpuProfiler, startCpuProfile } from './cpu-profile.ts';
 import { DEFAULT_LEASE_MS } from './directory.ts';
 import { NodeId } from './internal-protocol.ts';
 import { createLogger, errorMessage, type Logger } from './log.ts';
@@ -148,6 +149,25 @@ async function stopTracing(tracing: NodeTracing | null, logger: Logger): Promise
   }
 }
 
+/** A CPU profile when $CHATQUAKE_CPU_PROF_DIR asks for one; a failure only costs the profile. */
+async function startProfiler(name: string, logger: Logger): Promise<CpuProfiler | null> {
+  try {
+    return await startCpuProfile(name);
+  } catch (error) {
+    logger.warn('cpu profile could not start', { error: errorMessage(error) });
+    return null;
+  }
+}
+
+async function stopProfiler(profiler: CpuProfiler | null, logger: Logger): Promise<void> {
+  if (profiler === null) return;
+  try {
+    logger.info('cpu profile written', { file: await profiler.stop() });
+  } catch (error) {
+    logger.warn('could not write the cpu profile', { error: errorMessage(error) });
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const parsed = parseServerFlags(argv);
   if (!parsed.ok) {
@@ -168,6 +188,7 @@ export async function main(argv: string[]): Promise<number> {
     if (!isBrokenPipe(error)) logger.error('unhandled rejection', { error: errorMessage(error) });
   });
   const tracing = await startTracing(`chatquake-node ${f.region}/${f.node}`, logger);
+  const profiler = await startProfiler(`${f.region}-${f.node}`, logger);
   let node: Awaited<ReturnType<typeof startNode>>;
   try {
     node = await startNode({
@@ -209,6 +230,7 @@ export async function main(argv: string[]): Promise<number> {
       node
         .close()
         .then(() => stopTracing(tracing, logger))
+        .then(() => stopProfiler(profiler, logger))
         .then(
           () => resolve(0),
           (error: unknown) => {

@@ -11,6 +11,7 @@ import type { Clock } from './clock.ts';
 import type { Engine } from './engine.ts';
 import type { Logger } from './log.ts';
 import type { NodeMetrics } from './metrics.ts';
+import { createWriteCoalescer } from './sessions/coalesce.ts';
 import { createNodeFlow, createSessionFlow, type FlowLimits, onPong, release } from './sessions/flow.ts';
 import { type FramesInDeps, handleMessage } from './sessions/frames-in.ts';
 import { type Session, sendFrame } from './sessions/outbox.ts';
@@ -86,7 +87,8 @@ export function createSessions(opts: SessionsOptions): Sessions {
     perMessageDeflate: false,
   });
 
-  const onSession = (ws: WebSocket, user: string): void => {
+  const writes = createWriteCoalescer();
+  const onSession = (ws: WebSocket, user: string, socket: Duplex): void => {
     const session: Session = {
       user,
       ws,
@@ -94,6 +96,7 @@ export function createSessions(opts: SessionsOptions): Sessions {
       flow: createSessionFlow(`${nonce}${(++sessionCounter).toString(36)}`),
       rate: createRateBucket(opts.limits.maxFrameRate, performance.now()),
       inFlight: 0,
+      coalesce: () => writes.hold(socket),
     };
     const remove = addSession(state, session);
     metrics.sessions.inc();
@@ -120,7 +123,7 @@ export function createSessions(opts: SessionsOptions): Sessions {
     upgrade(req, socket, head) {
       socket.on('error', () => {});
       const user = admit(state, auth, req, socket);
-      if (user !== null) wss.handleUpgrade(req, socket, head, (ws) => onSession(ws, user));
+      if (user !== null) wss.handleUpgrade(req, socket, head, (ws) => onSession(ws, user, socket));
     },
     pushToMembers: (members, text, onSent) => pushToMembers(state, members, text, onSent),
     count: () => state.count,

@@ -4,6 +4,7 @@
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { createCmidFilter } from './cmid-filter.ts';
 import type { ConvRecord, EpochStarts, WireEntry } from './internal-protocol.ts';
 
 export interface StoredConversation {
@@ -42,6 +43,11 @@ export interface Storage {
     logEpoch: number,
   ): void;
   range(conv: string, afterSeq: number, upToSeq: number): WireEntry[];
+  /**
+   * Runs `fn` in one transaction: the writes it makes (appendMany and applyBatch become
+   * savepoints inside it) commit together when it returns, or not at all when it throws.
+   */
+  atomically<T>(fn: () => T): T;
   logRows(conv: string): LogRow[];
   close(): void;
 }
@@ -171,14 +177,27 @@ export function openStorage(file: string, opts: StorageOptions = {}): Storage {
           if (db.open) db.pragma('wal_autocheckpoint = 1000');
         });
 
+  // Every key stored, so a new cmid (the usual case) is known new without asking the index.
+  const cmids = createCmidFilter();
+  for (const r of db
+    .prepare<[], { conv: string; sender: string; cmid: string }>('SELECT conv, sender, cmid FROM messages')
+    .iterate()) {
+    cmids.add(r.conv, r.sender, r.cmid);
+  }
   const appendTxn = db.transaction((rows: readonly { conv: string; entry: WireEntry }[]) => {
-    for (const { conv, entry: e } of rows)
+    for (const { conv, entry: e } of rows) {
+      cmids.add(conv, e.from, e.cmid);
       insert.run(conv, e.seq, e.epoch, e.from, e.cmid, e.body, e.serverTime);
+    }
   });
+  const inTransaction = db.transaction((fn: () => unknown) => fn());
   const applyTxn = db.transaction(
     (conv: string, truncateAbove: number | null, entries: readonly WireEntry[], logEpoch: number) => {
       if (truncateAbove !== null) truncate.run(conv, truncateAbove);
-      for (const e of entries) insert.run(conv, e.seq, e.epoch, e.from, e.cmid, e.body, e.serverTime);
+      for (const e of entries) {
+        cmids.add(conv, e.from, e.cmid);
+        insert.run(conv, e.seq, e.epoch, e.from, e.cmid, e.body, e.serverTime);
+      }
       setLogEpochStmt.run(logEpoch, conv);
     },
   );
@@ -236,6 +255,7 @@ export function openStorage(file: string, opts: StorageOptions = {}): Storage {
       setCommitStmt.run(commitSeq, conv, commitSeq);
     },
     findByCmid(conv, from, cmid) {
+      if (!cmids.mayHave(conv, from, cmid)) return undefined;
       const row = findCmid.get(conv, from, cmid);
       return row === undefined ? undefined : { seq: row.seq, epoch: row.epoch, serverTime: row.server_time };
     },
@@ -244,6 +264,9 @@ export function openStorage(file: string, opts: StorageOptions = {}): Storage {
     },
     applyBatch(conv, truncateAbove, entries, logEpoch) {
       applyTxn(conv, truncateAbove, entries, logEpoch);
+    },
+    atomically<T>(fn: () => T): T {
+      return inTransaction(fn) as T;
     },
     range(conv, afterSeq, upToSeq) {
       return rangeStmt.all(conv, afterSeq, upToSeq).map((r) => ({

@@ -41,10 +41,16 @@ export const replicate = (
     until: mono(s) + request.authorityMs,
   });
   const apply = (item: ReplicateItem) => () => applyItem(s, request.from, item);
-  const results = request.items.map((item) =>
-    s.tracing === null
-      ? applyItem(s, request.from, item)
-      : traceReplicated(s, request.from, item, apply(item)),
+  // One transaction for the whole request, not one per conversation: at capacity a request
+  // carries dozens of conversations, and each commit rewrote the same pages into the WAL. It is
+  // all synchronous, so nothing it decides (the answer to the home, pushes, which wait in
+  // corked sockets until the turn ends, acks, which wait for microtasks) leaves before the commit.
+  const results = s.storage.atomically(() =>
+    request.items.map((item) =>
+      s.tracing === null
+        ? applyItem(s, request.from, item)
+        : traceReplicated(s, request.from, item, apply(item)),
+    ),
   );
   return { incarnation, results };
 };

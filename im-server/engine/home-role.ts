@@ -3,6 +3,7 @@
 // sends waiting for their ack level, and describing the log to the shipper.
 
 import type { AckLevel } from '../../contracts/wire.ts';
+import type { WireEntry } from '../internal-protocol.ts';
 import type { ShipSource } from '../replication.ts';
 import { effectiveReplicas, leaseOk, replicatedSeq } from './conv-state.ts';
 import { deliver } from './delivery.ts';
@@ -96,6 +97,30 @@ export const shipSource = (s: EngineState, conv: string): ShipSource | undefined
     members: c.rec.members,
     residency: c.rec.residency,
   };
+};
+
+/**
+ * Entries (afterSeq, upToSeq] of a conversation we are home of, from the ones still held in
+ * memory (stored and not yet delivered, which at replicated acks is what followers are sent),
+ * or undefined when not all of them are there: the shipper then reads the database. At capacity
+ * the per-request range query was a top self time of a node.
+ */
+export const recentEntries = (
+  s: EngineState,
+  conv: string,
+  afterSeq: number,
+  upToSeq: number,
+): WireEntry[] | undefined => {
+  const c = s.convs.get(conv);
+  if (c === undefined || c.homeEpoch === null || upToSeq <= afterSeq || upToSeq > c.lastSeq) return undefined;
+  const held = c.undelivered;
+  const first = held[0];
+  if (first === undefined) return undefined;
+  const from = afterSeq + 1 - first.seq;
+  const to = upToSeq - first.seq;
+  // Strictly increasing seqs, so matching both ends means the slice is exactly the range.
+  if (from < 0 || held[from]?.seq !== afterSeq + 1 || held[to]?.seq !== upToSeq) return undefined;
+  return held.slice(from, to + 1);
 };
 
 export const commitMatters = (s: EngineState, src: ShipSource, region: string): boolean => {

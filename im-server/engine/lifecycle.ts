@@ -20,8 +20,12 @@ export const load = (s: EngineState, staticHomes: boolean): void => {
   if (staticHomes) for (const c of s.convs.values()) if (c.rec.home === s.myId) becomeHome(s, c);
 };
 
+/** The commit points that moved since the last tick, in one transaction rather than one each. */
 const writeCommits = (s: EngineState): void => {
-  for (const c of s.commitDirty) s.storage.setCommit(c.rec.id, c.commitSeq);
+  if (s.commitDirty.size === 0) return;
+  s.storage.atomically(() => {
+    for (const c of s.commitDirty) s.storage.setCommit(c.rec.id, c.commitSeq);
+  });
   s.commitDirty.clear();
 };
 

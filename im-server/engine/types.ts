@@ -100,6 +100,8 @@ export interface Engine {
   /** For the admin API: the conversation as this node holds it. */
   conversation(id: string): Promise<ConversationView | 'not_found' | 'unavailable'>;
   shipSource(conv: string): ShipSource | undefined;
+  /** Entries to ship from memory, when it holds all of (afterSeq, upToSeq]; else undefined. */
+  recentEntries(conv: string, afterSeq: number, upToSeq: number): WireEntry[] | undefined;
   /** Entries read for shipping, traced ones given their trace context back. */
   withTraceparents(conv: string, entries: WireEntry[]): WireEntry[];
   commitMatters(src: ShipSource, region: string): boolean;

@@ -106,7 +106,10 @@ export function createNodeParts(input: PartsInput): NodeParts {
     peers: () => controlPlane.peers(),
     source: (conv) => engine.shipSource(conv),
     readEntries: (conv, afterSeq, upToSeq) =>
-      engine.withTraceparents(conv, storage.range(conv, afterSeq, upToSeq)),
+      engine.withTraceparents(
+        conv,
+        engine.recentEntries(conv, afterSeq, upToSeq) ?? storage.range(conv, afterSeq, upToSeq),
+      ),
     wallNow: () => clock.wallNow(),
     commitMatters: (src, region) => engine.commitMatters(src, region),
     // Without a directory there is no lease; followers trust a home they heard from recently.

@@ -15,6 +15,8 @@ export interface Session {
   rate: RateBucket;
   /** Frames received and not yet answered (sends awaiting the engine, syncs being answered). */
   inFlight: number;
+  /** Holds this session's writes until the end of the event-loop turn (coalesce.ts). */
+  coalesce: () => void;
 }
 
 export interface ErrorIds {
@@ -27,6 +29,7 @@ export function sendRaw(session: Session, text: string, bytes = Buffer.byteLengt
   const ws = session.ws;
   if (ws.readyState !== ws.OPEN) return false;
   if (!mayWrite(session.node, session.flow, ws, bytes)) return false;
+  session.coalesce();
   ws.send(text);
   noteWritten(session.node, session.flow, ws, bytes);
   return true;
