@@ -43,8 +43,8 @@ export interface ApiHttpOptions {
 }
 
 /**
- * The one place the API's defaults are merged in. The secret falls back to CHATQUAKE_SECRET,
- * which is how the local topology, docker and compose hand it to nodes.
+ * The one place the API's defaults are merged in. A node passes its own secret (from --secret
+ * or CHATQUAKE_SECRET); the environment fallback serves a handler built without one (tests).
  */
 export function resolveApiConfig(given: Partial<ApiHttpConfig> = {}, env = process.env): ApiHttpConfig {
   return {

@@ -35,10 +35,11 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
   const storage = openStorage(join(cfg.dataDir, 'node.db'), { fsync: cfg.fsync });
   const agent = createAgent(16);
   let advertisedUrl = '';
+  const timings = nodeTimings(cfg.leaseMs);
   const parts = createNodeParts({
     cfg,
     id,
-    timings: nodeTimings(cfg.leaseMs),
+    timings,
     storage,
     agent,
     advertisedUrl: () => advertisedUrl,
@@ -57,6 +58,7 @@ export async function startNode(cfg: NodeConfig): Promise<RunningNode> {
       metrics,
       logger: log,
       healthz: () => nodeHealth(cfg, id, parts),
+      api: { secret: cfg.secret, sendTimeoutMs: timings.sendTimeoutMs, maxBodyBytes: cfg.maxBodyBytes },
     }),
   );
   server.keepAliveTimeout = 30_000;
