@@ -18,7 +18,7 @@ import { processCpuSeconds } from './support/proc.ts';
 const args = benchArgs();
 const size = args.quick
   ? { rounds: 1, warmup: 50, roundTrips: 300, rateMs: 200, bulkBytes: 8 * 1024 * 1024 }
-  : { rounds: 5, warmup: 300, roundTrips: 3000, rateMs: 1000, bulkBytes: 256 * 1024 * 1024 };
+  : { rounds: 9, warmup: 200, roundTrips: 1500, rateMs: 400, bulkBytes: 128 * 1024 * 1024 };
 const ROUND_TRIP_LIMIT_MS = 3000;
 const CONCURRENT_CONNECTIONS = 16;
 const BULK_LIMIT_MS = 4000;
@@ -32,13 +32,6 @@ const PATHS: readonly PathName[] = ['direct', 'bare pipe', 'proxy, no toxic', 'p
 interface Ports {
   echo: number;
   blast: number;
-}
-
-interface Sample {
-  p50: number;
-  p99: number;
-  rate: number;
-  mbps: number;
 }
 
 async function listen(server: Server): Promise<number> {
@@ -67,8 +60,8 @@ function median(values: readonly number[]): number {
     : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
-/** One connection, one 64-byte message at a time: p50 and p99 of the round trip, in ms. */
-async function roundTrips(port: number): Promise<{ p50: number; p99: number }> {
+/** One 64-byte round trip at a time on an echo connection; resolves with its time in ms. */
+async function pinger(port: number): Promise<{ ping(): Promise<number>; close(): void }> {
   const socket = await dial(port);
   let pending = 0;
   let wake: () => void = () => {};
@@ -76,24 +69,39 @@ async function roundTrips(port: number): Promise<{ p50: number; p99: number }> {
     pending -= chunk.length;
     if (pending <= 0) wake();
   });
-  const one = async (): Promise<number> => {
-    const start = performance.now();
-    pending = MESSAGE.length;
-    const done = new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    socket.write(MESSAGE);
-    await done;
-    return performance.now() - start;
+  return {
+    async ping() {
+      const start = performance.now();
+      pending = MESSAGE.length;
+      const done = new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      socket.write(MESSAGE);
+      await done;
+      return performance.now() - start;
+    },
+    close: () => socket.destroy(),
   };
-  for (let i = 0; i < size.warmup; i++) await one();
-  const samples = new Float64Array(size.roundTrips);
-  const deadline = performance.now() + ROUND_TRIP_LIMIT_MS;
-  let count = 0;
-  while (count < size.roundTrips && performance.now() < deadline) samples[count++] = await one();
-  socket.destroy();
-  const sorted = samples.subarray(0, count).sort();
-  return { p50: quantile(sorted, 50), p99: quantile(sorted, 99) };
+}
+
+/**
+ * Round trips on one connection per path, taking turns message by message, so every path's
+ * samples come from the same moments and a busy neighbour slows them all alike.
+ */
+async function roundTrips(ports: Record<PathName, Ports>, into: Map<PathName, number[]>): Promise<void> {
+  const pingers = await Promise.all(PATHS.map((path) => pinger(ports[path].echo)));
+  try {
+    for (let i = 0; i < size.warmup; i++) for (const p of pingers) await p.ping();
+    const deadline = performance.now() + ROUND_TRIP_LIMIT_MS;
+    for (let i = 0; i < size.roundTrips && performance.now() < deadline; i++) {
+      for (let k = 0; k < PATHS.length; k++) {
+        const at = (i + k) % PATHS.length;
+        into.get(PATHS[at] as PathName)?.push(await (pingers[at] as { ping(): Promise<number> }).ping());
+      }
+    }
+  } finally {
+    for (const p of pingers) p.close();
+  }
 }
 
 /** Round trips per second summed over concurrent ping-pong connections. */
@@ -236,9 +244,9 @@ async function startBarePipe(upstream: Ports): Promise<{ child: ChildProcess; po
   return { child, ports: { echo, blast } };
 }
 
-async function startProxyProcess(): Promise<{ child: ChildProcess; url: string }> {
+async function startProxyProcess(nodeArgs: string[]): Promise<{ child: ChildProcess; url: string }> {
   const bin = new URL('../bin/chatquake.js', import.meta.url).pathname;
-  const child = spawn(process.execPath, [bin, 'proxy', '--port', '0', '--seed', '1'], {
+  const child = spawn(process.execPath, [...nodeArgs, bin, 'proxy', '--port', '0', '--seed', '1'], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const { url } = (await firstLine(child, 'proxy')) as { url: string };
@@ -269,32 +277,63 @@ async function proxyTo(url: string, name: string, upstreamPort: number, noop: bo
   return Number(proxy.listen.slice(proxy.listen.lastIndexOf(':') + 1));
 }
 
-async function measure(path: string, ports: Ports): Promise<Sample> {
-  const latency = await roundTrips(ports.echo);
-  const rate = await messageRate(ports.echo);
-  const mbps = await throughput(ports.blast, path);
-  return { ...latency, rate, mbps };
+/** One round's rate and bulk figures for one path. */
+interface Sample {
+  rate: number;
+  mbps: number;
+  /** CPU seconds the middle process spent per GB of the bulk transfer (0 for direct). */
+  cpuPerGb: number;
 }
 
-function report(samples: Map<PathName, Sample[]>, cpu: Record<string, number>): Row[] {
-  const med = (path: PathName, key: keyof Sample) => median((samples.get(path) ?? []).map((s) => s[key]));
-  const direct = med('direct', 'p50');
-  const directP99 = med('direct', 'p99');
-  const pipeAdded = med('bare pipe', 'p50') - direct;
+interface Measured {
+  latency: Map<PathName, number[]>;
+  rounds: Map<PathName, Sample>[];
+}
+
+async function measureRound(
+  ports: Record<PathName, Ports>,
+  hop: Partial<Record<PathName, number>>,
+  round: number,
+) {
+  const out = new Map<PathName, Sample>();
+  for (let i = 0; i < PATHS.length; i++) {
+    const path = PATHS[(i + round) % PATHS.length] as PathName;
+    const rate = await messageRate(ports[path].echo);
+    const pid = hop[path];
+    const before = pid === undefined ? 0 : processCpuSeconds(pid);
+    const mbps = await throughput(ports[path].blast, path);
+    const cpu = pid === undefined ? 0 : processCpuSeconds(pid) - before;
+    out.set(path, { rate, mbps, cpuPerGb: cpu / (size.bulkBytes / 1e9) });
+  }
+  return out;
+}
+
+function report(measured: Measured): Row[] {
+  const pooled = (path: PathName, p: number) =>
+    quantile(Float64Array.from(measured.latency.get(path) ?? []).sort(), p);
+  const perRound = (path: PathName, key: keyof Sample) =>
+    median(measured.rounds.map((r) => r.get(path)?.[key] ?? 0));
+  const toPipe = (path: PathName, key: keyof Sample) =>
+    median(measured.rounds.map((r) => (r.get(path)?.[key] ?? 0) / (r.get('bare pipe')?.[key] ?? 1)));
+  const directP50 = pooled('direct', 50);
+  const directP99 = pooled('direct', 99);
+  const pipeAdded = pooled('bare pipe', 50) - directP50;
   return PATHS.map((path) => {
-    const added = med(path, 'p50') - direct;
+    const added = pooled(path, 50) - directP50;
+    const hop = path !== 'direct';
     return {
       path,
-      'p50 ms': med(path, 'p50'),
-      'p99 ms': med(path, 'p99'),
+      'p50 ms': pooled(path, 50),
+      'p99 ms': pooled(path, 99),
       '+p50 ms': added,
-      '+p99 ms': med(path, 'p99') - directP99,
-      'rt/s x16': med(path, 'rate'),
-      'MB/s': med(path, 'mbps'),
-      '+p50 / pipe': path === 'direct' ? '' : added / pipeAdded,
-      'rt/s / pipe': med(path, 'rate') / med('bare pipe', 'rate'),
-      'MB/s / pipe': med(path, 'mbps') / med('bare pipe', 'mbps'),
-      'hop cpu s': cpu[path] ?? '',
+      '+p99 ms': pooled(path, 99) - directP99,
+      'rt/s x16': perRound(path, 'rate'),
+      'MB/s': perRound(path, 'mbps'),
+      'hop cpu s/GB': hop ? perRound(path, 'cpuPerGb') : '',
+      '+p50 / pipe': hop ? added / pipeAdded : '',
+      'rt/s / pipe': hop ? toPipe(path, 'rate') : '',
+      'MB/s / pipe': hop ? toPipe(path, 'mbps') : '',
+      'cpu/GB / pipe': hop ? toPipe(path, 'cpuPerGb') : '',
     };
   });
 }
@@ -313,17 +352,22 @@ function goals(rows: readonly Row[]): Goal[] {
   return out;
 }
 
+/** With PROXY_BENCH_PROFILE=<dir>, the proxy child writes a V8 CPU profile there on exit. */
+const profileArgs = (): string[] => {
+  const dir = process.env.PROXY_BENCH_PROFILE;
+  return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
+};
+
 async function main(): Promise<void> {
   const { echo, blast } = startServers();
   const direct: Ports = { echo: await listen(echo), blast: await listen(blast) };
   const children: ChildProcess[] = [];
-  const samples = new Map<PathName, Sample[]>(PATHS.map((p) => [p, []]));
-  const cpu: Record<string, number> = {};
+  const measured: Measured = { latency: new Map(PATHS.map((p) => [p, []])), rounds: [] };
   let failure: string | undefined;
   try {
     const pipe = await startBarePipe(direct);
     children.push(pipe.child);
-    const proxy = await startProxyProcess();
+    const proxy = await startProxyProcess(profileArgs());
     children.push(proxy.child);
     const ports: Record<PathName, Ports> = {
       direct,
@@ -337,19 +381,15 @@ async function main(): Promise<void> {
         blast: await proxyTo(proxy.url, 'blast_noop', direct.blast, true),
       },
     };
-    const hop: Partial<Record<PathName, number | undefined>> = {
-      'bare pipe': pipe.child.pid,
-      'proxy, no toxic': proxy.child.pid,
-      'proxy, noop toxics': proxy.child.pid,
-    };
+    const hop: Partial<Record<PathName, number>> = {};
+    if (pipe.child.pid !== undefined) hop['bare pipe'] = pipe.child.pid;
+    if (proxy.child.pid !== undefined) {
+      hop['proxy, no toxic'] = proxy.child.pid;
+      hop['proxy, noop toxics'] = proxy.child.pid;
+    }
     for (let round = 0; round < size.rounds; round++) {
-      for (let i = 0; i < PATHS.length; i++) {
-        const path = PATHS[(i + round) % PATHS.length] as PathName;
-        const pid = hop[path];
-        const before = pid === undefined ? 0 : processCpuSeconds(pid);
-        samples.get(path)?.push(await measure(path, ports[path]));
-        if (pid !== undefined) cpu[path] = (cpu[path] ?? 0) + processCpuSeconds(pid) - before;
-      }
+      await roundTrips(ports, measured.latency);
+      measured.rounds.push(await measureRound(ports, hop, round));
     }
   } catch (error) {
     failure = (error as Error).message;
@@ -358,19 +398,19 @@ async function main(): Promise<void> {
     echo.close();
     blast.close();
   }
-  const complete = [...samples.values()].every((s) => s.length === size.rounds);
-  const rows = complete ? report(samples, cpu) : [];
+  const complete = failure === undefined && measured.rounds.length === size.rounds;
+  const rows = complete ? report(measured) : [];
   finish(
     {
       name: 'proxy',
       rows,
       goals: complete ? goals(rows) : [],
       notes: [
-        `medians of ${size.rounds} interleaved rounds; round trips: ${size.roundTrips} x 64 B on one connection; rate: ${CONCURRENT_CONNECTIONS} connections for ${size.rateMs} ms; bulk: ${size.bulkBytes / 2 ** 20} MiB one way`,
-        '+p50/+p99: what the path adds to the direct round trip; "/ pipe" columns: ratio to the bare socket.pipe child process; hop cpu s: CPU the middle process spent over all rounds',
+        `${size.rounds} rounds; latency: ${size.roundTrips} round trips of 64 B per path per round, the paths taking turns message by message, percentiles over all rounds; rate (${CONCURRENT_CONNECTIONS} ping-pong connections, ${size.rateMs} ms) and bulk (${size.bulkBytes / 2 ** 20} MiB one way) per path per round in a rotated order, medians over rounds; "/ pipe": median of the per-round ratios`,
+        '+p50/+p99: what the path adds to the direct round trip; hop cpu s/GB: CPU the middle process spent per GB of bulk',
         'client, echo and blast servers share the bench process, and every process shares the 2 cores with whatever else runs',
       ],
-      data: { samples: Object.fromEntries(samples) },
+      data: { rounds: measured.rounds.map((r) => Object.fromEntries(r)) },
       failure,
     },
     args,
