@@ -236,10 +236,17 @@ for (const server of servers) server.listen(0, '127.0.0.1', () => {
 process.on('SIGTERM', () => process.exit(0));
 `;
 
-async function startBarePipe(upstream: Ports): Promise<{ child: ChildProcess; ports: Ports }> {
-  const child = spawn(process.execPath, ['-e', BARE_PIPE, String(upstream.echo), String(upstream.blast)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+async function startBarePipe(
+  upstream: Ports,
+  nodeArgs: string[],
+): Promise<{ child: ChildProcess; ports: Ports }> {
+  const child = spawn(
+    process.execPath,
+    [...nodeArgs, '-e', BARE_PIPE, String(upstream.echo), String(upstream.blast)],
+    {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const [echo, blast] = (await firstLine(child, 'bare pipe')) as [number, number];
   return { child, ports: { echo, blast } };
 }
@@ -352,7 +359,7 @@ function goals(rows: readonly Row[]): Goal[] {
   return out;
 }
 
-/** With PROXY_BENCH_PROFILE=<dir>, the proxy child writes a V8 CPU profile there on exit. */
+/** With PROXY_BENCH_PROFILE=<dir>, the proxy and bare pipe children write V8 CPU profiles there on exit. */
 const profileArgs = (): string[] => {
   const dir = process.env.PROXY_BENCH_PROFILE;
   return dir === undefined || dir === '' ? [] : ['--cpu-prof', `--cpu-prof-dir=${dir}`];
@@ -365,7 +372,7 @@ async function main(): Promise<void> {
   const measured: Measured = { latency: new Map(PATHS.map((p) => [p, []])), rounds: [] };
   let failure: string | undefined;
   try {
-    const pipe = await startBarePipe(direct);
+    const pipe = await startBarePipe(direct, profileArgs());
     children.push(pipe.child);
     const proxy = await startProxyProcess(profileArgs());
     children.push(proxy.child);
