@@ -10,9 +10,10 @@ import type { Direction, ToxicState } from './model.ts';
 import type { EndKind, Sink, Stage, StageContext } from './toxics/types.ts';
 
 /**
- * Bytes a link with toxics may hold (in toxics plus the socket's write buffer) before it stops
- * reading. With no toxic the link reads only while the destination's write buffer is under its
- * own high-water mark, as stream.pipe does: holding more only costs memory and copies.
+ * Bytes a link whose toxics hold data may hold (in toxics plus the socket's write buffer) before
+ * it stops reading. While no toxic holds anything the link reads only while the destination's
+ * write buffer is under its own high-water mark, as stream.pipe does: holding more there only
+ * costs memory and copies.
  */
 const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
@@ -166,7 +167,9 @@ export function createLink(options: LinkOptions): Link {
       return;
     }
     head.push({ data, time: performance.now() });
-    if (!paused && held() > HIGH_WATER) pause();
+    // Toxics that let everything through at once (noop, or a latency of 0) hold nothing: then
+    // the destination's own high-water mark decides, as with no toxic.
+    if (!paused && (held() > HIGH_WATER || (received === sent + dropped && dest.writableNeedDrain))) pause();
   };
 
   const link: Link = {

@@ -1,7 +1,7 @@
-// A link's backpressure, without sockets: with no toxic it reads only while the destination
-// takes data, as stream.pipe does (the proxy's fast path holds no more than a bare pipe); with
-// toxics it may hold up to its own budget, and either way it reads again once the destination
-// drains. Counters see every byte in both cases.
+// A link's backpressure, without sockets: with no toxic, or toxics that hold nothing, it reads
+// only while the destination takes data, as stream.pipe does (the proxy holds no more than a
+// bare pipe); while a toxic holds data it may hold up to its own budget, and either way it reads
+// again once the data is gone. Counters see every byte.
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +25,7 @@ interface FakeDest extends EventEmitter {
   destroyed: boolean;
   writableEnded: boolean;
   writableLength: number;
+  readonly writableNeedDrain: boolean;
   written: number;
   write(data: Buffer): boolean;
   /** The kernel took everything: empty the buffer and emit 'drain'. */
@@ -48,6 +49,7 @@ function fakeDest(): FakeDest {
   dest.destroyed = false;
   dest.writableEnded = false;
   dest.writableLength = 0;
+  Object.defineProperty(dest, 'writableNeedDrain', { get: () => dest.writableLength >= SOCKET_HIGH_WATER });
   dest.written = 0;
   dest.write = (data) => {
     dest.written += data.length;
@@ -119,16 +121,34 @@ describe('link backpressure', () => {
     expect(counters).toEqual({ received: 2 * CHUNK.length, sent: 2 * CHUNK.length, dropped: 0 });
   });
 
-  it('with a noop toxic, holds up to its budget, then reads again once drained', () => {
+  it('with a noop toxic, which holds nothing, stops reading as with no toxic', () => {
     const { source, dest, counters, link: created } = link([noopToxic()]);
     expect(created.activeToxics()).toEqual(['noop_downstream']);
-    const taken = feed(source, 100);
-    // 1 MiB of budget in 64 KiB chunks: it pauses on the chunk that goes past it.
-    expect(taken).toBe(17);
-    expect(dest.written).toBe(taken * CHUNK.length);
+    expect(feed(source, 100)).toBe(1);
     dest.drainAll();
     expect(source.paused).toBe(false);
-    expect(counters.sent).toBe(taken * CHUNK.length);
+    expect(feed(source, 100)).toBe(1);
+    expect(counters.sent).toBe(2 * CHUNK.length);
+  });
+
+  it('with a toxic holding data, reads up to its budget, then again once the toxic lets go', () => {
+    const definition = toxicTypes.get('latency');
+    if (definition === undefined) throw new Error('no latency toxic');
+    const latency: ToxicState = {
+      ...noopToxic(),
+      name: 'latency_downstream',
+      type: 'latency',
+      attributes: { ...definition.defaults, latency: 60_000 },
+      definition,
+    };
+    const { source, dest, link: created } = link([latency]);
+    // 1 MiB of budget in 64 KiB chunks: it pauses on the chunk that goes past it.
+    expect(feed(source, 100)).toBe(17);
+    expect(dest.written).toBe(0);
+    created.removed(latency);
+    expect(dest.written).toBe(17 * CHUNK.length);
+    dest.drainAll();
+    expect(source.paused).toBe(false);
   });
 
   it('after its toxic is removed, a link falls back to reading only while the destination takes it', () => {
