@@ -2,16 +2,18 @@
 // echo and blast servers, in one run: direct; a bare Node pipe (a child process doing
 // net.createServer + socket.pipe both ways, so it pays the same process hop as the proxy); the
 // proxy with no toxic; the proxy with a noop toxic each way (the toxic pipeline doing nothing).
-// The proxy runs as a child process, as the harness runs it. Each round measures every path
-// (in a rotated order, so no path always goes first) and the table shows medians over rounds, so
-// one noisy neighbour on the shared machine does not decide. Rows: round-trip p50/p99 and what
-// the path adds to direct, 64-byte round trips per second over concurrent connections, bulk
-// MB/s one way, and ratios to the bare pipe. Bounded: every phase stops at a count or a time
-// limit; a full run takes about a minute, --quick about 10 s.
+// The proxy runs as a child process, as the harness runs it, pinned to the same core as the
+// pipe. Latency: the paths take turns message by message, so a busy neighbour slows them alike.
+// Rate and bulk: every path once per round in a rotated order; medians over rounds, ratios to
+// the pipe per round. Rows: round-trip p50/p99 and what the path adds to direct, 64-byte round
+// trips per second over 16 connections, bulk MB/s one way and the middle process's CPU per GB.
+// Bounded: every phase stops at a count or a time limit; a full run takes about 45 s, --quick
+// about 7 s. PROXY_BENCH_PROFILE=<dir> writes both children's CPU profiles there.
 //
 //   npx tsx bench/proxy.ts [--quick] [--strict]
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
+import { cpus } from 'node:os';
 import { benchArgs, finish, type Goal, goal, type Row } from './support/bench.ts';
 import { processCpuSeconds } from './support/proc.ts';
 
@@ -236,26 +238,43 @@ for (const server of servers) server.listen(0, '127.0.0.1', () => {
 process.on('SIGTERM', () => process.exit(0));
 `;
 
-async function startBarePipe(
-  upstream: Ports,
-  nodeArgs: string[],
-): Promise<{ child: ChildProcess; ports: Ports }> {
-  const child = spawn(
-    process.execPath,
-    [...nodeArgs, '-e', BARE_PIPE, String(upstream.echo), String(upstream.blast)],
-    {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+/**
+ * Where the scheduler puts a process decides a round trip's wake-ups (same core or another one),
+ * and it can stay put for a whole run: the bare pipe's and the proxy's figures would differ by
+ * where each landed. With taskset (Linux) and 2+ cores, this process takes the first core and
+ * both middle processes the last, so both pay the same. Returns the prefix for a child's command.
+ */
+function pinning(): { prefix: string[]; note: string } {
+  const last = cpus().length - 1;
+  const own =
+    last >= 1 ? spawnSync('taskset', ['-p', '-c', '0', String(process.pid)], { stdio: 'ignore' }) : undefined;
+  if (own === undefined || own.status !== 0)
+    return { prefix: [], note: 'processes not pinned (no taskset, or 1 core)' };
+  return {
+    prefix: ['taskset', '-c', String(last)],
+    note: `bench process pinned to cpu 0, bare pipe and proxy to cpu ${last}`,
+  };
+}
+
+function spawnNode(
+  prefix: readonly string[],
+  args: readonly string[],
+  stderr: 'inherit' | 'ignore',
+): ChildProcess {
+  const [command, ...rest] = [...prefix, process.execPath, ...args];
+  return spawn(command as string, rest, { stdio: ['ignore', 'pipe', stderr] });
+}
+
+async function startBarePipe(upstream: Ports, prefix: string[], nodeArgs: string[]) {
+  const args = [...nodeArgs, '-e', BARE_PIPE, String(upstream.echo), String(upstream.blast)];
+  const child = spawnNode(prefix, args, 'inherit');
   const [echo, blast] = (await firstLine(child, 'bare pipe')) as [number, number];
   return { child, ports: { echo, blast } };
 }
 
-async function startProxyProcess(nodeArgs: string[]): Promise<{ child: ChildProcess; url: string }> {
+async function startProxyProcess(prefix: string[], nodeArgs: string[]) {
   const bin = new URL('../bin/chatquake.js', import.meta.url).pathname;
-  const child = spawn(process.execPath, [...nodeArgs, bin, 'proxy', '--port', '0', '--seed', '1'], {
-    stdio: ['ignore', 'pipe', 'ignore'],
-  });
+  const child = spawnNode(prefix, [...nodeArgs, bin, 'proxy', '--port', '0', '--seed', '1'], 'ignore');
   const { url } = (await firstLine(child, 'proxy')) as { url: string };
   return { child, url };
 }
@@ -371,10 +390,11 @@ async function main(): Promise<void> {
   const children: ChildProcess[] = [];
   const measured: Measured = { latency: new Map(PATHS.map((p) => [p, []])), rounds: [] };
   let failure: string | undefined;
+  const pinned = pinning();
   try {
-    const pipe = await startBarePipe(direct, profileArgs());
+    const pipe = await startBarePipe(direct, pinned.prefix, profileArgs());
     children.push(pipe.child);
-    const proxy = await startProxyProcess(profileArgs());
+    const proxy = await startProxyProcess(pinned.prefix, profileArgs());
     children.push(proxy.child);
     const ports: Record<PathName, Ports> = {
       direct,
@@ -415,7 +435,8 @@ async function main(): Promise<void> {
       notes: [
         `${size.rounds} rounds; latency: ${size.roundTrips} round trips of 64 B per path per round, the paths taking turns message by message, percentiles over all rounds; rate (${CONCURRENT_CONNECTIONS} ping-pong connections, ${size.rateMs} ms) and bulk (${size.bulkBytes / 2 ** 20} MiB one way) per path per round in a rotated order, medians over rounds; "/ pipe": median of the per-round ratios`,
         '+p50/+p99: what the path adds to the direct round trip; hop cpu s/GB: CPU the middle process spent per GB of bulk',
-        'client, echo and blast servers share the bench process, and every process shares the 2 cores with whatever else runs',
+        'client, echo and blast servers share the bench process, and every process shares the cores with whatever else runs',
+        pinned.note,
       ],
       data: { rounds: measured.rounds.map((r) => Object.fromEntries(r)) },
       failure,
