@@ -1,8 +1,8 @@
 // One direction of one connection: bytes read from `source` go through this connection's share
 // of the toxic chain and are written to `dest`. With no toxic applied, data goes straight from
-// the read to the write, with stream.pipe's backpressure and two counter additions per chunk. Toxics come and go while the
-// connection is open; a stage that leaves hands what it held to the next one, so nothing is
-// reordered and nothing is lost unless a toxic meant to lose it.
+// the read to the write, with stream.pipe's backpressure and two counter additions per chunk.
+// Toxics come and go while the connection is open; a stage that leaves hands what it held to
+// the next one, so nothing is reordered and nothing is lost unless a toxic meant to lose it.
 import type { Socket } from 'node:net';
 import type { Random } from '../lib/random.ts';
 import type { LinkCounters } from './metrics.ts';
