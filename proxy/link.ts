@@ -1,15 +1,20 @@
 // One direction of one connection: bytes read from `source` go through this connection's share
 // of the toxic chain and are written to `dest`. With no toxic applied, data goes straight from
-// the read to the write, with backpressure like stream.pipe. Toxics come and go while the
-// connection is open; a stage that leaves hands what it held to the next one, so nothing is
-// reordered and nothing is lost unless a toxic meant to lose it.
+// the read to the write, with stream.pipe's backpressure and two counter additions per chunk.
+// Toxics come and go while the connection is open; a stage that leaves hands what it held to
+// the next one, so nothing is reordered and nothing is lost unless a toxic meant to lose it.
 import type { Socket } from 'node:net';
 import type { Random } from '../lib/random.ts';
 import type { LinkCounters } from './metrics.ts';
 import type { Direction, ToxicState } from './model.ts';
 import type { EndKind, Sink, Stage, StageContext } from './toxics/types.ts';
 
-/** Bytes a link may hold (in toxics plus the socket's write buffer) before it stops reading. */
+/**
+ * Bytes a link whose toxics hold data may hold (in toxics plus the socket's write buffer) before
+ * it stops reading. While no toxic holds anything the link reads only while the destination's
+ * write buffer is under its own high-water mark, as stream.pipe does: holding more there only
+ * costs memory and copies.
+ */
 const HIGH_WATER = 1024 * 1024;
 const LOW_WATER = 256 * 1024;
 
@@ -83,15 +88,22 @@ export function createLink(options: LinkOptions): Link {
     resumeIfRoom();
   };
 
-  const write = (data: Buffer): void => {
+  /** Writes to `dest`; false when its buffer is past its high-water mark (as stream.write). */
+  const write = (data: Buffer): boolean => {
     if (outputEnded || aborted || dest.destroyed || dest.writableEnded) {
       discard(data.length);
-      return;
+      return true;
     }
     sent += data.length;
     counters.sent += data.length;
-    dest.write(data);
-    resumeIfRoom();
+    const room = dest.write(data);
+    if (paused) resumeIfRoom();
+    return room;
+  };
+
+  const pause = (): void => {
+    paused = true;
+    source.pause();
   };
 
   const sink: Sink = {
@@ -149,12 +161,15 @@ export function createLink(options: LinkOptions): Link {
       discard(data.length);
       return;
     }
-    if (head === sink) write(data);
-    else head.push({ data, time: performance.now() });
-    if (!paused && held() > HIGH_WATER) {
-      paused = true;
-      source.pause();
+    if (head === sink) {
+      // No toxic: exactly stream.pipe, read only while the destination takes it.
+      if (!write(data) && !paused) pause();
+      return;
     }
+    head.push({ data, time: performance.now() });
+    // Toxics that let everything through at once (noop, or a latency of 0) hold nothing: then
+    // the destination's own high-water mark decides, as with no toxic.
+    if (!paused && (held() > HIGH_WATER || (received === sent + dropped && dest.writableNeedDrain))) pause();
   };
 
   const link: Link = {
