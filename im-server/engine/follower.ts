@@ -10,7 +10,7 @@ import type {
   WireEntry,
 } from '../internal-protocol.ts';
 import { agreementPoint, epochAt, noteAppend, truncateStarts } from '../log-matching.ts';
-import { isResident } from './conv-state.ts';
+import { deliverable, isResident } from './conv-state.ts';
 import { deliver, push } from './delivery.ts';
 import { flushAppends } from './group-commit.ts';
 import { loseHome } from './home-role.ts';
@@ -155,7 +155,12 @@ const applyToLog = (
   else appendInOrder(c, toApply);
   c.logEpoch = item.epoch;
   if (toApply.length > 0) s.metrics.applied.inc(toApply.length);
-  if (fromHome) c.commitSeq = Math.max(c.commitSeq, Math.min(item.commit, c.lastSeq));
+  if (fromHome) {
+    // Our own copy may be what commits these entries (W=1, the home in another region), and we
+    // serve them as committed: keep that as the commit point, so an election or our taking over
+    // the conversation never serves less than we already did (a monotonic read).
+    c.commitSeq = Math.max(c.commitSeq, Math.min(item.commit, c.lastSeq), deliverable(s, c));
+  }
   deliver(s, c);
   if (gap) return { conv: item.conv, status: 'gap', matched: c.lastSeq };
   return { conv: item.conv, status: 'ok', matched: Math.min(c.lastSeq, item.lastSeq) };
