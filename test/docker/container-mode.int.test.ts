@@ -126,7 +126,7 @@ describe.skipIf(suite.skip)(suite.name, () => {
   }, 300_000);
 
   it('fails with exit 99 when the servers ack early, and still leaves nothing', async () => {
-    const result = await runDocker('region-outage', 'bug', ['--duration', '20s', '--bug', 'ack-early']);
+    const result = await runDocker('region-outage', 'bug', ['--duration', '15s', '--bug', 'ack-early']);
     expect(result.code, result.stdout + result.stderr).toBe(99);
     expect(await leftovers(result.runId)).toEqual([]);
   }, 300_000);
