@@ -133,7 +133,8 @@ export function createApiHttpHandler(
       return;
     }
     const { afterSeq, limit } = query.data;
-    const outcome = await engine.clientSync(user, conv, afterSeq);
+    // One more than the page, to know whether the page was cut.
+    const outcome = await engine.clientSync(user, conv, afterSeq, limit + 1);
     metrics.syncs.inc({ result: outcome.status });
     if (outcome.status === 'error' || outcome.status === 'not_home') {
       const code = outcome.code ?? 'unavailable';

@@ -39,7 +39,7 @@ export function createEngine(deps: EngineDeps): Engine {
     knownRecord: (conv) => s.convs.get(conv)?.rec,
     report: (conv) => report(s, conv),
     clientSend: (item, deadline) => submitSend(s, item, 'client', deadline),
-    clientSync: (user, conv, afterSeq) => clientSync(s, user, conv, afterSeq),
+    clientSync: (user, conv, afterSeq, limit) => clientSync(s, user, conv, afterSeq, limit),
     forwarded: (items) => forwarded(s, items),
     replicate: (request) => replicate(s, request),
     internalSync: (conv, afterSeq, user) => internalSync(s, conv, afterSeq, user),

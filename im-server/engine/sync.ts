@@ -20,6 +20,8 @@ export const clientSync = async (
   user: string,
   conv: string,
   afterSeq: number,
+  /** Read at most this many messages (a history page); absent: all. */
+  limit?: number,
 ): Promise<SyncOutcome> => {
   const resolved = await resolveConv(s, conv);
   if (resolved === 'not_found') {
@@ -50,7 +52,7 @@ export const clientSync = async (
     };
   }
   const outcome = isResident(s, resolved)
-    ? await localSync(s, resolved, afterSeq)
+    ? await localSync(s, resolved, afterSeq, limit)
     : await remoteSync(s, resolved, afterSeq, user);
   // Bug knob: silently drop the first message of every non-empty answer.
   if (s.cfg.bugs.has('drop-sync') && outcome.messages.length > 0) outcome.messages.shift();
@@ -71,8 +73,17 @@ export const internalSync = async (
   return localSync(s, c, afterSeq);
 };
 
-const localSync = async (s: EngineState, c: Conv, afterSeq: number): Promise<SyncOutcome> => {
+const localSync = async (
+  s: EngineState,
+  c: Conv,
+  afterSeq: number,
+  limit = Number.POSITIVE_INFINITY,
+): Promise<SyncOutcome> => {
   const deadline = mono(s) + s.cfg.timings.syncWaitMs;
+  // A log is contiguous from seq 1, so a page of `limit` ends at afterSeq + limit: reading only
+  // that far makes a page from anywhere cost what the last page does.
+  const read = (upTo: number) =>
+    afterSeq < upTo ? s.storage.range(c.rec.id, afterSeq, Math.min(upTo, afterSeq + limit)) : [];
   while (true) {
     const now = mono(s);
     if (sequencingNow(s, c)) {
@@ -92,7 +103,7 @@ const localSync = async (s: EngineState, c: Conv, afterSeq: number): Promise<Syn
       return {
         status: 'synced',
         seq: upTo,
-        messages: afterSeq < upTo ? s.storage.range(c.rec.id, afterSeq, upTo) : [],
+        messages: read(upTo),
       };
     }
     const upTo = deliverable(s, c);
@@ -101,7 +112,7 @@ const localSync = async (s: EngineState, c: Conv, afterSeq: number): Promise<Syn
       return {
         status: 'synced',
         seq: upTo,
-        messages: afterSeq < upTo ? s.storage.range(c.rec.id, afterSeq, upTo) : [],
+        messages: read(upTo),
       };
     }
     if (now < deadline && !s.closing) {
@@ -111,7 +122,7 @@ const localSync = async (s: EngineState, c: Conv, afterSeq: number): Promise<Syn
     return {
       status: 'behind',
       seq: upTo,
-      messages: afterSeq < upTo ? s.storage.range(c.rec.id, afterSeq, upTo) : [],
+      messages: read(upTo),
       reason: current
         ? `this node holds up to seq ${upTo}`
         : 'this node is not in contact with the conversation’s home',

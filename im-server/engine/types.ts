@@ -92,7 +92,8 @@ export interface Engine {
   /** A client's send, taken to an ack or a definite answer wherever the home is. */
   clientSend(item: ForwardItem, deadline: number): Promise<SendOutcome>;
   /** A client's sync: the answer to send (messages, then synced/behind/reset), or an error. */
-  clientSync(user: string, conv: string, afterSeq: number): Promise<SyncOutcome>;
+  /** Committed messages after `afterSeq`; with `limit`, at most that many are read. */
+  clientSync(user: string, conv: string, afterSeq: number, limit?: number): Promise<SyncOutcome>;
   /** A batch forwarded by another node. */
   forwarded(items: ForwardItem[]): Promise<ForwardResult[]>;
   replicate(request: ReplicateRequest): { incarnation: string; results: ReplicateItemResult[] };
