@@ -15,6 +15,7 @@ import { at, capital, list, messageName, plural, when } from './explain.ts';
 import { addCount, type MetricStore, PHASES } from './metrics.ts';
 import {
   allowedRegions,
+  deliveredToUser,
   hadQuietConnection,
   type MessageRecord,
   type RunModel,
@@ -336,16 +337,10 @@ function notDeliveredOf(model: RunModel, m: MessageRecord, graceMs: number, wher
   if (where.members === undefined) return notDeliveredTo;
   for (const member of where.members) {
     if (member.name === m.from) continue;
-    if (member.info !== undefined && deliveredTo(member.info, m)) continue;
+    if (member.info !== undefined && deliveredToUser(member.info, m)) continue;
     if (hadQuietConnection(model, member.name, m.ackT, graceMs)) notDeliveredTo.push(member.name);
   }
   return notDeliveredTo;
-}
-
-/** Whether any session of the user ever received the message (model.ts's wasDelivered, the user found). */
-function deliveredTo(user: UserInfo, m: MessageRecord): boolean {
-  for (const s of user.sessions) if (s.delivered.has(m.id)) return true;
-  return false;
 }
 
 /** Region → seq, for each successful final read holding the message (for explanations). */

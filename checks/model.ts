@@ -26,10 +26,10 @@ export interface SessionInfo {
   /** The region of each connection in `intervals` (one per up/down pair). */
   intervalRegions: string[];
   /**
-   * Message id → seq it was delivered at, or DROPPED once a reset made the client drop it (so
-   * a redelivery is not a duplicate, yet the user is known to have had it).
+   * Ids of the messages this session got, each once, in first-delivery order: what a reset
+   * walks. The seq each came at is on the message (MessageRecord.receipts).
    */
-  delivered: Map<number, number>;
+  got: number[];
 }
 
 export interface UserInfo {
@@ -82,6 +82,14 @@ export interface MessageRecord {
   deliveries: number;
   /** The first seq any ack, delivery or final log gave it; NaN until then. */
   firstSeq: number;
+  /**
+   * Who got it: flat [session, seq, session, seq, …] pairs, one per session, in first-delivery
+   * order; the seq is DROPPED once a reset made that client drop it (so a redelivery is not a
+   * duplicate, yet the user is known to have had it). Undefined until the first delivery. Kept
+   * on the message, not per session, so a delivery looks at the few receivers of the message it
+   * already holds instead of probing a map per session.
+   */
+  receipts: (SessionInfo | number)[] | undefined;
 }
 
 export interface FinalRead {
@@ -182,21 +190,32 @@ export function createRunModel(): RunModel {
   };
 }
 
+/** What a message no one got yet walks, without an array per first delivery. */
+const NO_RECEIPTS: readonly (SessionInfo | number)[] = [];
+
 /** Marks a delivery a reset made the client drop. */
 const DROPPED = Number.NEGATIVE_INFINITY;
 
-/** Whether another session of the same user already got this message. */
-function deliveredElsewhere(session: SessionInfo, id: number): boolean {
-  for (const other of session.owner.sessions) {
-    if (other !== session && other.delivered.has(id)) return true;
-  }
+/** Whether any session of `user` ever received the message. */
+export function wasDelivered(model: RunModel, user: string, m: MessageRecord): boolean {
+  const info = model.users.get(user);
+  return info !== undefined && deliveredToUser(info, m);
+}
+
+/** Whether any session of the user ever received the message, the user's record in hand. */
+export function deliveredToUser(user: UserInfo, m: MessageRecord): boolean {
+  const r = m.receipts;
+  if (r === undefined) return false;
+  for (let i = 0; i < r.length; i += 2) if ((r[i] as SessionInfo).owner === user) return true;
   return false;
 }
 
-/** Whether any session of `user` ever received the message. */
-export function wasDelivered(model: RunModel, user: string, m: MessageRecord): boolean {
-  for (const s of model.users.get(user)?.sessions ?? []) if (s.delivered.has(m.id)) return true;
-  return false;
+/** The seq the session got the message at (DROPPED after a reset dropped it), else undefined. */
+export function receiptOf(m: MessageRecord, session: SessionInfo): number | undefined {
+  const r = m.receipts;
+  if (r === undefined) return undefined;
+  for (let i = 0; i < r.length; i += 2) if (r[i] === session) return r[i + 1] as number;
+  return undefined;
 }
 
 /** The message (conversation, sender, cmid) if any event named it. */
@@ -242,7 +261,7 @@ function sessionOf(model: RunModel, user: string, id: string): SessionInfo {
       up: false,
       intervals: [],
       intervalRegions: [],
-      delivered: new Map(),
+      got: [],
     };
     model.sessions.set(id, s);
     owner.sessions.push(s);
@@ -305,6 +324,7 @@ function newMessage(model: RunModel, conv: string, from: string, cmid: string, t
     firstDeliveryT: Number.NaN,
     deliveries: 0,
     firstSeq: Number.NaN,
+    receipts: undefined,
   };
   model.messages.push(m);
   return m;
@@ -408,13 +428,24 @@ function onAck(model: RunModel, e: Extract<HistoryEvent, { type: 'ack' }>, t: nu
 function onDeliver(model: RunModel, e: Extract<HistoryEvent, { type: 'deliver' }>, t: number): void {
   const m = messageOf(model, e.conv, e.from, e.cmid, t);
   const session = sessionOf(model, e.user, e.session);
-  const got = session.delivered;
-  const prevSeq = got.get(m.id);
-  if (prevSeq === undefined || prevSeq === DROPPED) {
-    got.set(m.id, e.seq);
-    model.currentFirstToUser = prevSeq === undefined && !deliveredElsewhere(session, m.id);
+  const r = m.receipts ?? NO_RECEIPTS;
+  // One walk over the message's few receivers: this session's receipt, and whether another
+  // session of the same user already got it.
+  let mine = -1;
+  let elsewhere = false;
+  for (let i = 0; i < r.length; i += 2) {
+    const s = r[i] as SessionInfo;
+    if (s === session) mine = i + 1;
+    else if (s.owner === session.owner) elsewhere = true;
+  }
+  if (mine === -1) {
+    m.receipts = withReceipt(r, session, e.seq);
+    session.got.push(m.id);
+    model.currentFirstToUser = !elsewhere;
+  } else if (r[mine] === DROPPED) {
+    m.receipts![mine] = e.seq;
   } else {
-    model.currentRepeatOf = prevSeq;
+    model.currentRepeatOf = r[mine] as number;
   }
   if (m.deliveries === 0) m.firstDeliveryT = t;
   if (Number.isNaN(m.firstSeq)) m.firstSeq = e.seq;
@@ -422,6 +453,23 @@ function onDeliver(model: RunModel, e: Extract<HistoryEvent, { type: 'deliver' }
   if (e.from === e.user) model.ownEcho = true;
   noteRegion(model, e.region);
   model.current = m;
+}
+
+/**
+ * The receipts with one more pair, in an array of exactly that size: push would grow a message's
+ * 2-slot array to 19 slots, 60 bytes more per message than its 3 or 4 receivers need.
+ */
+function withReceipt(
+  r: readonly (SessionInfo | number)[],
+  session: SessionInfo,
+  seq: number,
+): (SessionInfo | number)[] {
+  const n = r.length;
+  const next = new Array<SessionInfo | number>(n + 2);
+  for (let i = 0; i < n; i++) next[i] = r[i] as SessionInfo | number;
+  next[n] = session;
+  next[n + 1] = seq;
+  return next;
 }
 
 function onConnUp(model: RunModel, e: Extract<HistoryEvent, { type: 'conn_up' }>, t: number): void {
@@ -548,10 +596,12 @@ export function observe(model: RunModel, e: HistoryEvent): void {
     }
     case 'reset': {
       // The client drops what it holds past the reset seq, so getting it again is expected.
-      const got = model.sessions.get(e.session)?.delivered;
-      if (got !== undefined) {
-        for (const [id, seq] of got)
-          if (seq > e.seq && model.messages[id]!.conv === e.conv) got.set(id, DROPPED);
+      const session = model.sessions.get(e.session);
+      if (session !== undefined) {
+        for (const id of session.got) {
+          const m = model.messages[id]!;
+          if (m.conv === e.conv) dropReceipt(m, session, e.seq);
+        }
       }
       break;
     }
@@ -574,6 +624,17 @@ export function observe(model: RunModel, e: HistoryEvent): void {
       model.runEndT = t;
       break;
     // synced, out_of_order and digest events matter to single checkers only.
+  }
+}
+
+/** Marks the session's receipt of the message dropped when it came past the reset seq. */
+function dropReceipt(m: MessageRecord, session: SessionInfo, resetSeq: number): void {
+  const r = m.receipts!;
+  for (let i = 0; i < r.length; i += 2) {
+    if (r[i] === session) {
+      if ((r[i + 1] as number) > resetSeq) r[i + 1] = DROPPED;
+      return;
+    }
   }
 }
 
