@@ -7,12 +7,14 @@
 // "Sustained", plainly: each side ramps its open send rate linearly (the same ramp for both);
 // every second it compares what the server has delivered with what it owes for the messages
 // sent so far. A second counts as sustained when the backlog at its end is under what the server
-// delivers in 500 ms. The side's figure is its best sustained second, in delivered messages per
-// second; the ramp stops at the first two seconds in a row past the bound (one alone is a
-// stall, not saturation). Each side runs in its own process
+// delivers in 500 ms. The side's figure is its best sustained span of three such seconds, in
+// delivered messages per second (one second alone can hold a burst: a generator whose loop was
+// late counts a backlog's catch-up in the second that follows, beyond anything it offered); the
+// ramp stops at the first two seconds in a row past the bound (one alone is a stall, not
+// saturation). Each side runs in its own process
 // (bench/tools/drive.ts); sides alternate order between repeats, and the figures are medians.
 //
-//   npm run bench -- overhead            # full: 100 connections, 1,000 → 16,000 sends/s over 20 s, 3 repeats
+//   npm run bench -- overhead            # full: 100 connections, 2,000 → 40,000 sends/s over 20 s, 3 repeats
 //   npm run bench -- overhead --quick    # 20 connections, 200 → 2,000 sends/s over 3 s, once
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +27,7 @@ import { runDriver, type SideRun } from './tools/sides.ts';
 const args = benchArgs();
 const SIZE = args.quick
   ? { connections: 20, startRate: 200, endRate: 2000, durationMs: 3000, repeats: 1 }
-  : { connections: 100, startRate: 1000, endRate: 16_000, durationMs: 20_000, repeats: 3 };
+  : { connections: 100, startRate: 2000, endRate: 40_000, durationMs: 20_000, repeats: 3 };
 const BACKLOG_MS = 500;
 const FANOUT = 2;
 
@@ -53,29 +55,37 @@ function planFor(server: BenchServer, side: Side, dir: string): DrivePlan {
   };
 }
 
-/** Delivered/s of each one-second window, and whether its backlog was in bound. */
-export function windowRates(windows: readonly Window[]): { delivered: number; ok: boolean }[] {
-  const out: { delivered: number; ok: boolean }[] = [];
+/** Seconds a sustained rate is averaged over: all of them in bound. */
+const SPAN = 3;
+
+/**
+ * For each second: whether its backlog was in bound, and the delivered/s over the span of SPAN
+ * seconds ending with it, counted (`span`) only when all of them were in bound.
+ */
+export function windowRates(windows: readonly Window[]): { delivered: number; ok: boolean; span: boolean }[] {
+  const out: { delivered: number; ok: boolean; span: boolean }[] = [];
   for (let i = 1; i < windows.length; i++) {
-    const a = windows[i - 1] as Window;
+    const a = windows[Math.max(0, i - SPAN)] as Window;
     const b = windows[i] as Window;
     const delivered = ((b.delivered - a.delivered) * 1000) / Math.max(1, b.elapsedMs - a.elapsedMs);
-    out.push({ delivered, ok: !windowOverBound(a, b, FANOUT, BACKLOG_MS) });
+    const ok = !windowOverBound(windows[i - 1] as Window, b, FANOUT, BACKLOG_MS);
+    const span = ok && i >= SPAN && out.slice(i - SPAN, i - 1).every((w) => w.ok);
+    out.push({ delivered, ok, span });
   }
   return out;
 }
 
 /**
- * The best sustained second: the highest delivered/s among the seconds in bound, up to the first
- * two in a row out of bound (where the ramp stops; one alone is a stall, not saturation).
+ * The best sustained rate: the highest delivered/s over SPAN seconds all in bound, up to the
+ * first two seconds in a row out of bound (where the ramp stops; one alone is a stall).
  */
 export function sustained(windows: readonly Window[]): number {
   const rates = windowRates(windows);
   let best = 0;
   for (let i = 0; i < rates.length; i++) {
-    const w = rates[i] as { delivered: number; ok: boolean };
+    const w = rates[i] as { delivered: number; ok: boolean; span: boolean };
     if (!w.ok && rates[i + 1]?.ok === false) break;
-    if (w.ok) best = Math.max(best, w.delivered);
+    if (w.span) best = Math.max(best, w.delivered);
   }
   return best;
 }
@@ -127,7 +137,7 @@ async function main(): Promise<void> {
     goals: [goal('chatquake / bare, sustained delivered msgs/s', rate('chatquake') / bare, '>=', 0.9)],
     notes: [
       `${SIZE.connections} connections in direct conversations (2 deliveries per send), one reference-server node with stored acks; open rate ramped ${SIZE.startRate} → ${SIZE.endRate} sends/s over ${SIZE.durationMs / 1000} s; medians of ${SIZE.repeats}`,
-      `sustained: the best one-second delivered rate with the backlog (deliveries owed for messages sent) under ${BACKLOG_MS} ms of deliveries at its end; the ramp stops at the first two seconds in a row past it`,
+      `sustained: the best delivered rate over ${SPAN} consecutive seconds, each with the backlog (deliveries owed for messages sent) under ${BACKLOG_MS} ms of deliveries at its end; the ramp stops at the first two seconds in a row past it`,
       'the generator and the server share the machine: what the generator spends, the server does not get',
     ],
     data: {
