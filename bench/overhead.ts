@@ -15,7 +15,7 @@
 // (bench/tools/drive.ts); sides alternate order between repeats, and the figures are medians.
 //
 //   npm run bench -- overhead            # full: 100 connections, 2,000 → 40,000 sends/s over 20 s, 3 repeats
-//   npm run bench -- overhead --quick    # 20 connections, 200 → 2,000 sends/s over 3 s, once
+//   npm run bench -- overhead --quick    # 20 connections, 200 → 2,000 sends/s over 4.5 s, once
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +26,7 @@ import { runDriver, type SideRun } from './tools/sides.ts';
 
 const args = benchArgs();
 const SIZE = args.quick
-  ? { connections: 20, startRate: 200, endRate: 2000, durationMs: 3000, repeats: 1 }
+  ? { connections: 20, startRate: 200, endRate: 2000, durationMs: 4500, repeats: 1 }
   : { connections: 100, startRate: 2000, endRate: 40_000, durationMs: 20_000, repeats: 3 };
 const BACKLOG_MS = 500;
 const FANOUT = 2;
