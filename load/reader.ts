@@ -54,6 +54,44 @@ function lastLine(tail: string, out: { truncated: boolean }): HistoryEvent | und
   return event;
 }
 
+/**
+ * Frames decoded text into lines, 1-based, and parses each complete one; what follows the last
+ * newline waits for the next chunk. Invalid lines are noted in `state` and told to the caller.
+ */
+function createFramer(
+  state: { truncated: boolean; invalidLines: number[] },
+  options: { onInvalidLine?: (lineNo: number, text: string) => void },
+) {
+  let pending = '';
+  let lineNo = 0;
+  return {
+    *push(text: string): Generator<HistoryEvent> {
+      pending += text;
+      let start = 0;
+      let nl = pending.indexOf('\n', start);
+      while (nl !== -1) {
+        lineNo++;
+        const line = pending.slice(start, nl);
+        if (line.trim() !== '') {
+          const event = parseLine(line);
+          if (event) yield event;
+          else {
+            state.invalidLines.push(lineNo);
+            options.onInvalidLine?.(lineNo, line);
+          }
+        }
+        start = nl + 1;
+        nl = pending.indexOf('\n', start);
+      }
+      pending = pending.slice(start);
+    },
+    /** The text after the last newline, once the file has ended. */
+    end(rest: string): HistoryEvent | undefined {
+      return lastLine(pending + rest, state);
+    },
+  };
+}
+
 /** Streams a history file without loading it whole. */
 export function readHistory(
   path: string,
@@ -71,30 +109,11 @@ export function readHistory(
       state.truncated = false;
       state.invalidLines = [];
       const decoder = new StringDecoder('utf8');
-      let pending = '';
-      let lineNo = 0;
-      for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) {
-        pending += decoder.write(chunk as Buffer);
-        let start = 0;
-        let nl = pending.indexOf('\n', start);
-        while (nl !== -1) {
-          lineNo++;
-          const line = pending.slice(start, nl);
-          if (line.trim() !== '') {
-            const event = parseLine(line);
-            if (event) yield event;
-            else {
-              state.invalidLines.push(lineNo);
-              options.onInvalidLine?.(lineNo, line);
-            }
-          }
-          start = nl + 1;
-          nl = pending.indexOf('\n', start);
-        }
-        pending = pending.slice(start);
+      const lines = createFramer(state, options);
+      for await (const chunk of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
+        yield* lines.push(decoder.write(chunk as Buffer));
       }
-      pending += decoder.end();
-      const event = lastLine(pending, state);
+      const event = lines.end(decoder.end());
       if (event) yield event;
     },
   };
@@ -122,38 +141,19 @@ export function iterateHistorySync(
       const decoder = new StringDecoder('utf8');
       const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
       const fd = openSync(path, 'r');
-      let pending = '';
-      let lineNo = 0;
+      const lines = createFramer(state, options);
       try {
         for (
           let n = readSync(fd, buffer, 0, CHUNK_BYTES, null);
           n > 0;
           n = readSync(fd, buffer, 0, CHUNK_BYTES, null)
         ) {
-          pending += decoder.write(buffer.subarray(0, n));
-          let start = 0;
-          let nl = pending.indexOf('\n', start);
-          while (nl !== -1) {
-            lineNo++;
-            const line = pending.slice(start, nl);
-            if (line.trim() !== '') {
-              const event = parseLine(line);
-              if (event) yield event;
-              else {
-                state.invalidLines.push(lineNo);
-                options.onInvalidLine?.(lineNo, line);
-              }
-            }
-            start = nl + 1;
-            nl = pending.indexOf('\n', start);
-          }
-          pending = pending.slice(start);
+          yield* lines.push(decoder.write(buffer.subarray(0, n)));
         }
       } finally {
         closeSync(fd);
       }
-      pending += decoder.end();
-      const event = lastLine(pending, state);
+      const event = lines.end(decoder.end());
       if (event) yield event;
     },
   };
