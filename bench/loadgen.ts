@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchArgs, finish, type Goal, goal, type Row } from './support/bench.ts';
 import { type DrivePlan, planUsers } from './tools/plan.ts';
-import { type BenchServer, startBenchServer } from './tools/reference-server.ts';
+import { type BenchServer, serverFields, startBenchServer } from './tools/reference-server.ts';
 import {
   ARTILLERY_INSTALL,
   artilleryInstalled,
@@ -49,11 +49,7 @@ function planFor(
   const prefix = `r${runs++}`;
   return {
     side,
-    wsUrl: server.wsUrl,
-    httpUrl: server.httpUrl,
-    region: server.region,
-    secret: server.secret,
-    adminToken: server.adminToken,
+    ...serverFields(server),
     prefix,
     connections: SIZE.connections,
     startRate: rate,

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchArgs, finish, goal, type Row } from './support/bench.ts';
 import { type DrivePlan, planUsers, type Window, windowOverBound } from './tools/plan.ts';
-import { type BenchServer, startBenchServer } from './tools/reference-server.ts';
+import { type BenchServer, serverFields, startBenchServer } from './tools/reference-server.ts';
 import { runDriver, type SideRun } from './tools/sides.ts';
 
 const args = benchArgs();
@@ -38,11 +38,7 @@ function planFor(server: BenchServer, side: Side, dir: string): DrivePlan {
   const prefix = `o${runs++}`;
   return {
     side,
-    wsUrl: server.wsUrl,
-    httpUrl: server.httpUrl,
-    region: server.region,
-    secret: server.secret,
-    adminToken: server.adminToken,
+    ...serverFields(server),
     prefix,
     connections: SIZE.connections,
     startRate: SIZE.startRate,

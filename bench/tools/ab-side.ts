@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planUsers } from './plan.ts';
-import { startBenchServer } from './reference-server.ts';
+import { serverFields, startBenchServer } from './reference-server.ts';
 import { runDriver } from './sides.ts';
 
 async function main(): Promise<void> {
@@ -25,11 +25,7 @@ async function main(): Promise<void> {
       else process.env.CHATQUAKE_BENCH_DRIVER = join(other, 'bench', 'tools', 'drive.ts');
       const plan = {
         side,
-        wsUrl: server.wsUrl,
-        httpUrl: server.httpUrl,
-        region: server.region,
-        secret: server.secret,
-        adminToken: server.adminToken,
+        ...serverFields(server),
         prefix: `ab${r}`,
         connections: 100,
         startRate: 2000,

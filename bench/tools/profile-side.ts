@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { planUsers } from './plan.ts';
-import { startBenchServer } from './reference-server.ts';
+import { serverFields, startBenchServer } from './reference-server.ts';
 import { runDriver } from './sides.ts';
 
 interface ProfileNode {
@@ -48,11 +48,7 @@ async function main(): Promise<void> {
   try {
     const plan = {
       side,
-      wsUrl: server.wsUrl,
-      httpUrl: server.httpUrl,
-      region: server.region,
-      secret: server.secret,
-      adminToken: server.adminToken,
+      ...serverFields(server),
       prefix: 'p',
       connections: 100,
       startRate: Number(rate),

@@ -26,6 +26,12 @@ export interface BenchServer {
   close(): Promise<void>;
 }
 
+/** What a drive plan needs of the server: where it is and the secrets its users' tokens take. */
+export function serverFields(server: BenchServer) {
+  const { wsUrl, httpUrl, region, secret, adminToken } = server;
+  return { wsUrl, httpUrl, region, secret, adminToken };
+}
+
 export const BENCH_REGION = 'bench';
 
 /** A token every virtual user of a benchmark can connect with (24 h, longer than any run). */
