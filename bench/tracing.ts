@@ -11,17 +11,13 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import * as api from '@opentelemetry/api';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
-import { createClock } from '../im-server/clock.ts';
 import { sequenceLocal } from '../im-server/engine/group-commit.ts';
 import { becomeHome } from '../im-server/engine/home-role.ts';
-import { type Conv, createState, type EngineState, newConv } from '../im-server/engine/state.ts';
-import { createAgent } from '../im-server/http.ts';
+import { type Conv, type EngineState, newConv } from '../im-server/engine/state.ts';
 import type { ForwardItem } from '../im-server/internal-protocol.ts';
-import { createLogger } from '../im-server/log.ts';
-import { createMetrics } from '../im-server/metrics.ts';
-import type { Shipper } from '../im-server/replication.ts';
 import type { Storage } from '../im-server/storage.ts';
 import { createNodeTracing, type NodeTracing } from '../im-server/tracing.ts';
+import { testEngineState } from '../test/support/engine.ts';
 import { benchArgs, finish, goal } from './support/bench.ts';
 
 const args = benchArgs();
@@ -30,16 +26,6 @@ const MESSAGES_PER_ROUND = args.quick ? 5_000 : 50_000;
 /** Sends in flight at once: each turn of the event loop commits them as one group. */
 const CONCURRENCY = 50;
 const TRACEPARENT = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-
-const noShipper: Shipper = {
-  notify: () => {},
-  reset: () => {},
-  drop: () => {},
-  matched: () => undefined,
-  lag: () => new Map(),
-  reachableRegions: () => [],
-  stop: () => {},
-};
 
 interface Setup {
   name: string;
@@ -69,31 +55,9 @@ function memoryStorage(): Storage {
 function setup(name: string, tracing: NodeTracing | null, traced: boolean): Setup {
   const storage = memoryStorage();
   const box: Setup = {} as Setup;
-  const s = createState({
-    config: {
-      region: 'eu',
-      node: 'n1',
-      incarnation: 'i1',
-      ack: 'stored',
-      replicas: 0,
-      bugs: new Set(),
-      peerKey: 'k',
-      timings: { peerTimeoutMs: 1000, forwardHoldMs: 1000, syncWaitMs: 1000 },
-    },
+  const s = testEngineState({
     storage,
-    clock: createClock(),
-    metrics: createMetrics(
-      { region: 'eu', node: 'n1' },
-      {
-        leaseValid: () => true,
-        clockOffsetMs: () => 0,
-        homedConversations: () => 0,
-        replicationLag: () => new Map(),
-        unreadBytes: () => 0,
-      },
-    ),
-    logger: createLogger({}, 'error'),
-    agent: createAgent(),
+    replicas: 0,
     // Two recipients' sessions: a traced message gets a deliver span for each.
     pushToMembers(_members, text, onSent) {
       box.delivered += text.length > 0 ? 2 : 0;
@@ -103,7 +67,6 @@ function setup(name: string, tracing: NodeTracing | null, traced: boolean): Setu
     },
     tracing,
   });
-  s.wiring = { ...s.wiring, shipper: noShipper };
   const rec = { id: 'c1', members: ['alice', 'bob'], residency: null, home: 'eu/n1', epoch: 1, version: 1 };
   storage.upsertConversation(rec);
   const c = newConv(rec);

@@ -5,16 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createClock } from '../../im-server/clock.ts';
 import { flushAppends, sequenceLocal } from '../../im-server/engine/group-commit.ts';
 import { becomeHome } from '../../im-server/engine/home-role.ts';
-import { type Conv, createState, type EngineState, newConv } from '../../im-server/engine/state.ts';
-import { createAgent } from '../../im-server/http.ts';
+import { type Conv, type EngineState, newConv } from '../../im-server/engine/state.ts';
 import type { ForwardItem, WireEntry } from '../../im-server/internal-protocol.ts';
-import { createLogger } from '../../im-server/log.ts';
-import { createMetrics } from '../../im-server/metrics.ts';
-import type { Shipper } from '../../im-server/replication.ts';
 import { openStorage, type Storage } from '../../im-server/storage.ts';
+import { idleShipper, testEngineState } from '../support/engine.ts';
 
 const ME = 'eu/n1';
 
@@ -24,18 +20,6 @@ interface Harness {
   writes: { conv: string; entry: WireEntry }[][];
   pushed: string[];
   notified: string[];
-}
-
-function shipperInto(notified: string[]): Shipper {
-  return {
-    notify: (conv) => notified.push(conv),
-    reset: () => {},
-    drop: () => {},
-    matched: () => undefined,
-    lag: () => new Map(),
-    reachableRegions: () => [],
-    stop: () => {},
-  };
 }
 
 let dir: string;
@@ -56,17 +40,8 @@ function harness(): Harness {
   const pushed: string[] = [];
   const notified: string[] = [];
   const appendMany = storage.appendMany.bind(storage);
-  const s = createState({
-    config: {
-      region: 'eu',
-      node: 'n1',
-      incarnation: 'i1',
-      ack: 'stored',
-      replicas: 1,
-      bugs: new Set(),
-      peerKey: 'k',
-      timings: { peerTimeoutMs: 1000, forwardHoldMs: 1000, syncWaitMs: 1000 },
-    },
+  // With ack 'stored' the home commits on its own: the control plane and forwarder are not reached.
+  const s = testEngineState({
     storage: {
       ...storage,
       appendMany(rows) {
@@ -74,26 +49,12 @@ function harness(): Harness {
         appendMany(rows);
       },
     },
-    clock: createClock(),
-    metrics: createMetrics(
-      { region: 'eu', node: 'n1' },
-      {
-        leaseValid: () => true,
-        clockOffsetMs: () => 0,
-        homedConversations: () => 0,
-        replicationLag: () => new Map(),
-        unreadBytes: () => 0,
-      },
-    ),
-    logger: createLogger({}, 'error'),
-    agent: createAgent(),
     pushToMembers(_members, text) {
       pushed.push(text);
       return 1;
     },
+    shipper: idleShipper(notified),
   });
-  // With ack 'stored' the home commits on its own: the control plane and forwarder are not reached.
-  s.wiring = { ...s.wiring, shipper: shipperInto(notified) };
   const rec = { id: 'c1', members: ['alice', 'bob'], residency: null, home: ME, epoch: 1, version: 1 };
   storage.upsertConversation(rec);
   const c = newConv(rec);

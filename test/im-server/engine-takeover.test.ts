@@ -8,18 +8,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createClock } from '../../im-server/clock.ts';
 import type { ControlPlane } from '../../im-server/control-plane.ts';
 import { deliverable } from '../../im-server/engine/conv-state.ts';
 import { replicate } from '../../im-server/engine/follower.ts';
 import { onRecord } from '../../im-server/engine/records.ts';
-import { createState, type EngineState } from '../../im-server/engine/state.ts';
-import type { EngineWiring } from '../../im-server/engine/types.ts';
-import { createAgent } from '../../im-server/http.ts';
+import type { EngineState } from '../../im-server/engine/state.ts';
 import type { ReplicateRequest } from '../../im-server/internal-protocol.ts';
-import { createLogger } from '../../im-server/log.ts';
-import { createMetrics } from '../../im-server/metrics.ts';
 import { openStorage, type Storage } from '../../im-server/storage.ts';
+import { testEngineState } from '../support/engine.ts';
 
 let dir: string;
 let storage: Storage;
@@ -36,33 +32,7 @@ afterEach(() => {
 
 /** A node of eu in a three-region cluster whose peers have confirmed nothing yet. */
 function follower(): EngineState {
-  const s = createState({
-    config: {
-      region: 'eu',
-      node: 'n1',
-      incarnation: 'i1',
-      ack: 'replicated',
-      replicas: 1,
-      bugs: new Set(),
-      peerKey: 'k',
-      timings: { peerTimeoutMs: 1000, forwardHoldMs: 1000, syncWaitMs: 1000 },
-    },
-    storage,
-    clock: createClock(),
-    metrics: createMetrics(
-      { region: 'eu', node: 'n1' },
-      {
-        leaseValid: () => true,
-        clockOffsetMs: () => 0,
-        homedConversations: () => 0,
-        replicationLag: () => new Map(),
-        unreadBytes: () => 0,
-      },
-    ),
-    logger: createLogger({}, 'error'),
-    agent: createAgent(),
-    pushToMembers: () => 0,
-  });
+  const s = testEngineState({ storage, ack: 'replicated', replicas: 1, pushToMembers: () => 0 });
   const controlPlane = {
     leaseValid: () => true,
     regions: () => ['eu', 'us', 'ap'],
@@ -71,16 +41,7 @@ function follower(): EngineState {
       { id: 'ap/n1', region: 'ap', url: 'http://127.0.0.1:2' },
     ],
   } as unknown as ControlPlane;
-  const shipper = {
-    notify: () => {},
-    reset: () => {},
-    drop: () => {},
-    matched: () => undefined,
-    lag: () => new Map(),
-    reachableRegions: () => [],
-    stop: () => {},
-  };
-  s.wiring = { controlPlane, shipper, forwarder: {} } as unknown as EngineWiring;
+  s.wiring = { ...s.wiring, controlPlane };
   return s;
 }
 
