@@ -29,8 +29,8 @@ node -e "const D = require('better-sqlite3'); new D(':memory:').prepare('select 
 echo "== node 24: unit suite"
 npx vitest run --project unit
 
-echo "== node 24: region-outage end to end (seed 1, 20 s of load)"
-node bin/chatquake.js run region-outage --seed 1 --duration 20s --quiet --out "$work/run"
+echo "== node 24: region-outage end to end (seed 1, 12 s of load; the faults scale with it)"
+node bin/chatquake.js run region-outage --seed 1 --duration 12s --quiet --out "$work/run"
 node -e "
 const s = JSON.parse(require('fs').readFileSync(process.argv[1], 'utf8'));
 if (s.exitCode !== 0) { console.error('summary.json says exit', s.exitCode); process.exit(1); }
