@@ -25,6 +25,8 @@ export const ROOMS: Record<string, Room> = {
     mayImport: [...BASE, 'chaos', 'load', 'checks', 'reports', 'proxy', 'im-server', 'client'],
     entries: ['index.ts', 'cli.ts'],
   },
+  /** The game-day console's page (a Vite build served by `chatquake up`): it reads contracts' types only. */
+  console: { mayImport: ['contracts'], entries: [] },
   scenarios: { mayImport: ['harness'], entries: [] },
   /** chatquake.js starts the CLI; toxiproxy.js starts the proxy under Toxiproxy's flags. */
   bin: { mayImport: ['harness', 'proxy'], entries: [] },
