@@ -12,6 +12,7 @@ import {
   proxySpec,
   reportSpec,
   runSpec,
+  upSpec,
   validateSpec,
 } from './cli/options.ts';
 import { type TargetCommand, targetCommands } from './targets/index.ts';
@@ -20,6 +21,7 @@ export type Command = TargetCommand;
 
 export const commands: Record<string, Command> = {
   run: { spec: runSpec, load: () => import('./commands/run.ts') },
+  up: { spec: upSpec, load: () => import('./commands/up.ts') },
   list: { spec: listSpec, load: () => import('./commands/list.ts') },
   validate: { spec: validateSpec, load: () => import('./commands/validate.ts') },
   check: { spec: checkSpec, load: () => import('./commands/check.ts') },

@@ -15,6 +15,12 @@ export interface LoadOptions {
   recorder: HistoryRecorder;
   /** Stops sending at once, skips the drain and closes the sessions. */
   signal?: AbortSignal;
+  /**
+   * Ends the load early as if its duration were up: no send after it, `load_stop` is written
+   * and outstanding sends drain as usual. What the schedule still held is not counted unsent.
+   * `chatquake up` ends a session with it.
+   */
+  stop?: AbortSignal;
   /** A second whose send-lag p99 is above this makes the run invalid; default 1000 ms. */
   maxLagMs?: number;
   /** A second whose event-loop delay p99 is above this makes the run invalid; default 500 ms. */
@@ -74,6 +80,7 @@ export interface LoadConfig {
   readonly seed: number;
   readonly recorder: HistoryRecorder;
   readonly signal: AbortSignal | undefined;
+  readonly stop: AbortSignal | undefined;
   readonly maxLagMs: number;
   readonly maxLoopMs: number;
   readonly onTick: ((stats: LiveStats) => void) | undefined;
@@ -91,6 +98,7 @@ export function resolveLoadOptions(options: LoadOptions): LoadConfig {
     seed: options.seed,
     recorder: options.recorder,
     signal: options.signal,
+    stop: options.stop,
     maxLagMs: options.maxLagMs ?? 1000,
     maxLoopMs: options.maxEventLoopDelayMs ?? 500,
     onTick: options.onTick,

@@ -37,7 +37,9 @@ export async function sendSchedule(
   const { config, state } = ctx;
   // A generator still behind by maxLagMs after the schedule's end gives up on the rest.
   const sendDeadline = state.loadStartMono + config.durationMs + config.maxLagMs;
-  while (!cursor.step.done && !state.aborted) {
+  const stopped = (): boolean => state.aborted || config.stop?.aborted === true;
+  const wake = anySignal(config.signal, config.stop);
+  while (!cursor.step.done && !stopped()) {
     const now = performance.now();
     if (now > sendDeadline) break;
     let batch = 0;
@@ -49,15 +51,21 @@ export async function sendSchedule(
     state.nextDue = cursor.step.done ? undefined : state.loadStartMono + cursor.step.value.at;
     if (cursor.step.done) break;
     if (batch === SEND_BATCH) await nextTurn();
-    else await sleep((state.nextDue as number) - performance.now(), config.signal);
+    else await sleep((state.nextDue as number) - performance.now(), wake);
   }
-  if (!cursor.step.done && !state.aborted) {
+  if (!cursor.step.done && !stopped()) {
     for (; !cursor.step.done; cursor.step = cursor.items.next()) state.unsent++;
   }
   state.nextDue = undefined;
-  if (!state.aborted) await sleep(state.loadStartMono + config.durationMs - performance.now(), config.signal);
+  if (!stopped()) await sleep(state.loadStartMono + config.durationMs - performance.now(), wake);
   state.loadStopMono = performance.now();
   ctx.append({ type: 'phase', t: performance.timeOrigin + state.loadStopMono, name: 'load_stop' });
+}
+
+/** Aborts when either does; undefined when neither is given. */
+function anySignal(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  return AbortSignal.any([a, b]);
 }
 
 /** 4. Drain: outstanding sends get until drainMs to be answered. */

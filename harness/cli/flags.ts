@@ -12,7 +12,7 @@ import { WORKLOAD_LIMITS } from '../../load/index.ts';
 import type { Scenario } from '../scenario/scenario.ts';
 import { SCENARIO_LIMITS, ScenarioError } from '../scenario/scenario.ts';
 import { KNOWN_BUGS, TARGET_NAMES } from '../targets/index.ts';
-import { parseArgsOptions, spellings, unknownFlagProblem } from './flag-table.ts';
+import { type CommandSpec, parseArgsOptions, spellings, unknownFlagProblem } from './flag-table.ts';
 import { runSpec, validateSpec } from './options.ts';
 
 const BugName = z.enum(KNOWN_BUGS);
@@ -107,8 +107,8 @@ const strings = (v: unknown): string[] =>
  * Parses `<scenario> [flags]` for `run` (or `validate`, with its own table); throws ScenarioError
  * (exit 104) naming the flag and the value given.
  */
-export function parseRunFlags(argv: string[], command = 'run'): RunFlags {
-  const spec = command === 'validate' ? validateSpec : runSpec;
+export function parseRunFlags(argv: string[], command = 'run', table?: CommandSpec): RunFlags {
+  const spec = table ?? (command === 'validate' ? validateSpec : runSpec);
   const fail = (message: string): never => {
     throw new ScenarioError(`chatquake ${command}: ${message}`);
   };

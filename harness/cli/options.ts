@@ -149,6 +149,79 @@ export const runSpec: CommandSpec = {
   ],
 };
 
+export const upSpec: CommandSpec = {
+  name: 'up',
+  summary:
+    'a game-day session: start the topology and steady load, serve a live console to inject faults by hand',
+  args: '[scenario|file]',
+  flags: [
+    {
+      name: 'port',
+      short: 'p',
+      value: 'PORT',
+      description: 'the console’s port (0 picks a free one)',
+      default: '8080',
+    },
+    {
+      name: 'host',
+      value: 'HOST',
+      description: 'the address the console binds; anything but loopback needs --token',
+      default: '127.0.0.1',
+    },
+    {
+      name: 'token',
+      value: 'TOKEN',
+      description:
+        'every /api request must carry it (Authorization: Bearer, or ?token= in the page’s address); at least 16 characters',
+      default: '$CHATQUAKE_CONSOLE_TOKEN, else none',
+    },
+    {
+      name: 'max-duration',
+      value: 'DURATION',
+      description: 'the session’s bound: load stops by itself after this long (Stop or Ctrl-C end it sooner)',
+      default: '1h',
+    },
+    {
+      name: 'linger',
+      value: 'DURATION',
+      description:
+        'after the session is judged, keep serving its verdict and report this long (Ctrl-C ends it sooner; 0: exit at once)',
+      default: '10m',
+    },
+    {
+      name: 'out',
+      short: 'o',
+      value: 'DIR',
+      description: 'the run folder',
+      default: 'runs/<time>-<scenario>',
+    },
+    ...SCENARIO_FLAGS.filter((f) => f.name !== 'duration'),
+    ...MODE_FLAGS,
+    {
+      name: 'tag',
+      value: 'KEY=VALUE',
+      multiple: true,
+      description: 'a tag on the run, written to summary.json, run.json and junit.xml',
+    },
+    {
+      name: 'no-thresholds',
+      description: 'thresholds and checks are judged and shown but do not fail the session’s exit code',
+    },
+    {
+      name: 'quiet',
+      short: 'q',
+      description: 'no progress lines, only the console’s address and the verdict',
+    },
+  ],
+  notes: [
+    'With no scenario, steady-state (three regions, steady load). A scenario’s own faults are not',
+    'scheduled: the console offers them as presets. Ctrl-C (or Stop) ends load, heals every fault,',
+    'waits for the regions to agree and judges the run as `chatquake run` does; a second Ctrl-C',
+    'kills everything at once. docs/CONSOLE.md has the guide.',
+    EXIT_CODE_LINE,
+  ],
+};
+
 export const validateSpec: CommandSpec = {
   name: 'validate',
   summary: 'print the resolved topology and fault timeline of a scenario; starts nothing',

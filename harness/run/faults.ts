@@ -5,9 +5,29 @@
 // file in order, and a killed node drops its clients before the timeline has finished
 // applying the fault and reports it). So fault_start is written at the planned time, by a
 // timer of our own, or when the timeline reports the fault if that comes first.
-import { type ChaosBackends, runTimeline } from '../../chaos/index.ts';
+//
+// A session run by hand (`chatquake up`) plans no fault: its live timeline starts empty and
+// each fault injected joins the plan (prepared.faults) as it is scheduled, so the history,
+// run.json and the report tell it exactly as they tell a planned one.
+import {
+  type ChaosBackends,
+  createLiveTimeline,
+  type ResolvedFault,
+  runTimeline,
+  type TimelineEvent,
+} from '../../chaos/index.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
+import { plannedFaultRecord } from './run-dir.ts';
 import { type RunState, wall } from './state.ts';
+
+/**
+ * A fault injected by hand joins the run's plan as it is scheduled: prepared.faults (faults.json,
+ * the fault_start event) and run.json's record (its applied and reverted times).
+ */
+export function planLiveFault(state: RunState, fault: ResolvedFault): void {
+  state.prepared.faults.push(fault);
+  state.record.faults.push(plannedFaultRecord(fault));
+}
 
 export interface FaultSchedule {
   /** Arms the fault_start timers and starts the timeline into `state.timeline`; load started at `t`. */
@@ -55,25 +75,33 @@ export function createFaultSchedule(
       startTimers.push(timer);
     }
     abort.signal.addEventListener('abort', () => startTimers.forEach(clearTimeout), { once: true });
-    state.timeline = runTimeline({
-      faults: prepared.faults,
-      backends,
-      startAt: loadStart,
-      signal: abort.signal,
-      onEvent: (e) => {
-        if (e.type === 'fault_start') writeFaultStart(e.faultId);
-        else if (startWritten.has(e.faultId)) {
-          try {
-            append({ type: 'fault_stop', t: e.t, faultId: e.faultId });
-          } catch {
-            // The history is already closed (a heal after an error); faults.json still has it.
-          }
+    const onEvent = (e: TimelineEvent): void => {
+      if (e.type === 'fault_start') writeFaultStart(e.faultId);
+      else if (startWritten.has(e.faultId)) {
+        try {
+          append({ type: 'fault_stop', t: e.t, faultId: e.faultId });
+        } catch {
+          // The history is already closed (a heal after an error); faults.json still has it.
         }
-        progress.log(
-          `  ${((e.t - loadStart) / 1000).toFixed(1).padStart(5)}s  ${e.type === 'fault_start' ? 'fault ' : 'healed'} ${e.faultId}  ${e.target}`,
-        );
-      },
-    });
+      }
+      progress.log(
+        `  ${((e.t - loadStart) / 1000).toFixed(1).padStart(5)}s  ${e.type === 'fault_start' ? 'fault ' : 'healed'} ${e.faultId}  ${e.target}`,
+      );
+    };
+    const hooks = state.liveHooks;
+    if (hooks === undefined) {
+      state.timeline = runTimeline({
+        faults: prepared.faults,
+        backends,
+        startAt: loadStart,
+        signal: abort.signal,
+        onEvent,
+      });
+      return;
+    }
+    const live = createLiveTimeline({ backends, startAt: loadStart, signal: abort.signal, onEvent });
+    state.timeline = live;
+    hooks.onLoadStart(live, state);
   };
   return { start };
 }

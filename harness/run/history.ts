@@ -33,6 +33,7 @@ export function openHistory(state: RunState, backends: ChaosBackends): RunHistor
     file.append(event);
     state.live.add(event);
     state.observer?.observe(event);
+    state.liveHooks?.onEvent(event);
     if (event.type === 'phase' && event.name === 'load_start' && state.timeline === undefined) {
       state.loadStartMono = performance.now();
       state.phase = 'load';

@@ -38,6 +38,7 @@ export async function runLoadPhase(
       seed,
       recorder: history.recorder,
       signal: abort.signal,
+      stop: state.liveHooks?.stop,
       onTick: (stats) => {
         state.lastStats = stats;
         showStatus(state, stats);

@@ -1,9 +1,11 @@
 // A run's folder and its first file: a fresh folder (or an --out folder cleared of an earlier
 // run's files), the run id, and run.json with the plan, written before anything starts so that
 // a crashed run still leaves its plan behind (and rewritten at the end).
+
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import type { ResolvedFault } from '../../chaos/index.ts';
 import type { PreparedRun } from '../scenario/prepare.ts';
 import type { RunRecord } from './run-record.ts';
 
@@ -44,6 +46,20 @@ export function writeRunJson(runDir: string, record: RunRecord): void {
   writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(record, null, 2)}\n`);
 }
 
+/** A fault in run.json as planned: not applied yet. */
+export function plannedFaultRecord(f: ResolvedFault): RunRecord['faults'][number] {
+  return {
+    id: f.id,
+    kind: f.kind,
+    target: f.target,
+    regions: f.regions,
+    plannedAt: f.at,
+    plannedUntil: f.until,
+    appliedAt: null,
+    revertedAt: null,
+  };
+}
+
 /** run.json before the run: the plan, every fault not applied yet, nothing measured. */
 export function initialRecord(
   prepared: PreparedRun,
@@ -76,16 +92,7 @@ export function initialRecord(
     topology: { regions: scenario.topology.regions.map((name) => ({ name, nodes: [] })) },
     aliases: prepared.aliases,
     thresholds: prepared.thresholds.raw,
-    faults: prepared.faults.map((f) => ({
-      id: f.id,
-      kind: f.kind,
-      target: f.target,
-      regions: f.regions,
-      plannedAt: f.at,
-      plannedUntil: f.until,
-      appliedAt: null,
-      revertedAt: null,
-    })),
+    faults: prepared.faults.map(plannedFaultRecord),
     load: null,
     convergence: null,
     interrupted: null,

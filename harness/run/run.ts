@@ -24,7 +24,7 @@ import { startObserving } from './observe.ts';
 import { initialRecord, newRunDir, openRunDir, writeRunJson } from './run-dir.ts';
 import type { RunRecord } from './run-record.ts';
 import { connectSystem, startRunTracing, startTopology, type TopologyMode } from './start.ts';
-import { createRunState } from './state.ts';
+import { createRunState, type LiveRunHooks } from './state.ts';
 import { followSignal, noteFailure, tearDown } from './teardown.ts';
 
 export { newRunDir, RUN_FILES } from './run-dir.ts';
@@ -53,6 +53,8 @@ export interface RunOptions {
   metricsHost?: string;
   /** `--prometheus FILE`: a Prometheus file_sd targets file of the run's processes. */
   prometheusFile?: string;
+  /** A session run by hand (`chatquake up`): faults injected live, load ended by `stop`. */
+  live?: LiveRunHooks;
 }
 
 export interface RunOutcome {
@@ -96,7 +98,17 @@ export async function runScenario(options: RunOptions): Promise<RunOutcome> {
   const abort = new AbortController();
   const stopFollowing = followSignal(abort, options.signal);
   const registry = options.registry ?? defaultCleanup;
-  const state = createRunState({ prepared, progress, registry, runDir, runId, record, abort, ledger });
+  const state = createRunState({
+    prepared,
+    progress,
+    registry,
+    runDir,
+    runId,
+    record,
+    abort,
+    ledger,
+    liveHooks: options.live,
+  });
   const flushTraces = await startRunTracing(state);
   let closeTarget = async () => {};
   try {

@@ -1,7 +1,8 @@
 // What one run knows while it runs, in one explicit object that each phase (start, history and
 // faults, load, settle, teardown, results) is given: the plan, where it writes, the record it
 // fills in, the abort that stops it, and what it started so far, for the teardown to stop.
-import type { AppliedFault, TimelineRun } from '../../chaos/index.ts';
+import type { AppliedFault, LiveTimeline, TimelineRun } from '../../chaos/index.ts';
+import type { HistoryEvent } from '../../contracts/history.ts';
 import type { HistoryRecorder, LiveStats } from '../../load/index.ts';
 import type { Progress } from '../cli/progress.ts';
 import type { CleanupRegistry } from '../local/cleanup.ts';
@@ -11,6 +12,18 @@ import type { RunObserver } from '../observe/observer.ts';
 import type { PreparedRun } from '../scenario/prepare.ts';
 import { createLiveJudge, type LiveJudge } from './judge.ts';
 import type { RunRecord } from './run-record.ts';
+
+/**
+ * A session run by hand (`chatquake up`): no fault is planned, faults come through the live
+ * timeline, and the load ends when `stop` aborts (or at the session's bound).
+ */
+export interface LiveRunHooks {
+  readonly stop: AbortSignal;
+  /** Load started: the timeline to inject faults through, and the run as it goes on. */
+  onLoadStart(timeline: LiveTimeline, state: RunState): void;
+  /** Every event the history gets, in order, after the file has it. */
+  onEvent(event: HistoryEvent): void;
+}
 
 export interface RunState {
   readonly prepared: PreparedRun;
@@ -25,6 +38,8 @@ export interface RunState {
   /** What the run started, on disk (started.json), for the next run if this one crashes. */
   readonly ledger: RunLedger | undefined;
   readonly live: LiveJudge;
+  /** Set for a session run by hand (`chatquake up`). */
+  readonly liveHooks: LiveRunHooks | undefined;
   /** performance.now() when the run began, for wallSeconds. */
   readonly started: number;
   /** The phase the status line shows. */
@@ -45,11 +60,15 @@ export function createRunState(
   fields: Pick<
     RunState,
     'prepared' | 'progress' | 'registry' | 'runDir' | 'runId' | 'record' | 'abort' | 'ledger'
-  >,
+  > & { liveHooks?: LiveRunHooks | undefined },
 ): RunState {
   return {
     ...fields,
-    live: createLiveJudge(fields.prepared, { abortOnFail: !fields.record.noThresholds }),
+    liveHooks: fields.liveHooks,
+    // A session run by hand is stopped by the people running it, never by a threshold.
+    live: createLiveJudge(fields.prepared, {
+      abortOnFail: !fields.record.noThresholds && fields.liveHooks === undefined,
+    }),
     phase: 'start',
     started: performance.now(),
     loadStartMono: 0,

@@ -78,6 +78,12 @@ export interface TargetDefinition {
    * ask for `workload.api`. Absent means false.
    */
   messageApi?: boolean;
+  /**
+   * Gauges in its nodes' /metrics that the game-day console (`chatquake up`) shows per node:
+   * conversations the node is home for, and replication lag (summed over the gauge's series
+   * for messages, the largest for seconds). Absent: the console shows node states only.
+   */
+  consoleGauges?: { homed?: string; lagSeconds?: string; lagMessages?: string };
   /** The `servers` line of `validate`: what runs per region, with the options that matter. */
   describeServers(topology: TopologyFacts, targetOptions: unknown): string;
   /** The proxies and nodes its topology will have, for resolving faults before anything starts. */

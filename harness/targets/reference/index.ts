@@ -14,6 +14,12 @@ export { createReferenceTarget, type ReferenceTargetOptions, toSessionEvent } fr
 export const referenceTarget: TargetDefinition = {
   // Its MessagingTarget has `api`: the nodes' HTTP message API (target.ts).
   messageApi: true,
+  // Its nodes' own gauges (im-server/metrics.ts), shown per node by `chatquake up`.
+  consoleGauges: {
+    homed: 'imserver_homed_conversations',
+    lagSeconds: 'imserver_replication_lag_seconds',
+    lagMessages: 'imserver_replication_lag_messages',
+  },
   name: 'reference',
   description: "chatquake's own IM server: nodes per region, SQLite storage, replication and a directory",
   options: z.strictObject({}),
