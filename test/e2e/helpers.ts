@@ -19,6 +19,8 @@ export interface CliRun {
   done: Promise<CliResult>;
   /** Resolves once stdout+stderr contain the text. */
   waitFor(text: string | RegExp, timeoutMs: number): Promise<void>;
+  /** stdout and stderr so far. */
+  output(): string;
 }
 
 export function startCli(
@@ -59,6 +61,7 @@ export function startCli(
   return {
     child,
     done,
+    output: () => stdout + stderr,
     waitFor(text, waitMs) {
       const test = (s: string) => (typeof text === 'string' ? s.includes(text) : text.test(s));
       if (test(stdout + stderr)) return Promise.resolve();

@@ -27,6 +27,8 @@ export interface OpenedPage {
 
 export interface Browser {
   open(file: string): Promise<OpenedPage>;
+  /** Opens a served page (the game-day console) and waits for its body's data-ready. */
+  openUrl(url: string): Promise<OpenedPage>;
   close(): Promise<void>;
 }
 
@@ -38,25 +40,27 @@ export async function launchBrowser(): Promise<Browser> {
     args: FLAGS,
     viewport: { width: 1280, height: 900 },
   });
+  const openAt = async (address: string): Promise<OpenedPage> => {
+    const page = await context.newPage();
+    const requests: string[] = [];
+    const errors: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(`console: ${m.text()}`);
+    });
+    await page.addInitScript(() => {
+      document.addEventListener('securitypolicyviolation', (e) => {
+        console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
+      });
+    });
+    await page.goto(address);
+    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    return { page, requests, errors };
+  };
   return {
-    async open(file) {
-      const page = await context.newPage();
-      const requests: string[] = [];
-      const errors: string[] = [];
-      page.on('request', (r) => requests.push(r.url()));
-      page.on('pageerror', (e) => errors.push(`pageerror: ${e.message}`));
-      page.on('console', (m) => {
-        if (m.type() === 'error') errors.push(`console: ${m.text()}`);
-      });
-      await page.addInitScript(() => {
-        document.addEventListener('securitypolicyviolation', (e) => {
-          console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`);
-        });
-      });
-      await page.goto(`file://${file}`);
-      await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
-      return { page, requests, errors };
-    },
+    open: (file) => openAt(`file://${file}`),
+    openUrl: openAt,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
