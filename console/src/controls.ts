@@ -94,7 +94,7 @@ export function createControls(api: Api, catalogue: ConsoleCatalogue, onAction: 
 
   byId('faults-active').addEventListener('click', (event) => {
     const button = (event.target as Element).closest<HTMLButtonElement>('button[data-action="heal"]');
-    const id = button?.dataset.fault;
+    const id = button?.closest<HTMLElement>('[data-fault]')?.dataset.fault;
     if (button === null || id === undefined) return;
     button.disabled = true;
     void act(async () => {

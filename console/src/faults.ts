@@ -39,7 +39,7 @@ function cells(fault: ConsoleFault): HTMLElement[] {
 }
 
 function activeRow(fault: ConsoleFault, controlsOn: boolean): HTMLElement {
-  const heal = h('button', { type: 'button', 'data-action': 'heal', 'data-fault': fault.id }, 'Heal');
+  const heal = h('button', { type: 'button', 'data-action': 'heal', title: `heal ${fault.id}` }, 'Heal');
   heal.disabled = !controlsOn;
   return h(
     'tr',
