@@ -89,24 +89,33 @@ export async function startStub(options: StubOptions): Promise<Stub> {
     query: URLSearchParams,
   ): void => {
     const method = req.method ?? 'GET';
-    if (!authorized(req, query)) return json(res, 401, { error: 'a token is needed' });
-    if (method === 'GET' && path === '/api/state') return json(res, 200, state);
-    if (method === 'GET' && path === '/api/catalogue') return json(res, 200, options.catalogue);
-    if (method === 'GET' && path === '/api/events') {
+    if (!authorized(req, query)) {
+      json(res, 401, { error: 'a token is needed' });
+    } else if (method === 'GET' && path === '/api/state') {
+      json(res, 200, state);
+    } else if (method === 'GET' && path === '/api/catalogue') {
+      json(res, 200, options.catalogue);
+    } else if (method === 'GET' && path === '/api/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
       streams.add(res);
       res.on('close', () => streams.delete(res));
-      return push(res);
-    }
+      push(res);
+    } else answer(res, method, path);
+  };
+
+  const answer = (res: ServerResponse, method: string, path: string): void => {
     const route = `${method} ${path}`;
-    const answer = scripted.get(route) ?? defaultAnswer(method, path);
+    const scriptedAnswer = scripted.get(route) ?? defaultAnswer(method, path);
     scripted.delete(route);
-    json(res, answer.status, answer.body);
+    json(res, scriptedAnswer.status, scriptedAnswer.body);
   };
 
   const serveFile = (res: ServerResponse, path: string): void => {
     const file = normalize(join(options.dist, path === '/' ? 'index.html' : path));
-    if (!file.startsWith(options.dist)) return void res.writeHead(403).end();
+    if (!file.startsWith(options.dist)) {
+      res.writeHead(403).end();
+      return;
+    }
     try {
       const body = readFileSync(file);
       res.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream' }).end(body);
