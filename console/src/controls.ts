@@ -25,6 +25,8 @@ export function fieldsOf(entry: FaultKindEntry): FaultField[] {
 export interface Controls {
   /** Enables or disables every control (off once the session stops). */
   enable(on: boolean): void;
+  /** The stop was confirmed and not refused: the session is on its way out. */
+  stopRequested(): boolean;
 }
 
 export function createControls(api: Api, catalogue: ConsoleCatalogue, onAction: () => void): Controls {
@@ -110,9 +112,10 @@ export function createControls(api: Api, catalogue: ConsoleCatalogue, onAction: 
     }),
   );
 
-  wireStop(api, act, showError);
+  const stopping = wireStop(api, act, showError);
 
   return {
+    stopRequested: stopping,
     enable(on) {
       for (const el of Array.from(form.elements)) (el as HTMLInputElement).disabled = !on;
       for (const el of Array.from(byId('presets').querySelectorAll('button'))) el.disabled = !on;
@@ -126,7 +129,8 @@ function wireStop(
   api: Api,
   act: (run: () => Promise<void>) => Promise<void>,
   showError: (e: ConsoleError) => void,
-): void {
+): () => boolean {
+  let requested = false;
   const box = byId('stop-confirm-box');
   const stop = byId<HTMLButtonElement>('stop');
   stop.addEventListener('click', () => {
@@ -138,14 +142,17 @@ function wireStop(
   byId('stop-confirm').addEventListener('click', () => {
     box.hidden = true;
     stop.disabled = true;
+    requested = true;
     void act(async () => {
       const answer = await api.send('POST', '/api/stop', {});
       if (answer.status !== 202 && answer.status !== 200) {
+        requested = false;
         stop.disabled = false;
         showError(errorOf(answer.body, answer.status));
       }
     });
   });
+  return () => requested;
 }
 
 /** The server's ConsoleError, or a plain one when the answer was something else. */

@@ -38,7 +38,7 @@ function showLink(link: Link): void {
 }
 
 function draw(state: ConsoleState): void {
-  const on = LIVE.includes(state.session.phase);
+  const on = LIVE.includes(state.session.phase) && controls?.stopRequested() !== true;
   document.body.dataset.phase = state.session.phase;
   drawHeader(state);
   drawRegions(state);

@@ -146,6 +146,7 @@ describe('the console page', () => {
     expect(posts(stub, '/api/stop')).toEqual([]);
     await page.click('#stop-confirm');
     await expect.poll(() => posts(stub, '/api/stop').length).toBe(1);
+    await expect.poll(() => page.isDisabled('#inject-submit')).toBe(true);
     expect(posts(stub, '/api/stop')[0]?.contentType).toBe('application/json');
 
     expect(await page.isVisible('#result')).toBe(false);
@@ -160,6 +161,16 @@ describe('the console page', () => {
     expect(await page.isDisabled('#inject-submit')).toBe(true);
     expect(await page.isDisabled('#stop')).toBe(true);
     expect(await page.isDisabled('#heal-all')).toBe(true);
+  });
+
+  it('falls back to polling /api/state when the event stream fails', async () => {
+    expectedErrors = /status of 503|EventSource/;
+    stub = await startStub({ dist: DIST, state: loadState(), catalogue: CATALOGUE, events: false });
+    const { page } = await open(stub);
+    await page.waitForSelector('#connection[data-state="polling"]', { timeout: 5_000 });
+    stub.setState(outageState());
+    await page.waitForSelector('[data-region="eu-west"][data-state="down"]', { timeout: 5_000 });
+    expect(await page.locator('#failover-count').textContent()).toBe('40');
   });
 
   it('sends the bearer token on every /api request', async () => {

@@ -48,6 +48,8 @@ export interface StubOptions {
   catalogue: ConsoleCatalogue;
   /** When set, every /api request needs `Authorization: Bearer <token>` (events: ?token=). */
   token?: string;
+  /** False: /api/events answers 503, as a proxy that does not pass event streams would. */
+  events?: boolean;
 }
 
 function defaultAnswer(method: string, path: string): Scripted {
@@ -95,6 +97,8 @@ export async function startStub(options: StubOptions): Promise<Stub> {
       json(res, 200, state);
     } else if (method === 'GET' && path === '/api/catalogue') {
       json(res, 200, options.catalogue);
+    } else if (method === 'GET' && path === '/api/events' && options.events === false) {
+      json(res, 503, { error: 'no event streams here' });
     } else if (method === 'GET' && path === '/api/events') {
       res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-store' });
       streams.add(res);
