@@ -81,6 +81,21 @@ describe('the console page', () => {
     expect(await page.locator('#faults-active [data-fault="outage-1"]').count()).toBe(1);
   });
 
+  it('draws a session that has not started its load yet', async () => {
+    const starting = loadState();
+    starting.session.phase = 'starting';
+    starting.session.loadStartedAt = null;
+    starting.series = [];
+    starting.faults = [];
+    starting.log = [];
+    stub = await startStub({ dist: DIST, state: starting, catalogue: CATALOGUE });
+    const { page } = await open(stub);
+    expect(await page.locator('#h-elapsed').textContent()).toBe('– / 10m00s');
+    expect(await page.locator('#faults-active [data-fault]').count()).toBe(0);
+    expect(await page.isDisabled('#heal-all')).toBe(true);
+    expect(await page.isDisabled('#inject-submit')).toBe(false);
+  });
+
   it('injects a region outage with exactly the spec the API takes', async () => {
     stub = await startStub({ dist: DIST, state: loadState(), catalogue: CATALOGUE });
     const { page } = await open(stub);
