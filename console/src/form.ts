@@ -55,7 +55,7 @@ function controls(field: FaultField, catalogue: ConsoleCatalogue): Control[] {
           ['one', 'all', 'count', 'percent'].map((p) => [p, p]),
           empty,
         ),
-        input(`${name}.value`, 'number', { min: '1', step: 'any', placeholder: 'n' }),
+        input(`${name}.value`, 'number', { step: 'any', placeholder: 'n' }),
       ];
     case 'duration':
       return [input(name, 'text', { placeholder: field.required ? '30s' : 'until healed' })];
