@@ -66,7 +66,7 @@ export function createControls(api: Api, catalogue: ConsoleCatalogue, onAction: 
         kind.value = String(p.spec.fault);
         showKind();
         const e = entry();
-        if (e !== undefined) fillFields(form, fieldsOf(e), { name: p.name, ...p.spec });
+        if (e !== undefined) fillFields(form, fieldsOf(e), p.spec);
       });
       return button;
     }),

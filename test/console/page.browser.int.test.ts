@@ -133,7 +133,6 @@ describe('the console page', () => {
       pick: { percent: 50 },
       latency: 250,
       duration: '20s',
-      name: 'slow-transatlantic',
     });
   });
 
