@@ -84,6 +84,30 @@ const MODE_FLAGS: readonly FlagSpec[] = [
   },
 ];
 
+/** How `run` and `up` are watched from Prometheus and Grafana (docs/METRICS.md). */
+const OBSERVE_FLAGS: readonly FlagSpec[] = [
+  {
+    name: 'metrics-port',
+    value: 'PORT',
+    description:
+      "serve the harness's live metrics (chatquake_*) at http://127.0.0.1:PORT/metrics while the run goes on; 0 picks a free port",
+    default: 'off',
+  },
+  {
+    name: 'metrics-host',
+    value: 'HOST',
+    description:
+      'the address --metrics-port binds: 0.0.0.0 where a Prometheus in another container scrapes it (the compose harness)',
+    default: '127.0.0.1',
+  },
+  {
+    name: 'prometheus',
+    value: 'FILE',
+    description:
+      'write a Prometheus file_sd targets file of the run’s /metrics endpoints (nodes, proxy, harness), emptied at the end',
+  },
+];
+
 /** What the scenario argument of `run` and `validate` may be. */
 const SCENARIO_ARG_LINE =
   'The scenario is a built-in name (chatquake list) or a file: .ts, .mts, .js, .mjs, .json, .yaml or .yml.';
@@ -118,26 +142,7 @@ export const runSpec: CommandSpec = {
       description:
         'thresholds and checks are judged and shown but do not fail the run: exit 0 unless the run itself breaks',
     },
-    {
-      name: 'metrics-port',
-      value: 'PORT',
-      description:
-        "serve the harness's live metrics (chatquake_*) at http://127.0.0.1:PORT/metrics while the run goes on; 0 picks a free port",
-      default: 'off',
-    },
-    {
-      name: 'metrics-host',
-      value: 'HOST',
-      description:
-        'the address --metrics-port binds: 0.0.0.0 where a Prometheus in another container scrapes it (the compose harness)',
-      default: '127.0.0.1',
-    },
-    {
-      name: 'prometheus',
-      value: 'FILE',
-      description:
-        'write a Prometheus file_sd targets file of the run’s /metrics endpoints (nodes, proxy, harness), emptied at the end',
-    },
+    ...OBSERVE_FLAGS,
     { name: 'quiet', short: 'q', description: 'no progress lines, only the end-of-run text' },
   ],
   notes: [
@@ -207,6 +212,7 @@ export const upSpec: CommandSpec = {
       name: 'no-thresholds',
       description: 'thresholds and checks are judged and shown but do not fail the session’s exit code',
     },
+    ...OBSERVE_FLAGS,
     {
       name: 'quiet',
       short: 'q',

@@ -6,7 +6,7 @@
 // control request must be JSON and come from the page's own origin, so a page elsewhere
 // cannot post a form to it. Closing it ends every event stream and drops every connection.
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
@@ -23,6 +23,8 @@ export interface ConsoleServerOptions {
   state(): ConsoleState;
   catalogue(): ConsoleCatalogue;
   controls: ConsoleControls;
+  /** The run's report.html once the session is judged; undefined before. */
+  report?(): string | undefined;
 }
 
 export interface ConsoleServer {
@@ -139,6 +141,15 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
       streams.add(res);
       req.on('close', () => streams.delete(res));
       return;
+    }
+    if (method === 'GET' && path === '/api/report') {
+      const file = options.report?.();
+      if (file === undefined || !existsSync(file))
+        return refuse(res, 404, 'the report is written when the session has been judged');
+      // The report carries its own Content-Security-Policy (inline scripts, no network).
+      const { 'content-security-policy': _own, ...headers } = HEADERS;
+      res.writeHead(200, { ...headers, 'content-type': TYPES['.html'] as string });
+      return void res.end(readFileSync(file));
     }
     if (method === 'POST' && path === '/api/faults')
       return send(res, 201, await options.controls.inject(await readJson(req)));

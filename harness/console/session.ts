@@ -71,6 +71,7 @@ export async function startConsoleSession(options: ConsoleSessionOptions): Promi
   let timeline: LiveTimeline | undefined;
   let scraper: NodeScraper | undefined;
   const runDir = resolve(options.cwd ?? process.cwd(), options.outDir);
+  let reportPath: string | undefined;
 
   const stop = (): void => {
     if (stopper.signal.aborted) return;
@@ -115,6 +116,7 @@ export async function startConsoleSession(options: ConsoleSessionOptions): Promi
     assets,
     state,
     catalogue: () => consoleCatalogue(topology, prepared.aliases, options.presets),
+    report: () => reportPath,
     controls: {
       inject: broadcastAfter(controls.inject),
       heal: broadcastAfter(controls.heal),
@@ -157,7 +159,9 @@ export async function startConsoleSession(options: ConsoleSessionOptions): Promi
   }).then(
     (result) => {
       scraper?.stop();
-      model.finish(resultOf(result), 'ended');
+      const final = resultOf(result);
+      reportPath = final.report;
+      model.finish(final, 'ended');
       model.log(result.judgement.ok ? 'info' : 'error', `session ended: ${result.judgement.reason}`);
       server?.broadcast();
       return result;
