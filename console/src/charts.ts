@@ -14,6 +14,14 @@ const AXIS = {
   ticks: { stroke: '#2a2f3a', width: 1 },
 };
 
+/** Whole seconds at least, shown as wall-clock time: a game day reads "03:41:25", not ":25.250". */
+const TIME_AXIS: uPlot.Axis = {
+  ...AXIS,
+  space: 70,
+  incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 1800, 3600],
+  values: (_u, splits) => splits.map((v) => new Date(v * 1000).toLocaleTimeString([], { hour12: false })),
+};
+
 interface Chart {
   plot: uPlot;
   columns: (state: ConsoleState) => uPlot.AlignedData;
@@ -62,7 +70,7 @@ export function createCharts(): Charts {
       width: Math.max(300, el.clientWidth),
       height: 220,
       series: [{}, ...series],
-      axes: [AXIS, { ...AXIS, label: yLabel }],
+      axes: [TIME_AXIS, { ...AXIS, label: yLabel }],
       scales: { x: { time: true } },
       hooks: { drawClear: [shade] },
     };

@@ -1,5 +1,6 @@
 // The session's verdict once it ends: passed or failed, each failed threshold or check, and the
-// report's path on the harness's machine (the page cannot open it; the SRE can).
+// report's path on the harness's machine, and a link to it: the harness serves the run's
+// report.html at /api/report once the session is judged (with the page's token, if any).
 import type { ConsoleState } from '../../contracts/console.ts';
 import { byId, h, setText } from './dom.ts';
 import { redrawIfChanged } from './redraw.ts';
@@ -20,4 +21,7 @@ export function drawResult(state: ConsoleState): void {
   setText(byId('result-title'), result.passed ? 'PASSED' : `FAILED (exit code ${result.exitCode})`);
   redrawIfChanged(byId('result-failures'), result.failures, () => result.failures.map((f) => h('li', {}, f)));
   setText(byId('result-report'), result.report);
+  const token = new URLSearchParams(location.search).get('token');
+  byId<HTMLAnchorElement>('result-open').href =
+    token === null || token === '' ? '/api/report' : `/api/report?token=${encodeURIComponent(token)}`;
 }

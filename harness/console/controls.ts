@@ -28,7 +28,7 @@ export interface ControlContext {
   remainingMs(): number;
   /** Why no fault may be injected now (stopping, ended), or undefined. */
   closed(): string | undefined;
-  /** Records a fault in the run's plan as it is scheduled (prepared.faults). */
+  /** Told of each fault as it is scheduled, shifted to load time, before it acts. */
   plan(fault: ResolvedFault): void;
   /** Ends the load; the session then heals, converges and is judged. */
   stop(): void;

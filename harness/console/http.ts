@@ -9,7 +9,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join, normalize, resolve, sep } from 'node:path';
 import type { ConsoleCatalogue, ConsoleError, ConsoleState } from '../../contracts/console.ts';
 import { type ConsoleControls, ControlError } from './controls.ts';
 
@@ -127,7 +127,7 @@ function assetPath(root: string, pathname: string): string | undefined {
 
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
   const streams = new Set<ServerResponse>();
-  const root = normalize(options.assets);
+  const root = resolve(options.assets);
   const event = (): string => `event: state\ndata: ${JSON.stringify(options.state())}\n\n`;
 
   const api = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {

@@ -9,7 +9,6 @@ import { fileURLToPath } from 'node:url';
 import type { ChaosTopology, LiveTimeline } from '../../chaos/index.ts';
 import type { ConsoleResult, ConsoleState } from '../../contracts/console.ts';
 import type { Progress } from '../cli/progress.ts';
-import { planLiveFault } from '../run/faults.ts';
 import { type RunOptions, type RunOutcome, runScenario } from '../run/run.ts';
 import type { RunState } from '../run/state.ts';
 import { chaosTopologyOfLayout, type PreparedRun } from '../scenario/prepare.ts';
@@ -86,10 +85,7 @@ export async function startConsoleSession(options: ConsoleSessionOptions): Promi
     timeline: () => timeline,
     remainingMs: () => prepared.scenario.durationMs - (run ? performance.now() - run.loadStartMono : 0),
     closed: () => (model.phase() === 'load' ? undefined : `the session is ${model.phase()}: no new faults`),
-    plan: (fault) => {
-      if (run !== undefined) planLiveFault(run, fault);
-      model.markManual(fault);
-    },
+    plan: (fault) => model.markManual(fault),
     stop,
   });
   const state = (): ConsoleState =>

@@ -12,6 +12,7 @@
 import {
   type ChaosBackends,
   createLiveTimeline,
+  type LiveTimeline,
   type ResolvedFault,
   runTimeline,
   type TimelineEvent,
@@ -24,7 +25,7 @@ import { type RunState, wall } from './state.ts';
  * A fault injected by hand joins the run's plan as it is scheduled: prepared.faults (faults.json,
  * the fault_start event) and run.json's record (its applied and reverted times).
  */
-export function planLiveFault(state: RunState, fault: ResolvedFault): void {
+function planLiveFault(state: RunState, fault: ResolvedFault): void {
   state.prepared.faults.push(fault);
   state.record.faults.push(plannedFaultRecord(fault));
 }
@@ -100,8 +101,19 @@ export function createFaultSchedule(
       return;
     }
     const live = createLiveTimeline({ backends, startAt: loadStart, signal: abort.signal, onEvent });
-    state.timeline = live;
-    hooks.onLoadStart(live, state);
+    // As for a planned fault, fault_start goes to the history before the fault acts: a killed
+    // node drops its clients before its kill has been reported.
+    const timeline: LiveTimeline = {
+      ...live,
+      inject: (fault, onScheduled) =>
+        live.inject(fault, (shifted) => {
+          onScheduled?.(shifted);
+          planLiveFault(state, shifted);
+          writeFaultStart(shifted.id);
+        }),
+    };
+    state.timeline = timeline;
+    hooks.onLoadStart(timeline, state);
   };
   return { start };
 }

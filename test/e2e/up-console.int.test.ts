@@ -83,6 +83,10 @@ describe('chatquake up: the game-day console', () => {
     await page.waitForSelector('body[data-phase="load"]', { timeout: 60_000 });
     await page.waitForSelector('[data-region="eu-west"][data-state="up"]');
     const failoversBefore = Number(await page.textContent('#failover-count'));
+    // For the README's picture, a few seconds of traffic before the outage and during it.
+    const wanted = process.env.CHATQUAKE_SCREENSHOT;
+    const forPicture = wanted !== undefined && wanted !== '';
+    if (forPicture) await page.waitForTimeout(10_000);
 
     await page.selectOption('#fault-kind', 'regionOutage');
     await page.selectOption('form#inject select[name="region"]', 'eu-west');
@@ -94,11 +98,10 @@ describe('chatquake up: the game-day console', () => {
       { timeout: 30_000 },
     );
     // Let the charts draw a few seconds of the outage before the picture.
-    await page.waitForTimeout(4000);
+    await page.waitForTimeout(forPicture ? 8000 : 2000);
     const shot = join(base, 'console.png');
     await page.screenshot({ path: shot, fullPage: true });
-    const wanted = process.env.CHATQUAKE_SCREENSHOT;
-    if (wanted !== undefined && wanted !== '') {
+    if (forPicture) {
       mkdirSync(dirname(resolve(wanted)), { recursive: true });
       copyFileSync(shot, resolve(wanted));
     }
@@ -112,6 +115,14 @@ describe('chatquake up: the game-day console', () => {
     await page.waitForSelector('#result', { timeout: 120_000 });
     const reportShown = await page.textContent('#result-report');
     expect(reportShown).toContain(join(runDir, 'report.html'));
+    // The page links the report, which the console serves with the token the page carries.
+    const report = await page.evaluate(async () => {
+      const href = (document.getElementById('result-open') as HTMLAnchorElement).href;
+      const response = await fetch(href);
+      return { status: response.status, text: (await response.text()).slice(0, 200) };
+    });
+    expect(report.status).toBe(200);
+    expect(report.text).toContain('<!doctype html>');
 
     // The run folder is the one `chatquake run` writes, with the outage in its plan and history.
     for (const file of [
