@@ -104,11 +104,18 @@ afterAll(() => {
 describe('chatquake installed from its tarball into a fresh project', () => {
   it('ships what runs, and nothing of the repository', () => {
     const installed = join(project, 'node_modules/chatquake');
-    for (const path of ['bin/chatquake.js', 'index.js', 'harness/index.ts', 'types/harness/index.d.ts']) {
+    for (const path of [
+      'bin/chatquake.js',
+      'index.js',
+      'harness/index.ts',
+      'types/harness/index.d.ts',
+      // The game-day console's page, built by prepack: `chatquake up` serves it as it is.
+      'console/dist/index.html',
+    ]) {
       expect(existsSync(join(installed, path)), path).toBe(true);
     }
     expect(existsSync(join(installed, 'schema/scenario.schema.json'))).toBe(true);
-    for (const path of ['test', 'bench', 'runs', '.ci', 'scripts', 'examples']) {
+    for (const path of ['test', 'bench', 'runs', '.ci', 'scripts', 'examples', 'console/src']) {
       expect(existsSync(join(installed, path)), path).toBe(false);
     }
   });
