@@ -3,8 +3,10 @@
 // planned fault and no end but the Stop button, Ctrl-C or the session's bound, and a console
 // serving its live state and taking faults by hand. This file joins the parts: the run with its
 // live hooks, the model its history feeds, the node scraper, the controls and the HTTP server.
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ChaosTopology, LiveTimeline } from '../../chaos/index.ts';
 import type { ConsoleResult, ConsoleState } from '../../contracts/console.ts';
@@ -50,12 +52,25 @@ export interface ConsoleSession {
 
 const TICK_MS = 1000;
 
-/** The page's folder, or an error saying how to build it. */
+/**
+ * The page's folder. A packed chatquake carries it built (prepack); a checkout builds it here the
+ * first time, with the Vite its dev dependencies installed (a few seconds). Without either, an
+ * error says how to build it.
+ */
 export function consoleAssets(dir = CONSOLE_ASSETS): string {
-  if (!existsSync(join(dir, 'index.html')))
-    throw new Error(
-      `the console's page is not built (no ${join(dir, 'index.html')}): run npm run build:console`,
-    );
+  if (existsSync(join(dir, 'index.html'))) return dir;
+  const config = join(dir, '..', 'vite.config.ts');
+  let vite: string | undefined;
+  try {
+    vite = join(dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin', 'vite.js');
+  } catch {
+    vite = undefined;
+  }
+  if (vite === undefined || !existsSync(config))
+    throw new Error(`the console's page is not built (no ${join(dir, 'index.html')}): run npm run build:console`);
+  execFileSync(process.execPath, [vite, 'build', '--config', config, '--logLevel', 'warn'], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   return dir;
 }
 
