@@ -67,7 +67,9 @@ export function consoleAssets(dir = CONSOLE_ASSETS): string {
     vite = undefined;
   }
   if (vite === undefined || !existsSync(config))
-    throw new Error(`the console's page is not built (no ${join(dir, 'index.html')}): run npm run build:console`);
+    throw new Error(
+      `the console's page is not built (no ${join(dir, 'index.html')}): run npm run build:console`,
+    );
   execFileSync(process.execPath, [vite, 'build', '--config', config, '--logLevel', 'warn'], {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
