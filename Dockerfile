@@ -36,9 +36,9 @@ COPY im-server ./im-server
 COPY client ./client
 COPY scenarios ./scenarios
 COPY schema ./schema
-# The console's page (`chatquake up`), when the checkout has built it (the wildcard keeps the
-# build working when it has not; `up` then says how to build it).
-COPY consol[e]/dis[t] ./console/dist
+# The console (`chatquake up`): its page as the checkout built it; `up` says how to build it
+# when console/dist is absent (no Vite in the image).
+COPY console ./console
 # Runs and their results go here; mount it to keep them. /toxiproxy takes Toxiproxy's own
 # server flags, so this image stands in for Toxiproxy's where that one is expected:
 #   docker run --entrypoint /toxiproxy chatquake -host=0.0.0.0 -config=/config/toxiproxy.json
