@@ -220,7 +220,7 @@ export const upSpec: CommandSpec = {
     },
   ],
   notes: [
-    'With no scenario, steady-state (three regions, steady load). A scenario’s own faults are not',
+    'With no scenario, steady-state (xmpp-partition with --target xmpp). A scenario’s own faults are not',
     'scheduled: the console offers them as presets. Ctrl-C (or Stop) ends load, heals every fault,',
     'waits for the regions to agree and judges the run as `chatquake run` does; a second Ctrl-C',
     'kills everything at once. docs/CONSOLE.md has the guide.',

@@ -25,7 +25,8 @@ import type { TopologyMode } from '../run/start.ts';
 import { prepareRun } from '../scenario/prepare.ts';
 import { SCENARIO_LIMITS, ScenarioError } from '../scenario/scenario.ts';
 
-export const DEFAULT_SCENARIO = 'steady-state';
+/** The session with no scenario named: steady load on the target's own topology. */
+export const DEFAULT_SCENARIOS: Record<string, string> = { reference: 'steady-state', xmpp: 'xmpp-partition' };
 
 const duration = (flag: string, min: number) =>
   z.string().transform((text, ctx) => {
@@ -85,7 +86,9 @@ export function parseUpFlags(
     throw new ScenarioError(
       `chatquake up: --host ${up.host} serves the console beyond this machine: give --token (or $CHATQUAKE_CONSOLE_TOKEN)`,
     );
-  const withScenario = positionals.length === 0 ? [DEFAULT_SCENARIO, ...argv] : argv;
+  const target = str(values.target) ?? 'reference';
+  const fallback = DEFAULT_SCENARIOS[target] ?? 'steady-state';
+  const withScenario = positionals.length === 0 ? [fallback, ...argv] : argv;
   const run = parseRunFlags(withScenario, 'up', upSpec);
   return { run: { ...run, durationSeconds: up.maxDurationMs / 1000 }, up };
 }
