@@ -461,6 +461,14 @@ describe('scrape readings', () => {
     ).toEqual({ reachable: true, homed: 12, lagSeconds: 1.5, lagMessages: 7 });
   });
 
+  it('reads the value, not the optional timestamp after it', () => {
+    const stamped = 'chat_homed_conversations 12 1700000000000\nchat_lag{peer="a b"} 2 1700000000000\n';
+    expect(Object.fromEntries(readGauges(stamped, ['chat_homed_conversations', 'chat_lag']))).toEqual({
+      chat_homed_conversations: { sum: 12, max: 12 },
+      chat_lag: { sum: 2, max: 2 },
+    });
+  });
+
   it('reads a lag of 0 when no peer series exist, and leaves unnamed gauges out', () => {
     expect(readingOf('# nothing yet\n', { lagSeconds: 'lag_s', lagMessages: 'lag_m' })).toEqual({
       reachable: true,
