@@ -91,6 +91,22 @@ describe('createLiveTimeline', () => {
     expect(backends.clean()).toBe(true);
   });
 
+  it('heals a region outage at its end in order: network first, then the restarts', async () => {
+    const { clock, backends, live } = setup();
+    await clock.advanceTo(ORIGIN + 1_000);
+    await live.inject(fault({ fault: 'regionOutage', region: 'us', duration: '2s', name: 'out' }));
+    const applied = backends.calls.slice();
+    expect(applied.slice(0, 2).sort()).toEqual(['t=1000 SIGKILL us/n1', 't=1000 SIGKILL us/n2']);
+    expect(applied.slice(2).every((c) => c.startsWith('t=1000 disable '))).toBe(true);
+    await clock.advanceTo(ORIGIN + 5_000);
+    const healed = backends.calls.slice(applied.length);
+    expect(healed.slice(0, -2).every((c) => c.startsWith('t=3000 enable '))).toBe(true);
+    expect(healed.slice(-2).sort()).toEqual(['t=3000 restart us/n1', 't=3000 restart us/n2']);
+    expect(healed.length - 2).toBe(applied.length - 2);
+    expect(live.all()).toMatchObject([{ id: 'out', appliedAt: 1_000, revertedAt: 3_000 }]);
+    expect(backends.clean()).toBe(true);
+  });
+
   it('runs a flap’s toggles at their times relative to the injection, and leaves the link up', async () => {
     const { clock, backends, live } = setup();
     await clock.advanceTo(ORIGIN + 2_000);

@@ -158,6 +158,15 @@ describe('console controls: inject', () => {
     expect(live.all().map((f) => f.id)).toEqual(['freeze']);
   });
 
+  it('never gives a default name that a named fault already took', async () => {
+    const { controls, live } = setup();
+    await controls.inject({ fault: 'nodePause', node: 'eu-west/n1', name: 'm2-nodePause' });
+    // The user gave no name: a taken default is the console's doing, not a conflict of theirs.
+    const answer = await controls.inject({ fault: 'nodePause', node: 'us-east/n1' });
+    expect(answer.id).not.toBe('m2-nodePause');
+    expect(live.active().map((f) => f.id)).toContain(answer.id);
+  });
+
   it('passes the fault to plan shifted to load time', async () => {
     const { controls, clock, planned } = setup();
     await clock.advanceTo(ORIGIN + 12_000);

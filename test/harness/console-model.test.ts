@@ -12,7 +12,7 @@ import { consoleCatalogue, faultKinds } from '../../harness/console/catalogue.ts
 import { consoleRegions, faultEffects, type NodeReading } from '../../harness/console/nodes.ts';
 import { readGauges, readingOf } from '../../harness/console/scrape.ts';
 import { createSessionModel, type SnapshotInputs } from '../../harness/console/state.ts';
-import { createTrafficModel } from '../../harness/console/traffic.ts';
+import { createTrafficModel, SERIES_SECONDS } from '../../harness/console/traffic.ts';
 import { planLayout } from '../../harness/local/layout.ts';
 import { chaosTopologyOfLayout, prepareScenario } from '../../harness/scenario/prepare.ts';
 import { parseScenario } from '../../harness/scenario/scenario.ts';
@@ -141,6 +141,25 @@ describe('traffic model', () => {
       { t: T0 + 1_000, sent: 1, acked: 0, delivered: 1, failed: 2 },
     ]);
     expect(snap.series[0]?.p50Ms).toBeNull();
+  });
+
+  it('puts a late event in its own second, in time order, and keeps the last 600 seconds', () => {
+    const traffic = createTrafficModel();
+    traffic.observe(send(T0 + 2_500, T0 + 2_500, 'a'));
+    traffic.observe(ack(T0 + 200, 'late'));
+    traffic.observe(send(T0 + 2_600, T0 + 2_600, 'b'));
+    expect(traffic.snapshot().series.map((p) => [p.t - T0, p.sent, p.acked])).toEqual([
+      [0, 0, 1],
+      [2_000, 2, 0],
+    ]);
+    for (let s = 3; s < 3 + SERIES_SECONDS; s++)
+      traffic.observe(send(T0 + s * 1_000, T0 + s * 1_000, `s${s}`));
+    const series = traffic.snapshot().series;
+    expect(series).toHaveLength(SERIES_SECONDS);
+    expect(series[0]?.t).toBe(T0 + 3_000);
+    expect(series.at(-1)?.t).toBe(T0 + (2 + SERIES_SECONDS) * 1_000);
+    // The totals still count everything.
+    expect(traffic.snapshot().totals.sent).toBe(2 + SERIES_SECONDS);
   });
 
   it('measures delivery latency from the intended send time, per second', () => {
