@@ -6,6 +6,7 @@
 // node:http requests let each test set Host, Origin and paths exactly as an attacker could.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { type IncomingMessage, request } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -285,6 +286,19 @@ describe('console server: the API', () => {
     expect(events(second)).toEqual(['event: state', 'event: state']);
   });
 
+  it('keeps broadcasting to the other streams after one client leaves', async () => {
+    const { server } = await start();
+    const gone = openEvents(server.port);
+    const stays = openEvents(server.port);
+    await gone.until((t) => events(t).length >= 1);
+    await stays.until((t) => events(t).length >= 1);
+    (await gone.response).destroy();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    server.broadcast();
+    expect(events(await stays.until((t) => events(t).length >= 2))).toHaveLength(2);
+    expect((await call(server.port, '/api/state')).status).toBe(200);
+  });
+
   it('passes a fault to inject and answers 201 with what was applied', async () => {
     const { server, calls } = await start();
     const answer = await post(server.port, '/api/faults', { fault: 'regionOutage', region: 'eu-west' });
@@ -376,6 +390,21 @@ describe('console server: guards without a token', () => {
     for (const host of [`localhost:${server.port}`, `[::1]:${server.port}`, '127.0.0.2']) {
       expect((await call(server.port, '/api/state', { headers: { host } })).status).toBe(200);
     }
+  });
+
+  it('refuses an HTTP/1.0 request with no Host header with 403', async () => {
+    const { server } = await start();
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      const socket = connect(server.port, '127.0.0.1', () => socket.end('GET /api/state HTTP/1.0\r\n\r\n'));
+      socket.setEncoding('utf8');
+      socket.on('data', (c: string) => {
+        text += c;
+      });
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+    expect(answer.split('\r\n')[0]).toMatch(/^HTTP\/1\.[01] 403 /);
   });
 
   it('gives the page’s address without a token', async () => {
