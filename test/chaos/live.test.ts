@@ -125,6 +125,23 @@ describe('createLiveTimeline', () => {
     expect(backends.clean()).toBe(true);
   });
 
+  it('schedules a long flap without a listener-leak warning on the terminal', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const { clock, live } = setup();
+      // A flap left to run for a minute: 59 toggles, as a game day would inject it.
+      await live.inject(fault({ fault: 'flap', region: 'us', period: '2s', duration: '60s', name: 'fl' }));
+      await clock.advanceTo(ORIGIN + 1_000);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.startsWith('MaxListenersExceededWarning'))).toEqual([]);
+      await live.healAll();
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   it('heals one fault by id, leaving the others, and answers false for unknown or healed ids', async () => {
     const { clock, backends, live, shown } = setup();
     await live.inject(fault({ fault: 'nodePause', node: 'eu/n1', name: 'a' }));
