@@ -392,6 +392,16 @@ describe('node and region states', () => {
     expect(s).toMatchObject({ 'eu-west/n1': 'degraded', 'us-east/n1': 'degraded', 'ap-south/n1': 'up' });
   });
 
+  it('shows a skewed clock and a brownout as degraded', () => {
+    const s = states(
+      faults(
+        { fault: 'clockSkew', node: 'us-east/n1', offsetMs: 800 },
+        { fault: 'brownout', region: 'ap-south', share: 0.5 },
+      ),
+    );
+    expect(s).toMatchObject({ 'us-east/n1': 'degraded', 'ap-south/n1': 'degraded', 'eu-west/n1': 'up' });
+  });
+
   it('shows a node both killed and cut off as down', () => {
     const s = states(
       faults(
