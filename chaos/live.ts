@@ -92,12 +92,19 @@ export function createLiveTimeline(options: LiveTimelineOptions): LiveTimeline {
   const snapshot = (entry: Entry): AppliedFault =>
     entry.errors.length > 0 ? { ...entry.record, error: entry.errors.join('; ') } : { ...entry.record };
 
-  /** Runs `work` (through the queue) at load time `t`, unless the fault's timers are stopped. */
-  const at = (entry: Entry, t: number, work: () => Promise<void>): void => {
-    clock.sleep(startAt + t - clock.now(), entry.timers.signal).then(
-      () => enqueue(work),
-      () => undefined,
-    );
+  /**
+   * Runs each piece of work (through the queue) at its load time, in order, one sleep at a
+   * time (a long flap holds one timer, not thousands); stops when the fault's timers do.
+   */
+  const later = async (entry: Entry, work: readonly { t: number; run: () => Promise<void> }[]) => {
+    for (const item of work) {
+      try {
+        await clock.sleep(startAt + item.t - clock.now(), entry.timers.signal);
+      } catch {
+        return;
+      }
+      await enqueue(item.run).catch(() => undefined);
+    }
   };
   const revert = async (entry: Entry): Promise<void> => {
     entry.timers.abort();
@@ -117,13 +124,14 @@ export function createLiveTimeline(options: LiveTimelineOptions): LiveTimeline {
     entry.active = fault.instant !== true;
     emit('fault_start', fault);
     if (!entry.active) return snapshot(entry);
-    for (const step of fault.steps ?? []) {
-      at(entry, step.at, async () => {
-        if (!entry.active) return;
-        entry.errors.push(...(await executor.run(fault.id, step.actions)).errors);
-      });
-    }
-    if (fault.until !== null) at(entry, fault.until, () => revert(entry));
+    const work = (fault.steps ?? []).map((step) => ({
+      t: step.at,
+      run: async () => {
+        if (entry.active) entry.errors.push(...(await executor.run(fault.id, step.actions)).errors);
+      },
+    }));
+    if (fault.until !== null) work.push({ t: fault.until, run: () => revert(entry) });
+    void later(entry, work);
     return snapshot(entry);
   };
 
@@ -164,9 +172,8 @@ export function createLiveTimeline(options: LiveTimelineOptions): LiveTimeline {
 
   function healAll(): Promise<void> {
     healing ??= enqueue(async () => {
-      const open = [...entries.values()]
-        .filter((e) => e.active)
-        .sort((a, b) => (b.record.appliedAt ?? 0) - (a.record.appliedAt ?? 0));
+      // Newest first: the one queue applies in injection order, so that order, reversed.
+      const open = [...entries.values()].filter((e) => e.active).reverse();
       for (const entry of open) await revert(entry);
       for (const entry of entries.values()) entry.timers.abort();
       healErrors.push(...(await executor.sweep()));

@@ -12,8 +12,8 @@ import { parseDuration } from '../../lib/duration.ts';
 import { reportConfigError } from '../cli/config-error.ts';
 import { applyEnvFlags } from '../cli/env.ts';
 import { ExitCode } from '../cli/exit-codes.ts';
-import { parseArgsOptions } from '../cli/flag-table.ts';
-import { numeric, parseRunFlags, type RunFlags } from '../cli/flags.ts';
+import { parseArgsOptions, spellings, unknownFlagProblem } from '../cli/flag-table.ts';
+import { joinNegativeValues, numeric, parseRunFlags, type RunFlags } from '../cli/flags.ts';
 import { upSpec } from '../cli/options.ts';
 import { createProgress } from '../cli/progress.ts';
 import { isLoopback } from '../console/http.ts';
@@ -22,11 +22,14 @@ import { cleanup, installExitHook, onTerminationSignal } from '../local/cleanup.
 import { formatEndOfRun } from '../results/results.ts';
 import { newRunDir } from '../run/run.ts';
 import type { TopologyMode } from '../run/start.ts';
-import { prepareRun } from '../scenario/prepare.ts';
+import { type PreparedRun, prepareRun } from '../scenario/prepare.ts';
 import { SCENARIO_LIMITS, ScenarioError } from '../scenario/scenario.ts';
 
 /** The session with no scenario named: steady load on the target's own topology. */
-export const DEFAULT_SCENARIOS: Record<string, string> = { reference: 'steady-state', xmpp: 'xmpp-partition' };
+export const DEFAULT_SCENARIOS: Record<string, string> = {
+  reference: 'steady-state',
+  xmpp: 'xmpp-partition',
+};
 
 const duration = (flag: string, min: number) =>
   z.string().transform((text, ctx) => {
@@ -66,12 +69,22 @@ export function parseUpFlags(
   argv: string[],
   env: NodeJS.ProcessEnv = process.env,
 ): { run: RunFlags; up: UpFlags } {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    strict: true,
-    options: parseArgsOptions(upSpec.flags),
-  });
+  const unknown = unknownFlagProblem(argv, upSpec);
+  if (unknown !== undefined) throw new ScenarioError(unknown);
+  const valueOptions = new Set(upSpec.flags.filter((f) => f.value !== undefined).flatMap(spellings));
+  const args = joinNegativeValues(argv, valueOptions);
+  let parsedArgs: { values: Record<string, unknown>; positionals: string[] };
+  try {
+    parsedArgs = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: parseArgsOptions(upSpec.flags),
+    });
+  } catch (error) {
+    throw new ScenarioError(`chatquake up: ${(error as Error).message}`);
+  }
+  const { values, positionals } = parsedArgs;
   const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
   const parsed = UpOnly.safeParse({
     port: str(values.port),
@@ -89,8 +102,22 @@ export function parseUpFlags(
   const target = str(values.target) ?? 'reference';
   const fallback = DEFAULT_SCENARIOS[target] ?? 'steady-state';
   const withScenario = positionals.length === 0 ? [fallback, ...argv] : argv;
-  const run = parseRunFlags(withScenario, 'up', upSpec);
-  return { run: { ...run, durationSeconds: up.maxDurationMs / 1000 }, up };
+  return { run: parseRunFlags(withScenario, 'up', upSpec), up };
+}
+
+/**
+ * The prepared run as a session: no planned fault (the scenario's own become presets, at the
+ * scenario's own times and lengths) and load until the session's bound. Stages are not
+ * stretched to it: they play as written, then the last rate holds (k6's ramping rate).
+ */
+export function sessionOf(
+  prepared: PreparedRun,
+  maxDurationMs: number,
+): { prepared: PreparedRun; presets: Record<string, unknown>[] } {
+  return {
+    prepared: { ...prepared, faults: [], scenario: { ...prepared.scenario, durationMs: maxDurationMs } },
+    presets: prepared.scenario.chaos.map((f) => ({ ...f }) as Record<string, unknown>),
+  };
 }
 
 function whereOf(flags: RunFlags): TopologyMode {
@@ -112,8 +139,9 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`chatquake up: ${error instanceof Error ? error.message : String(error)}\n`);
     return ExitCode.invalidConfig;
   }
-  const presets = prepared.scenario.chaos.map((f) => ({ ...f }) as Record<string, unknown>);
-  prepared = { ...prepared, faults: [] };
+  const session = sessionOf(prepared, flags.up.maxDurationMs);
+  prepared = session.prepared;
+  const presets = session.presets;
   const progress = createProgress({ quiet: flags.run.quiet });
   installExitHook(cleanup);
   const cwd = process.cwd();

@@ -41,15 +41,29 @@ export interface ConsoleControls {
   stop(): void;
 }
 
-/** The first zod issue as a field path ("link.from") and its message. */
-function firstIssue(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }) {
+/** The first zod issue as a field path ("link.from") and its message; an unknown key is its own field. */
+function firstIssue(error: {
+  issues: readonly { path: readonly PropertyKey[]; message: string; keys?: readonly string[] }[];
+}) {
   const issue = error.issues[0];
-  const field = (issue?.path ?? []).map(String).join('.');
-  return { field, message: issue?.message ?? 'invalid fault' };
+  const path = [...(issue?.path ?? []), ...(issue?.keys?.slice(0, 1) ?? [])];
+  return { field: path.map(String).join('.'), message: issue?.message ?? 'invalid fault' };
 }
 
 export function createControls(ctx: ControlContext): ConsoleControls {
   let injected = 0;
+  /** m<n>-<kind> with the first n from the count so far that no fault has taken (a user may name one so). */
+  const freeName = (kind: string): string => {
+    const taken = new Set(
+      ctx
+        .timeline()
+        ?.all()
+        .map((f) => f.id) ?? [],
+    );
+    let n = injected + 1;
+    while (taken.has(`m${n}-${kind}`)) n++;
+    return `m${n}-${kind}`;
+  };
 
   const ready = (): LiveTimeline => {
     const closed = ctx.closed();
@@ -70,7 +84,7 @@ export function createControls(ctx: ControlContext): ConsoleControls {
     const name =
       'name' in body && body.name !== undefined
         ? {}
-        : { name: `m${injected + 1}-${String((body as { fault?: unknown }).fault)}` };
+        : { name: freeName(String((body as { fault?: unknown }).fault)) };
     const parsed = FaultSpec.safeParse({ ...body, ...name, at: 0 });
     if (!parsed.success) {
       const { field, message } = firstIssue(parsed.error);

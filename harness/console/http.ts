@@ -113,9 +113,20 @@ function guard(req: IncomingMessage, url: URL, options: ConsoleServerOptions): [
   return undefined;
 }
 
-/** The file under `root` a page path names; undefined outside it or missing. */
+/** decodeURIComponent, or undefined for a malformed %-sequence. */
+function decoded(text: string): string | undefined {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The file under `root` a page path names; undefined outside it, missing or malformed. */
 function assetPath(root: string, pathname: string): string | undefined {
-  const relative = pathname === '/' ? 'index.html' : decodeURIComponent(pathname).replace(/^\/+/, '');
+  const path = decoded(pathname);
+  if (path === undefined) return undefined;
+  const relative = path === '/' ? 'index.html' : path.replace(/^\/+/, '');
   const full = normalize(join(root, relative));
   if (full !== root && !full.startsWith(root + sep)) return undefined;
   try {
@@ -156,7 +167,8 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
     if (method === 'DELETE' && path === '/api/faults')
       return send(res, 200, { healed: await options.controls.healAll() });
     if (method === 'DELETE' && path.startsWith('/api/faults/')) {
-      const id = decodeURIComponent(path.slice('/api/faults/'.length));
+      const id = decoded(path.slice('/api/faults/'.length));
+      if (id === undefined) throw new ControlError(400, 'the fault id in the path is not valid %-encoding');
       await options.controls.heal(id);
       return send(res, 200, { id });
     }

@@ -39,15 +39,18 @@ function mark(effects: Effects, node: string, state: NodeState, fault: string): 
  */
 export function faultEffects(active: readonly ResolvedFault[], topology: ChaosTopology): Effects {
   const effects: Effects = new Map();
-  const cutBy = new Map<string, string>();
-  const slowedBy = new Map<string, string>();
+  const cutBy = new Map<string, Set<string>>();
+  const slowedBy = new Map<string, Set<string>>();
+  const hold = (map: Map<string, Set<string>>, proxy: string, fault: string): void => {
+    map.set(proxy, (map.get(proxy) ?? new Set()).add(fault));
+  };
   for (const fault of active) {
     for (const action of fault.actions) {
       if (action.op === 'signal')
         mark(effects, action.node, action.signal === 'SIGSTOP' ? 'paused' : 'down', fault.id);
       else if (action.op === 'clock') mark(effects, action.node, 'degraded', fault.id);
-      else if (action.op === 'disable') cutBy.set(action.proxy, fault.id);
-      else if (action.op === 'toxic') slowedBy.set(action.proxy, fault.id);
+      else if (action.op === 'disable') hold(cutBy, action.proxy, fault.id);
+      else if (action.op === 'toxic') hold(slowedBy, action.proxy, fault.id);
     }
   }
   for (const node of topology.nodes) {
@@ -55,10 +58,9 @@ export function faultEffects(active: readonly ResolvedFault[], topology: ChaosTo
     const links = proxies.filter((p) => p.kind === 'link');
     const isolated = links.length > 0 && links.every((p) => cutBy.has(p.name));
     for (const p of proxies) {
-      const cut = cutBy.get(p.name);
-      if (cut !== undefined) mark(effects, node.id, isolated ? 'isolated' : 'degraded', cut);
-      const slowed = slowedBy.get(p.name);
-      if (slowed !== undefined) mark(effects, node.id, 'degraded', slowed);
+      for (const cut of cutBy.get(p.name) ?? [])
+        mark(effects, node.id, isolated ? 'isolated' : 'degraded', cut);
+      for (const slowed of slowedBy.get(p.name) ?? []) mark(effects, node.id, 'degraded', slowed);
     }
   }
   return effects;

@@ -21,7 +21,9 @@ export function readGauges(
     const nameEnd = line.search(/[{\s]/);
     const name = nameEnd < 0 ? line : line.slice(0, nameEnd);
     if (!names.includes(name)) continue;
-    const value = Number(line.slice(line.lastIndexOf(' ') + 1));
+    // `name{labels} value [timestamp]`: the value is the first field after the name and labels.
+    const rest = line.slice(line[nameEnd] === '{' ? line.indexOf('}', nameEnd) + 1 : nameEnd).trim();
+    const value = Number(rest.split(/\s+/)[0]);
     if (!Number.isFinite(value)) continue;
     const now = found.get(name) ?? { sum: 0, max: Number.NEGATIVE_INFINITY };
     now.sum += value;

@@ -81,7 +81,8 @@ export function createSessionModel(prepared: PreparedRun, maxDurationMs: number)
         target: e.target,
         regions: [...e.regions],
         startedAt: e.t,
-        stoppedAt: null,
+        // An instant fault (scaleOut) is done once applied: nothing of it is left to heal.
+        stoppedAt: planned.get(e.faultId)?.instant === true ? e.t : null,
         endsAt: endOf(e.faultId, e.t),
         manual: manual.has(e.faultId),
       });

@@ -318,6 +318,21 @@ describe('session model', () => {
     ]);
   });
 
+  it('shows an instant fault (scaleOut) as done once applied: nothing of it is left to heal', () => {
+    const model = createSessionModel({ ...prepared, faults: [] }, 3_600_000);
+    const [grow] = faults({ fault: 'scaleOut', region: 'eu-west', name: 'm1-scaleOut' });
+    expect(grow?.instant).toBe(true);
+    model.markManual(grow as ResolvedFault);
+    model.observe(faultStart(T0 + 4_000, grow as ResolvedFault));
+    const [shown] = model.snapshot(inputs()).faults;
+    expect(shown).toMatchObject({
+      id: 'm1-scaleOut',
+      manual: true,
+      startedAt: T0 + 4_000,
+      stoppedAt: T0 + 4_000,
+    });
+  });
+
   it('joins the traffic, clients, failovers and the live judge into the snapshot', () => {
     const model = createSessionModel(prepared, 3_600_000);
     for (const e of [

@@ -1,10 +1,12 @@
 // Pins `chatquake up`'s flags (harness/commands/up.ts parseUpFlags): its defaults, steady-state
-// when no scenario is named, the session bound feeding the run's duration, and the rules that
+// when no scenario is named, the session bound (sessionOf: no planned fault, the scenario's own
+// faults as presets at their own times), and the rules that
 // keep a control plane private: a non-loopback --host needs a token of at least 16 characters,
 // from --token or $CHATQUAKE_CONSOLE_TOKEN. Every refusal must name the flag at fault, since it
 // is all the user sees before the session starts.
 import { describe, expect, it } from 'vitest';
-import { parseUpFlags } from '../../harness/commands/up.ts';
+import { parseUpFlags, sessionOf } from '../../harness/commands/up.ts';
+import { prepareRun } from '../../harness/scenario/prepare.ts';
 import { ScenarioError } from '../../harness/scenario/scenario.ts';
 
 const TOKEN = 'sixteen-chars-ok';
@@ -26,7 +28,8 @@ describe('parseUpFlags', () => {
     expect(up).toEqual({ port: 8080, host: '127.0.0.1', maxDurationMs: 3_600_000, lingerMs: 600_000 });
     expect(up.token).toBeUndefined();
     expect(run.scenario).toBe('steady-state');
-    expect(run.durationSeconds).toBe(3_600);
+    // The bound is the session's, not a --duration: stages are not stretched to it.
+    expect(run.durationSeconds).toBeUndefined();
   });
 
   it('runs the scenario named, before or after the flags', () => {
@@ -95,12 +98,12 @@ describe('parseUpFlags', () => {
     expect(refusal([], { CHATQUAKE_CONSOLE_TOKEN: 'short' }).message).toMatch(/--token/);
   });
 
-  it('bounds the session with --max-duration, which becomes the run’s duration', () => {
+  it('bounds the session with --max-duration', () => {
     const { run, up } = parseUpFlags(['--max-duration', '90s'], {});
     expect(up.maxDurationMs).toBe(90_000);
-    expect(run.durationSeconds).toBe(90);
+    expect(run.durationSeconds).toBeUndefined();
     // A bare number is seconds.
-    expect(parseUpFlags(['--max-duration', '120'], {}).run.durationSeconds).toBe(120);
+    expect(parseUpFlags(['--max-duration', '120'], {}).up.maxDurationMs).toBe(120_000);
     expect(parseUpFlags(['--max-duration', '2h'], {}).up.maxDurationMs).toBe(7_200_000);
   });
 
@@ -130,5 +133,19 @@ describe('parseUpFlags', () => {
   it('passes the run’s own flags through', () => {
     const { run } = parseUpFlags(['partition', '--seed', '42', '--out', 'runs/day1', '--tag', 'team=im'], {});
     expect(run).toMatchObject({ scenario: 'partition', seed: 42, out: 'runs/day1', tags: { team: 'im' } });
+  });
+
+  it('makes a session of a scenario: no planned fault, its faults as presets at their own times, load until the bound', async () => {
+    const { run } = parseUpFlags(['region-outage', '--seed', '1', '--max-duration', '10m'], {});
+    const prepared = await prepareRun(run);
+    expect(prepared.faults.length).toBeGreaterThan(0);
+    const { prepared: session, presets } = sessionOf(prepared, 600_000);
+    expect(session.faults).toEqual([]);
+    expect(session.scenario.durationMs).toBe(600_000);
+    expect(session.seed).toBe(1);
+    expect(presets).toEqual([
+      { fault: 'regionIsolation', name: 'cut-off', region: '@busiest', at: '8s', duration: '2s' },
+      { fault: 'regionOutage', name: 'outage', region: '@busiest', at: '10s', duration: '10s' },
+    ]);
   });
 });
