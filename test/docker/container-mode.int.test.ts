@@ -88,7 +88,7 @@ describe.skipIf(suite.skip)(suite.name, () => {
         await new Promise((r) => setTimeout(r, 500));
       }
     })();
-    const result = await runDocker('region-outage', 'pass', ['--duration', '20s']).finally(() => {
+    const result = await runDocker('region-outage', 'pass', ['--duration', '15s']).finally(() => {
       watching = false;
     });
     await watch;

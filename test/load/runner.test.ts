@@ -308,6 +308,30 @@ describe('runLoad', () => {
     expect(r.result.acked + r.result.failed + r.result.indeterminate).toBe(r.result.sent);
   });
 
+  it('ends early but whole on stop (chatquake up): load_stop, drained acks, nothing unsent, a valid run', async () => {
+    const stop = new AbortController();
+    const started = performance.now();
+    const r = await run({
+      durationMs: 60_000,
+      load: { stop: stop.signal },
+      during: () => setTimeout(() => stop.abort(), 700),
+    });
+    expect(performance.now() - started).toBeLessThan(10_000);
+    expect(r.result.aborted).toBe(false);
+    expect(r.result.unsent).toBe(0);
+    expect(r.result.valid, r.result.invalidReasons.join('; ')).toBe(true);
+    expect(r.result.sent).toBeGreaterThan(0);
+    // Stopped, not aborted: the outstanding sends were drained and acked, not given up on.
+    expect(r.result.acked).toBe(r.result.sent);
+    expect(r.result.indeterminate).toBe(0);
+    const phases = r.of('phase');
+    expect(phases.map((p) => p.name)).toEqual(['load_start', 'load_stop']);
+    const [loadStart, loadStop] = phases;
+    expect((loadStop?.t ?? 0) - (loadStart?.t ?? 0)).toBeLessThan(3000);
+    expect(Math.max(...r.of('send').map((e) => e.t))).toBeLessThanOrEqual(loadStop?.t ?? 0);
+    expect(r.target.openSessions()).toBe(0);
+  });
+
   it('records events a target reports before connect() returns', async () => {
     const r = await run({
       durationMs: 300,
