@@ -6,8 +6,11 @@
 import { EXIT_CODE_LINE, ExitCode } from './cli/exit-codes.ts';
 import { type CommandSpec, formatCommandHelp, nearestFlag, unknownFlagProblem } from './cli/flag-table.ts';
 import {
+  chaosSpec,
   checkSpec,
   compareSpec,
+  ingestSpec,
+  k6Spec,
   listSpec,
   proxySpec,
   reportSpec,
@@ -27,6 +30,9 @@ export const commands: Record<string, Command> = {
   check: { spec: checkSpec, load: () => import('./commands/check.ts') },
   report: { spec: reportSpec, load: () => import('./commands/report.ts') },
   compare: { spec: compareSpec, load: () => import('./commands/compare.ts') },
+  k6: { spec: k6Spec, load: () => import('./commands/k6.ts') },
+  ingest: { spec: ingestSpec, load: () => import('./commands/ingest.ts') },
+  chaos: { spec: chaosSpec, load: () => import('./commands/chaos.ts') },
   ...targetCommands,
   proxy: { spec: proxySpec, load: () => import('../proxy/main.ts') },
 };

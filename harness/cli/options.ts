@@ -228,6 +228,112 @@ export const upSpec: CommandSpec = {
   ],
 };
 
+const TOPOLOGY_FLAG: FlagSpec = {
+  name: 'topology',
+  value: 'FILE',
+  description:
+    'the deployment to reach: regions with their ws:// endpoints and http:// admin URLs, and its Toxiproxy (docs/K6.md)',
+};
+
+export const k6Spec: CommandSpec = {
+  name: 'k6',
+  summary: "write a k6 script of a scenario's workload against a deployment, for distributed load",
+  args: '<scenario|file>',
+  flags: [
+    { name: 'out', short: 'o', value: 'FILE', description: 'the script', default: 'stdout' },
+    { ...TOPOLOGY_FLAG, description: `${TOPOLOGY_FLAG.description}; required` },
+    {
+      name: 'setup',
+      description: "create the workload's conversations on the deployment first (needs its admin URLs)",
+    },
+    ...SCENARIO_FLAGS.filter((f) => f.name !== 'bug' && f.name !== 'target'),
+    { name: 'quiet', short: 'q', description: 'print nothing but errors' },
+  ],
+  notes: [
+    SCENARIO_ARG_LINE,
+    'Run the script with `k6 run --out json=k6.json script.js` on one or more machines (docs/K6.md), then',
+    'judge all the outputs together with `chatquake ingest k6`.',
+    EXIT_CODE_LINE,
+  ],
+};
+
+export const ingestSpec: CommandSpec = {
+  name: 'ingest',
+  summary: "judge a distributed k6 run: merge k6's JSON outputs into one history and check it as `run` does",
+  args: 'k6 <k6 JSON output>...',
+  flags: [
+    {
+      name: 'script',
+      value: 'FILE',
+      description: 'the script `chatquake k6` wrote (its plan: users, conversations, thresholds); required',
+    },
+    {
+      ...TOPOLOGY_FLAG,
+      description: `${TOPOLOGY_FLAG.description}; with it the regions are given time to agree and their final logs are read`,
+    },
+    {
+      name: 'chaos',
+      value: 'FILE',
+      multiple: true,
+      description: 'fault events `chatquake chaos --out` wrote while the load ran',
+    },
+    {
+      name: 'out',
+      short: 'o',
+      value: 'DIR',
+      description: 'the run folder',
+      default: 'runs/<time>-<scenario>',
+    },
+    {
+      name: 'tag',
+      value: 'KEY=VALUE',
+      multiple: true,
+      description: 'a tag on the run, written to summary.json, run.json and junit.xml',
+    },
+    {
+      name: 'no-thresholds',
+      description: 'thresholds and checks are judged and shown but do not fail the exit code',
+    },
+    { name: 'quiet', short: 'q', description: 'write the results without printing them' },
+  ],
+  notes: ['Each JSON output is one clock domain (one k6 instance).', EXIT_CODE_LINE],
+};
+
+export const chaosSpec: CommandSpec = {
+  name: 'chaos',
+  summary: "apply a scenario's fault timeline to a running deployment through its Toxiproxy",
+  args: '<scenario|file>',
+  flags: [
+    { ...TOPOLOGY_FLAG, description: `${TOPOLOGY_FLAG.description}; required` },
+    {
+      name: 'toxiproxy',
+      value: 'URL',
+      description: 'the Toxiproxy API to drive',
+      default: "the topology file's, else $TOXIPROXY_URL",
+    },
+    {
+      name: 'start-at',
+      value: 'TIME',
+      description: 'when load starts (fault times count from it): an ISO time or epoch ms',
+      default: 'now',
+    },
+    {
+      name: 'out',
+      short: 'o',
+      value: 'FILE',
+      description: 'write each fault start and stop as history events (for `chatquake ingest k6 --chaos`)',
+    },
+    ...SCENARIO_FLAGS.filter((f) => f.name !== 'bug' && f.name !== 'target'),
+    { name: 'quiet', short: 'q', description: 'no progress lines' },
+  ],
+  notes: [
+    SCENARIO_ARG_LINE,
+    'Only faults the proxy carries run here (network faults); a node crash, pause or clock skew needs',
+    'the processes and is refused, naming the fault. Ctrl-C heals everything applied.',
+    EXIT_CODE_LINE,
+  ],
+};
+
 export const validateSpec: CommandSpec = {
   name: 'validate',
   summary: 'print the resolved topology and fault timeline of a scenario; starts nothing',
