@@ -59,15 +59,19 @@ describe('--help', () => {
   it('exists for every command, with -h too, and lists every flag with its short form and default', async () => {
     expect(Object.keys(commands).sort()).toEqual(
       [
+        'chaos',
         'check',
         'compare',
         'directory',
+        'ingest',
+        'k6',
         'list',
         'proxy',
         'report',
         'run',
         'server',
         'token',
+        'up',
         'validate',
         'xmpp-region',
       ].sort(),
