@@ -170,7 +170,7 @@ export const upSpec: CommandSpec = {
     {
       name: 'host',
       value: 'HOST',
-      description: 'the address the console binds; anything but loopback needs --token',
+      description: 'the address the console binds; anything but loopback needs a token (below)',
       default: '127.0.0.1',
     },
     {
