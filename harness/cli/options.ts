@@ -275,7 +275,7 @@ export const ingestSpec: CommandSpec = {
       name: 'chaos',
       value: 'FILE',
       multiple: true,
-      description: 'fault events `chatquake chaos --out` wrote while the load ran',
+      description: 'fault events that `chatquake chaos` wrote (its -o file) while the load ran',
     },
     {
       name: 'out',
