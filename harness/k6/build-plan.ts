@@ -28,6 +28,8 @@ export interface BuildPlanOptions {
   runId?: string;
   /** When tokens are signed; default now. */
   now?: number;
+  /** The bound on sends; default MAX_K6_SENDS. */
+  maxSends?: number;
 }
 
 export interface BuiltPlan {
@@ -48,16 +50,16 @@ function checkRegions(prepared: PreparedRun, topology: Topology, name: string): 
 }
 
 /** The seeded schedule as each user's sends, with the cmids load/send.ts gives them. */
-function sendsOf(prepared: PreparedRun): { sends: K6Plan['sends']; total: number } {
+function sendsOf(prepared: PreparedRun, maxSends: number): { sends: K6Plan['sends']; total: number } {
   const { scenario, workload, seed } = prepared;
   const sends: K6Plan['sends'] = {};
   for (const u of workload.users) sends[u.id] = [];
   let total = 0;
   for (const item of schedule(scenario.workload, workload, scenario.durationMs, seed)) {
     total++;
-    if (total > MAX_K6_SENDS)
+    if (total > maxSends)
       throw new ScenarioError(
-        `scenario ${scenario.name}: more than ${MAX_K6_SENDS} sends; a k6 script holds every send: shorten it with --duration or lower --rate`,
+        `scenario ${scenario.name}: more than ${maxSends} sends; a k6 script holds every send: shorten it with --duration or lower --rate`,
       );
     const list = sends[item.user] as [number, string, string][];
     list.push([Math.round(item.at * 1000) / 1000, item.conv, `${item.user}-${list.length}`]);
@@ -85,7 +87,7 @@ export function buildK6Plan(
   if (topology.target !== 'reference')
     throw new ScenarioError(`${name}: target: only "reference" is supported`);
   checkRegions(prepared, topology, name);
-  const { sends } = sendsOf(prepared);
+  const { sends } = sendsOf(prepared, options.maxSends ?? MAX_K6_SENDS);
   const now = options.now ?? Date.now();
   const spec = scenario.workload;
   const connectRampMs = spec.connectRampMs;

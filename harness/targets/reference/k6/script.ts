@@ -45,9 +45,16 @@ function header(plan: K6Plan, left: K6Thresholds['leftOut']): string {
     '// im_reconnects. The plan below holds signed client tokens: treat the script as a secret.',
     '//',
     '// Judged by `chatquake ingest k6`, not by k6 (k6 cannot see them, or not across instances):',
-    ...left.map((l) => `//   ${l.key}: ${l.reason}`),
+    ...groupedByReason(left).map(([reason, keys]) => `//   ${keys.join(', ')}: ${reason}`),
   ];
   return lines.join('\n');
+}
+
+/** Keys left to ingest, one line per reason. */
+function groupedByReason(left: K6Thresholds['leftOut']): [string, string[]][] {
+  const groups = new Map<string, string[]>();
+  for (const { key, reason } of left) groups.set(reason, [...(groups.get(reason) ?? []), key]);
+  return [...groups];
 }
 
 /** The whole script's text. */
