@@ -344,7 +344,7 @@ function welcomed(/** @type {Client} */ c, /** @type {{ region: string, node: st
   record({ type: 'conn_up', t, user: c.user.id, session: c.session, region, node: frame.node });
   if (c.previousRegion !== undefined && c.previousRegion !== region) {
     record({ type: 'failover', t, user: c.user.id, session: c.session, from: c.previousRegion, to: region });
-    if (c.downAt !== undefined) metrics.failover.add((t - c.downAt) / 1000, { region: c.user.region });
+    if (c.downAt !== undefined) metrics.failover.add((t - c.downAt) / 1000, { region: c.previousRegion });
   }
   c.previousRegion = region;
   for (const cs of c.convs.values()) {
