@@ -3,6 +3,8 @@
 // endpoints in the client SDK's failover order and tokens the servers accept for the whole run.
 // And `chatquake k6` refuses what it cannot do, naming the flag, region or bound.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
@@ -154,6 +156,81 @@ describe('chatquake k6', () => {
     expect(plan.scenario).toBe('steady-state');
     expect(plan.seed).toBe(3);
     expect(plan.users).toHaveLength(150);
+  });
+
+  it('--setup creates every conversation through the admin API with the admin token', async () => {
+    const seen: { auth: string | undefined; body: { id: string; members: string[] } }[] = [];
+    const server = createServer((req, res) => {
+      let text = '';
+      req.on('data', (chunk) => {
+        text += String(chunk);
+      });
+      req.on('end', () => {
+        if (req.method === 'POST' && req.url === '/admin/conversations')
+          seen.push({ auth: req.headers.authorization, body: JSON.parse(text) });
+        res.writeHead(201, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const admin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const file = join(dir, 'local.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        regions: ['eu-west', 'us-east'].map((name) => ({
+          name,
+          endpoints: ['ws://127.0.0.1:1/ws'],
+          adminUrls: [admin],
+        })),
+        secret: 's3cret',
+        adminToken: 'admin-token-for-test',
+      }),
+    );
+    try {
+      const out = join(dir, 'setup.js');
+      const args = ['steady-state', '--topology', file, '--setup', '-o', out, '--regions', 'eu-west,us-east'];
+      const { code } = await run([...args, '--seed', '9', '-u', '12', '-d', '2s', '-q']);
+      expect(code).toBe(0);
+      const plan = planOfScript(readFileSync(out, 'utf8')) as {
+        conversations: { id: string; members: string[] }[];
+      };
+      expect(seen.map((s) => s.body).sort((a, b) => a.id.localeCompare(b.id))).toEqual(
+        [...plan.conversations].sort((a, b) => a.id.localeCompare(b.id)),
+      );
+      expect(new Set(seen.map((s) => s.auth))).toEqual(new Set(['Bearer admin-token-for-test']));
+    } finally {
+      server.close();
+    }
+  });
+
+  it('exits 1 when --setup cannot reach the deployment, writing no script', async () => {
+    const file = join(dir, 'unreachable.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        regions: [{ name: 'eu-west', endpoints: ['ws://127.0.0.1:1/ws'], adminUrls: ['http://127.0.0.1:1'] }],
+        secret: 's3cret',
+        adminToken: 'admin-token-for-test',
+      }),
+    );
+    const out = join(dir, 'never.js');
+    const { code, stderr } = await run([
+      'steady-state',
+      '--topology',
+      file,
+      '--setup',
+      '-o',
+      out,
+      '--regions',
+      'eu-west',
+      '-u',
+      '4',
+      '-d',
+      '1s',
+    ]);
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/--setup: /);
+    expect(() => readFileSync(out)).toThrow();
   });
 
   it('exits 104 naming what is wrong: no --topology, a bad file, a missing region, a bad flag', async () => {
