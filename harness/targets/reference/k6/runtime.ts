@@ -6,10 +6,10 @@
 // k6/timers, k6/metrics, k6/execution) and must never block (no `sleep`), so one VU keeps a
 // long-lived connection while timers send at the intended times.
 //
-// Where it differs from the SDK: no probe home (a client that failed over stays until its
-// connection is lost), no HTTP status on a refused upgrade (k6 does not report it, so a bad
-// token is retried like any refusal), and one 100 ms tick per VU instead of the SDK's one
-// precisely armed timer. The script is type-checked against @types/k6 (test/k6/script-types).
+// Where it differs from the SDK: no HTTP status on a refused upgrade (k6 does not report it, so a
+// bad token is retried like any refusal), a region is the one the node's `welcome` names (the
+// plan's endpoints carry none; a probe home tries the endpoints known to be home's), and one
+// 100 ms tick per VU instead of the SDK's one precisely armed timer. The script is type-checked against @types/k6 (test/k6/script-types).
 // No backtick nor dollar-brace may appear in RUNTIME: it is a template literal here.
 
 export const RUNTIME = String.raw`
@@ -34,7 +34,10 @@ export const RUNTIME = String.raw`
  *   downAt: number | undefined, endpointIndex: number, failures: number, attempt: number,
  *   reconnectAt: number, connectDeadline: number | undefined, lastHeard: number,
  *   pingAt: number | undefined, outbox: Map<string, Entry>, convs: Map<string, Conv>,
- *   timers: number[], interval: number | undefined }} Client
+ *   timers: number[], interval: number | undefined, homeEndpoints: number[], probeRound: number,
+ *   probe: { ws: WebSocket, index: number, deadline: number } | undefined,
+ *   nextProbeAt: number | undefined, probeIntervalMs: number, homeSince: number | undefined,
+ *   returnedHome: boolean }} Client
  */
 
 /** @type {Plan} */
@@ -51,6 +54,8 @@ const SDK = {
   ackTimeoutMs: 5000,
   sendTimeoutMs: 30000,
   gapWaitMs: 250,
+  returnHomeAfterMs: 30000,
+  maxProbeBackoff: 8,
   tickMs: 100,
 };
 /** Error codes after which the server has definitely not stored the message. */
@@ -266,27 +271,32 @@ function sendScheduled(/** @type {Client} */ c, /** @type {[number, string, stri
 function connect(/** @type {Client} */ c) {
   if (c.closed) return;
   c.phase = 'connecting';
-  const generation = ++c.generation;
+  c.generation++;
   c.connectDeadline = Date.now() + SDK.connectTimeoutMs;
   const endpoint = c.user.endpoints[c.endpointIndex];
   const url = endpoint + (endpoint.indexOf('?') < 0 ? '?' : '&') + 'token=' + encodeURIComponent(c.user.token);
-  /** @type {string | undefined} */
-  let failure;
   const ws = new WebSocket(url);
   c.ws = ws;
+  attach(c, ws);
+}
+
+/** The handlers of the main connection; a socket that is no longer c.ws is not listened to. */
+function attach(/** @type {Client} */ c, /** @type {WebSocket} */ ws) {
+  /** @type {string | undefined} */
+  let failure;
   ws.onmessage = (event) => {
-    if (c.generation !== generation || event === undefined || typeof event.data !== 'string') return;
+    if (c.ws !== ws || event === undefined || typeof event.data !== 'string') return;
     onFrame(c, event.data);
   };
   ws.onpong = () => {
-    if (c.generation === generation) heard(c, Date.now());
+    if (c.ws === ws) heard(c, Date.now());
   };
   ws.onping = ws.onpong;
   ws.onerror = (event) => {
     if (failure === undefined) failure = event !== undefined && event.error ? String(event.error) : 'error';
   };
   ws.onclose = () => {
-    if (c.generation === generation) failed(c, failure !== undefined ? failure : 'closed', false);
+    if (c.ws === ws) failed(c, failure !== undefined ? failure : 'closed', false);
   };
 }
 
@@ -308,6 +318,16 @@ function failed(/** @type {Client} */ c, /** @type {string} */ reason, /** @type
   c.connectDeadline = undefined;
   c.pingAt = undefined;
   if (ws !== undefined && ws.readyState !== WebSocket.CLOSED) ws.close();
+  if (c.probe !== undefined) probeFailed(c, t);
+  c.nextProbeAt = undefined;
+  if (c.homeSince !== undefined) {
+    // A return home that did not last: wait longer before the next one. One that did: reset.
+    if (t - c.homeSince >= SDK.returnHomeAfterMs) c.probeIntervalMs = SDK.returnHomeAfterMs;
+    else if (c.returnedHome)
+      c.probeIntervalMs = Math.min(c.probeIntervalMs * 2, SDK.returnHomeAfterMs * SDK.maxProbeBackoff);
+    c.homeSince = undefined;
+    c.returnedHome = false;
+  }
   for (const cs of c.convs.values()) {
     cs.sync = undefined;
     cs.syncRetryAt = undefined;
@@ -339,6 +359,10 @@ function welcomed(/** @type {Client} */ c, /** @type {{ region: string, node: st
   c.region = region;
   c.at = region;
   heard(c, t);
+  const home = region === c.user.region;
+  if (home && c.homeEndpoints.indexOf(c.endpointIndex) < 0) c.homeEndpoints.push(c.endpointIndex);
+  c.homeSince = home ? t : undefined;
+  c.nextProbeAt = home ? undefined : t + c.probeIntervalMs;
   if (c.everConnected) metrics.reconnects.add(1, tagsOf(c));
   c.everConnected = true;
   record({ type: 'conn_up', t, user: c.user.id, session: c.session, region, node: frame.node });
@@ -346,6 +370,7 @@ function welcomed(/** @type {Client} */ c, /** @type {{ region: string, node: st
     record({ type: 'failover', t, user: c.user.id, session: c.session, from: c.previousRegion, to: region });
     if (c.downAt !== undefined) metrics.failover.add((t - c.downAt) / 1000, { region: c.previousRegion });
   }
+  c.downAt = undefined;
   c.previousRegion = region;
   for (const cs of c.convs.values()) {
     cs.refusals = 0;
@@ -356,6 +381,61 @@ function welcomed(/** @type {Client} */ c, /** @type {{ region: string, node: st
     entry.unavailable = 0;
     transmit(c, entry, t);
   }
+}
+
+// ---- the probe home (client/probe.ts): while served elsewhere, try home now and then ----
+
+function startProbe(/** @type {Client} */ c, /** @type {number} */ t) {
+  const index = c.homeEndpoints[c.probeRound++ % c.homeEndpoints.length];
+  const endpoint = c.user.endpoints[index];
+  const url = endpoint + (endpoint.indexOf('?') < 0 ? '?' : '&') + 'token=' + encodeURIComponent(c.user.token);
+  c.nextProbeAt = undefined;
+  const ws = new WebSocket(url);
+  c.probe = { ws, index, deadline: t + SDK.connectTimeoutMs };
+  ws.onmessage = (event) => {
+    if (c.probe === undefined || c.probe.ws !== ws || event === undefined || typeof event.data !== 'string') return;
+    /** @type {{ type?: unknown, region?: unknown, node?: unknown }} */
+    let f;
+    try {
+      f = JSON.parse(event.data);
+    } catch (_) {
+      return;
+    }
+    if (f !== null && f.type === 'welcome' && typeof f.region === 'string' && typeof f.node === 'string')
+      promoteProbe(c, { region: f.region, node: f.node }, Date.now());
+  };
+  ws.onclose = () => {
+    if (c.probe !== undefined && c.probe.ws === ws) probeFailed(c, Date.now());
+  };
+}
+
+/** The probe did not get through; try again a full interval later. */
+function probeFailed(/** @type {Client} */ c, /** @type {number} */ t) {
+  const probe = c.probe;
+  c.probe = undefined;
+  if (probe !== undefined && probe.ws.readyState !== WebSocket.CLOSED) probe.ws.close();
+  if (c.live && c.region !== c.user.region) c.nextProbeAt = t + c.probeIntervalMs;
+}
+
+/** Home answered: move over to the probe without a gap and let go of the connection elsewhere. */
+function promoteProbe(/** @type {Client} */ c, /** @type {{ region: string, node: string }} */ frame, /** @type {number} */ t) {
+  const probe = c.probe;
+  if (probe === undefined) return;
+  const old = c.ws;
+  const oldRegion = c.region;
+  c.probe = undefined;
+  c.ws = probe.ws;
+  c.generation++;
+  c.endpointIndex = probe.index;
+  c.failures = 0;
+  c.downAt = undefined;
+  attach(c, probe.ws);
+  if (old !== undefined && old.readyState !== WebSocket.CLOSED) old.close(1000, 'returning home');
+  if (oldRegion !== undefined)
+    record({ type: 'conn_down', t, user: c.user.id, session: c.session, region: oldRegion, reason: 'returning home' });
+  for (const cs of c.convs.values()) cs.sync = undefined;
+  welcomed(c, frame, t);
+  c.returnedHome = true;
 }
 `;
 
@@ -476,6 +556,9 @@ function tick(/** @type {Client} */ c) {
     } else if (entry.sentOn !== c.generation || t >= entry.sentAt + SDK.ackTimeoutMs) transmit(c, entry, t);
   }
   if (!c.live) return;
+  if (c.probe !== undefined) {
+    if (t >= c.probe.deadline) probeFailed(c, t);
+  } else if (c.nextProbeAt !== undefined && t >= c.nextProbeAt) startProbe(c, t);
   for (const cs of c.convs.values()) {
     if (cs.sync !== undefined) {
       if (t >= cs.sync.sentAt + SDK.ackTimeoutMs) requestSync(c, cs, t);
@@ -500,6 +583,10 @@ function finish(/** @type {Client} */ c) {
   c.ws = undefined;
   c.live = false;
   if (ws !== undefined && ws.readyState !== WebSocket.CLOSED) ws.close(1000, 'client closed');
+  const probe = c.probe;
+  c.probe = undefined;
+  c.nextProbeAt = undefined;
+  if (probe !== undefined && probe.ws.readyState !== WebSocket.CLOSED) probe.ws.close(1000, 'client closed');
 }
 
 /** The user's sends, each at loadStart + its time (a late one at once, keeping its intended time). */
@@ -547,7 +634,9 @@ export default function () {
     live: false, region: undefined, at: undefined, previousRegion: undefined, everConnected: false,
     downAt: undefined, endpointIndex: 0, failures: 0, attempt: 0, reconnectAt: 0,
     connectDeadline: undefined, lastHeard: 0, pingAt: undefined, outbox: new Map(), convs: new Map(),
-    timers: [], interval: undefined,
+    timers: [], interval: undefined, homeEndpoints: [0], probeRound: 0, probe: undefined,
+    nextProbeAt: undefined, probeIntervalMs: SDK.returnHomeAfterMs, homeSince: undefined,
+    returnedHome: false,
   };
   for (const conv of user.convs) convOf(c, conv);
   const connectAt = start + (index / plan.users.length) * plan.connectRampMs;
