@@ -2,16 +2,20 @@
 // (@types/k6) under `strict` checkJs, imports only the stable k6 modules it may use (no
 // experimental websockets, no http, no blocking sleep), embeds its plan between the markers and
 // declares one per-vu-iterations scenario with the mapped thresholds. A deliberately broken
-// script fails the same check, so the check can fail.
+// script fails the same check, so the check can fail. And the script's client behaves as the SDK
+// does, step by step, in a fake k6 made here (a vm context with scripted WebSockets and a manual
+// clock: test code, not k6) so that every frame and every history event can be asserted.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import vm from 'node:vm';
 import { afterAll, describe, expect, it } from 'vitest';
+import { HistoryEvent } from '../../contracts/history.ts';
 import { parseRunFlags } from '../../harness/cli/flags.ts';
 import { k6Spec } from '../../harness/cli/options.ts';
 import { buildK6Plan } from '../../harness/k6/build-plan.ts';
-import { PLAN_BEGIN, PLAN_END, planOfScript } from '../../harness/k6/plan.ts';
+import { type K6Plan, PLAN_BEGIN, PLAN_END, planOfScript } from '../../harness/k6/plan.ts';
 import { loadTopology } from '../../harness/k6/topology.ts';
 import { prepareRun } from '../../harness/scenario/prepare.ts';
 import { referenceK6Script } from '../../harness/targets/reference/k6/index.ts';
@@ -94,5 +98,285 @@ describe('the generated k6 script', () => {
       im_send_errors: ['rate<0.001'],
     });
     expect(text).toMatch(/^\/\/ {3}acked_lost, .*: a consistency check/m);
+  });
+});
+
+// ---- a fake k6 for one VU: a vm context with a manual clock and scripted sockets ----
+
+interface FakeSocket {
+  url: string;
+  readyState: number;
+  sent: string[];
+  pings: number;
+  onmessage?: (event: { data: string }) => void;
+  onclose?: () => void;
+  onerror?: (event: { error: string }) => void;
+  onopen?: () => void;
+}
+
+function createFakeK6(startTime: number) {
+  let now = startTime;
+  let nextId = 1;
+  const timers = new Map<number, { at: number; fn: () => void; every?: number }>();
+  const sockets: FakeSocket[] = [];
+  const samples: { metric: string; value: number | boolean; tags: Record<string, string> }[] = [];
+  const later = (fn: () => void, ms = 0, every?: number): number => {
+    const id = nextId++;
+    timers.set(id, { at: now + Math.max(0, ms), fn, ...(every === undefined ? {} : { every }) });
+    return id;
+  };
+  class WebSocket implements FakeSocket {
+    static CONNECTING = 0;
+    static OPEN = 1;
+    static CLOSING = 2;
+    static CLOSED = 3;
+    readyState = 0;
+    sent: string[] = [];
+    pings = 0;
+    onmessage?: (event: { data: string }) => void;
+    onclose?: () => void;
+    onpong?: () => void;
+    constructor(public url: string) {
+      sockets.push(this);
+    }
+    send(text: string) {
+      this.sent.push(text);
+    }
+    /** A live node answers pings. */
+    ping() {
+      this.pings++;
+      if (this.readyState === 1) later(() => this.onpong?.(), 5);
+    }
+    close() {
+      if (this.readyState === 3) return;
+      this.readyState = 3;
+      later(() => this.onclose?.());
+    }
+  }
+  const metric = (name: string) => ({
+    add: (value: number | boolean, tags: Record<string, string> = {}) =>
+      samples.push({ metric: name, value, tags }),
+  });
+  const metricClass = function (this: { add: unknown }, name: string) {
+    Object.assign(this, metric(name));
+  };
+  const k6 = {
+    WebSocket,
+    setTimeout: (fn: () => void, ms: number) => later(fn, ms),
+    setInterval: (fn: () => void, ms: number) => later(fn, ms, ms),
+    clearTimeout: (id: number) => timers.delete(id),
+    clearInterval: (id: number) => timers.delete(id),
+    Counter: metricClass,
+    Trend: metricClass,
+    Rate: metricClass,
+    exec: { vu: { idInTest: 1, idInInstance: 1 }, scenario: { startTime } },
+    Date: { now: () => now },
+  };
+  return {
+    k6,
+    sockets,
+    samples,
+    /** Runs every timer due within ms, in time order. */
+    advance(ms: number) {
+      const end = now + ms;
+      for (;;) {
+        let first: [number, { at: number; fn: () => void; every?: number }] | undefined;
+        for (const entry of timers)
+          if (entry[1].at <= end && (first === undefined || entry[1].at < first[1].at)) first = entry;
+        if (first === undefined) break;
+        const [id, timer] = first;
+        now = timer.at;
+        if (timer.every !== undefined) timer.at += timer.every;
+        else timers.delete(id);
+        timer.fn();
+      }
+      now = end;
+    },
+    pending: () => timers.size,
+    /** The history events so far. */
+    events: () =>
+      samples
+        .filter((s) => s.metric === 'im_history')
+        .map((s) => JSON.parse(s.tags.e as string) as Record<string, unknown>),
+  };
+}
+
+function runVu(text: string, fake: ReturnType<typeof createFakeK6>): void {
+  const body = text
+    .replace(/^import .*$/gm, '')
+    .replace('export const options =', 'const options =')
+    .replace('export default function', 'k6.main = function');
+  const context = vm.createContext({ ...fake.k6, k6: fake.k6, encodeURIComponent });
+  vm.runInContext(body, context);
+  (fake.k6 as unknown as { main: () => void }).main();
+}
+
+describe("the script's client, in a fake k6", () => {
+  const START = 1_800_000_000_000;
+  const plan: K6Plan = {
+    version: 1,
+    runId: 'r-fake',
+    scenario: 'fake',
+    seed: 1,
+    target: 'reference',
+    regions: ['eu-west', 'us-east'],
+    ackLevel: 'replicated',
+    durationMs: 20_000,
+    connectRampMs: 0,
+    drainMs: 5000,
+    bodyBytes: 48,
+    users: [
+      { id: 'u0', region: 'eu-west', convs: ['c1'], endpoints: ['ws://eu/ws', 'ws://us/ws'], token: 'T0' },
+      { id: 'u1', region: 'us-east', convs: ['c1'], endpoints: ['ws://us/ws', 'ws://eu/ws'], token: 'T1' },
+    ],
+    conversations: [{ id: 'c1', members: ['u0', 'u1'] }],
+    sends: {
+      u0: [
+        [100, 'c1', 'u0-0'],
+        [200, 'c1', 'u0-1'],
+      ],
+      u1: [],
+    },
+    thresholds: {},
+  };
+  const LOAD_START = START + 1000;
+
+  it('connects, syncs, sends at the intended times, orders deliveries, fails over, resends and settles at the end', () => {
+    const fake = createFakeK6(START);
+    runVu(referenceK6Script(plan), fake);
+    const frames = (ws: FakeSocket | undefined) => (ws?.sent ?? []).map((t) => JSON.parse(t));
+    const serve = (ws: FakeSocket | undefined, frame: object) =>
+      ws?.onmessage?.({ data: JSON.stringify(frame) });
+
+    const accept = (ws: FakeSocket | undefined) => {
+      if (ws !== undefined) ws.readyState = 1;
+    };
+    const drop = (ws: FakeSocket | undefined) => {
+      if (ws === undefined) return;
+      ws.readyState = 3;
+      ws.onclose?.();
+    };
+
+    fake.advance(0);
+    const first = fake.sockets[0];
+    expect(first?.url).toBe('ws://eu/ws?token=T0');
+    accept(first);
+    serve(first, { type: 'welcome', region: 'eu-west', node: 'eu-1', serverTime: 0 });
+    expect(frames(first)).toEqual([{ type: 'sync', conv: 'c1', afterSeq: 0 }]);
+    serve(first, { type: 'synced', conv: 'c1', seq: 0 });
+
+    fake.advance(1100);
+    const send = frames(first)[1];
+    expect(send).toMatchObject({ type: 'send', conv: 'c1', cmid: 'u0-0' });
+    expect(send.body).toHaveLength(48);
+    expect(send.body.startsWith(`u0-0 ${LOAD_START + 100} `)).toBe(true);
+    serve(first, {
+      type: 'ack',
+      conv: 'c1',
+      cmid: 'u0-0',
+      epoch: 1,
+      seq: 1,
+      level: 'replicated',
+      serverTime: 0,
+    });
+    // Seq 1 is our own (acked, never echoed); 3 arrives before 2; 2 twice.
+    const msg = (seq: number) => ({
+      type: 'msg',
+      conv: 'c1',
+      epoch: 1,
+      seq,
+      from: 'u1',
+      cmid: `u1-${seq}`,
+      body: `u1-${seq} ${LOAD_START}`,
+      serverTime: 0,
+    });
+    serve(first, msg(3));
+    serve(first, msg(2));
+    serve(first, msg(2));
+    expect(fake.events().filter((e) => e.type === 'deliver')).toEqual([]);
+    fake.advance(400);
+    expect(
+      fake
+        .events()
+        .filter((e) => e.type === 'deliver')
+        .map((e) => [e.seq, e.via, e.session, e.region]),
+    ).toEqual([
+      [2, 'push', 'u0#1', 'eu-west'],
+      [3, 'push', 'u0#1', 'eu-west'],
+    ]);
+
+    // u0-1 goes out and is not acked; the node closes; reconnects to it twice, then fails over.
+    fake.advance(100);
+    expect(frames(first).at(-1)).toMatchObject({ type: 'send', cmid: 'u0-1' });
+    const sentFrame = first?.sent.at(-1);
+    drop(first);
+    fake.advance(600);
+    expect(fake.sockets.map((s) => s.url.replace(/\?.*/, ''))).toEqual(['ws://eu/ws', 'ws://eu/ws']);
+    for (let i = 1; i <= 2; i++) {
+      drop(fake.sockets[i]);
+      fake.advance(1000);
+    }
+    expect(fake.sockets.map((s) => s.url.replace(/\?.*/, ''))).toEqual([
+      'ws://eu/ws',
+      'ws://eu/ws',
+      'ws://eu/ws',
+      'ws://us/ws',
+    ]);
+    const us = fake.sockets[3];
+    accept(us);
+    serve(us, { type: 'welcome', region: 'us-east', node: 'us-1', serverTime: 0 });
+    expect(frames(us)[0]).toEqual({ type: 'sync', conv: 'c1', afterSeq: 3 });
+    expect(us?.sent[1]).toBe(sentFrame);
+
+    // After load stop and the drain, the VU closes and u0-1 has no outcome.
+    fake.advance(30_000);
+    expect(us?.readyState).toBe(3);
+    expect(fake.pending()).toBe(0);
+    const events = fake.events();
+    const types = events.map((e) => e.type);
+    expect(types.slice(0, 4)).toEqual(['run_start', 'user', 'user', 'conversation']);
+    for (const e of events) expect(HistoryEvent.safeParse(e).success, JSON.stringify(e)).toBe(true);
+    const mine = events.filter((e) => e.user === 'u0' && e.type !== 'user');
+    expect(mine.map((e) => e.type)).toEqual([
+      'conn_up',
+      'synced',
+      'send',
+      'ack',
+      'out_of_order',
+      'send',
+      'deliver',
+      'deliver',
+      'conn_down',
+      'conn_up',
+      'failover',
+      'send_indeterminate',
+      'conn_down',
+    ]);
+    expect(events.find((e) => e.type === 'out_of_order')).toMatchObject({ seq: 2, afterSeq: 3 });
+    expect(us?.pings).toBeGreaterThan(5);
+    expect(events.find((e) => e.type === 'send')).toMatchObject({
+      intendedAt: LOAD_START + 100,
+      region: 'eu-west',
+      cmid: 'u0-0',
+    });
+    expect(events.find((e) => e.type === 'failover')).toMatchObject({
+      from: 'eu-west',
+      to: 'us-east',
+      session: 'u0#1',
+    });
+    expect(events.find((e) => e.type === 'send_indeterminate')).toMatchObject({
+      cmid: 'u0-1',
+      reason: 'client closed',
+    });
+    expect(events.filter((e) => e.type === 'phase').map((e) => [e.name, e.t])).toEqual([
+      ['load_start', LOAD_START],
+      ['load_stop', LOAD_START + 20_000],
+    ]);
+    const metric = (name: string) => fake.samples.filter((s) => s.metric === name);
+    expect(metric('im_ack_ms').map((s) => s.value)).toEqual([0]);
+    expect(metric('im_send_errors').map((s) => s.value)).toEqual([false, true]);
+    expect(metric('im_delivery_ms')).toHaveLength(2);
+    expect(metric('im_failover_s')).toHaveLength(1);
+    expect(metric('im_failover_s')[0]?.tags).toEqual({ region: 'eu-west' });
   });
 });

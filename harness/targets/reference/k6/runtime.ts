@@ -305,6 +305,17 @@ function heard(/** @type {Client} */ c, /** @type {number} */ t) {
   c.pingAt = undefined;
 }
 
+function ping(/** @type {Client} */ c, /** @type {number} */ t) {
+  if (c.ws === undefined || c.ws.readyState !== WebSocket.OPEN) return;
+  c.pingAt = t;
+  c.ws.ping();
+}
+
+/** Something went unanswered since since; if nothing at all was heard since, ask for a pong. */
+function suspectSilence(/** @type {Client} */ c, /** @type {number} */ since, /** @type {number} */ t) {
+  if (c.lastHeard < since && c.pingAt === undefined) ping(c, t);
+}
+
 /** The connection (or attempt) is gone: where and when to try next. */
 function failed(/** @type {Client} */ c, /** @type {string} */ reason, /** @type {boolean} */ hard) {
   const t = Date.now();
@@ -542,10 +553,7 @@ function tick(/** @type {Client} */ c) {
   if (c.live && c.ws !== undefined) {
     if (c.pingAt !== undefined) {
       if (t >= c.pingAt + SDK.heartbeatTimeoutMs) failed(c, 'heartbeat timeout', true);
-    } else if (t >= c.lastHeard + SDK.heartbeatMs) {
-      c.pingAt = t;
-      if (c.ws.readyState === WebSocket.OPEN) c.ws.ping();
-    }
+    } else if (t >= c.lastHeard + SDK.heartbeatMs) ping(c, t);
   }
   for (const entry of Array.from(c.outbox.values())) {
     if (t >= entry.enqueuedAt + SDK.sendTimeoutMs)
@@ -553,7 +561,11 @@ function tick(/** @type {Client} */ c) {
     else if (!c.live) continue;
     else if (entry.retryAt !== undefined) {
       if (t >= entry.retryAt) transmit(c, entry, t);
-    } else if (entry.sentOn !== c.generation || t >= entry.sentAt + SDK.ackTimeoutMs) transmit(c, entry, t);
+    } else if (entry.sentOn !== c.generation) transmit(c, entry, t);
+    else if (t >= entry.sentAt + SDK.ackTimeoutMs) {
+      suspectSilence(c, entry.sentAt, t);
+      transmit(c, entry, t);
+    }
   }
   if (!c.live) return;
   if (c.probe !== undefined) {
@@ -561,7 +573,10 @@ function tick(/** @type {Client} */ c) {
   } else if (c.nextProbeAt !== undefined && t >= c.nextProbeAt) startProbe(c, t);
   for (const cs of c.convs.values()) {
     if (cs.sync !== undefined) {
-      if (t >= cs.sync.sentAt + SDK.ackTimeoutMs) requestSync(c, cs, t);
+      if (t >= cs.sync.sentAt + SDK.ackTimeoutMs) {
+        suspectSilence(c, cs.sync.sentAt, t);
+        requestSync(c, cs, t);
+      }
     } else if (cs.syncRetryAt !== undefined) {
       if (t >= cs.syncRetryAt) requestSync(c, cs, t);
     } else if (cs.gapSince !== undefined && !cs.disabled && t >= cs.gapSince + SDK.gapWaitMs) {
