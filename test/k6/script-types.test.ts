@@ -379,4 +379,83 @@ describe("the script's client, in a fake k6", () => {
     expect(metric('im_failover_s')).toHaveLength(1);
     expect(metric('im_failover_s')[0]?.tags).toEqual({ region: 'eu-west' });
   });
+  it('delivers sync answers as via sync, retries unavailable with the same frame, fails definite errors, follows reset and behind', () => {
+    const fake = createFakeK6(START);
+    runVu(referenceK6Script(plan), fake);
+    const ws = () => fake.sockets[0] as FakeSocket;
+    const frames = () => ws().sent.map((t) => JSON.parse(t));
+    const serve = (frame: object) => ws().onmessage?.({ data: JSON.stringify(frame) });
+    const msg = (seq: number) => ({
+      type: 'msg',
+      conv: 'c1',
+      epoch: 1,
+      seq,
+      from: 'u1',
+      cmid: `u1-${seq}`,
+      body: 'x',
+      serverTime: 0,
+    });
+
+    fake.advance(0);
+    ws().readyState = 1;
+    serve({ type: 'welcome', region: 'eu-west', node: 'eu-1', serverTime: 0 });
+    serve(msg(2));
+    serve(msg(1));
+    serve({ type: 'synced', conv: 'c1', seq: 2 });
+    const delivered = () => fake.events().filter((e) => e.type === 'deliver');
+    expect(delivered().map((e) => [e.seq, e.via])).toEqual([
+      [1, 'sync'],
+      [2, 'sync'],
+    ]);
+    expect(fake.events().find((e) => e.type === 'synced')).toMatchObject({ afterSeq: 0, seq: 2 });
+
+    fake.advance(1100);
+    const sendFrame = ws().sent.at(-1);
+    expect(JSON.parse(sendFrame ?? '{}')).toMatchObject({ type: 'send', cmid: 'u0-0' });
+    serve({ type: 'error', code: 'unavailable', message: 'home unreachable', conv: 'c1', cmid: 'u0-0' });
+    fake.advance(50);
+    fake.advance(250);
+    expect(ws().sent.filter((t) => t === sendFrame)).toHaveLength(2);
+    serve({ type: 'error', code: 'not_found', message: 'no such conversation', conv: 'c1', cmid: 'u0-0' });
+    expect(fake.events().find((e) => e.type === 'send_failed')).toMatchObject({
+      cmid: 'u0-0',
+      reason: 'not_found: no such conversation',
+    });
+
+    serve({ type: 'reset', conv: 'c1', seq: 5, reason: 'new epoch' });
+    expect(fake.events().find((e) => e.type === 'reset')).toMatchObject({
+      conv: 'c1',
+      seq: 5,
+      session: 'u0#1',
+    });
+    expect(frames().at(-1)).toEqual({ type: 'sync', conv: 'c1', afterSeq: 5 });
+    const syncs = () => frames().filter((f) => f.type === 'sync').length;
+    const before = syncs();
+    serve({ type: 'behind', conv: 'c1', seq: 4 });
+    fake.advance(300);
+    expect(syncs()).toBe(before + 1);
+    serve(msg(5));
+    serve(msg(6));
+    expect(delivered().map((e) => e.seq)).toEqual([1, 2, 6]);
+    expect(
+      frames()
+        .filter((f) => f.type === 'send')
+        .map((f) => f.cmid),
+    ).toEqual(['u0-0', 'u0-0', 'u0-1']);
+    serve({ type: 'ack', conv: 'c1', cmid: 'u0-1', epoch: 2, seq: 7, level: 'stored', serverTime: 0 });
+    expect(fake.events().find((e) => e.type === 'ack')).toMatchObject({
+      cmid: 'u0-1',
+      seq: 7,
+      epoch: 2,
+      level: 'stored',
+      region: 'eu-west',
+    });
+
+    fake.advance(30_000);
+    for (const e of fake.events()) expect(HistoryEvent.safeParse(e).success, JSON.stringify(e)).toBe(true);
+    expect(fake.samples.filter((s) => s.metric === 'im_send_errors').map((s) => s.value)).toEqual([
+      true,
+      false,
+    ]);
+  });
 });
