@@ -228,6 +228,9 @@ export const upSpec: CommandSpec = {
   ],
 };
 
+/** What a deployment named by --topology decides, not a flag: its target, its nodes, its bugs. */
+const DEPLOYED = ['bug', 'target', 'nodes'];
+
 const TOPOLOGY_FLAG: FlagSpec = {
   name: 'topology',
   value: 'FILE',
@@ -246,7 +249,7 @@ export const k6Spec: CommandSpec = {
       name: 'setup',
       description: "create the workload's conversations on the deployment first (needs its admin URLs)",
     },
-    ...SCENARIO_FLAGS.filter((f) => f.name !== 'bug' && f.name !== 'target'),
+    ...SCENARIO_FLAGS.filter((f) => !DEPLOYED.includes(f.name)),
     { name: 'quiet', short: 'q', description: 'print nothing but errors' },
   ],
   notes: [
@@ -323,7 +326,7 @@ export const chaosSpec: CommandSpec = {
       value: 'FILE',
       description: 'write each fault start and stop as history events (for `chatquake ingest k6 --chaos`)',
     },
-    ...SCENARIO_FLAGS.filter((f) => f.name !== 'bug' && f.name !== 'target'),
+    ...SCENARIO_FLAGS.filter((f) => !DEPLOYED.includes(f.name)),
     { name: 'quiet', short: 'q', description: 'no progress lines' },
   ],
   notes: [
