@@ -76,7 +76,7 @@ export interface RunPlan {
 /** The plan of a run from the script's `options` export; errors name the field at fault. */
 export function planOfOptions(options: unknown): RunPlan {
   const parsed = optionsSchema.safeParse(options ?? {});
-  if (!parsed.success) throw new Error(`options: ${describeIssues(parsed.error, { root: 'options' })}`);
+  if (!parsed.success) throw new Error(`${describeIssues(parsed.error, { root: 'options' })}`);
   const o = parsed.data;
   const thresholds = new Map(
     Object.entries(o.thresholds).map(([metric, list]) => [

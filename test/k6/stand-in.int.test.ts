@@ -1,0 +1,201 @@
+// The k6 stand-in (test/support/k6/) is what the suite runs generated k6 scripts under, so it
+// must behave as k6 does where those scripts rely on it: one module graph per VU, k6's
+// execution context, iterations that last as long as their sockets and timers, cuts at
+// maxDuration + gracefulStop, exceptions that fail one VU and not the run, k6's JSON output,
+// and nothing left open. Hand-written scripts in fixtures/stand-in/ run against a ws echo server.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { WebSocketServer } from 'ws';
+import { runK6 } from '../support/k6/index.ts';
+
+const FIXTURES = fileURLToPath(new URL('./fixtures/stand-in/', import.meta.url));
+const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
+
+interface Connection {
+  messages: string[];
+  closed: boolean;
+  closeCode: number | undefined;
+}
+
+interface Line {
+  type: 'Metric' | 'Point';
+  metric: string;
+  data: Record<string, unknown> & { tags?: Record<string, string>; value?: number; time?: string };
+}
+
+let server: WebSocketServer;
+let url: string;
+let connections: Connection[] = [];
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'k6-stand-in-'));
+  server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+  await new Promise<void>((ok) => server.once('listening', () => ok()));
+  const address = server.address();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  url = `ws://127.0.0.1:${address.port}`;
+  server.on('connection', (socket) => {
+    const connection: Connection = { messages: [], closed: false, closeCode: undefined };
+    connections.push(connection);
+    socket.on('message', (data) => {
+      connection.messages.push(data.toString());
+      socket.send(data.toString());
+    });
+    socket.on('close', (code) => {
+      connection.closed = true;
+      connection.closeCode = code;
+    });
+  });
+});
+
+afterAll(async () => {
+  await new Promise<void>((ok) => server.close(() => ok()));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  connections = [];
+});
+
+async function run(script: string, env: Record<string, string> = {}) {
+  const out = join(dir, `${script}.json`);
+  const started = Date.now();
+  const result = await runK6(join(FIXTURES, script), { out, env: { URL: url, ...env }, timeoutMs: 20_000 });
+  const lines = readFileSync(out, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Line);
+  return { result, lines, elapsed: Date.now() - started };
+}
+
+const points = (lines: Line[], metric: string) =>
+  lines.filter((l) => l.type === 'Point' && l.metric === metric).map((l) => l.data);
+
+/** The server sees a client's close a moment after the client does. */
+async function allClosed(): Promise<boolean> {
+  for (let i = 0; i < 50 && connections.some((c) => !c.closed); i++)
+    await new Promise((ok) => setTimeout(ok, 20));
+  return connections.every((c) => c.closed);
+}
+
+describe('the k6 stand-in', () => {
+  it('runs every VU concurrently in its own module graph and writes k6 JSON output', async () => {
+    const before = Date.now();
+    const { result, lines } = await run('chat.js', { MESSAGES: '3' });
+    expect(result).toMatchObject({ exitCode: 0, vus: 3, iterations: 3, interrupted: 0, errors: [] });
+
+    // A Metric line precedes each metric's first Point; every Point has a valid, recent time.
+    const declared = new Set<string>();
+    for (const line of lines) {
+      if (line.type === 'Metric') {
+        expect(declared.has(line.metric)).toBe(false);
+        declared.add(line.metric);
+        expect(line.data.name).toBe(line.metric);
+        continue;
+      }
+      expect(declared.has(line.metric)).toBe(true);
+      expect(line.data.time).toMatch(TIME);
+      const t = Date.parse(line.data.time ?? '');
+      expect(t).toBeGreaterThanOrEqual(before - 1);
+      expect(t).toBeLessThanOrEqual(Date.now());
+      expect(line.data.tags?.scenario).toBe('chat');
+    }
+    const echoMs = lines.find((l) => l.type === 'Metric' && l.metric === 'echo_ms');
+    expect(echoMs?.data).toEqual({
+      name: 'echo_ms',
+      type: 'trend',
+      contains: 'time',
+      thresholds: ['p(95)<5000'],
+      submetrics: null,
+    });
+    expect(lines.find((l) => l.metric === 'echoes' && l.type === 'Metric')?.data).toMatchObject({
+      type: 'counter',
+      contains: 'default',
+    });
+
+    // Every VU got its 3 echoes, numbered by its own module-level counter (1..3, not 1..9).
+    const echoes = points(lines, 'echo_ms');
+    expect(echoes).toHaveLength(9);
+    for (const vu of ['1', '2', '3']) {
+      const mine = echoes.filter((p) => p.tags?.vu === vu);
+      expect(mine.map((p) => p.tags?.n).sort()).toEqual(['1', '2', '3']);
+      expect(mine.every((p) => p.tags?.suite === 'stand-in' && (p.value ?? -1) >= 0)).toBe(true);
+    }
+    expect(points(lines, 'echoes').reduce((sum, p) => sum + (p.value ?? 0), 0)).toBe(9);
+
+    // Each VU's module was loaded as that VU; the scenario started once for all.
+    const hellos = connections.map((c) => JSON.parse(c.messages[0] ?? '{}'));
+    expect(hellos.map((h) => h.hello).sort()).toEqual([1, 2, 3]);
+    expect(hellos.every((h) => h.loadedBy === h.hello && h.scenario === 'chat')).toBe(true);
+    expect(new Set(hellos.map((h) => h.startTime)).size).toBe(1);
+    expect(hellos[0].startTime).toBeGreaterThanOrEqual(before);
+    expect(points(lines, 'iterations')).toHaveLength(3);
+    expect(await allClosed()).toBe(true);
+  });
+
+  it('ends an iteration only when its socket has closed, not when its function returns', async () => {
+    const { result, lines } = await run('late-close.js', { HOLD_MS: '400' });
+    expect(result).toMatchObject({ exitCode: 0, vus: 2, iterations: 2, interrupted: 0 });
+    const closedAfter = points(lines, 'closed_after_ms');
+    expect(closedAfter).toHaveLength(2);
+    expect(closedAfter.every((p) => (p.value ?? 0) >= 400 && p.tags?.scenario === 'default')).toBe(true);
+    const durations = points(lines, 'iteration_duration');
+    expect(durations).toHaveLength(2);
+    expect(durations.every((p) => (p.value ?? 0) >= 400)).toBe(true);
+    expect(await allClosed()).toBe(true);
+  });
+
+  it('cuts a VU whose socket never closes at maxDuration + gracefulStop', async () => {
+    const { result, lines, elapsed } = await run('hang.js');
+    expect(result).toMatchObject({ exitCode: 0, vus: 2, iterations: 1, interrupted: 1, errors: [] });
+    expect(elapsed).toBeGreaterThanOrEqual(1000);
+    expect(elapsed).toBeLessThan(10_000);
+    // The cut VU's handlers no longer run: only VU 1 recorded its close.
+    expect(points(lines, 'closed').map((p) => p.tags?.vu)).toEqual(['1']);
+    expect(await allClosed()).toBe(true);
+    expect(connections.map((c) => c.closeCode).sort()).toEqual([1000, 1001]);
+  });
+
+  it('fails the run, not the runner, when VUs throw, and the other VUs finish', async () => {
+    const { result, lines } = await run('throws.js');
+    expect(result.exitCode).toBe(1);
+    expect(result.vus).toBe(3);
+    expect(result.errors).toHaveLength(2);
+    expect(result.errors.find((e) => e.startsWith('VU 2:'))).toContain('boom in handler');
+    expect(result.errors.find((e) => e.startsWith('VU 3:'))).toContain('boom in default');
+    expect(result.log).toContain('boom in handler');
+    expect(points(lines, 'done').map((p) => p.tags?.vu)).toEqual(['1']);
+    expect(connections).toHaveLength(2);
+    expect(await allClosed()).toBe(true);
+  });
+
+  it('streams many samples with the VU-wide tags and records check() as the checks rate', async () => {
+    const { result, lines } = await run('many.js', { SAMPLES: '30000' });
+    expect(result).toMatchObject({ exitCode: 0, vus: 1, iterations: 1 });
+    const samples = points(lines, 'samples');
+    expect(samples).toHaveLength(30_000);
+    expect(samples.every((p) => p.tags?.region === 'eu' && p.tags?.scenario === 'default')).toBe(true);
+    expect(samples[29_999]?.tags?.i).toBe(String(29_999 % 7));
+    const checks = points(lines, 'checks');
+    expect(checks.map((p) => [p.tags?.check, p.value])).toEqual([
+      ['all added', 1],
+      ['none added', 0],
+    ]);
+  });
+
+  it('refuses what it does not provide, naming it', async () => {
+    const bad = await run('bad-options.js');
+    expect(bad.result.exitCode).toBe(1);
+    expect(bad.result.errors.join('\n')).toContain('options.scenarios.steady.executor');
+    const http = await run('http.js');
+    expect(http.result.exitCode).toBe(1);
+    expect(http.result.errors.join('\n')).toContain('k6/http');
+    const late = await run('late-metric.js');
+    expect(late.result).toMatchObject({ exitCode: 1, iterations: 1 });
+    expect(late.result.errors.join('\n')).toContain('must be declared in the init context');
+  });
+});
