@@ -160,6 +160,25 @@ describe('the k6 stand-in', () => {
     expect(connections.map((c) => c.closeCode).sort()).toEqual([1000, 1001]);
   });
 
+  it('binds the timer globals to k6/timers: they keep the iteration open, and are cut with it', async () => {
+    const { result, lines } = await run('global-timers.js');
+    expect(result).toMatchObject({ exitCode: 0, vus: 2, iterations: 1, interrupted: 1, errors: [] });
+    expect(
+      points(lines, 'ticks')
+        .map((p) => p.tags?.vu)
+        .sort(),
+    ).toEqual(['1', '1', '1', '2', '2', '2']);
+    expect(
+      points(lines, 'fired')
+        .map((p) => p.tags?.vu)
+        .sort(),
+    ).toEqual(['1', '2']);
+    const durations = points(lines, 'iteration_duration');
+    expect(durations).toHaveLength(1);
+    expect(durations[0]?.value).toBeGreaterThanOrEqual(300);
+    expect(durations[0]?.value).toBeLessThan(800);
+  });
+
   it('fails the run, not the runner, when VUs throw, and the other VUs finish', async () => {
     const { result, lines } = await run('throws.js');
     expect(result.exitCode).toBe(1);
