@@ -3,7 +3,7 @@
 // execution context, iterations that last as long as their sockets and timers, cuts at
 // maxDuration + gracefulStop, exceptions that fail one VU and not the run, k6's JSON output,
 // and nothing left open. Hand-written scripts in fixtures/stand-in/ run against a ws echo server.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -61,10 +61,10 @@ beforeEach(() => {
   connections = [];
 });
 
-async function run(script: string, env: Record<string, string> = {}) {
+async function run(script: string, env: Record<string, string> = {}, from = FIXTURES) {
   const out = join(dir, `${script}.json`);
   const started = Date.now();
-  const result = await runK6(join(FIXTURES, script), { out, env: { URL: url, ...env }, timeoutMs: 20_000 });
+  const result = await runK6(join(from, script), { out, env: { URL: url, ...env }, timeoutMs: 20_000 });
   const lines = readFileSync(out, 'utf8')
     .split('\n')
     .filter((line) => line !== '')
@@ -135,6 +135,18 @@ describe('the k6 stand-in', () => {
     expect(hellos[0].startTime).toBeGreaterThanOrEqual(before);
     expect(points(lines, 'iterations')).toHaveLength(3);
     expect(await allClosed()).toBe(true);
+  });
+
+  it('reads a script outside any ES-module package as an ES module, as k6 does', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'k6-script-'));
+    try {
+      copyFileSync(join(FIXTURES, 'chat.js'), join(elsewhere, 'chat.js'));
+      const { result, lines } = await run('chat.js', { MESSAGES: '1' }, elsewhere);
+      expect(result).toMatchObject({ exitCode: 0, vus: 3, iterations: 3, errors: [] });
+      expect(points(lines, 'echoes')).toHaveLength(3);
+    } finally {
+      rmSync(elsewhere, { recursive: true, force: true });
+    }
   });
 
   it('ends an iteration only when its socket has closed, not when its function returns', async () => {

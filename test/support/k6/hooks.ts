@@ -18,13 +18,17 @@ const TIMERS = ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'];
 interface ResolveContext {
   parentURL?: string | undefined;
 }
-type NextResolve = (specifier: string, context: ResolveContext) => Promise<{ url: string }>;
+interface Resolved {
+  url: string;
+  format?: string | null | undefined;
+}
+type NextResolve = (specifier: string, context: ResolveContext) => Promise<Resolved>;
 
 export async function resolve(
   specifier: string,
   context: ResolveContext,
   next: NextResolve,
-): Promise<{ url: string }> {
+): Promise<Resolved> {
   const own = MODULES[specifier];
   if (own !== undefined) return next(new URL(own, OWN).href, context);
   if (specifier.startsWith('k6/')) {
@@ -33,13 +37,14 @@ export async function resolve(
     );
   }
   const resolved = await next(specifier, context);
-  const vu = context.parentURL === undefined ? null : new URL(context.parentURL).searchParams.get('vu');
-  if (vu === null || !resolved.url.startsWith('file:') || resolved.url.includes('/node_modules/')) {
-    return resolved;
-  }
+  if (!resolved.url.startsWith('file:') || resolved.url.includes('/node_modules/')) return resolved;
   const url = new URL(resolved.url);
-  url.searchParams.set('vu', vu);
-  return { ...resolved, url: url.href };
+  const parentVu = context.parentURL === undefined ? null : new URL(context.parentURL).searchParams.get('vu');
+  if (parentVu !== null) url.searchParams.set('vu', parentVu);
+  if (!url.searchParams.has('vu')) return resolved;
+  // k6 reads every script file as an ES module, whatever package.json (if any) says.
+  const format = /\.m?js$/.test(url.pathname) ? 'module' : resolved.format;
+  return { ...resolved, url: url.href, format };
 }
 
 interface LoadResult {
