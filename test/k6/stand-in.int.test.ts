@@ -194,13 +194,14 @@ describe('the k6 stand-in', () => {
   it('fails the run, not the runner, when VUs throw, and the other VUs finish', async () => {
     const { result, lines } = await run('throws.js');
     expect(result.exitCode).toBe(1);
-    expect(result.vus).toBe(3);
-    expect(result.errors).toHaveLength(2);
+    expect(result.vus).toBe(4);
+    expect(result.errors).toHaveLength(3);
     expect(result.errors.find((e) => e.startsWith('VU 2:'))).toContain('boom in handler');
     expect(result.errors.find((e) => e.startsWith('VU 3:'))).toContain('boom in default');
+    expect(result.errors.find((e) => e.startsWith('VU 4:'))).toContain('boom in timer');
     expect(result.log).toContain('boom in handler');
     expect(points(lines, 'done').map((p) => p.tags?.vu)).toEqual(['1']);
-    expect(connections).toHaveLength(2);
+    expect(connections).toHaveLength(3);
     expect(await allClosed()).toBe(true);
   });
 

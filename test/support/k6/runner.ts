@@ -108,15 +108,19 @@ export async function runInProcess(script: string, options: RunOptions): Promise
     aborted: undefined,
   };
   setRun(run);
-  const onRejection = (reason: unknown): void => report(`VU ${vuStorage.getStore()?.id ?? '?'}`, reason);
-  process.on('unhandledRejection', onRejection);
+  // What escapes the k6 APIs (a promise nobody awaits, a callback of Node's own) is an error of
+  // the run, never a crash of the runner.
+  const onEscape = (reason: unknown): void => report(`VU ${vuStorage.getStore()?.id ?? '?'}`, reason);
+  process.on('unhandledRejection', onEscape);
+  process.on('uncaughtException', onEscape);
   try {
     return await execute(url, run, env, cuts, report, errors);
   } catch (error) {
     report('init', error);
     return { exitCode: 1, vus: 0, iterations: 0, interrupted: 0, errors };
   } finally {
-    process.off('unhandledRejection', onRejection);
+    process.off('unhandledRejection', onEscape);
+    process.off('uncaughtException', onEscape);
     run.phase = 'done';
     run.output.close();
     setRun(undefined);

@@ -96,12 +96,16 @@ export function requireVu(what: string): VuState {
   return vu;
 }
 
-/** Runs fn as the VU's code: its exceptions fail the VU's iteration instead of escaping. */
-export function callAsVu(vu: VuState, fn: () => void): void {
+/**
+ * Runs fn as the VU's code: its exceptions, and the rejection of a promise it returns (an async
+ * handler), fail the VU's iteration instead of escaping.
+ */
+export function callAsVu(vu: VuState, fn: () => unknown): void {
   if (vu.ended) return;
   vuStorage.run(vu, () => {
     try {
-      fn();
+      const result = fn();
+      if (result instanceof Promise) result.catch((error: unknown) => vu.fail(error));
     } catch (error) {
       vu.fail(error);
     }
