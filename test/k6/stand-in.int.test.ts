@@ -61,10 +61,19 @@ beforeEach(() => {
   connections = [];
 });
 
-async function run(script: string, env: Record<string, string> = {}, from = FIXTURES) {
-  const out = join(dir, `${script}.json`);
+async function run(
+  script: string,
+  env: Record<string, string> = {},
+  { from = FIXTURES, segment }: { from?: string; segment?: string } = {},
+) {
+  const out = join(dir, `${script}${segment === undefined ? '' : `-${segment.replace(/\W/g, '_')}`}.json`);
   const started = Date.now();
-  const result = await runK6(join(from, script), { out, env: { URL: url, ...env }, timeoutMs: 20_000 });
+  const result = await runK6(join(from, script), {
+    out,
+    env: { URL: url, ...env },
+    timeoutMs: 20_000,
+    ...(segment === undefined ? {} : { executionSegment: segment }),
+  });
   const lines = readFileSync(out, 'utf8')
     .split('\n')
     .filter((line) => line !== '')
@@ -130,7 +139,9 @@ describe('the k6 stand-in', () => {
     // Each VU's module was loaded as that VU; the scenario started once for all.
     const hellos = connections.map((c) => JSON.parse(c.messages[0] ?? '{}'));
     expect(hellos.map((h) => h.hello).sort()).toEqual([1, 2, 3]);
-    expect(hellos.every((h) => h.loadedBy === h.hello && h.scenario === 'chat')).toBe(true);
+    expect(hellos.every((h) => h.loadedBy === h.hello && h.local === h.hello && h.scenario === 'chat')).toBe(
+      true,
+    );
     expect(new Set(hellos.map((h) => h.startTime)).size).toBe(1);
     expect(hellos[0].startTime).toBeGreaterThanOrEqual(before);
     expect(points(lines, 'iterations')).toHaveLength(3);
@@ -141,12 +152,36 @@ describe('the k6 stand-in', () => {
     const elsewhere = mkdtempSync(join(tmpdir(), 'k6-script-'));
     try {
       copyFileSync(join(FIXTURES, 'chat.js'), join(elsewhere, 'chat.js'));
-      const { result, lines } = await run('chat.js', { MESSAGES: '1' }, elsewhere);
+      const { result, lines } = await run('chat.js', { MESSAGES: '1' }, { from: elsewhere });
       expect(result).toMatchObject({ exitCode: 0, vus: 3, iterations: 3, errors: [] });
       expect(points(lines, 'echoes')).toHaveLength(3);
     } finally {
       rmSync(elsewhere, { recursive: true, force: true });
     }
+  });
+
+  it('runs one execution segment per instance: every VU of the test in exactly one', async () => {
+    const [first, rest] = await Promise.all([
+      run('chat.js', { MESSAGES: '1' }, { segment: '0:1/3' }),
+      run('chat.js', { MESSAGES: '1' }, { segment: '1/3:1' }),
+    ]);
+    expect(first.result).toMatchObject({ exitCode: 0, vus: 1, iterations: 1 });
+    expect(rest.result).toMatchObject({ exitCode: 0, vus: 2, iterations: 2 });
+    const hellos = connections.map((c) => JSON.parse(c.messages[0] ?? '{}'));
+    expect(hellos.map((h) => [h.hello, h.local]).sort()).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 2],
+    ]);
+    expect(points(first.lines, 'echoes').map((p) => p.tags?.vu)).toEqual(['1']);
+    expect(
+      points(rest.lines, 'echoes')
+        .map((p) => p.tags?.vu)
+        .sort(),
+    ).toEqual(['2', '3']);
+    const bad = await run('chat.js', {}, { segment: '2/3:1/3' });
+    expect(bad.result.exitCode).toBe(1);
+    expect(bad.result.errors.join('\n')).toContain('its start must be before its end');
   });
 
   it('ends an iteration only when its socket has closed, not when its function returns', async () => {

@@ -51,7 +51,7 @@ export const instance = {
 
 export const vu = {
   get idInInstance(): number {
-    return currentVu()?.id ?? 0;
+    return currentVu()?.idInInstance ?? 0;
   },
   get idInTest(): number {
     return currentVu()?.id ?? 0;

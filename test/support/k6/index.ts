@@ -16,6 +16,8 @@ export interface K6Options {
   out: string;
   /** __ENV entries on top of the environment. */
   env?: Record<string, string>;
+  /** k6's --execution-segment: this run is that share of the test (see RunOptions). */
+  executionSegment?: string;
   /** The whole run, init to last byte written; past it the run is killed and runK6 rejects (default 60 s). */
   timeoutMs?: number;
 }
@@ -31,7 +33,12 @@ const repoRoot = resolve(here, '../../..');
 
 export function runK6(script: string, options: K6Options): Promise<K6Result> {
   const o = { ...DEFAULTS, ...options };
-  const args = JSON.stringify({ script: resolve(script), out: resolve(o.out), env: o.env });
+  const args = JSON.stringify({
+    script: resolve(script),
+    out: resolve(o.out),
+    env: o.env,
+    executionSegment: o.executionSegment,
+  });
   return new Promise<K6Result>((ok, fail) => {
     const child = fork(resolve(here, 'main.ts'), [args], {
       cwd: repoRoot,

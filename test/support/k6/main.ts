@@ -10,6 +10,7 @@ const argsSchema = z.object({
   script: z.string().min(1),
   out: z.string().min(1),
   env: z.record(z.string(), z.string()).default({}),
+  executionSegment: z.string().optional(),
 });
 
 const parsed = argsSchema.safeParse(JSON.parse(process.argv[2] ?? '{}'));
@@ -17,8 +18,8 @@ if (!parsed.success) {
   console.error(`k6 stand-in: ${describeIssues(parsed.error, { root: 'args' })}`);
   process.exit(2);
 }
-const { script, out, env } = parsed.data;
-const result = await runInProcess(script, { out, env });
+const { script, ...options } = parsed.data;
+const result = await runInProcess(script, options);
 if (process.send === undefined) {
   console.log(JSON.stringify(result));
   process.exit(result.exitCode);

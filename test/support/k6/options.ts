@@ -49,6 +49,7 @@ const optionsSchema = z
     vus: z.number().int().positive().optional(),
     iterations: z.number().int().positive().optional(),
     tags: stringMap.default({}),
+    executionSegment: z.string().optional(),
     thresholds: z.record(z.string(), z.array(threshold)).default({}),
   })
   .loose();
@@ -71,6 +72,7 @@ export interface RunPlan {
   scenario: ScenarioPlan;
   testTags: Record<string, string>;
   thresholds: Map<string, string[]>;
+  executionSegment: string | undefined;
 }
 
 /** The plan of a run from the script's `options` export; errors name the field at fault. */
@@ -99,7 +101,7 @@ export function planOfOptions(options: unknown): RunPlan {
       env: s.env,
       tags: s.tags,
     };
-    return { scenario, testTags: o.tags, thresholds };
+    return { scenario, testTags: o.tags, thresholds, executionSegment: o.executionSegment };
   }
   const vus = o.vus ?? 1;
   const iterations = o.iterations ?? vus;
@@ -116,5 +118,43 @@ export function planOfOptions(options: unknown): RunPlan {
     env: {},
     tags: {},
   };
-  return { scenario, testTags: o.tags, thresholds };
+  return { scenario, testTags: o.tags, thresholds, executionSegment: o.executionSegment };
+}
+
+/** One end of an execution segment: "1/3", "0.5", "50%", "1". */
+function fraction(text: string, segment: string): number {
+  const t = text.trim();
+  const ratio = /^(\d+)\/(\d+)$/.exec(t);
+  const value = ratio
+    ? Number(ratio[1]) / Number(ratio[2])
+    : t.endsWith('%')
+      ? Number(t.slice(0, -1)) / 100
+      : Number(t);
+  if (t === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new Error(
+      `execution segment ${JSON.stringify(segment)}: ${JSON.stringify(text)} is not a fraction of 1`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The share [from, to) of `count` (VUs or shared iterations) an execution segment gets; ids
+ * from + 1 .. to are this instance's. Contiguous: k6 may hand out the ids of a segment
+ * differently, but either way every id runs in exactly one instance of a full sequence.
+ */
+export function segmentRange(segment: string | undefined, count: number): [number, number] {
+  if (segment === undefined) return [0, count];
+  const parts = segment.split(':');
+  if (parts.length > 2)
+    throw new Error(`execution segment ${JSON.stringify(segment)}: one "from:to" at most`);
+  const [a, b] =
+    parts.length === 2
+      ? [fraction(parts[0] ?? '', segment), fraction(parts[1] ?? '', segment)]
+      : [0, fraction(parts[0] ?? '', segment)];
+  if (a >= b)
+    throw new Error(`execution segment ${JSON.stringify(segment)}: its start must be before its end`);
+  // Rounded first, so that 1/3 and 3/9 cut at the same VU.
+  const cut = (f: number): number => Math.floor(Math.round(f * count * 1e9) / 1e9);
+  return [cut(a), cut(b)];
 }

@@ -11,7 +11,7 @@ import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { TestAborted } from './execution.ts';
 import { builtin } from './metrics.ts';
-import { planOfOptions, type RunPlan } from './options.ts';
+import { planOfOptions, type RunPlan, segmentRange } from './options.ts';
 import { jsonOutput, type MetricInfo } from './output.ts';
 import { type RunState, setRun, type VuState, vuStorage } from './state.ts';
 import { allSocketsClosed } from './websockets.ts';
@@ -21,6 +21,11 @@ export interface RunOptions {
   out: string;
   /** __ENV: the process environment, then these. */
   env?: Record<string, string>;
+  /**
+   * k6's --execution-segment ("1/3:2/3", "0.5:1", "50%:100%"): this run is that share of the test,
+   * as one of several k6 instances. Without it, the script's options.executionSegment, else all.
+   */
+  executionSegment?: string;
 }
 
 export interface RunResult {
@@ -44,9 +49,10 @@ const CLOSE_WAIT_MS = 2_000;
 
 let hooked = false;
 
-function newVu(id: number): VuState {
+function newVu(id: number, idInInstance = id): VuState {
   return {
     id,
+    idInInstance,
     iteration: 0,
     iterationInTest: 0,
     tags: {},
@@ -63,7 +69,7 @@ function installGlobals(env: Record<string, string>): void {
   g.__ENV = env;
   Object.defineProperty(globalThis, '__VU', {
     configurable: true,
-    get: () => vuStorage.getStore()?.id ?? 0,
+    get: () => vuStorage.getStore()?.idInInstance ?? 0,
   });
   Object.defineProperty(globalThis, '__ITER', {
     configurable: true,
@@ -114,7 +120,7 @@ export async function runInProcess(script: string, options: RunOptions): Promise
   process.on('unhandledRejection', onEscape);
   process.on('uncaughtException', onEscape);
   try {
-    return await execute(url, run, env, cuts, report, errors);
+    return await execute(url, run, { env, segment: options.executionSegment }, cuts, report, errors);
   } catch (error) {
     report('init', error);
     return { exitCode: 1, vus: 0, iterations: 0, interrupted: 0, errors };
@@ -146,7 +152,7 @@ function exported(module: Record<string, unknown>, name: string): ScriptFn | und
 async function execute(
   url: string,
   run: RunState,
-  env: Record<string, string>,
+  given: { env: Record<string, string>; segment: string | undefined },
   cuts: Set<() => void>,
   report: (who: string, error: unknown) => void,
   errors: string[],
@@ -158,18 +164,21 @@ async function execute(
   run.options = (first.options ?? {}) as Record<string, unknown>;
   run.thresholds = plan.thresholds;
   run.testTags = plan.testTags;
+  const segment = given.segment ?? plan.executionSegment;
+  const [from, to] = segmentRange(segment, scenario.vus);
+  const [iterFrom, iterTo] = segmentRange(segment, scenario.iterations);
+  const iterations = scenario.executor === 'per-vu-iterations' ? scenario.iterations : iterTo - iterFrom;
   run.scenario = {
     name: scenario.name,
     executor: scenario.executor,
     startTime: 0,
-    planned:
-      scenario.executor === 'per-vu-iterations' ? scenario.vus * scenario.iterations : scenario.iterations,
+    planned: scenario.executor === 'per-vu-iterations' ? (to - from) * iterations : iterations,
     tags: scenario.tags,
   };
-  Object.assign(env, scenario.env);
+  Object.assign(given.env, scenario.env);
   const vus: { vu: VuState; fn: ScriptFn }[] = [];
-  for (let id = 1; id <= scenario.vus; id++) {
-    const vu = newVu(id);
+  for (let id = from + 1; id <= to; id++) {
+    const vu = newVu(id, id - from);
     const module = await load(url, vu, run);
     const fn = exported(module, scenario.exec);
     if (fn === undefined) throw new Error(`the script exports no function ${scenario.exec}`);
@@ -199,10 +208,10 @@ async function execute(
   const cutTimer = setTimeout(() => {
     for (const cut of [...cuts]) cut();
   }, scenario.maxDurationMs + scenario.gracefulStopMs);
-  let shared = scenario.iterations;
+  let shared = iterations;
   const another = (done: number): boolean => {
     if (stopping || run.aborted !== undefined) return false;
-    if (scenario.executor === 'per-vu-iterations') return done < scenario.iterations;
+    if (scenario.executor === 'per-vu-iterations') return done < iterations;
     if (shared <= 0) return false;
     shared--;
     return true;
@@ -241,7 +250,7 @@ async function execute(
     run.aborted !== undefined ? 108 : errors.length > 0 ? 1 : run.failed !== undefined ? 110 : 0;
   return {
     exitCode,
-    vus: scenario.vus,
+    vus: vus.length,
     iterations: run.counters.completed,
     interrupted: run.counters.interrupted,
     errors,

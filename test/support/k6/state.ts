@@ -12,8 +12,10 @@ export interface Pending {
 }
 
 export interface VuState {
-  /** 1-based; 0 is the VU that runs setup() and teardown(). */
+  /** exec.vu.idInTest, 1-based; 0 is the VU that runs setup() and teardown(). */
   id: number;
+  /** exec.vu.idInInstance: the same unless the run is one execution segment of several. */
+  idInInstance: number;
   /** The iteration under way in this VU, 0-based (k6's __ITER). */
   iteration: number;
   /** The same iteration numbered across the whole test (exec.scenario.iterationInTest). */
