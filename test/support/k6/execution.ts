@@ -1,4 +1,6 @@
-// Test code only: this is not k6. The stand-in's k6/execution: what k6's docs say the running
+// Test code only, not k6: part of the stand-in (index.ts) that lets the suite run generated k6
+// scripts where k6 cannot be installed; behaviour follows k6's docs.
+// The stand-in's k6/execution: what k6's docs say the running
 // VU, its scenario, this instance and the test can read, for the VU whose code is running
 // (found through AsyncLocalStorage, or the VU whose init code is loading).
 import { currentRun, currentVu, requireVu } from './state.ts';

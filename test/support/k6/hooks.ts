@@ -1,4 +1,6 @@
-// Test code only: this is not k6. Module hooks (node:module register) that give a k6 script the
+// Test code only, not k6: part of the stand-in (index.ts) that lets the suite run generated k6
+// scripts where k6 cannot be installed; behaviour follows k6's docs.
+// Module hooks (node:module register) that give a k6 script the
 // stand-in's k6 modules for the bare specifiers k6 provides, say plainly which k6 modules the
 // stand-in lacks, carry a VU's `?vu=N` to the script's own imports so that every VU gets its own
 // copy of the whole module graph (as every k6 VU has its own JS runtime), and bind the timer

@@ -1,4 +1,6 @@
-// Test code only: this is not k6. The door of the k6 stand-in: runK6 runs a k6 script (an ES
+// Test code only, not k6: part of the stand-in (index.ts) that lets the suite run generated k6
+// scripts where k6 cannot be installed; behaviour follows k6's docs.
+// The door of the k6 stand-in: runK6 runs a k6 script (an ES
 // module) as `k6 run --out json=FILE` would, with the stand-in's k6/websockets, k6/timers,
 // k6/metrics, k6/execution and k6 (check) built on `ws`, so that the suite can run generated
 // k6 scripts where k6 cannot be installed. Behaviour follows k6's docs; thresholds are not

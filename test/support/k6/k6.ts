@@ -1,4 +1,6 @@
-// Test code only: this is not k6. The stand-in's `k6` module: check() (k6's `checks` rate, one
+// Test code only, not k6: part of the stand-in (index.ts) that lets the suite run generated k6
+// scripts where k6 cannot be installed; behaviour follows k6's docs.
+// The stand-in's `k6` module: check() (k6's `checks` rate, one
 // sample per condition tagged `check`), group() and fail(). sleep() blocks a VU's runtime in k6,
 // which one Node process running every VU cannot do, so the stand-in refuses it by name.
 import { builtin } from './metrics.ts';

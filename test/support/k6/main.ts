@@ -1,4 +1,6 @@
-// Test code only: this is not k6. The process runK6 starts (with tsx): it runs one k6 script
+// Test code only, not k6: part of the stand-in (index.ts) that lets the suite run generated k6
+// scripts where k6 cannot be installed; behaviour follows k6's docs.
+// The process runK6 starts (with tsx): it runs one k6 script
 // under the stand-in and hands the result back over the IPC channel. It is a process of its own
 // because the module hooks that map `k6/*` to the stand-in apply to Node's own loader, which
 // code running inside vitest does not use.

@@ -1,4 +1,6 @@
-// Test code only: this is not k6. The stand-in's k6/metrics: Counter, Gauge, Rate and Trend
+// Test code only, not k6: part of the stand-in (index.ts) that lets the suite run generated k6
+// scripts where k6 cannot be installed; behaviour follows k6's docs.
+// The stand-in's k6/metrics: Counter, Gauge, Rate and Trend
 // (second argument isTime), declared in the init context only and fed with add(value, tags?),
 // as k6's docs describe. Every sample goes to the run's JSON output with the VU's tags and k6's
 // system tag `scenario`.

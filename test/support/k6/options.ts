@@ -1,4 +1,6 @@
-// Test code only: this is not k6. Reads a k6 script's exported `options` into the one scenario
+// Test code only, not k6: part of the stand-in (index.ts) that lets the suite run generated k6
+// scripts where k6 cannot be installed; behaviour follows k6's docs.
+// Reads a k6 script's exported `options` into the one scenario
 // the stand-in runs: a `per-vu-iterations` scenario (vus, iterations, maxDuration, gracefulStop,
 // startTime, exec, env, tags), or the top-level `vus`/`iterations` shorthand (k6's
 // shared-iterations, scenario "default"; without `iterations`, one per VU). Thresholds are

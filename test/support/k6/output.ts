@@ -1,4 +1,6 @@
-// Test code only: this is not k6. The stand-in's `--out json=FILE`: one JSON object per line, a
+// Test code only, not k6: part of the stand-in (index.ts) that lets the suite run generated k6
+// scripts where k6 cannot be installed; behaviour follows k6's docs.
+// The stand-in's `--out json=FILE`: one JSON object per line, a
 // "Metric" line the first time a metric gets a sample, then one "Point" line per sample, in the
 // layout of k6's JSON output. Lines are written in chunks with synchronous writes, so that a run
 // of millions of samples neither grows memory nor loses a line if the process ends.

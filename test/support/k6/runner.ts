@@ -1,4 +1,6 @@
-// Test code only: this is not k6. The stand-in's engine, run inside the process main.ts starts:
+// Test code only, not k6: part of the stand-in (index.ts) that lets the suite run generated k6
+// scripts where k6 cannot be installed; behaviour follows k6's docs.
+// The stand-in's engine, run inside the process main.ts starts:
 // it loads a k6 script once per VU (a distinct `?vu=N` URL, so module state is per VU, as k6
 // gives every VU its own runtime), runs the scenario's iterations on all VUs concurrently, and
 // writes k6's JSON output. An iteration ends when its function has returned (or its promise

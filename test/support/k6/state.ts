@@ -1,4 +1,6 @@
-// Test code only: this is not k6. It is the shared state of one run of the k6 stand-in (the
+// Test code only, not k6: part of the stand-in (index.ts) that lets the suite run generated k6
+// scripts where k6 cannot be installed; behaviour follows k6's docs.
+// It is the shared state of one run of the k6 stand-in (the
 // runner and the stand-in's k6/* modules), so that the suite can run generated k6 scripts where
 // k6 cannot be installed. Which VU is running is carried by AsyncLocalStorage, which timers and
 // socket callbacks keep, the way k6 gives every VU its own runtime.

@@ -1,4 +1,6 @@
-// Test code only: this is not k6. The stand-in's k6/timers: setTimeout, clearTimeout,
+// Test code only, not k6: part of the stand-in (index.ts) that lets the suite run generated k6
+// scripts where k6 cannot be installed; behaviour follows k6's docs.
+// The stand-in's k6/timers: setTimeout, clearTimeout,
 // setInterval and clearInterval with numeric ids. A pending timer keeps its VU's iteration open,
 // as in k6's event loop; an exception in a callback fails the iteration.
 import { callAsVu, type Pending, requireVu, type VuState } from './state.ts';

@@ -1,4 +1,6 @@
-// Test code only: this is not k6. The stand-in's k6/websockets on the `ws` package: the
+// Test code only, not k6: part of the stand-in (index.ts) that lets the suite run generated k6
+// scripts where k6 cannot be installed; behaviour follows k6's docs.
+// The stand-in's k6/websockets on the `ws` package: the
 // WebSocket of k6's docs (readyState, url, send, close, ping, the on* properties and
 // addEventListener; text arrives as a string), with k6's built-in ws_* metrics. An open socket
 // keeps its VU's iteration open until it closes, as in k6; an exception in a handler fails the
