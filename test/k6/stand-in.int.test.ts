@@ -169,10 +169,10 @@ describe('the k6 stand-in', () => {
     expect(first.result).toMatchObject({ exitCode: 0, vus: 1, iterations: 1 });
     expect(rest.result).toMatchObject({ exitCode: 0, vus: 2, iterations: 2 });
     const hellos = connections.map((c) => JSON.parse(c.messages[0] ?? '{}'));
-    expect(hellos.map((h) => [h.hello, h.local]).sort()).toEqual([
-      [1, 1],
-      [2, 1],
-      [3, 2],
+    expect(hellos.map((h) => [h.hello, h.local, h.iteration]).sort()).toEqual([
+      [1, 1, 0],
+      [2, 1, 1],
+      [3, 2, 2],
     ]);
     expect(points(first.lines, 'echoes').map((p) => p.tags?.vu)).toEqual(['1']);
     expect(
@@ -224,6 +224,24 @@ describe('the k6 stand-in', () => {
     expect(durations).toHaveLength(1);
     expect(durations[0]?.value).toBeGreaterThanOrEqual(300);
     expect(durations[0]?.value).toBeLessThan(1500);
+  });
+
+  it('runs setup() once, hands each VU and teardown() its own copy of the data, and bounds setup', async () => {
+    const { result, lines } = await run('lifecycle.js');
+    expect(result).toMatchObject({ exitCode: 0, vus: 2, iterations: 2, errors: [] });
+    const seen = points(lines, 'seen').map((p) => [p.tags?.phase, p.tags?.echoed, p.tags?.setupVu]);
+    expect(seen).toEqual([
+      ['default', 'from setup (changed by a VU)', '0'],
+      ['default', 'from setup (changed by a VU)', '0'],
+      ['teardown', 'from setup', undefined],
+    ]);
+    expect(await allClosed()).toBe(true);
+
+    const hung = await run('lifecycle.js', { SETUP_HANGS: '1' });
+    expect(hung.result).toMatchObject({ exitCode: 1, iterations: 0 });
+    expect(hung.result.errors.join('\n')).toContain('setup() did not finish within 500 ms');
+    expect(points(hung.lines, 'seen')).toEqual([]);
+    expect(await allClosed()).toBe(true);
   });
 
   it('fails the run, not the runner, when VUs throw, and the other VUs finish', async () => {

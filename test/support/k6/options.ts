@@ -52,6 +52,8 @@ const optionsSchema = z
     iterations: z.number().int().positive().optional(),
     tags: stringMap.default({}),
     executionSegment: z.string().optional(),
+    setupTimeout: duration.default(60_000),
+    teardownTimeout: duration.default(60_000),
     thresholds: z.record(z.string(), z.array(threshold)).default({}),
   })
   .loose();
@@ -75,6 +77,8 @@ export interface RunPlan {
   testTags: Record<string, string>;
   thresholds: Map<string, string[]>;
   executionSegment: string | undefined;
+  setupTimeoutMs: number;
+  teardownTimeoutMs: number;
 }
 
 /** The plan of a run from the script's `options` export; errors name the field at fault. */
@@ -88,6 +92,13 @@ export function planOfOptions(options: unknown): RunPlan {
       list.map((t) => (typeof t === 'string' ? t : t.threshold)),
     ]),
   );
+  const common = {
+    testTags: o.tags,
+    thresholds,
+    executionSegment: o.executionSegment,
+    setupTimeoutMs: o.setupTimeout,
+    teardownTimeoutMs: o.teardownTimeout,
+  };
   const entry = o.scenarios === undefined ? undefined : Object.entries(o.scenarios)[0];
   if (entry !== undefined) {
     const [name, s] = entry;
@@ -103,7 +114,7 @@ export function planOfOptions(options: unknown): RunPlan {
       env: s.env,
       tags: s.tags,
     };
-    return { scenario, testTags: o.tags, thresholds, executionSegment: o.executionSegment };
+    return { ...common, scenario };
   }
   const vus = o.vus ?? 1;
   const iterations = o.iterations ?? vus;
@@ -120,7 +131,7 @@ export function planOfOptions(options: unknown): RunPlan {
     env: {},
     tags: {},
   };
-  return { scenario, testTags: o.tags, thresholds, executionSegment: o.executionSegment };
+  return { ...common, scenario };
 }
 
 /** One end of an execution segment: "1/3", "0.5", "50%", "1". */

@@ -97,6 +97,13 @@ export async function runInProcess(script: string, options: RunOptions): Promise
   };
   const env = { ...(process.env as Record<string, string>), ...options.env };
   installGlobals(env);
+  let output: ReturnType<typeof jsonOutput>;
+  try {
+    output = jsonOutput(options.out, (metric) => run.thresholds.get(metric) ?? []);
+  } catch (error) {
+    report('out', error);
+    return { exitCode: 1, vus: 0, iterations: 0, interrupted: 0, errors };
+  }
   const cuts = new Set<() => void>();
   const run: RunState = {
     scenario: { name: 'default', executor: 'shared-iterations', startTime: 0, planned: 0, tags: {} },
@@ -104,7 +111,7 @@ export async function runInProcess(script: string, options: RunOptions): Promise
     testTags: {},
     options: {},
     thresholds: new Map(),
-    output: jsonOutput(options.out, (metric) => run.thresholds.get(metric) ?? []),
+    output,
     phase: 'init',
     initVu: undefined,
     counters: { completed: 0, interrupted: 0, vusActive: 0, vusInitialized: 0, started: 0 },
@@ -190,16 +197,30 @@ async function execute(
   run.phase = 'run';
   const attempt = (vu: VuState, fn: ScriptFn, data: unknown): Promise<Outcome> =>
     iterate(vu, fn, data, cuts, (error) => report(`VU ${vu.id}`, error));
+  /** setup() and teardown() are cut at their timeouts, as k6 does; being cut is their error. */
+  const bounded = async (name: string, fn: ScriptFn, arg: unknown, ms: number): Promise<Outcome> => {
+    const timer = setTimeout(() => {
+      for (const cut of [...cuts]) cut();
+    }, ms);
+    const outcome = await attempt(vu0, fn, arg);
+    clearTimeout(timer);
+    if (outcome.how === 'interrupted' && run.aborted === undefined) {
+      report(name, new Error(`${name}() did not finish within ${ms} ms`));
+    }
+    return outcome;
+  };
 
-  let data: unknown;
+  let data: string | undefined;
   const setup = exported(first, 'setup');
   if (setup !== undefined) {
-    const outcome = await attempt(vu0, setup, undefined);
+    const outcome = await bounded('setup', setup, undefined, plan.setupTimeoutMs);
     if (outcome.how !== 'completed') {
       return { exitCode: run.aborted ? 108 : 1, vus: 0, iterations: 0, interrupted: 0, errors };
     }
-    data = outcome.value === undefined ? undefined : JSON.parse(JSON.stringify(outcome.value));
+    data = outcome.value === undefined ? undefined : JSON.stringify(outcome.value);
   }
+  // As in k6, setup()'s result crosses as JSON: every VU, and teardown(), gets its own copy.
+  const copy = (): unknown => (data === undefined ? undefined : JSON.parse(data));
 
   if (scenario.startTimeMs > 0) await new Promise((ok) => setTimeout(ok, scenario.startTimeMs));
   run.scenario.startTime = Date.now();
@@ -223,9 +244,14 @@ async function execute(
       run.counters.vusActive++;
       for (let done = 0; another(done); done++) {
         vu.iteration = done;
-        vu.iterationInTest = run.counters.started++;
+        // Unique across the instances of a segmented test, as k6 promises (its numbers may differ).
+        vu.iterationInTest =
+          scenario.executor === 'per-vu-iterations'
+            ? (vu.id - 1) * scenario.iterations + done
+            : iterFrom + run.counters.started;
+        run.counters.started++;
         const started = performance.now();
-        const outcome = await attempt(vu, fn, data);
+        const outcome = await attempt(vu, fn, copy());
         if (outcome.how === 'interrupted') {
           run.counters.interrupted++;
           continue;
@@ -245,7 +271,7 @@ async function execute(
   const teardown = exported(first, 'teardown');
   if (teardown !== undefined && run.aborted === undefined) {
     vu0.iteration = 0;
-    await attempt(vu0, teardown, data);
+    await bounded('teardown', teardown, copy(), plan.teardownTimeoutMs);
   }
   await Promise.race([allSocketsClosed(), new Promise((ok) => setTimeout(ok, CLOSE_WAIT_MS).unref())]);
   const exitCode =
