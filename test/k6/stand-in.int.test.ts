@@ -238,7 +238,7 @@ describe('the k6 stand-in', () => {
     expect(await allClosed()).toBe(true);
 
     const hung = await run('lifecycle.js', { SETUP_HANGS: '1' });
-    expect(hung.result).toMatchObject({ exitCode: 1, iterations: 0 });
+    expect(hung.result).toMatchObject({ exitCode: 100, iterations: 0 });
     expect(hung.result.errors.join('\n')).toContain('setup() did not finish within 500 ms');
     expect(points(hung.lines, 'seen')).toEqual([]);
     expect(await allClosed()).toBe(true);
@@ -256,6 +256,24 @@ describe('the k6 stand-in', () => {
     expect(points(lines, 'done').map((p) => p.tags?.vu)).toEqual(['1']);
     expect(connections).toHaveLength(3);
     expect(await allClosed()).toBe(true);
+  });
+
+  it('stops the whole test on exec.test.abort() (exit 108) and marks it on exec.test.fail() (exit 110)', async () => {
+    const aborted = await run('abort.js', { MODE: 'abort' });
+    expect(aborted.result).toMatchObject({
+      exitCode: 108,
+      vus: 2,
+      iterations: 0,
+      interrupted: 2,
+      errors: [],
+    });
+    expect(aborted.elapsed).toBeLessThan(15_000);
+    expect(points(aborted.lines, 'after')).toEqual([]);
+    expect(await allClosed()).toBe(true);
+
+    const failed = await run('abort.js', { MODE: 'fail' });
+    expect(failed.result).toMatchObject({ exitCode: 110, vus: 2, iterations: 2, interrupted: 0, errors: [] });
+    expect(points(failed.lines, 'after')).toHaveLength(1);
   });
 
   it('streams many samples with the VU-wide tags and records check() as the checks rate', async () => {

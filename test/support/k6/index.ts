@@ -4,7 +4,8 @@
 // module) as `k6 run --out json=FILE` would, with the stand-in's k6/websockets, k6/timers,
 // k6/metrics, k6/execution and k6 (check) built on `ws`, so that the suite can run generated
 // k6 scripts where k6 cannot be installed. Behaviour follows k6's docs; thresholds are not
-// evaluated (that is k6's job): exitCode is 0 when no VU threw, 1 otherwise. Every run is one
+// evaluated (that is k6's job): exitCode is 0 when no VU threw, 1 otherwise (k6's own codes for
+// setup/teardown timeouts, exec.test.abort() and exec.test.fail(): see runner.ts). Every run is one
 // child process holding all the VUs (see main.ts for why).
 import { fork } from 'node:child_process';
 import { resolve } from 'node:path';

@@ -7,8 +7,9 @@
 // settled) and the VU has nothing pending (no open socket, no timer); at maxDuration no new
 // iteration starts, and at maxDuration + gracefulStop whatever is still running is cut and
 // counted as interrupted. An exception in a VU is printed and counted, never a crash. No
-// threshold is evaluated: exitCode is 0 when no VU threw, 1 otherwise (108 after
-// exec.test.abort(), 110 after exec.test.fail(), as k6 exits).
+// threshold is evaluated: exitCode is 0 when no VU threw, 1 otherwise (and k6's own codes for
+// the rest: 100/101 when setup()/teardown() time out, 108 after exec.test.abort(), 110 after
+// exec.test.fail()).
 import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { TestAborted } from './execution.ts';
@@ -46,6 +47,11 @@ type Outcome = { how: 'completed' | 'interrupted' | 'failed'; value?: unknown };
 
 const ITERATIONS: MetricInfo = { name: 'iterations', type: 'counter', contains: 'default' };
 const ITERATION_DURATION: MetricInfo = { name: 'iteration_duration', type: 'trend', contains: 'time' };
+/** k6's exit codes for what the stand-in does as k6 does. */
+const SETUP_TIMEOUT = 100;
+const TEARDOWN_TIMEOUT = 101;
+const SCRIPT_ABORTED = 108;
+const MARKED_AS_FAILED = 110;
 /** After the last iteration, how long cut sockets may take to close. */
 const CLOSE_WAIT_MS = 2_000;
 
@@ -198,6 +204,7 @@ async function execute(
   const attempt = (vu: VuState, fn: ScriptFn, data: unknown): Promise<Outcome> =>
     iterate(vu, fn, data, cuts, (error) => report(`VU ${vu.id}`, error));
   /** setup() and teardown() are cut at their timeouts, as k6 does; being cut is their error. */
+  let timedOut: number | undefined;
   const bounded = async (name: string, fn: ScriptFn, arg: unknown, ms: number): Promise<Outcome> => {
     const timer = setTimeout(() => {
       for (const cut of [...cuts]) cut();
@@ -206,6 +213,7 @@ async function execute(
     clearTimeout(timer);
     if (outcome.how === 'interrupted' && run.aborted === undefined) {
       report(name, new Error(`${name}() did not finish within ${ms} ms`));
+      timedOut ??= name === 'setup' ? SETUP_TIMEOUT : TEARDOWN_TIMEOUT;
     }
     return outcome;
   };
@@ -215,7 +223,8 @@ async function execute(
   if (setup !== undefined) {
     const outcome = await bounded('setup', setup, undefined, plan.setupTimeoutMs);
     if (outcome.how !== 'completed') {
-      return { exitCode: run.aborted ? 108 : 1, vus: 0, iterations: 0, interrupted: 0, errors };
+      const exitCode = run.aborted !== undefined ? SCRIPT_ABORTED : (timedOut ?? 1);
+      return { exitCode, vus: 0, iterations: 0, interrupted: 0, errors };
     }
     data = outcome.value === undefined ? undefined : JSON.stringify(outcome.value);
   }
@@ -269,13 +278,16 @@ async function execute(
   clearTimeout(cutTimer);
 
   const teardown = exported(first, 'teardown');
-  if (teardown !== undefined && run.aborted === undefined) {
+  // As in k6, an aborted test still runs teardown().
+  if (teardown !== undefined) {
     vu0.iteration = 0;
     await bounded('teardown', teardown, copy(), plan.teardownTimeoutMs);
   }
   await Promise.race([allSocketsClosed(), new Promise((ok) => setTimeout(ok, CLOSE_WAIT_MS).unref())]);
   const exitCode =
-    run.aborted !== undefined ? 108 : errors.length > 0 ? 1 : run.failed !== undefined ? 110 : 0;
+    run.aborted !== undefined
+      ? SCRIPT_ABORTED
+      : (timedOut ?? (errors.length > 0 ? 1 : run.failed !== undefined ? MARKED_AS_FAILED : 0));
   return {
     exitCode,
     vus: vus.length,
