@@ -10,6 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocketServer } from 'ws';
 import { runK6 } from '../support/k6/index.ts';
+import { durationMs, planOfOptions, segmentRange } from '../support/k6/options.ts';
+import { rfc3339 } from '../support/k6/output.ts';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/stand-in/', import.meta.url));
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z$/;
@@ -302,5 +304,64 @@ describe('the k6 stand-in', () => {
     expect(http.result.errors.join('\n')).toContain('k6/http');
     expect(late.result).toMatchObject({ exitCode: 1, iterations: 1 });
     expect(late.result.errors.join('\n')).toContain('must be declared in the init context');
+  });
+});
+
+describe("the stand-in's reading of k6's formats", () => {
+  it('reads k6 durations and writes k6 sample times with nanoseconds', () => {
+    expect(durationMs('1m30s')).toBe(90_000);
+    expect(durationMs('1h2m3s500ms')).toBe(3_723_500);
+    expect(durationMs('0.5s')).toBe(500);
+    expect(durationMs(250)).toBe(250);
+    expect(() => durationMs('10 parsecs')).toThrow('invalid duration "10 parsecs"');
+    expect(rfc3339(1_700_000_000_123_456_789n)).toBe('2023-11-14T22:13:20.123456789Z');
+    expect(rfc3339(1_700_000_000_000_000_007n)).toBe('2023-11-14T22:13:20.000000007Z');
+  });
+
+  it('splits the VUs of a segment sequence so that each runs in exactly one instance', () => {
+    const sequence = ['0', '1/3', '2/3', '1'];
+    for (let vus = 1; vus <= 20; vus++) {
+      const ids: number[] = [];
+      for (let i = 0; i + 1 < sequence.length; i++) {
+        const [from, to] = segmentRange(`${sequence[i]}:${sequence[i + 1]}`, vus);
+        for (let id = from + 1; id <= to; id++) ids.push(id);
+      }
+      expect(ids).toEqual(Array.from({ length: vus }, (_, i) => i + 1));
+    }
+    expect(segmentRange('50%:100%', 4)).toEqual([2, 4]);
+    expect(segmentRange('0.25', 4)).toEqual([0, 1]);
+    expect(segmentRange(undefined, 4)).toEqual([0, 4]);
+    expect(() => segmentRange('1/2:3/2', 4)).toThrow('"3/2" is not a fraction of 1');
+  });
+
+  it('takes the one per-vu-iterations scenario with k6 defaults, or the vus shorthand', () => {
+    const plan = planOfOptions({ scenarios: { im: { executor: 'per-vu-iterations', vus: 4 } } });
+    expect(plan.scenario).toMatchObject({
+      name: 'im',
+      vus: 4,
+      iterations: 1,
+      maxDurationMs: 600_000,
+      gracefulStopMs: 30_000,
+      exec: 'default',
+    });
+    expect(planOfOptions({ vus: 3 }).scenario).toMatchObject({
+      name: 'default',
+      executor: 'shared-iterations',
+      vus: 3,
+      iterations: 3,
+    });
+    expect(planOfOptions(undefined).scenario.vus).toBe(1);
+    expect(() => planOfOptions({ scenarios: { a: { executor: 'per-vu-iterations', vus: 0 } } })).toThrow(
+      'options.scenarios.a.vus',
+    );
+    expect(() =>
+      planOfOptions({
+        scenarios: { a: { executor: 'per-vu-iterations' }, b: { executor: 'per-vu-iterations' } },
+      }),
+    ).toThrow('exactly one scenario');
+    expect(
+      planOfOptions({ thresholds: { im_ack_ms: ['p(99)<1000', { threshold: 'avg<50', abortOnFail: true }] } })
+        .thresholds,
+    ).toEqual(new Map([['im_ack_ms', ['p(99)<1000', 'avg<50']]]));
   });
 });
