@@ -14,7 +14,7 @@ import { register } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { TestAborted } from './execution.ts';
 import { builtin } from './metrics.ts';
-import { planOfOptions, type RunPlan, segmentRange } from './options.ts';
+import { planOfOptions, type RunPlan, type ScenarioPlan, segmentRange } from './options.ts';
 import { jsonOutput, type MetricInfo } from './output.ts';
 import { type RunState, setRun, type VuState, vuStorage } from './state.ts';
 import { allSocketsClosed } from './websockets.ts';
@@ -231,6 +231,41 @@ async function execute(
   // As in k6, setup()'s result crosses as JSON: every VU, and teardown(), gets its own copy.
   const copy = (): unknown => (data === undefined ? undefined : JSON.parse(data));
 
+  await runScenario(run, scenario, { vus, iterations, iterFrom }, cuts, (vu, fn) => attempt(vu, fn, copy()));
+
+  const teardown = exported(first, 'teardown');
+  // As in k6, an aborted test still runs teardown().
+  if (teardown !== undefined) {
+    vu0.iteration = 0;
+    await bounded('teardown', teardown, copy(), plan.teardownTimeoutMs);
+  }
+  await Promise.race([allSocketsClosed(), new Promise((ok) => setTimeout(ok, CLOSE_WAIT_MS).unref())]);
+  const exitCode =
+    run.aborted !== undefined
+      ? SCRIPT_ABORTED
+      : (timedOut ?? (errors.length > 0 ? 1 : run.failed !== undefined ? MARKED_AS_FAILED : 0));
+  return {
+    exitCode,
+    vus: vus.length,
+    iterations: run.counters.completed,
+    interrupted: run.counters.interrupted,
+    errors,
+  };
+}
+
+/**
+ * The scenario proper: every VU runs its iterations (per-vu-iterations) or takes them from the
+ * shared pool (shared-iterations); none starts after maxDuration, and whatever still runs at
+ * maxDuration + gracefulStop is cut.
+ */
+async function runScenario(
+  run: RunState,
+  scenario: ScenarioPlan,
+  share: { vus: { vu: VuState; fn: ScriptFn }[]; iterations: number; iterFrom: number },
+  cuts: Set<() => void>,
+  attempt: (vu: VuState, fn: ScriptFn) => Promise<Outcome>,
+): Promise<void> {
+  const { vus, iterations, iterFrom } = share;
   if (scenario.startTimeMs > 0) await new Promise((ok) => setTimeout(ok, scenario.startTimeMs));
   run.scenario.startTime = Date.now();
   let stopping = false;
@@ -260,7 +295,7 @@ async function execute(
             : iterFrom + run.counters.started;
         run.counters.started++;
         const started = performance.now();
-        const outcome = await attempt(vu, fn, copy());
+        const outcome = await attempt(vu, fn);
         if (outcome.how === 'interrupted') {
           run.counters.interrupted++;
           continue;
@@ -276,25 +311,6 @@ async function execute(
   );
   clearTimeout(stopTimer);
   clearTimeout(cutTimer);
-
-  const teardown = exported(first, 'teardown');
-  // As in k6, an aborted test still runs teardown().
-  if (teardown !== undefined) {
-    vu0.iteration = 0;
-    await bounded('teardown', teardown, copy(), plan.teardownTimeoutMs);
-  }
-  await Promise.race([allSocketsClosed(), new Promise((ok) => setTimeout(ok, CLOSE_WAIT_MS).unref())]);
-  const exitCode =
-    run.aborted !== undefined
-      ? SCRIPT_ABORTED
-      : (timedOut ?? (errors.length > 0 ? 1 : run.failed !== undefined ? MARKED_AS_FAILED : 0));
-  return {
-    exitCode,
-    vus: vus.length,
-    iterations: run.counters.completed,
-    interrupted: run.counters.interrupted,
-    errors,
-  };
 }
 
 /**
