@@ -1,0 +1,114 @@
+// Reads one k6 JSON output (`k6 run --out json=FILE`): one JSON object a line, millions of them
+// in a long run, so the file is streamed in 1 MB chunks (as load/reader.ts reads a history) and
+// never held whole. Only the samples of the history counter matter: a `Point` of HISTORY_METRIC
+// whose tag HISTORY_TAG holds one history event as JSON. Every other line (other metrics, the
+// `Metric` declarations) is skipped unread. A history sample that is not a valid event is not
+// thrown: it is reported by file:line and field, as the judge reports malformed history lines.
+import { closeSync, openSync, readSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
+import { z } from 'zod';
+import { describeIssues } from '../../../contracts/errors.ts';
+import { HistoryEvent } from '../../../contracts/history.ts';
+import { HISTORY_METRIC, HISTORY_TAG } from '../plan.ts';
+
+const CHUNK_BYTES = 1 << 20;
+
+const HistoryPoint = z.looseObject({
+  type: z.literal('Point'),
+  metric: z.literal(HISTORY_METRIC),
+  data: z.looseObject({
+    value: z.literal(1),
+    tags: z.looseObject({ [HISTORY_TAG]: z.string() }),
+  }),
+});
+
+/** What reading one file found besides its events. */
+export interface K6FileState {
+  /** `file:line: field: problem`, for every history sample that is not a valid event. */
+  bad: string[];
+  /** The file ends inside a line (an instance killed mid-write); that line was dropped. */
+  truncated: boolean;
+}
+
+/** One line of text with its 1-based number; the last one, if it had no newline, flagged. */
+interface Line {
+  no: number;
+  text: string;
+  last: boolean;
+}
+
+function* linesOf(path: string): Generator<Line> {
+  const decoder = new StringDecoder('utf8');
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  const fd = openSync(path, 'r');
+  let pending = '';
+  let no = 0;
+  try {
+    for (
+      let n = readSync(fd, buffer, 0, CHUNK_BYTES, null);
+      n > 0;
+      n = readSync(fd, buffer, 0, CHUNK_BYTES, null)
+    ) {
+      pending += decoder.write(buffer.subarray(0, n));
+      let start = 0;
+      for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n', start)) {
+        no++;
+        yield { no, text: pending.slice(start, nl), last: false };
+        start = nl + 1;
+      }
+      pending = pending.slice(start);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  pending += decoder.end();
+  if (pending.trim() !== '') yield { no: no + 1, text: pending, last: true };
+}
+
+/** The event a line holds, a problem's text, or undefined for a line that is not a history sample. */
+export function eventOfLine(text: string): HistoryEvent | string | undefined {
+  // Most lines are other metrics: skip them before paying for JSON.parse.
+  if (!text.includes(HISTORY_METRIC)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'not JSON';
+  }
+  const record = value as { type?: unknown; metric?: unknown } | null;
+  if (
+    typeof record !== 'object' ||
+    record === null ||
+    record.type !== 'Point' ||
+    record.metric !== HISTORY_METRIC
+  )
+    return undefined;
+  const point = HistoryPoint.safeParse(value);
+  if (!point.success) return describeIssues(point.error);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(point.data.data.tags[HISTORY_TAG] as string);
+  } catch {
+    return `data.tags.${HISTORY_TAG}: not JSON`;
+  }
+  const event = HistoryEvent.safeParse(raw);
+  if (!event.success) return describeIssues(event.error, { root: HISTORY_TAG });
+  return event.data;
+}
+
+/**
+ * The history events of one k6 JSON output, in file order. `state` fills in as the file is
+ * read: each bad sample as `name:line: problem`, and whether the file was cut.
+ */
+export function* k6Events(path: string, name: string, state: K6FileState): Generator<HistoryEvent> {
+  for (const line of linesOf(path)) {
+    const found = eventOfLine(line.text);
+    if (found === undefined) continue;
+    if (typeof found !== 'string') {
+      yield found;
+      continue;
+    }
+    if (line.last && found === 'not JSON') state.truncated = true;
+    else state.bad.push(`${name}:${line.no}: ${found}`);
+  }
+}

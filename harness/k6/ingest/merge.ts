@@ -1,0 +1,268 @@
+// Many k6 instances' outputs into one history. Each output is one clock domain (one machine's
+// clock). Every instance writes the run's static facts (run_start, its users, its
+// conversations) and its own load_start and load_stop: those are kept once (they must agree,
+// else the outputs are not of one run) with load_start the earliest and load_stop the latest.
+// Everything else is merged in time order.
+//
+// Two passes over each file, neither holding it whole: the first validates, gathers the static
+// facts, counts and the sends (for the clock check), and measures how far out of time order
+// the file is (k6 flushes samples in batches); the second streams every file through a reorder
+// buffer that wide and merges the streams by time.
+import type { EventOf, HistoryEvent } from '../../../contracts/history.ts';
+import { ScenarioError } from '../../scenario/scenario.ts';
+import type { K6Plan } from '../plan.ts';
+import { type K6FileState, k6Events } from './k6-json.ts';
+
+/** One k6 output file. */
+export interface Domain {
+  /** The path as given on the command line. */
+  file: string;
+  /** History events it holds (static facts included). */
+  events: number;
+  firstT: number | null;
+  lastT: number | null;
+  /** How far back in time an event came after a later one, ms (the reorder buffer's width). */
+  disorderMs: number;
+  state: K6FileState;
+}
+
+/** What the first pass found in all the files. */
+export interface Scan {
+  domains: Domain[];
+  /** run_start, users, conversations, load_start (earliest), load_stop (latest), in time order. */
+  header: HistoryEvent[];
+  /** send key → [domain index, t], for the cross-domain clock check. */
+  sends: Map<string, [number, number]>;
+  figures: LoadFigures;
+}
+
+/** The load generator's figures, from the events themselves (run.json's `load`). */
+export interface LoadFigures {
+  sent: number;
+  acked: number;
+  delivered: number;
+  failed: number;
+  indeterminate: number;
+  /** Send lag (t − intendedAt) of every send, ms. */
+  lags: number[];
+}
+
+export const sendKey = (user: string, conv: string, cmid: string): string =>
+  `${user}\u0000${conv}\u0000${cmid}`;
+
+/** Events kept once across instances; run_end is written once by ingest itself. */
+const STATIC = new Set(['run_start', 'user', 'conversation', 'run_end']);
+const isStatic = (e: HistoryEvent): boolean =>
+  STATIC.has(e.type) || (e.type === 'phase' && (e.name === 'load_start' || e.name === 'load_stop'));
+
+const sorted = (xs: readonly string[] | undefined): string =>
+  xs === undefined ? '-' : [...xs].sort().join(',');
+
+interface Kept<T> {
+  event: T;
+  file: string;
+}
+
+/** The first pass: every file read through once. Throws ScenarioError naming both files of a conflict. */
+export function scanOutputs(files: readonly string[], plan: K6Plan): Scan {
+  const figures: LoadFigures = { sent: 0, acked: 0, delivered: 0, failed: 0, indeterminate: 0, lags: [] };
+  const sends = new Map<string, [number, number]>();
+  let runStart: Kept<EventOf<'run_start'>> | undefined;
+  const users = new Map<string, Kept<EventOf<'user'>>>();
+  const convs = new Map<string, Kept<EventOf<'conversation'>>>();
+  let loadStart: EventOf<'phase'> | undefined;
+  let loadStop: EventOf<'phase'> | undefined;
+  const conflict = (what: string, a: string, b: string, detail: string): never => {
+    throw new ScenarioError(
+      `${a} and ${b} disagree on ${what} (${detail}): they are not outputs of one run of one script`,
+    );
+  };
+  const domains = files.map((file, index): Domain => {
+    const domain: Domain = {
+      file,
+      events: 0,
+      firstT: null,
+      lastT: null,
+      disorderMs: 0,
+      state: { bad: [], truncated: false },
+    };
+    let maxT = Number.NEGATIVE_INFINITY;
+    for (const e of k6Events(file, file, domain.state)) {
+      domain.events++;
+      domain.firstT = Math.min(domain.firstT ?? e.t, e.t);
+      domain.lastT = Math.max(domain.lastT ?? e.t, e.t);
+      if (e.t < maxT) domain.disorderMs = Math.max(domain.disorderMs, maxT - e.t);
+      maxT = Math.max(maxT, e.t);
+      switch (e.type) {
+        case 'run_start': {
+          checkRunStart(e, plan, file);
+          if (runStart === undefined) runStart = { event: e, file };
+          else {
+            const a = runStartFacts(runStart.event);
+            const b = runStartFacts(e);
+            if (a !== b && runStart.file !== file) conflict('run_start', runStart.file, file, `${a} vs ${b}`);
+            if (e.t < runStart.event.t) runStart = { event: e, file: runStart.file };
+          }
+          break;
+        }
+        case 'user': {
+          const seen = users.get(e.user);
+          if (seen === undefined) users.set(e.user, { event: e, file });
+          else if (seen.event.region !== e.region)
+            conflict(`user ${e.user}`, seen.file, file, `region ${seen.event.region} vs ${e.region}`);
+          else if (e.t < seen.event.t) seen.event = e;
+          break;
+        }
+        case 'conversation': {
+          const seen = convs.get(e.conv);
+          const facts = (c: EventOf<'conversation'>) =>
+            `members ${sorted(c.members)}, residency ${sorted(c.residency)}`;
+          if (seen === undefined) convs.set(e.conv, { event: e, file });
+          else if (facts(seen.event) !== facts(e))
+            conflict(`conversation ${e.conv}`, seen.file, file, `${facts(seen.event)} vs ${facts(e)}`);
+          else if (e.t < seen.event.t) seen.event = e;
+          break;
+        }
+        case 'phase':
+          if (e.name === 'load_start' && (loadStart === undefined || e.t < loadStart.t)) loadStart = e;
+          if (e.name === 'load_stop' && (loadStop === undefined || e.t > loadStop.t)) loadStop = e;
+          break;
+        case 'send':
+          figures.sent++;
+          figures.lags.push(e.t - e.intendedAt);
+          sends.set(sendKey(e.user, e.conv, e.cmid), [index, e.t]);
+          break;
+        case 'ack':
+          figures.acked++;
+          break;
+        case 'deliver':
+          figures.delivered++;
+          break;
+        case 'send_failed':
+          figures.failed++;
+          break;
+        case 'send_indeterminate':
+          figures.indeterminate++;
+          break;
+        default:
+          break;
+      }
+    }
+    return domain;
+  });
+  if (runStart === undefined)
+    throw new ScenarioError(
+      `no run_start in ${files.join(', ')}: these are not k6 outputs of a \`chatquake k6\` script (or k6 ran without --out json)`,
+    );
+  const header: HistoryEvent[] = [
+    ...[...users.values()].map((k) => k.event),
+    ...[...convs.values()].map((k) => k.event),
+    ...(loadStart ? [loadStart] : []),
+    ...(loadStop ? [loadStop] : []),
+  ].sort((a, b) => a.t - b.t);
+  return { domains, header: [runStart.event, ...header], sends, figures };
+}
+
+function runStartFacts(e: EventOf<'run_start'>): string {
+  return `runId ${e.runId}, scenario ${e.scenario}, seed ${e.seed}, regions ${e.regions.join(',')}, ackLevel ${e.ackLevel ?? '-'}`;
+}
+
+function checkRunStart(e: EventOf<'run_start'>, plan: K6Plan, file: string): void {
+  if (e.runId !== plan.runId || e.seed !== plan.seed)
+    throw new ScenarioError(
+      `${file}: run_start has runId ${e.runId} and seed ${e.seed}, the script's plan ${plan.runId} and ${plan.seed}: the outputs are not of this script`,
+    );
+}
+
+/** A min-heap of events by time, ties in arrival order. */
+function createHeap() {
+  const items: { e: HistoryEvent; n: number }[] = [];
+  let counter = 0;
+  const less = (i: number, j: number): boolean => {
+    const a = items[i] as { e: HistoryEvent; n: number };
+    const b = items[j] as { e: HistoryEvent; n: number };
+    return a.e.t < b.e.t || (a.e.t === b.e.t && a.n < b.n);
+  };
+  const swap = (i: number, j: number): void => {
+    [items[i], items[j]] = [items[j] as (typeof items)[number], items[i] as (typeof items)[number]];
+  };
+  return {
+    get size() {
+      return items.length;
+    },
+    peek: (): HistoryEvent | undefined => items[0]?.e,
+    push(e: HistoryEvent): void {
+      items.push({ e, n: counter++ });
+      for (let i = items.length - 1; i > 0 && less(i, (i - 1) >> 1); i = (i - 1) >> 1) swap(i, (i - 1) >> 1);
+    },
+    pop(): HistoryEvent | undefined {
+      const top = items[0];
+      const last = items.pop();
+      if (top === undefined || last === undefined || items.length === 0) return top?.e;
+      items[0] = last;
+      for (let i = 0; ; ) {
+        const l = 2 * i + 1;
+        const r = l + 1;
+        let m = i;
+        if (l < items.length && less(l, m)) m = l;
+        if (r < items.length && less(r, m)) m = r;
+        if (m === i) break;
+        swap(i, m);
+        i = m;
+      }
+      return top.e;
+    },
+  };
+}
+
+/** One file's non-static events in time order, through a reorder buffer `disorderMs` wide. */
+function* inTimeOrder(domain: Domain): Generator<HistoryEvent> {
+  const heap = createHeap();
+  let maxT = Number.NEGATIVE_INFINITY;
+  // The second pass's findings were reported by the first.
+  for (const e of k6Events(domain.file, domain.file, { bad: [], truncated: false })) {
+    if (isStatic(e)) continue;
+    heap.push(e);
+    maxT = Math.max(maxT, e.t);
+    while ((heap.peek()?.t ?? Number.POSITIVE_INFINITY) < maxT - domain.disorderMs)
+      yield heap.pop() as HistoryEvent;
+  }
+  while (heap.size > 0) yield heap.pop() as HistoryEvent;
+}
+
+/**
+ * The merged history: run_start first, then every stream merged by time (ties: the earlier
+ * stream first, the static facts and fault events before any instance's). `onEvent` sees each
+ * event with the index of the domain it came from (-1 for the static facts and `extra`).
+ */
+export function* mergedHistory(
+  scan: Scan,
+  extra: readonly HistoryEvent[],
+  onEvent: (event: HistoryEvent, domain: number) => void = () => {},
+): Generator<HistoryEvent> {
+  const [runStart, ...header] = scan.header;
+  if (runStart !== undefined) {
+    onEvent(runStart, -1);
+    yield runStart;
+  }
+  const fixed = [...header, ...extra].sort((a, b) => a.t - b.t);
+  const streams: Iterator<HistoryEvent>[] = [
+    fixed[Symbol.iterator](),
+    ...scan.domains.map((d) => inTimeOrder(d)),
+  ];
+  const heads = streams.map((s) => s.next());
+  for (;;) {
+    let best = -1;
+    for (let i = 0; i < heads.length; i++) {
+      const head = heads[i] as IteratorResult<HistoryEvent>;
+      if (head.done) continue;
+      const current = heads[best];
+      if (best < 0 || (current !== undefined && !current.done && head.value.t < current.value.t)) best = i;
+    }
+    if (best < 0) return;
+    const head = heads[best] as IteratorYieldResult<HistoryEvent>;
+    onEvent(head.value, best - 1);
+    yield head.value;
+    heads[best] = (streams[best] as Iterator<HistoryEvent>).next();
+  }
+}
