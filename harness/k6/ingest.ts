@@ -151,14 +151,14 @@ export async function ingestK6(options: IngestOptions): Promise<IngestOutcome> {
   checkOutputs(options.outputs);
   const faults = (options.chaos ?? []).flatMap((file) => readChaosEvents(file));
   options.log?.(`  reading ${options.outputs.length} k6 output${options.outputs.length === 1 ? '' : 's'}`);
-  const scan = scanOutputs(options.outputs, plan);
+  const scan = await scanOutputs(options.outputs, plan);
   const runDir = openRunFolder(options.outDir, plan.scenario);
   const recorder = createRecorder(join(runDir, 'history.jsonl'));
   const clock = createClockCheck(options.outputs, scan.sends);
   let lastT = Number.NEGATIVE_INFINITY;
   let loadStartT: number | undefined;
   let finalReadsSeen = false;
-  for (const event of mergedHistory(scan, faults, clock.observe)) {
+  for await (const event of mergedHistory(scan, faults, clock.observe)) {
     recorder.append(event);
     lastT = Math.max(lastT, event.t);
     if (event.type === 'phase' && event.name === 'load_start') loadStartT = event.t;

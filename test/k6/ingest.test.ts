@@ -5,6 +5,7 @@
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../contracts/history.ts';
 import { main } from '../../harness/commands/ingest.ts';
@@ -91,6 +92,77 @@ describe('ingest k6', () => {
       seed: 3,
       load: { sent: 60, unsent: 0, valid: true },
     });
+  });
+
+  it('reads gzipped outputs, puts samples k6 flushed out of order back in time order, and merges --chaos faults', async () => {
+    const { events } = generateHistory({ seed: 3 });
+    const run = k6Run(events);
+    const [first, second] = run.outputs as [string, string];
+    // k6 flushes samples in batches: swap neighbours all through the second file.
+    const lines = readFileSync(second, 'utf8').trim().split('\n');
+    for (let i = 2; i + 1 < lines.length; i += 2)
+      [lines[i], lines[i + 1]] = [lines[i + 1] as string, lines[i] as string];
+    const gz = `${second}.gz`;
+    writeFileSync(gz, gzipSync(`${lines.join('\n')}\n`));
+    const loadStart = events.find((e) => e.type === 'phase' && e.name === 'load_start')?.t ?? 0;
+    const chaos = join(run.dir, 'faults.jsonl');
+    writeFileSync(
+      chaos,
+      [
+        {
+          type: 'fault_start',
+          t: loadStart + 500,
+          faultId: 'cut',
+          kind: 'regionIsolation',
+          target: 'region us-east',
+          regions: ['us-east'],
+        },
+        { type: 'fault_stop', t: loadStart + 1500, faultId: 'cut' },
+      ]
+        .map((e) => JSON.stringify(e))
+        .join('\n'),
+    );
+    const outcome = await ingestK6({
+      outputs: [first, gz],
+      script: run.script,
+      outDir: run.outDir,
+      chaos: [chaos],
+    });
+    const history = readFileSync(join(run.outDir, 'history.jsonl'), 'utf8').trim().split('\n');
+    expect(history).toHaveLength(events.length + 2);
+    const times = history.map((l) => (JSON.parse(l) as HistoryEvent).t);
+    expect(times.slice(1)).toEqual([...times.slice(1)].sort((a, b) => a - b));
+    expect(outcome.domains[1]?.disorderMs).toBeGreaterThan(0);
+    expect(outcome.summary.load.sent).toBe(60);
+    const record = JSON.parse(readFileSync(join(run.outDir, 'run.json'), 'utf8'));
+    expect(record.faults).toEqual([
+      expect.objectContaining({ id: 'cut', kind: 'regionIsolation', appliedAt: 500, revertedAt: 1500 }),
+    ]);
+    expect(outcome.judgement.report.faults).toEqual([
+      expect.objectContaining({ id: 'cut', kind: 'regionIsolation' }),
+    ]);
+  });
+
+  it('refuses a --chaos line that is not a fault event, naming file:line', async () => {
+    const { events } = generateHistory({ seed: 3 });
+    const run = k6Run(events);
+    const chaos = join(run.dir, 'faults.jsonl');
+    writeFileSync(
+      chaos,
+      `${JSON.stringify({ type: 'fault_stop', t: 1, faultId: 'x' })}\n${JSON.stringify({ type: 'fault_stop', t: 1 })}\n`,
+    );
+    const result = await cli([
+      'k6',
+      ...run.outputs,
+      '--script',
+      run.script,
+      '--chaos',
+      chaos,
+      '--out',
+      run.outDir,
+    ]);
+    expect(result.code).toBe(104);
+    expect(result.err).toContain(`--chaos ${chaos}:2: faultId:`);
   });
 
   it('exits 99 naming acked_lost when an acked message is lost', async () => {

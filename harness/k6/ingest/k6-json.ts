@@ -1,11 +1,12 @@
-// Reads one k6 JSON output (`k6 run --out json=FILE`): one JSON object a line, millions of them
-// in a long run, so the file is streamed in 1 MB chunks (as load/reader.ts reads a history) and
-// never held whole. Only the samples of the history counter matter: a `Point` of HISTORY_METRIC
+// Reads one k6 JSON output (`k6 run --out json=FILE`, gzipped when FILE ends in .gz): one JSON
+// object a line, millions of them in a long run, so the file is streamed in 1 MB chunks (as
+// load/reader.ts reads a history) and never held whole. Only the samples of the history counter matter: a `Point` of HISTORY_METRIC
 // whose tag HISTORY_TAG holds one history event as JSON. Every other line (other metrics, the
 // `Metric` declarations) is skipped unread. A history sample that is not a valid event is not
 // thrown: it is reported by file:line and field, as the judge reports malformed history lines.
-import { closeSync, openSync, readSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
+import { createGunzip } from 'node:zlib';
 import { z } from 'zod';
 import { describeIssues } from '../../../contracts/errors.ts';
 import { HistoryEvent } from '../../../contracts/history.ts';
@@ -37,32 +38,37 @@ interface Line {
   last: boolean;
 }
 
-function* linesOf(path: string): Generator<Line> {
+/**
+ * The file's lines, streamed in 1 MB chunks; a `.gz` file (k6's `--out json=FILE.gz` writes one)
+ * is gunzipped on the way.
+ */
+async function* linesOf(path: string): AsyncGenerator<Line[]> {
+  const raw = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const source: AsyncIterable<Buffer> = path.endsWith('.gz')
+    ? raw.pipe(createGunzip({ chunkSize: CHUNK_BYTES }))
+    : raw;
   const decoder = new StringDecoder('utf8');
-  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-  const fd = openSync(path, 'r');
   let pending = '';
   let no = 0;
   try {
-    for (
-      let n = readSync(fd, buffer, 0, CHUNK_BYTES, null);
-      n > 0;
-      n = readSync(fd, buffer, 0, CHUNK_BYTES, null)
-    ) {
-      pending += decoder.write(buffer.subarray(0, n));
+    for await (const chunk of source) {
+      pending += decoder.write(chunk);
+      const lines: Line[] = [];
       let start = 0;
       for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n', start)) {
         no++;
-        yield { no, text: pending.slice(start, nl), last: false };
+        lines.push({ no, text: pending.slice(start, nl), last: false });
         start = nl + 1;
       }
       pending = pending.slice(start);
+      // A chunk's lines at once: one await a megabyte, not one a line.
+      yield lines;
     }
   } finally {
-    closeSync(fd);
+    raw.destroy();
   }
   pending += decoder.end();
-  if (pending.trim() !== '') yield { no: no + 1, text: pending, last: true };
+  if (pending.trim() !== '') yield [{ no: no + 1, text: pending, last: true }];
 }
 
 /** The event a line holds, a problem's text, or undefined for a line that is not a history sample. */
@@ -100,15 +106,21 @@ export function eventOfLine(text: string): HistoryEvent | string | undefined {
  * The history events of one k6 JSON output, in file order. `state` fills in as the file is
  * read: each bad sample as `name:line: problem`, and whether the file was cut.
  */
-export function* k6Events(path: string, name: string, state: K6FileState): Generator<HistoryEvent> {
-  for (const line of linesOf(path)) {
-    const found = eventOfLine(line.text);
-    if (found === undefined) continue;
-    if (typeof found !== 'string') {
-      yield found;
-      continue;
+export async function* k6Events(
+  path: string,
+  name: string,
+  state: K6FileState,
+): AsyncGenerator<HistoryEvent> {
+  for await (const lines of linesOf(path)) {
+    for (const line of lines) {
+      const found = eventOfLine(line.text);
+      if (found === undefined) continue;
+      if (typeof found !== 'string') {
+        yield found;
+        continue;
+      }
+      if (line.last && found === 'not JSON') state.truncated = true;
+      else state.bad.push(`${name}:${line.no}: ${found}`);
     }
-    if (line.last && found === 'not JSON') state.truncated = true;
-    else state.bad.push(`${name}:${line.no}: ${found}`);
   }
 }

@@ -64,7 +64,7 @@ interface Kept<T> {
 }
 
 /** The first pass: every file read through once. Throws ScenarioError naming both files of a conflict. */
-export function scanOutputs(files: readonly string[], plan: K6Plan): Scan {
+export async function scanOutputs(files: readonly string[], plan: K6Plan): Promise<Scan> {
   const figures: LoadFigures = { sent: 0, acked: 0, delivered: 0, failed: 0, indeterminate: 0, lags: [] };
   const sends = new Map<string, [number, number]>();
   let runStart: Kept<EventOf<'run_start'>> | undefined;
@@ -77,7 +77,8 @@ export function scanOutputs(files: readonly string[], plan: K6Plan): Scan {
       `${a} and ${b} disagree on ${what} (${detail}): they are not outputs of one run of one script`,
     );
   };
-  const domains = files.map((file, index): Domain => {
+  const domains: Domain[] = [];
+  for (const [index, file] of files.entries()) {
     const domain: Domain = {
       file,
       events: 0,
@@ -87,7 +88,7 @@ export function scanOutputs(files: readonly string[], plan: K6Plan): Scan {
       state: { bad: [], truncated: false },
     };
     let maxT = Number.NEGATIVE_INFINITY;
-    for (const e of k6Events(file, file, domain.state)) {
+    for await (const e of k6Events(file, file, domain.state)) {
       domain.events++;
       domain.firstT = Math.min(domain.firstT ?? e.t, e.t);
       domain.lastT = Math.max(domain.lastT ?? e.t, e.t);
@@ -148,8 +149,8 @@ export function scanOutputs(files: readonly string[], plan: K6Plan): Scan {
           break;
       }
     }
-    return domain;
-  });
+    domains.push(domain);
+  }
   if (runStart === undefined)
     throw new ScenarioError(
       `no run_start in ${files.join(', ')}: these are not k6 outputs of a \`chatquake k6\` script (or k6 ran without --out json)`,
@@ -216,11 +217,11 @@ function createHeap() {
 }
 
 /** One file's non-static events in time order, through a reorder buffer `disorderMs` wide. */
-function* inTimeOrder(domain: Domain): Generator<HistoryEvent> {
+async function* inTimeOrder(domain: Domain): AsyncGenerator<HistoryEvent> {
   const heap = createHeap();
   let maxT = Number.NEGATIVE_INFINITY;
   // The second pass's findings were reported by the first.
-  for (const e of k6Events(domain.file, domain.file, { bad: [], truncated: false })) {
+  for await (const e of k6Events(domain.file, domain.file, { bad: [], truncated: false })) {
     if (isStatic(e)) continue;
     heap.push(e);
     maxT = Math.max(maxT, e.t);
@@ -235,22 +236,24 @@ function* inTimeOrder(domain: Domain): Generator<HistoryEvent> {
  * stream first, the static facts and fault events before any instance's). `onEvent` sees each
  * event with the index of the domain it came from (-1 for the static facts and `extra`).
  */
-export function* mergedHistory(
+export async function* mergedHistory(
   scan: Scan,
   extra: readonly HistoryEvent[],
   onEvent: (event: HistoryEvent, domain: number) => void = () => {},
-): Generator<HistoryEvent> {
+): AsyncGenerator<HistoryEvent> {
   const [runStart, ...header] = scan.header;
   if (runStart !== undefined) {
     onEvent(runStart, -1);
     yield runStart;
   }
   const fixed = [...header, ...extra].sort((a, b) => a.t - b.t);
-  const streams: Iterator<HistoryEvent>[] = [
-    fixed[Symbol.iterator](),
+  const streams: AsyncIterator<HistoryEvent>[] = [
+    (async function* () {
+      yield* fixed;
+    })(),
     ...scan.domains.map((d) => inTimeOrder(d)),
   ];
-  const heads = streams.map((s) => s.next());
+  const heads = await Promise.all(streams.map((s) => s.next()));
   for (;;) {
     let best = -1;
     for (let i = 0; i < heads.length; i++) {
@@ -263,6 +266,6 @@ export function* mergedHistory(
     const head = heads[best] as IteratorYieldResult<HistoryEvent>;
     onEvent(head.value, best - 1);
     yield head.value;
-    heads[best] = (streams[best] as Iterator<HistoryEvent>).next();
+    heads[best] = await (streams[best] as AsyncIterator<HistoryEvent>).next();
   }
 }
