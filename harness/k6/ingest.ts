@@ -60,6 +60,21 @@ export interface IngestOutcome {
 export const NO_TOPOLOGY_WARNING =
   'no --topology: the regions were not read after the load, so there are no final reads: acked-lost was judged only by delivery to members, and divergence and convergence could not be judged';
 
+type Resolved = Omit<IngestOptions, 'chaos' | 'tags' | 'noThresholds' | 'log' | 'convergenceDeadlineMs'> &
+  Required<Pick<IngestOptions, 'chaos' | 'tags' | 'noThresholds' | 'log' | 'convergenceDeadlineMs'>>;
+
+/** Every default of IngestOptions, in one place. */
+function withDefaults(options: IngestOptions): Resolved {
+  return {
+    ...options,
+    chaos: options.chaos ?? [],
+    tags: options.tags ?? {},
+    noThresholds: options.noThresholds ?? false,
+    log: options.log ?? (() => {}),
+    convergenceDeadlineMs: options.convergenceDeadlineMs ?? CONVERGENCE_DEADLINE_MS,
+  };
+}
+
 function thresholdsOf(plan: K6Plan, script: string): ThresholdSet {
   try {
     return validateThresholds(plan.thresholds);
@@ -91,7 +106,7 @@ async function finalReads(
   plan: K6Plan,
   topology: Topology,
   recorder: HistoryRecorder,
-  options: IngestOptions,
+  options: Resolved,
 ): Promise<{ converged: number; notConverged: number; seconds: number }> {
   const target = createReferenceTarget({
     regions: topology.regions.map((r) => ({ name: r.name, endpoints: r.endpoints, adminUrls: r.adminUrls })),
@@ -99,7 +114,7 @@ async function finalReads(
     adminToken: topology.adminToken,
   });
   recorder.append({ type: 'phase', t: Date.now(), name: 'healed' });
-  options.log?.('  waiting for the regions to agree');
+  options.log('  waiting for the regions to agree');
   const convergence = await awaitConvergence({
     target,
     conversations: plan.conversations.map((c) => ({
@@ -107,12 +122,12 @@ async function finalReads(
       regions: c.residency ? plan.regions.filter((r) => c.residency?.includes(r)) : [...plan.regions],
     })),
     recorder,
-    deadlineMs: options.convergenceDeadlineMs ?? CONVERGENCE_DEADLINE_MS,
+    deadlineMs: options.convergenceDeadlineMs,
     signal: options.signal,
   });
   recorder.append({ type: 'phase', t: Date.now(), name: 'converged' });
   recorder.append({ type: 'phase', t: Date.now(), name: 'final_reads' });
-  options.log?.('  reading the final logs');
+  options.log('  reading the final logs');
   await recordFinalReads({
     target,
     conversations: plan.conversations.map((c) => ({ id: c.id, regions: [...plan.regions] })),
@@ -145,12 +160,13 @@ function writeIngestJson(runDir: string, scan: Scan, bounds: ClockBound[], warni
 }
 
 /** Merges, reads the final logs (with a topology), writes the run folder and judges it. */
-export async function ingestK6(options: IngestOptions): Promise<IngestOutcome> {
+export async function ingestK6(given: IngestOptions): Promise<IngestOutcome> {
+  const options = withDefaults(given);
   const plan = readPlan(options.script);
   const thresholds = thresholdsOf(plan, options.script);
   checkOutputs(options.outputs);
-  const faults = (options.chaos ?? []).flatMap((file) => readChaosEvents(file));
-  options.log?.(`  reading ${options.outputs.length} k6 output${options.outputs.length === 1 ? '' : 's'}`);
+  const faults = options.chaos.flatMap((file) => readChaosEvents(file));
+  options.log(`  reading ${options.outputs.length} k6 output${options.outputs.length === 1 ? '' : 's'}`);
   const scan = await scanOutputs(options.outputs, plan);
   const runDir = openRunFolder(options.outDir, plan.scenario);
   const recorder = createRecorder(join(runDir, 'history.jsonl'));
@@ -189,8 +205,8 @@ export async function ingestK6(options: IngestOptions): Promise<IngestOutcome> {
     loadStartT,
     startT: scan.header[0]?.t ?? lastT,
     endT: options.topology ? Date.now() : lastT,
-    tags: options.tags ?? {},
-    noThresholds: options.noThresholds ?? false,
+    tags: options.tags,
+    noThresholds: options.noThresholds,
   });
   record.convergence = convergence;
   record.warnings.push(...warnings);

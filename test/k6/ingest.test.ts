@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HistoryEvent } from '../../contracts/history.ts';
+import { main as checkMain } from '../../harness/commands/check.ts';
 import { main } from '../../harness/commands/ingest.ts';
 import { eventOfLine } from '../../harness/k6/ingest/k6-json.ts';
 import { parsePlan } from '../../harness/k6/ingest/plan-schema.ts';
@@ -174,6 +175,22 @@ describe('ingest k6', () => {
     expect(result.out).toContain('acked_lost');
     const summary = JSON.parse(readFileSync(join(run.outDir, 'summary.json'), 'utf8'));
     expect(summary.consistency.ackedLost).toBe(truth.lost.length);
+    // `chatquake check` judges the folder again alike; --no-thresholds reports without failing.
+    expect(await checkMain([run.outDir, '--quiet'])).toBe(99);
+    const lenient = await cli([
+      'k6',
+      ...run.outputs,
+      '--script',
+      run.script,
+      '--out',
+      run.outDir,
+      '--no-thresholds',
+      '--tag',
+      'site=lab',
+    ]);
+    expect(lenient.code).toBe(0);
+    expect(lenient.out).toContain('not gating');
+    expect(JSON.parse(readFileSync(join(run.outDir, 'run.json'), 'utf8')).tags).toEqual({ site: 'lab' });
   });
 
   it('refuses outputs whose run_start disagree, naming both files', async () => {
