@@ -132,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
         formatEndOfRun(outcome.summary, outcome.judgement, shown.startsWith('..') ? outcome.runDir : shown),
       );
     }
-    return controller.signal.aborted ? ExitCode.externalAbort : outcome.judgement.exitCode;
+    return outcome.judgement.exitCode;
   } catch (error) {
     const code = reportConfigError(error);
     if (code !== undefined) return code;

@@ -22,7 +22,7 @@ import { type ThresholdSet, validateThresholds } from '../scenario/thresholds.ts
 import { createReferenceTarget } from '../targets/reference/index.ts';
 import { readChaosEvents } from './ingest/chaos-events.ts';
 import { type ClockBound, createClockCheck } from './ingest/clock.ts';
-import { type Domain, mergedHistory, type Scan, scanOutputs } from './ingest/merge.ts';
+import { type Domain, mergeHistory, type Scan, scanOutputs } from './ingest/merge.ts';
 import { readPlan } from './ingest/plan-schema.ts';
 import { CONVERGENCE_DEADLINE_MS, ingestRecord } from './ingest/record.ts';
 import type { K6Plan } from './plan.ts';
@@ -125,7 +125,13 @@ async function finalReads(
     deadlineMs: options.convergenceDeadlineMs,
     signal: options.signal,
   });
+  const figures = {
+    converged: convergence.converged.length,
+    notConverged: convergence.notConverged.length,
+    seconds: convergence.elapsedMs / 1000,
+  };
   recorder.append({ type: 'phase', t: Date.now(), name: 'converged' });
+  if (options.signal?.aborted) return figures;
   recorder.append({ type: 'phase', t: Date.now(), name: 'final_reads' });
   options.log('  reading the final logs');
   await recordFinalReads({
@@ -133,11 +139,7 @@ async function finalReads(
     conversations: plan.conversations.map((c) => ({ id: c.id, regions: [...plan.regions] })),
     recorder,
   });
-  return {
-    converged: convergence.converged.length,
-    notConverged: convergence.notConverged.length,
-    seconds: convergence.elapsedMs / 1000,
-  };
+  return figures;
 }
 
 function writeIngestJson(runDir: string, scan: Scan, bounds: ClockBound[], warnings: string[]): void {
@@ -174,12 +176,13 @@ export async function ingestK6(given: IngestOptions): Promise<IngestOutcome> {
   let lastT = Number.NEGATIVE_INFINITY;
   let loadStartT: number | undefined;
   let finalReadsSeen = false;
-  for await (const event of mergedHistory(scan, faults, clock.observe)) {
+  await mergeHistory(scan, faults, (event, domain) => {
+    clock.observe(event, domain);
     recorder.append(event);
     lastT = Math.max(lastT, event.t);
     if (event.type === 'phase' && event.name === 'load_start') loadStartT = event.t;
     if (event.type === 'final_read') finalReadsSeen = true;
-  }
+  });
   const warnings = clock.warnings();
   let convergence: Awaited<ReturnType<typeof finalReads>> | null = null;
   try {
@@ -209,6 +212,11 @@ export async function ingestK6(given: IngestOptions): Promise<IngestOutcome> {
     noThresholds: options.noThresholds,
   });
   record.convergence = convergence;
+  if (options.signal?.aborted)
+    record.interrupted = {
+      reason: 'signal',
+      detail: `${String(options.signal.reason ?? 'a signal')} while the regions were read: the final reads are partial`,
+    };
   record.warnings.push(...warnings);
   writeRunJson(runDir, record);
   const bounds = clock.bounds();

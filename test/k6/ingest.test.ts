@@ -231,6 +231,8 @@ describe('ingest k6', () => {
     expect(result.code).toBe(96);
     expect(result.err).toContain(`${file}:${at + 1}: e.cmid:`);
     expect(result.out).toContain(`${file}:${at + 1}`);
+    // Left out of the merged history, not judged as if it were an event.
+    expect(readFileSync(join(run.outDir, 'history.jsonl'), 'utf8')).not.toContain('"cmid":42');
   });
 
   it('warns of a clock behind another instance’s, and writes every domain to ingest.json', async () => {

@@ -27,6 +27,8 @@ const HistoryPoint = z.looseObject({
 export interface K6FileState {
   /** `file:line: field: problem`, for every history sample that is not a valid event. */
   bad: string[];
+  /** Their line numbers, for a second pass to skip. */
+  badLines: Set<number>;
   /** The file ends inside a line (an instance killed mid-write); that line was dropped. */
   truncated: boolean;
 }
@@ -71,8 +73,11 @@ async function* linesOf(path: string): AsyncGenerator<Line[]> {
   if (pending.trim() !== '') yield [{ no: no + 1, text: pending, last: true }];
 }
 
-/** The event a line holds, a problem's text, or undefined for a line that is not a history sample. */
-export function eventOfLine(text: string): HistoryEvent | string | undefined {
+/**
+ * The event a line holds, a problem's text, or undefined for a line that is not a history
+ * sample. `trusted`: the line was validated on an earlier pass, so only its JSON is read.
+ */
+export function eventOfLine(text: string, trusted = false): HistoryEvent | string | undefined {
   // Most lines are other metrics: skip them before paying for JSON.parse.
   if (!text.includes(HISTORY_METRIC)) return undefined;
   let value: unknown;
@@ -89,6 +94,15 @@ export function eventOfLine(text: string): HistoryEvent | string | undefined {
     record.metric !== HISTORY_METRIC
   )
     return undefined;
+  if (trusted) {
+    try {
+      return JSON.parse(
+        (value as { data: { tags: Record<string, string> } }).data.tags[HISTORY_TAG] as string,
+      );
+    } catch {
+      return 'not JSON';
+    }
+  }
   const point = HistoryPoint.safeParse(value);
   if (!point.success) return describeIssues(point.error);
   let raw: unknown;
@@ -103,24 +117,30 @@ export function eventOfLine(text: string): HistoryEvent | string | undefined {
 }
 
 /**
- * The history events of one k6 JSON output, in file order. `state` fills in as the file is
- * read: each bad sample as `name:line: problem`, and whether the file was cut.
+ * The history events of one k6 JSON output, in file order, a chunk's worth at a time (one await
+ * a megabyte, not one an event). `state` fills in as the file is read: each bad sample as
+ * `name:line: problem`, and whether the file was cut. `trusted`: a second pass over a file
+ * the first pass validated, given the lines it found bad (skipped, not reported again).
  */
-export async function* k6Events(
+export async function* k6Batches(
   path: string,
   name: string,
   state: K6FileState,
-): AsyncGenerator<HistoryEvent> {
+  trusted?: ReadonlySet<number>,
+): AsyncGenerator<HistoryEvent[]> {
   for await (const lines of linesOf(path)) {
+    const events: HistoryEvent[] = [];
     for (const line of lines) {
-      const found = eventOfLine(line.text);
+      if (trusted?.has(line.no)) continue;
+      const found = eventOfLine(line.text, trusted !== undefined);
       if (found === undefined) continue;
-      if (typeof found !== 'string') {
-        yield found;
-        continue;
+      if (typeof found !== 'string') events.push(found);
+      else if (line.last && found === 'not JSON') state.truncated = true;
+      else {
+        state.bad.push(`${name}:${line.no}: ${found}`);
+        state.badLines.add(line.no);
       }
-      if (line.last && found === 'not JSON') state.truncated = true;
-      else state.bad.push(`${name}:${line.no}: ${found}`);
     }
+    if (events.length > 0) yield events;
   }
 }

@@ -11,7 +11,8 @@
 import type { EventOf, HistoryEvent } from '../../../contracts/history.ts';
 import { ScenarioError } from '../../scenario/scenario.ts';
 import type { K6Plan } from '../plan.ts';
-import { type K6FileState, k6Events } from './k6-json.ts';
+import type { K6FileState } from './k6-json.ts';
+import { k6Batches } from './k6-json.ts';
 
 /** One k6 output file. */
 export interface Domain {
@@ -85,70 +86,72 @@ export async function scanOutputs(files: readonly string[], plan: K6Plan): Promi
       firstT: null,
       lastT: null,
       disorderMs: 0,
-      state: { bad: [], truncated: false },
+      state: { bad: [], badLines: new Set(), truncated: false },
     };
     let maxT = Number.NEGATIVE_INFINITY;
-    for await (const e of k6Events(file, file, domain.state)) {
-      domain.events++;
-      domain.firstT = Math.min(domain.firstT ?? e.t, e.t);
-      domain.lastT = Math.max(domain.lastT ?? e.t, e.t);
-      if (e.t < maxT) domain.disorderMs = Math.max(domain.disorderMs, maxT - e.t);
-      maxT = Math.max(maxT, e.t);
-      switch (e.type) {
-        case 'run_start': {
-          checkRunStart(e, plan, file);
-          if (runStart === undefined) runStart = { event: e, file };
-          else {
-            const a = runStartFacts(runStart.event);
-            const b = runStartFacts(e);
-            if (a !== b && runStart.file !== file) conflict('run_start', runStart.file, file, `${a} vs ${b}`);
-            if (e.t < runStart.event.t) runStart = { event: e, file: runStart.file };
+    for await (const batch of k6Batches(file, file, domain.state))
+      for (const e of batch) {
+        domain.events++;
+        domain.firstT = Math.min(domain.firstT ?? e.t, e.t);
+        domain.lastT = Math.max(domain.lastT ?? e.t, e.t);
+        if (e.t < maxT) domain.disorderMs = Math.max(domain.disorderMs, maxT - e.t);
+        maxT = Math.max(maxT, e.t);
+        switch (e.type) {
+          case 'run_start': {
+            checkRunStart(e, plan, file);
+            if (runStart === undefined) runStart = { event: e, file };
+            else {
+              const a = runStartFacts(runStart.event);
+              const b = runStartFacts(e);
+              if (a !== b && runStart.file !== file)
+                conflict('run_start', runStart.file, file, `${a} vs ${b}`);
+              if (e.t < runStart.event.t) runStart = { event: e, file: runStart.file };
+            }
+            break;
           }
-          break;
+          case 'user': {
+            const seen = users.get(e.user);
+            if (seen === undefined) users.set(e.user, { event: e, file });
+            else if (seen.event.region !== e.region)
+              conflict(`user ${e.user}`, seen.file, file, `region ${seen.event.region} vs ${e.region}`);
+            else if (e.t < seen.event.t) seen.event = e;
+            break;
+          }
+          case 'conversation': {
+            const seen = convs.get(e.conv);
+            const facts = (c: EventOf<'conversation'>) =>
+              `members ${sorted(c.members)}, residency ${sorted(c.residency)}`;
+            if (seen === undefined) convs.set(e.conv, { event: e, file });
+            else if (facts(seen.event) !== facts(e))
+              conflict(`conversation ${e.conv}`, seen.file, file, `${facts(seen.event)} vs ${facts(e)}`);
+            else if (e.t < seen.event.t) seen.event = e;
+            break;
+          }
+          case 'phase':
+            if (e.name === 'load_start' && (loadStart === undefined || e.t < loadStart.t)) loadStart = e;
+            if (e.name === 'load_stop' && (loadStop === undefined || e.t > loadStop.t)) loadStop = e;
+            break;
+          case 'send':
+            figures.sent++;
+            figures.lags.push(e.t - e.intendedAt);
+            sends.set(sendKey(e.user, e.conv, e.cmid), [index, e.t]);
+            break;
+          case 'ack':
+            figures.acked++;
+            break;
+          case 'deliver':
+            figures.delivered++;
+            break;
+          case 'send_failed':
+            figures.failed++;
+            break;
+          case 'send_indeterminate':
+            figures.indeterminate++;
+            break;
+          default:
+            break;
         }
-        case 'user': {
-          const seen = users.get(e.user);
-          if (seen === undefined) users.set(e.user, { event: e, file });
-          else if (seen.event.region !== e.region)
-            conflict(`user ${e.user}`, seen.file, file, `region ${seen.event.region} vs ${e.region}`);
-          else if (e.t < seen.event.t) seen.event = e;
-          break;
-        }
-        case 'conversation': {
-          const seen = convs.get(e.conv);
-          const facts = (c: EventOf<'conversation'>) =>
-            `members ${sorted(c.members)}, residency ${sorted(c.residency)}`;
-          if (seen === undefined) convs.set(e.conv, { event: e, file });
-          else if (facts(seen.event) !== facts(e))
-            conflict(`conversation ${e.conv}`, seen.file, file, `${facts(seen.event)} vs ${facts(e)}`);
-          else if (e.t < seen.event.t) seen.event = e;
-          break;
-        }
-        case 'phase':
-          if (e.name === 'load_start' && (loadStart === undefined || e.t < loadStart.t)) loadStart = e;
-          if (e.name === 'load_stop' && (loadStop === undefined || e.t > loadStop.t)) loadStop = e;
-          break;
-        case 'send':
-          figures.sent++;
-          figures.lags.push(e.t - e.intendedAt);
-          sends.set(sendKey(e.user, e.conv, e.cmid), [index, e.t]);
-          break;
-        case 'ack':
-          figures.acked++;
-          break;
-        case 'deliver':
-          figures.delivered++;
-          break;
-        case 'send_failed':
-          figures.failed++;
-          break;
-        case 'send_indeterminate':
-          figures.indeterminate++;
-          break;
-        default:
-          break;
       }
-    }
     domains.push(domain);
   }
   if (runStart === undefined)
@@ -216,56 +219,86 @@ function createHeap() {
   };
 }
 
-/** One file's non-static events in time order, through a reorder buffer `disorderMs` wide. */
-async function* inTimeOrder(domain: Domain): AsyncGenerator<HistoryEvent> {
+/** One file's non-static events in time order, in batches, through a reorder buffer `disorderMs` wide. */
+async function* inTimeOrder(domain: Domain): AsyncGenerator<HistoryEvent[]> {
   const heap = createHeap();
   let maxT = Number.NEGATIVE_INFINITY;
-  // The second pass's findings were reported by the first.
-  for await (const e of k6Events(domain.file, domain.file, { bad: [], truncated: false })) {
-    if (isStatic(e)) continue;
-    heap.push(e);
-    maxT = Math.max(maxT, e.t);
-    while ((heap.peek()?.t ?? Number.POSITIVE_INFINITY) < maxT - domain.disorderMs)
-      yield heap.pop() as HistoryEvent;
+  for await (const batch of k6Batches(
+    domain.file,
+    domain.file,
+    { bad: [], badLines: new Set(), truncated: false },
+    domain.state.badLines,
+  )) {
+    const out: HistoryEvent[] = [];
+    for (const e of batch) {
+      if (isStatic(e)) continue;
+      heap.push(e);
+      maxT = Math.max(maxT, e.t);
+      while ((heap.peek()?.t ?? Number.POSITIVE_INFINITY) < maxT - domain.disorderMs)
+        out.push(heap.pop() as HistoryEvent);
+    }
+    if (out.length > 0) yield out;
   }
-  while (heap.size > 0) yield heap.pop() as HistoryEvent;
+  const rest: HistoryEvent[] = [];
+  while (heap.size > 0) rest.push(heap.pop() as HistoryEvent);
+  if (rest.length > 0) yield rest;
+}
+
+/** A stream of time-ordered batches, read one event at a time; awaits only for its next batch. */
+interface Cursor {
+  batch: HistoryEvent[];
+  at: number;
+  source: AsyncIterator<HistoryEvent[]>;
+  done: boolean;
+}
+
+async function advance(cursor: Cursor): Promise<void> {
+  cursor.at++;
+  while (cursor.at >= cursor.batch.length && !cursor.done) {
+    const next = await cursor.source.next();
+    if (next.done) cursor.done = true;
+    else {
+      cursor.batch = next.value;
+      cursor.at = 0;
+    }
+  }
 }
 
 /**
- * The merged history: run_start first, then every stream merged by time (ties: the earlier
- * stream first, the static facts and fault events before any instance's). `onEvent` sees each
- * event with the index of the domain it came from (-1 for the static facts and `extra`).
+ * The merged history, each event handed to `emit` with the index of the domain it came from
+ * (-1 for the static facts and `extra`): run_start first, then every stream merged by time
+ * (ties: the static facts and fault events first, then the instances in order).
  */
-export async function* mergedHistory(
+export async function mergeHistory(
   scan: Scan,
   extra: readonly HistoryEvent[],
-  onEvent: (event: HistoryEvent, domain: number) => void = () => {},
-): AsyncGenerator<HistoryEvent> {
+  emit: (event: HistoryEvent, domain: number) => void,
+): Promise<void> {
   const [runStart, ...header] = scan.header;
-  if (runStart !== undefined) {
-    onEvent(runStart, -1);
-    yield runStart;
-  }
+  if (runStart !== undefined) emit(runStart, -1);
   const fixed = [...header, ...extra].sort((a, b) => a.t - b.t);
-  const streams: AsyncIterator<HistoryEvent>[] = [
+  const sources: AsyncIterator<HistoryEvent[]>[] = [
     (async function* () {
-      yield* fixed;
+      yield fixed;
     })(),
     ...scan.domains.map((d) => inTimeOrder(d)),
   ];
-  const heads = await Promise.all(streams.map((s) => s.next()));
+  const cursors: Cursor[] = sources.map((source) => ({ batch: [], at: -1, source, done: false }));
+  await Promise.all(cursors.map(advance));
   for (;;) {
-    let best = -1;
-    for (let i = 0; i < heads.length; i++) {
-      const head = heads[i] as IteratorResult<HistoryEvent>;
-      if (head.done) continue;
-      const current = heads[best];
-      if (best < 0 || (current !== undefined && !current.done && head.value.t < current.value.t)) best = i;
-    }
-    if (best < 0) return;
-    const head = heads[best] as IteratorYieldResult<HistoryEvent>;
-    onEvent(head.value, best - 1);
-    yield head.value;
-    heads[best] = await (streams[best] as AsyncIterator<HistoryEvent>).next();
+    let best: Cursor | undefined;
+    let bestIndex = -1;
+    cursors.forEach((c, i) => {
+      if (c.at >= c.batch.length) return;
+      const t = (c.batch[c.at] as HistoryEvent).t;
+      if (best === undefined || t < (best.batch[best.at] as HistoryEvent).t) {
+        best = c;
+        bestIndex = i;
+      }
+    });
+    const chosen = best as Cursor | undefined;
+    if (chosen === undefined) return;
+    emit(chosen.batch[chosen.at] as HistoryEvent, bestIndex - 1);
+    await advance(chosen);
   }
 }
