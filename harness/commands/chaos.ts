@@ -12,7 +12,7 @@ import { ExitCode } from '../cli/exit-codes.ts';
 import { parseArgsOptions } from '../cli/flag-table.ts';
 import { joinNegativeValues, parseRunFlags, type RunFlags } from '../cli/flags.ts';
 import { chaosSpec } from '../cli/options.ts';
-import { chaosTopologyOf, refuseProcessFaults, resolveAgainst, runChaos } from '../k6/chaos.ts';
+import { chaosTopologyOf, checkRegions, refuseProcessFaults, resolveAgainst, runChaos } from '../k6/chaos.ts';
 import { loadTopology, type Topology } from '../k6/topology.ts';
 import { onTerminationSignal } from '../local/cleanup.ts';
 import { type PreparedRun, prepareRun } from '../scenario/prepare.ts';
@@ -85,6 +85,7 @@ export async function main(argv: string[]): Promise<number> {
     startAt = parseStartAt(flags.startAt);
     prepared = await prepareRun(flags.run);
     refuseProcessFaults(prepared.scenario.chaos);
+    checkRegions(topology, prepared.scenario.topology.regions, `--topology ${flags.topology}`);
   } catch (error) {
     const code = reportConfigError(error);
     if (code === undefined) throw error;
@@ -99,7 +100,12 @@ export async function main(argv: string[]): Promise<number> {
   try {
     const client = createToxiproxyClient(toxiproxyOf(flags.toxiproxy, topology));
     const names = Object.keys(await client.listProxies());
-    const chaosTopology = chaosTopologyOf(topology, names);
+    const chaosTopology = chaosTopologyOf(
+      topology,
+      names,
+      prepared.scenario.topology.regions,
+      `--topology ${flags.topology}`,
+    );
     const faults = resolveAgainst(prepared, chaosTopology);
     log(
       `chatquake chaos: ${prepared.scenario.name}: ${faults.length} fault${faults.length === 1 ? '' : 's'} over ${chaosTopology.proxies.length} proxies at ${client.url}`,

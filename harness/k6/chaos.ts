@@ -79,9 +79,28 @@ export function proxyRefOf(name: string, regions: readonly string[]): ChaosProxy
   return undefined;
 }
 
-/** The topology file's regions and the proxies the Toxiproxy holds that follow the convention. */
-export function chaosTopologyOf(topology: Topology, proxyNames: readonly string[]): ChaosTopology {
-  const regions = topology.regions.map((r) => r.name);
+/** Every region the scenario runs must be in the topology file (named `where`); throws ScenarioError. */
+export function checkRegions(topology: Topology, regions: readonly string[], where: string): void {
+  const have = topology.regions.map((r) => r.name);
+  for (const region of regions) {
+    if (!have.includes(region))
+      throw new ScenarioError(
+        `${where}: regions: no region "${region}", a region of the scenario (the file has ${have.join(', ')}); add it to the file or run fewer with --regions`,
+      );
+  }
+}
+
+/**
+ * The scenario's regions (every one must be in the topology file, named `where`) and the
+ * proxies the Toxiproxy holds that follow the convention among them; throws ScenarioError.
+ */
+export function chaosTopologyOf(
+  topology: Topology,
+  proxyNames: readonly string[],
+  regions: readonly string[] = topology.regions.map((r) => r.name),
+  where = 'the topology file',
+): ChaosTopology {
+  checkRegions(topology, regions, where);
   const proxies = proxyNames
     .map((name) => proxyRefOf(name, regions))
     .filter((p): p is ChaosProxyRef => p !== undefined)
@@ -90,7 +109,7 @@ export function chaosTopologyOf(topology: Topology, proxyNames: readonly string[
     id,
     region: id.slice(0, id.indexOf('/')),
   }));
-  return { regions, nodes, proxies };
+  return { regions: [...regions], nodes, proxies };
 }
 
 /** Resolves the scenario's faults against the deployment; refuses process faults first. */
