@@ -64,10 +64,8 @@ interface Kept<T> {
   file: string;
 }
 
-/** The first pass: every file read through once. Throws ScenarioError naming both files of a conflict. */
-export async function scanOutputs(files: readonly string[], plan: K6Plan): Promise<Scan> {
-  const figures: LoadFigures = { sent: 0, acked: 0, delivered: 0, failed: 0, indeterminate: 0, lags: [] };
-  const sends = new Map<string, [number, number]>();
+/** The facts every instance writes, kept once; a disagreement is an error naming both files. */
+function createStaticFacts(plan: K6Plan) {
   let runStart: Kept<EventOf<'run_start'>> | undefined;
   const users = new Map<string, Kept<EventOf<'user'>>>();
   const convs = new Map<string, Kept<EventOf<'conversation'>>>();
@@ -78,93 +76,96 @@ export async function scanOutputs(files: readonly string[], plan: K6Plan): Promi
       `${a} and ${b} disagree on ${what} (${detail}): they are not outputs of one run of one script`,
     );
   };
+  const convFacts = (c: EventOf<'conversation'>) =>
+    `members ${sorted(c.members)}, residency ${sorted(c.residency)}`;
+  return {
+    add(e: HistoryEvent, file: string): void {
+      if (e.type === 'run_start') {
+        checkRunStart(e, plan, file);
+        if (runStart === undefined) runStart = { event: e, file };
+        else if (runStartFacts(runStart.event) !== runStartFacts(e))
+          conflict(
+            'run_start',
+            runStart.file,
+            file,
+            `${runStartFacts(runStart.event)} vs ${runStartFacts(e)}`,
+          );
+        else if (e.t < runStart.event.t) runStart.event = e;
+      } else if (e.type === 'user') {
+        const seen = users.get(e.user);
+        if (seen === undefined) users.set(e.user, { event: e, file });
+        else if (seen.event.region !== e.region)
+          conflict(`user ${e.user}`, seen.file, file, `region ${seen.event.region} vs ${e.region}`);
+        else if (e.t < seen.event.t) seen.event = e;
+      } else if (e.type === 'conversation') {
+        const seen = convs.get(e.conv);
+        if (seen === undefined) convs.set(e.conv, { event: e, file });
+        else if (convFacts(seen.event) !== convFacts(e))
+          conflict(`conversation ${e.conv}`, seen.file, file, `${convFacts(seen.event)} vs ${convFacts(e)}`);
+        else if (e.t < seen.event.t) seen.event = e;
+      } else if (e.type === 'phase') {
+        if (e.name === 'load_start' && (loadStart === undefined || e.t < loadStart.t)) loadStart = e;
+        if (e.name === 'load_stop' && (loadStop === undefined || e.t > loadStop.t)) loadStop = e;
+      }
+    },
+    /** run_start first, then the rest in time order; throws when no file had a run_start. */
+    header(files: readonly string[]): HistoryEvent[] {
+      if (runStart === undefined)
+        throw new ScenarioError(
+          `no run_start in ${files.join(', ')}: these are not k6 outputs of a \`chatquake k6\` script (or k6 ran without --out json)`,
+        );
+      const rest: HistoryEvent[] = [
+        ...[...users.values()].map((k) => k.event),
+        ...[...convs.values()].map((k) => k.event),
+        ...(loadStart ? [loadStart] : []),
+        ...(loadStop ? [loadStop] : []),
+      ].sort((a, b) => a.t - b.t);
+      return [runStart.event, ...rest];
+    },
+  };
+}
+
+/** Counts what the load did, and notes each send's domain and time for the clock check. */
+function countLoad(
+  figures: LoadFigures,
+  sends: Map<string, [number, number]>,
+  e: HistoryEvent,
+  domain: number,
+): void {
+  if (e.type === 'send') {
+    figures.sent++;
+    figures.lags.push(e.t - e.intendedAt);
+    sends.set(sendKey(e.user, e.conv, e.cmid), [domain, e.t]);
+  } else if (e.type === 'ack') figures.acked++;
+  else if (e.type === 'deliver') figures.delivered++;
+  else if (e.type === 'send_failed') figures.failed++;
+  else if (e.type === 'send_indeterminate') figures.indeterminate++;
+}
+
+/** The first pass: every file read through once. Throws ScenarioError naming both files of a conflict. */
+export async function scanOutputs(files: readonly string[], plan: K6Plan): Promise<Scan> {
+  const figures: LoadFigures = { sent: 0, acked: 0, delivered: 0, failed: 0, indeterminate: 0, lags: [] };
+  const sends = new Map<string, [number, number]>();
+  const facts = createStaticFacts(plan);
   const domains: Domain[] = [];
   for (const [index, file] of files.entries()) {
-    const domain: Domain = {
-      file,
-      events: 0,
-      firstT: null,
-      lastT: null,
-      disorderMs: 0,
-      state: { bad: [], badLines: new Set(), truncated: false },
-    };
+    const state = { bad: [], badLines: new Set<number>(), truncated: false };
+    const domain: Domain = { file, events: 0, firstT: null, lastT: null, disorderMs: 0, state };
     let maxT = Number.NEGATIVE_INFINITY;
-    for await (const batch of k6Batches(file, file, domain.state))
+    for await (const batch of k6Batches(file, file, state)) {
       for (const e of batch) {
         domain.events++;
         domain.firstT = Math.min(domain.firstT ?? e.t, e.t);
         domain.lastT = Math.max(domain.lastT ?? e.t, e.t);
         if (e.t < maxT) domain.disorderMs = Math.max(domain.disorderMs, maxT - e.t);
         maxT = Math.max(maxT, e.t);
-        switch (e.type) {
-          case 'run_start': {
-            checkRunStart(e, plan, file);
-            if (runStart === undefined) runStart = { event: e, file };
-            else {
-              const a = runStartFacts(runStart.event);
-              const b = runStartFacts(e);
-              if (a !== b && runStart.file !== file)
-                conflict('run_start', runStart.file, file, `${a} vs ${b}`);
-              if (e.t < runStart.event.t) runStart = { event: e, file: runStart.file };
-            }
-            break;
-          }
-          case 'user': {
-            const seen = users.get(e.user);
-            if (seen === undefined) users.set(e.user, { event: e, file });
-            else if (seen.event.region !== e.region)
-              conflict(`user ${e.user}`, seen.file, file, `region ${seen.event.region} vs ${e.region}`);
-            else if (e.t < seen.event.t) seen.event = e;
-            break;
-          }
-          case 'conversation': {
-            const seen = convs.get(e.conv);
-            const facts = (c: EventOf<'conversation'>) =>
-              `members ${sorted(c.members)}, residency ${sorted(c.residency)}`;
-            if (seen === undefined) convs.set(e.conv, { event: e, file });
-            else if (facts(seen.event) !== facts(e))
-              conflict(`conversation ${e.conv}`, seen.file, file, `${facts(seen.event)} vs ${facts(e)}`);
-            else if (e.t < seen.event.t) seen.event = e;
-            break;
-          }
-          case 'phase':
-            if (e.name === 'load_start' && (loadStart === undefined || e.t < loadStart.t)) loadStart = e;
-            if (e.name === 'load_stop' && (loadStop === undefined || e.t > loadStop.t)) loadStop = e;
-            break;
-          case 'send':
-            figures.sent++;
-            figures.lags.push(e.t - e.intendedAt);
-            sends.set(sendKey(e.user, e.conv, e.cmid), [index, e.t]);
-            break;
-          case 'ack':
-            figures.acked++;
-            break;
-          case 'deliver':
-            figures.delivered++;
-            break;
-          case 'send_failed':
-            figures.failed++;
-            break;
-          case 'send_indeterminate':
-            figures.indeterminate++;
-            break;
-          default:
-            break;
-        }
+        if (isStatic(e)) facts.add(e, file);
+        else countLoad(figures, sends, e, index);
       }
+    }
     domains.push(domain);
   }
-  if (runStart === undefined)
-    throw new ScenarioError(
-      `no run_start in ${files.join(', ')}: these are not k6 outputs of a \`chatquake k6\` script (or k6 ran without --out json)`,
-    );
-  const header: HistoryEvent[] = [
-    ...[...users.values()].map((k) => k.event),
-    ...[...convs.values()].map((k) => k.event),
-    ...(loadStart ? [loadStart] : []),
-    ...(loadStop ? [loadStop] : []),
-  ].sort((a, b) => a.t - b.t);
-  return { domains, header: [runStart.event, ...header], sends, figures };
+  return { domains, header: facts.header(files), sends, figures };
 }
 
 function runStartFacts(e: EventOf<'run_start'>): string {
