@@ -209,6 +209,20 @@ describe('ingest k6', () => {
     expect(result.err).toContain('run_start');
   });
 
+  it('refuses outputs that disagree on a conversation’s members, naming both files', async () => {
+    const { events } = generateHistory({ seed: 3 });
+    const run = k6Run(events);
+    const [first, second] = run.outputs as [string, string];
+    const lines = readFileSync(second, 'utf8').split('\n');
+    const at = lines.findIndex((l) => l.includes('\\"type\\":\\"conversation\\"'));
+    const conv = JSON.parse(JSON.parse(lines[at] as string).data.tags.e);
+    lines[at] = sampleLine({ ...conv, members: [...conv.members, 'u99'] });
+    writeFileSync(second, lines.join('\n'));
+    const result = await cli(['k6', first, second, '--script', run.script, '--out', run.outDir]);
+    expect(result.code).toBe(104);
+    expect(result.err).toContain(`${first} and ${second} disagree on conversation ${conv.conv}`);
+  });
+
   it('refuses outputs of another script: run_start’s runId or seed is not the plan’s', async () => {
     const { events } = generateHistory({ seed: 3 });
     const run = k6Run(events);
@@ -266,6 +280,16 @@ describe('ingest k6', () => {
     );
     expect(back.maxAheadMs).toBeGreaterThan(400);
     expect(ingest.domains[1].bounds).toHaveLength(2);
+    // One load_start, the earliest (instance 2's, 400 ms early), and one load_stop, the latest (instance 1's).
+    const merged = readFileSync(join(run.outDir, 'history.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as HistoryEvent);
+    const phaseT = (name: string) => events.find((e) => e.type === 'phase' && e.name === name)?.t ?? 0;
+    const marks = (name: string) =>
+      merged.filter((e) => e.type === 'phase' && e.name === name).map((e) => e.t);
+    expect(marks('load_start')).toEqual([phaseT('load_start') - 400]);
+    expect(marks('load_stop')).toEqual([phaseT('load_stop')]);
     // The instances' clocks agree: no warning.
     const agreeing = k6Run(events);
     const fine = await ingestK6({
