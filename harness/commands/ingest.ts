@@ -33,6 +33,7 @@ const IngestFlags = z.strictObject({
         .max(TAG_LIMITS.keyLength),
       z.string().max(TAG_LIMITS.valueLength),
     )
+    .refine((tags) => Object.keys(tags).length <= TAG_LIMITS.count, `at most ${TAG_LIMITS.count} tags`)
     .default({}),
   noThresholds: z.boolean().default(false),
   quiet: z.boolean().default(false),
@@ -74,7 +75,9 @@ export function parseIngestFlags(argv: string[]): IngestFlags {
     const eq = entry.indexOf('=');
     if (eq <= 0)
       throw new ScenarioError(`chatquake ingest: --tag: expected KEY=VALUE (got ${JSON.stringify(entry)})`);
-    tags[entry.slice(0, eq)] = entry.slice(eq + 1);
+    const key = entry.slice(0, eq);
+    if (Object.hasOwn(tags, key)) throw new ScenarioError(`chatquake ingest: --tag: ${key} is given twice`);
+    tags[key] = entry.slice(eq + 1);
   }
   const result = IngestFlags.safeParse({
     outputs,

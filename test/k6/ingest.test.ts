@@ -354,5 +354,8 @@ describe('ingest k6 inputs', () => {
     const noOutputs = await cli(['k6', '--script', 's.js']);
     expect(noOutputs.code).toBe(104);
     expect(noOutputs.err).toContain('<k6 JSON output>');
+    const twice = await cli(['k6', 'a.json', '--script', 's.js', '--tag', 'a=1', '--tag', 'a=2']);
+    expect(twice.code).toBe(104);
+    expect(twice.err).toContain('--tag: a is given twice');
   });
 });
