@@ -6,17 +6,16 @@ import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CHROMIUM } from '../reports/browser.ts';
-import { type ConsoleBrowser, launchConsoleBrowser, type OpenedUrl } from './browser.ts';
+import { type Browser, CHROMIUM, launchBrowser, type OpenedPage } from '../reports/browser.ts';
 import { CATALOGUE, endedState, loadState, outageState } from './fixtures.ts';
 import { type Recorded, type Stub, startStub } from './stub-server.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const DIST = join(ROOT, 'console', 'dist');
 
-let browser: ConsoleBrowser;
+let browser: Browser;
 let stub: Stub;
-let opened: OpenedUrl[] = [];
+let opened: OpenedPage[] = [];
 /** Console errors a test expects (Chromium logs every 4xx answer as "Failed to load resource"). */
 let expectedErrors: RegExp | null = null;
 
@@ -24,13 +23,13 @@ beforeAll(async () => {
   expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install chromium`).toBe(true);
   execFileSync('npm', ['run', 'build:console'], { cwd: ROOT, stdio: 'pipe', timeout: 60_000 });
   expect(existsSync(join(DIST, 'index.html'))).toBe(true);
-  browser = await launchConsoleBrowser();
+  browser = await launchBrowser({ width: 1400, height: 1000 });
 });
 afterAll(async () => {
   await browser?.close();
 });
 
-async function open(stubbed: Stub, query = '', ready = true): Promise<OpenedUrl> {
+async function open(stubbed: Stub, query = '', ready = true): Promise<OpenedPage> {
   const page = await browser.openUrl(`${stubbed.url}${query}`, ready);
   opened.push(page);
   return page;

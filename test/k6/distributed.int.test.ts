@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { runCli } from '../e2e/helpers.ts';
-import { type Cluster, startCluster } from '../support/cluster.ts';
+import { type Cluster, clusterTopology, startCluster } from '../support/cluster.ts';
 import { runK6 } from '../support/k6/index.ts';
 
 const REGIONS = ['eu-west', 'us-east', 'ap-south'];
@@ -49,16 +49,7 @@ function verdictOf(dir: string): Verdict {
 /** The cluster as a topology file, the way a team would write one for its own deployment. */
 function topologyFile(c: Cluster, dir: string): string {
   const file = join(dir, 'topology.json');
-  const topology = {
-    target: 'reference',
-    regions: REGIONS.map((name) => ({
-      name,
-      endpoints: [c.node(name).wsUrl],
-      adminUrls: [c.node(name).url],
-    })),
-    secret: c.secret,
-    adminToken: c.adminToken,
-  };
+  const topology = clusterTopology(c, REGIONS);
   writeFileSync(file, `${JSON.stringify(topology, null, 2)}\n`);
   return file;
 }

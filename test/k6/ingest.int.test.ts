@@ -11,7 +11,7 @@ import type { HistoryEvent } from '../../contracts/history.ts';
 import { ingestK6, NO_TOPOLOGY_WARNING } from '../../harness/k6/ingest.ts';
 import { parseTopology } from '../../harness/k6/topology.ts';
 import { createReferenceTarget } from '../../harness/targets/reference/index.ts';
-import { type Cluster, startCluster } from '../support/cluster.ts';
+import { type Cluster, clusterTopology, startCluster } from '../support/cluster.ts';
 import { planOf, splitHistory, writeK6Run } from './fixtures/ingest/k6-output.ts';
 
 const REGIONS = ['eu-west', 'us-east'];
@@ -27,15 +27,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const topologyFile = () => ({
-  regions: REGIONS.map((name) => ({
-    name,
-    endpoints: [cluster.node(name).wsUrl],
-    adminUrls: [cluster.node(name).url],
-  })),
-  secret: cluster.secret,
-  adminToken: cluster.adminToken,
-});
+const topologyFile = () => clusterTopology(cluster, REGIONS);
 
 /** The k6 history of u0 (eu-west) sending to u1 (us-east): the sends given, each acked and delivered. */
 function history(sent: { cmid: string; seq: number }[]): HistoryEvent[] {

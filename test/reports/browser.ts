@@ -27,20 +27,20 @@ export interface OpenedPage {
 
 export interface Browser {
   open(file: string): Promise<OpenedPage>;
-  /** Opens a served page (the game-day console) and waits for its body's data-ready. */
-  openUrl(url: string): Promise<OpenedPage>;
+  /** Opens a served page (the game-day console); waits for its body's data-ready unless `ready` is false. */
+  openUrl(url: string, ready?: boolean): Promise<OpenedPage>;
   close(): Promise<void>;
 }
 
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(viewport = { width: 1280, height: 900 }): Promise<Browser> {
   const profile = mkdtempSync(join(tmpdir(), 'cq-chromium-'));
   const context: BrowserContext = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     args: FLAGS,
-    viewport: { width: 1280, height: 900 },
+    viewport,
   });
-  const openAt = async (address: string): Promise<OpenedPage> => {
+  const openAt = async (address: string, ready = true): Promise<OpenedPage> => {
     const page = await context.newPage();
     const requests: string[] = [];
     const errors: string[] = [];
@@ -55,7 +55,7 @@ export async function launchBrowser(): Promise<Browser> {
       });
     });
     await page.goto(address);
-    await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
+    if (ready) await page.waitForSelector('body[data-ready="true"]', { timeout: 20_000 });
     return { page, requests, errors };
   };
   return {

@@ -372,3 +372,17 @@ export function convHomedIn(regions: string[], region: string, prefix: string): 
     if (rendezvousOrder(id, regions)[0] === region) return id;
   }
 }
+
+/** The cluster as a topology file (harness/k6/topology.ts), as a team writes one for its deployment. */
+export function clusterTopology(cluster: Cluster, regions: readonly string[]) {
+  return {
+    target: 'reference' as const,
+    regions: regions.map((name) => ({
+      name,
+      endpoints: [cluster.node(name).wsUrl],
+      adminUrls: [cluster.node(name).url],
+    })),
+    secret: cluster.secret,
+    adminToken: cluster.adminToken,
+  };
+}
