@@ -237,7 +237,7 @@ describe('chatquake run', () => {
         "export default { ...outage, name: 'outage-untagged', thresholds: { failover_seconds: ['p(99)<10'] } };",
       ].join('\n'),
     );
-    const result = await runScenario(file, { seed: 4242, duration: 24, quiet: true }, dir);
+    const result = await runScenario(file, { seed: 4242, duration: 18, quiet: true }, dir);
     expect(result.code, result.stdout + result.stderr).toBe(0);
     const s = summaryOf(dir);
     const f = s.failover;
