@@ -148,7 +148,7 @@ export function parseRunFlags(argv: string[], command = 'run', table?: CommandSp
     nodes: str(values.nodes),
     bugs: strings(values.bug),
     env: keyValues('--env', strings(values.env), fail, envKeyProblem),
-    tags: keyValues('--tag', strings(values.tag), fail, tagProblem),
+    tags: parseTags(strings(values.tag), fail),
     summaryExport: str(values['summary-export']),
     noThresholds: values['no-thresholds'] === true,
     metricsPort: str(values['metrics-port']),
@@ -158,8 +158,6 @@ export function parseRunFlags(argv: string[], command = 'run', table?: CommandSp
     mode: str(values.mode),
     image: str(values.image),
   };
-  if (Object.keys(raw.tags).length > TAG_LIMITS.count)
-    fail(`--tag: at most ${TAG_LIMITS.count} tags (got ${Object.keys(raw.tags).length})`);
   const result = Flags.safeParse(raw);
   if (!result.success) {
     const flagOf = (key: string) => (key === 'users' ? usersFlag : (FLAG_NAMES[key] ?? key));
@@ -246,6 +244,17 @@ function keyValues(
     out[key] = value;
   }
   return out;
+}
+
+/**
+ * `--tag KEY=VALUE`s (run, up, ingest): each key a Prometheus label name, given once, within
+ * TAG_LIMITS; `fail` is called with the flag-naming message.
+ */
+export function parseTags(entries: string[], fail: (message: string) => never): Record<string, string> {
+  const tags = keyValues('--tag', entries, fail, tagProblem);
+  const count = Object.keys(tags).length;
+  if (count > TAG_LIMITS.count) fail(`--tag: at most ${TAG_LIMITS.count} tags (got ${count})`);
+  return tags;
 }
 
 /** An environment variable's name as a shell would take it. */

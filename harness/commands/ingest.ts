@@ -9,7 +9,7 @@ import { describeIssues } from '../../contracts/errors.ts';
 import { reportConfigError } from '../cli/config-error.ts';
 import { ExitCode } from '../cli/exit-codes.ts';
 import { parseArgsOptions } from '../cli/flag-table.ts';
-import { TAG_LIMITS } from '../cli/flags.ts';
+import { parseTags } from '../cli/flags.ts';
 import { ingestSpec } from '../cli/options.ts';
 import { ingestK6 } from '../k6/ingest.ts';
 import { loadTopology } from '../k6/topology.ts';
@@ -25,16 +25,8 @@ const IngestFlags = z.strictObject({
   topology: nonEmpty.optional(),
   chaos: z.array(nonEmpty).default([]),
   out: nonEmpty.optional(),
-  tags: z
-    .record(
-      z
-        .string()
-        .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'the key must be letters, digits and _')
-        .max(TAG_LIMITS.keyLength),
-      z.string().max(TAG_LIMITS.valueLength),
-    )
-    .refine((tags) => Object.keys(tags).length <= TAG_LIMITS.count, `at most ${TAG_LIMITS.count} tags`)
-    .default({}),
+  /** Checked by parseTags, as run's are. */
+  tags: z.record(z.string(), z.string()).default({}),
   noThresholds: z.boolean().default(false),
   quiet: z.boolean().default(false),
 });
@@ -70,15 +62,9 @@ export function parseIngestFlags(argv: string[]): IngestFlags {
   const values = parsed.values as Record<string, unknown>;
   const list = (v: unknown): string[] =>
     Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [];
-  const tags: Record<string, string> = {};
-  for (const entry of list(values.tag)) {
-    const eq = entry.indexOf('=');
-    if (eq <= 0)
-      throw new ScenarioError(`chatquake ingest: --tag: expected KEY=VALUE (got ${JSON.stringify(entry)})`);
-    const key = entry.slice(0, eq);
-    if (Object.hasOwn(tags, key)) throw new ScenarioError(`chatquake ingest: --tag: ${key} is given twice`);
-    tags[key] = entry.slice(eq + 1);
-  }
+  const tags = parseTags(list(values.tag), (message) => {
+    throw new ScenarioError(`chatquake ingest: ${message}`);
+  });
   const result = IngestFlags.safeParse({
     outputs,
     script: values.script,

@@ -25,7 +25,8 @@ export function exportSummary(runDir: string, file: string): string | undefined 
   }
 }
 
-function whereOf(flags: RunFlags): TopologyMode {
+/** Where `--mode` (and `--image`) put the topology. */
+export function whereOf(flags: RunFlags): TopologyMode {
   if (flags.mode === 'docker') return { mode: 'docker', image: flags.image };
   return { mode: flags.mode };
 }

@@ -21,9 +21,9 @@ import { consoleAssets, startConsoleSession } from '../console/session.ts';
 import { cleanup, installExitHook, onTerminationSignal } from '../local/cleanup.ts';
 import { formatEndOfRun } from '../results/results.ts';
 import { newRunDir } from '../run/run.ts';
-import type { TopologyMode } from '../run/start.ts';
 import { type PreparedRun, prepareRun } from '../scenario/prepare.ts';
 import { SCENARIO_LIMITS, ScenarioError } from '../scenario/scenario.ts';
+import { whereOf } from './run.ts';
 
 /** The session with no scenario named: steady load on the target's own topology. */
 export const DEFAULT_SCENARIOS: Record<string, string> = {
@@ -118,11 +118,6 @@ export function sessionOf(
     prepared: { ...prepared, faults: [], scenario: { ...prepared.scenario, durationMs: maxDurationMs } },
     presets: prepared.scenario.chaos.map((f) => ({ ...f }) as Record<string, unknown>),
   };
-}
-
-function whereOf(flags: RunFlags): TopologyMode {
-  if (flags.mode === 'docker') return { mode: 'docker', image: flags.image };
-  return { mode: flags.mode };
 }
 
 export async function main(argv: string[]): Promise<number> {

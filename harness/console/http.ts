@@ -31,8 +31,8 @@ export interface ConsoleServer {
   /** The page's address, with ?token= when a token is set. */
   readonly url: string;
   readonly port: number;
-  /** Sends the state to every open event stream now. */
-  broadcast(): void;
+  /** Sends the state (default: as of now) to every open event stream. */
+  broadcast(state?: ConsoleState): void;
   close(): Promise<void>;
 }
 
@@ -139,7 +139,7 @@ function assetPath(root: string, pathname: string): string | undefined {
 export async function startConsoleServer(options: ConsoleServerOptions): Promise<ConsoleServer> {
   const streams = new Set<ServerResponse>();
   const root = resolve(options.assets);
-  const event = (): string => `event: state\ndata: ${JSON.stringify(options.state())}\n\n`;
+  const event = (state = options.state()): string => `event: state\ndata: ${JSON.stringify(state)}\n\n`;
 
   const api = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     const path = url.pathname;
@@ -214,9 +214,9 @@ export async function startConsoleServer(options: ConsoleServerOptions): Promise
   return {
     url: options.token === undefined ? base : `${base}?token=${encodeURIComponent(options.token)}`,
     port,
-    broadcast() {
+    broadcast(state) {
       if (streams.size === 0) return;
-      const text = event();
+      const text = event(state);
       for (const res of streams) res.write(text);
     },
     close() {

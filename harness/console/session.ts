@@ -144,10 +144,10 @@ export async function startConsoleSession(options: ConsoleSessionOptions): Promi
   let failoversSeen = 0;
   const ticker = setInterval(() => {
     const now = state();
-    if (now.failovers.count > failoversSeen) {
-      model.log('warn', `${now.failovers.count - failoversSeen} client sessions failed over`);
-      failoversSeen = now.failovers.count;
-    }
+    if (now.failovers.count <= failoversSeen) return server?.broadcast(now);
+    model.log('warn', `${now.failovers.count - failoversSeen} client sessions failed over`);
+    failoversSeen = now.failovers.count;
+    // The state again, with the line just logged in it.
     server?.broadcast();
   }, TICK_MS).unref();
 

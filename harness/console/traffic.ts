@@ -6,7 +6,7 @@
 import type { ConsoleFailover, ConsolePoint, ConsoleState } from '../../contracts/console.ts';
 import type { HistoryEvent } from '../../contracts/history.ts';
 import { createHistogram, type Histogram, percentile, record } from '../../lib/histogram.ts';
-import { SEND_MEMORY_MS } from '../observe/metrics.ts';
+import { forgetOldSends, SEND_MEMORY_MS } from '../observe/metrics.ts';
 
 /** Seconds of traffic kept for the charts. */
 export const SERIES_SECONDS = 600;
@@ -83,7 +83,7 @@ export function createTrafficModel(): TrafficModel {
       case 'send':
         totals.sent++;
         second(e.t).point.sent++;
-        forgetOld(intended, e.t - SEND_MEMORY_MS);
+        forgetOldSends(intended, e.t - SEND_MEMORY_MS);
         intended.set(key(e.conv, e.user, e.cmid), { intendedAt: e.intendedAt, sentAt: e.t });
         return;
       case 'ack':
@@ -136,12 +136,4 @@ export function createTrafficModel(): TrafficModel {
     };
   };
   return { observe, snapshot };
-}
-
-/** Sends remembered in order of sending: those sent before `before` are dropped. */
-function forgetOld(sends: Map<string, { sentAt: number }>, before: number): void {
-  for (const [k, sent] of sends) {
-    if (sent.sentAt >= before) return;
-    sends.delete(k);
-  }
 }

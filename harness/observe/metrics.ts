@@ -166,7 +166,7 @@ export function createRunMetrics(options: RunMetricsOptions = {}): RunMetrics {
 }
 
 /** The sends it remembers, in order of sending: those older than `before` are dropped. */
-function forgetOldSends(sends: Map<string, Sent>, before: number): void {
+export function forgetOldSends(sends: Map<string, { sentAt: number }>, before: number): void {
   for (const [k, sent] of sends) {
     if (sent.sentAt >= before) return;
     sends.delete(k);

@@ -1,7 +1,6 @@
 // A run's folder and its first file: a fresh folder (or an --out folder cleared of an earlier
 // run's files), the run id, and run.json with the plan, written before anything starts so that
 // a crashed run still leaves its plan behind (and rewritten at the end).
-
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
